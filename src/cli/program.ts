@@ -1,0 +1,237 @@
+import { createRequire } from 'node:module';
+import { Command, Option } from 'commander';
+import type { CommandDeps, CommandResult } from './deps.js';
+import { handleError } from './handle-error.js';
+import { UsageError } from '../errors.js';
+
+type Runner = () => Promise<CommandResult>;
+
+/**
+ * The command-line surface. Each action loads its command lazily, so `--help`
+ * stays fast, and hands parsed options to a function `(options, deps) -> result`.
+ */
+export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => void): Command {
+  const program = new Command();
+  const run = async (runner: Runner): Promise<void> => {
+    try {
+      const result = await runner();
+      setExitCode(result.exitCode);
+    } catch (error) {
+      setExitCode(handleError(error, deps.stderr));
+    }
+  };
+
+  program
+    .name('pw')
+    .description(
+      'Parallel workflows: one git worktree, branch and exclusive set of files per coding agent;\n' +
+        'status from commit messages; a deterministic merge at the end.',
+    )
+    .version(PW_VERSION, '-V, --version')
+    .configureOutput({
+      writeOut: (text) => deps.stdout(text),
+      writeErr: (text) => deps.stderr(text),
+    })
+    .showHelpAfterError('(run pw --help for the list of commands)')
+    .exitOverride();
+
+  program
+    .command('init')
+    .description('write a commented .parallelrc.yaml and an example plan (never overwrites)')
+    .option('--json', 'report what was written as JSON')
+    .action((options) =>
+      run(async () => (await import('../commands/init.js')).runInit(options, deps)),
+    );
+
+  program
+    .command('setup')
+    .description('create a branch, worktree, brief and launch script for every worker of a plan')
+    .argument(
+      '[plan]',
+      'plan file (YAML or Markdown with front matter); default: the plan in the config',
+    )
+    .option('--dry-run', 'print the plan of action and change nothing')
+    .option('--json', 'report each worker (id, branch, worktree, brief, launch) as JSON')
+    .option('--tmux', 'open one tmux window per worker')
+    .action((plan: string | undefined, options) =>
+      run(async () => (await import('../commands/setup.js')).runSetup({ ...options, plan }, deps)),
+    );
+
+  program
+    .command('teardown')
+    .description(
+      'remove the worktrees, branches and trusted copies of a plan; archive every tip first',
+    )
+    .argument('[plan]', 'plan name or file; default: the only plan set up')
+    .option(
+      '--force',
+      'proceed with unmerged or uncommitted work, after archiving it under refs/pw/',
+    )
+    .option('--purge', 'also delete the events log and archive refs')
+    .option('--dry-run', 'print what would be removed and change nothing')
+    .option('--json', 'report what was removed as JSON')
+    .action((plan: string | undefined, options) =>
+      run(async () =>
+        (await import('../commands/teardown.js')).runTeardown({ ...options, plan }, deps),
+      ),
+    );
+
+  program
+    .command('owner')
+    .description('print the worker that owns each path (also for paths that do not exist yet)')
+    .argument('<paths...>', 'repository-relative paths')
+    .option(
+      '--plan <file>',
+      'plan file or name; default: the plan set up, or the one in the config',
+    )
+    .option('--json', 'print JSON')
+    .action((paths: string[], options) =>
+      run(async () => (await import('../commands/owner.js')).runOwner({ ...options, paths }, deps)),
+    );
+
+  const hooks = program.command('hooks').description('install, remove or inspect the pw git hooks');
+  for (const action of ['install', 'uninstall', 'status'] as const) {
+    hooks
+      .command(action)
+      .description(
+        {
+          install: 'install the hooks in every worker worktree (or in a hub with --hub)',
+          uninstall: 'remove the hooks and restore the hooks that were there before',
+          status: 'show, per worker worktree, whether the hooks are active',
+        }[action],
+      )
+      .option('--plan <name>', 'plan name; default: the only plan set up')
+      .option('--worker <id>', 'only this worker')
+      .option('--hub <path>', 'a bare repository that workers push to (installs pre-receive)')
+      .option('--json', 'print JSON')
+      .action((options) =>
+        run(async () =>
+          (await import('../commands/hooks.js')).runHooks({ ...options, action }, deps),
+        ),
+      );
+  }
+
+  program
+    .command('check')
+    .description('report every out-of-scope change and protocol break on worker branches (for CI)')
+    .option('--plan <name>', 'plan name or file; default: the only plan set up')
+    .option('--worker <id>', 'only this worker')
+    .option('--range <A..B>', 'only the commits in this range')
+    .option('--json', 'print JSON')
+    .action((options) =>
+      run(async () => (await import('../commands/check.js')).runCheck(options, deps)),
+    );
+
+  for (const name of ['monitor', 'status'] as const) {
+    program
+      .command(name)
+      .description(
+        name === 'monitor'
+          ? 'who is working, blocked, waiting, done, stalled or deadlocked (alias: status)'
+          : 'alias of monitor',
+      )
+      .option('--plan <name>', 'plan name or file; default: the only plan set up')
+      .option('--json', 'print JSON (documented schema)')
+      .option('--watch', 'live view, redrawn when a worker branch changes')
+      .option('--events', 'one JSON line per change, as it happens')
+      .option('--since <duration|date>', 'with --events: replay history since then first')
+      .addOption(new Option('--fetch [remote]', 'fetch worker branches from a hub first'))
+      .option('--interval <duration>', 'polling interval for --watch and --events', '2s')
+      .action((options) =>
+        run(async () => (await import('../commands/monitor.js')).runMonitor(options, deps)),
+      );
+  }
+
+  program
+    .command('wait')
+    .description(
+      'block until every worker is complete (0), one needs attention (1) or the timeout passes (124)',
+    )
+    .option('--plan <name>', 'plan name or file; default: the only plan set up')
+    .option('--timeout <duration>', 'give up after this long (e.g. 90s, 30m, 2h)')
+    .addOption(new Option('--fetch [remote]', 'fetch worker branches from a hub first'))
+    .option('--interval <duration>', 'polling interval', '2s')
+    .option('--json', 'print the outcome as JSON')
+    .action((options) =>
+      run(async () => (await import('../commands/wait.js')).runWait(options, deps)),
+    );
+
+  program
+    .command('integrate')
+    .description('merge every worker in dependency order, verify, and move the target atomically')
+    .option('--plan <name>', 'plan name or file; default: the only plan set up')
+    .option('--dry-run', 'merge in memory and report; write no ref')
+    .option('--matrix', 'predict conflicts between every pair of workers')
+    .option('--only <ids...>', 'integrate only these workers')
+    .option('--allow-incomplete', 'integrate what is there, skipping workers that are not complete')
+    .option('--continue', 'continue after resolving a conflict in the prepared worktree')
+    .option('--abort', 'drop the attempt and leave everything as before')
+    .option('--teardown', 'remove the worktrees after a successful publish')
+    .addOption(new Option('--strategy <strategy>', 'merge or squash').choices(['merge', 'squash']))
+    .option('--no-verify', 'skip integrate.verify')
+    .option('--json', 'print JSON')
+    .action((options) =>
+      run(async () => (await import('../commands/integrate.js')).runIntegrate(options, deps)),
+    );
+
+  for (const name of ['retro', 'retrospective'] as const) {
+    program
+      .command(name)
+      .description(
+        name === 'retro'
+          ? 'the retrospective: figures, findings and a timeline picture (alias: retrospective)'
+          : 'alias of retro',
+      )
+      .option('--plan <name>', 'plan name or file; default: the only plan set up')
+      .option('--out <file>', 'write the Markdown report to a file instead of stdout')
+      .option('--json', 'print every figure as JSON')
+      .option('--svg <file>', 'write the timeline as a self-contained SVG')
+      .option('--html <file>', 'write report and timeline as one HTML file')
+      .action((options) =>
+        run(async () => (await import('../commands/retro.js')).runRetro(options, deps)),
+      );
+  }
+
+  program
+    .command('explain', { hidden: true })
+    .description('used by the hooks to explain a refusal')
+    .argument('<hook>', 'the hook that refused')
+    .argument('[args...]', 'the hook arguments')
+    .allowUnknownOption()
+    .action((hook: string, args: string[]) =>
+      run(async () => (await import('../commands/explain.js')).runExplain({ hook, args }, deps)),
+    );
+
+  return program;
+}
+
+const PW_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })
+  .version;
+
+export async function runProgram(
+  argv: readonly string[],
+  deps: CommandDeps,
+  setExitCode: (code: number) => void,
+): Promise<void> {
+  const program = buildProgram(deps, setExitCode);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    const code = (error as { code?: string; exitCode?: number }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version') {
+      setExitCode(0);
+      return;
+    }
+    if (code === 'commander.help' || code === 'commander.executeSubCommandAsync') {
+      setExitCode(0);
+      return;
+    }
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      setExitCode(2);
+      return;
+    }
+    setExitCode(
+      handleError(error instanceof Error ? error : new UsageError(String(error)), deps.stderr),
+    );
+  }
+}

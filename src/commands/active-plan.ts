@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { splitFrontMatter } from '../config/read-plan.js';
+import { ID_PATTERN, type CompiledPlan } from '../domain/plan.js';
+import { UsageError } from '../errors.js';
+import { readRepoInfo, type RepoInfo } from '../git/repo.js';
+import { listPlanNames, readCompiledPlan } from '../store/trusted-store.js';
+
+export interface ActivePlan {
+  repo: RepoInfo;
+  plan: CompiledPlan;
+}
+
+/** The `name` key of a plan file, without validating the rest. */
+async function readPlanName(path: string): Promise<string | null> {
+  try {
+    const text = await readFile(path, 'utf8');
+    const data = parseYaml(splitFrontMatter(text, path).yaml) as { name?: unknown } | null;
+    return typeof data?.name === 'string' ? data.name : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The trusted copy of the plan a command works on: the one named (by name or
+ * plan file), else the only plan set up in this repository.
+ * `includeTornDown` also finds plans whose record teardown kept (for retro).
+ */
+export async function loadActivePlan(
+  cwd: string,
+  planArg: string | undefined,
+  options: { includeTornDown?: boolean } = {},
+): Promise<ActivePlan> {
+  const repo = await readRepoInfo(cwd);
+  const names = await listPlanNames(repo.commonDir);
+  const plans = (
+    await Promise.all(names.map((name) => readCompiledPlan(repo.commonDir, name)))
+  ).filter(
+    (plan): plan is CompiledPlan => plan !== null && (options.includeTornDown || !plan.tornDownAt),
+  );
+  let name: string | null = null;
+  if (planArg) {
+    if (ID_PATTERN.test(planArg) && plans.some((p) => p.name === planArg)) name = planArg;
+    else name = (await readPlanName(resolve(cwd, planArg))) ?? planArg;
+  } else if (plans.length === 1) {
+    name = plans[0]!.name;
+  } else if (plans.length === 0) {
+    throw new UsageError('no plan is set up in this repository', [
+      'Run pw setup <plan-file> first (pw init writes an example plan).',
+    ]);
+  } else {
+    throw new UsageError(`${plans.length} plans are set up here; say which one with --plan`, [
+      `Plans: ${plans.map((p) => p.name).join(', ')}`,
+    ]);
+  }
+  const plan = plans.find((p) => p.name === name);
+  if (!plan) {
+    throw new UsageError(`plan "${planArg}" is not set up in this repository`, [
+      plans.length
+        ? `Plans set up here: ${plans.map((p) => p.name).join(', ')}`
+        : 'No plan is set up here; run pw setup <plan-file> first.',
+    ]);
+  }
+  return { repo, plan };
+}

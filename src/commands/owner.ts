@@ -1,0 +1,74 @@
+import { relative } from 'node:path';
+import type { CommandDeps, CommandResult } from '../cli/deps.js';
+import { loadConfig } from '../config/load-config.js';
+import { resolvePlan } from '../config/read-plan.js';
+import { findOwners, type OwnerWorker } from '../domain/ownership.js';
+import { printable } from '../domain/validate-plan.js';
+import { UsageError } from '../errors.js';
+import { readRepoInfo } from '../git/repo.js';
+import { listPlanNames, readCompiledPlan } from '../store/trusted-store.js';
+import { renderColumns } from '../render/table.js';
+
+export interface OwnerOptions {
+  paths: string[];
+  plan?: string;
+  json?: boolean;
+}
+
+/** The plan to answer from: the file given, else the plan set up here, else the config's plan. */
+async function readOwnerPlan(
+  options: OwnerOptions,
+  deps: CommandDeps,
+  repoRoot: string,
+  commonDir: string,
+): Promise<{ name: string; workers: OwnerWorker[] }> {
+  const config = await loadConfig(repoRoot);
+  const setUp = [];
+  for (const name of await listPlanNames(commonDir)) {
+    const plan = await readCompiledPlan(commonDir, name);
+    if (plan && !plan.tornDownAt) setUp.push(plan);
+  }
+  if (options.plan) {
+    const byName = setUp.find((p) => p.name === options.plan);
+    if (byName) return byName;
+    return (await resolvePlan(options.plan, deps.cwd, config)).plan;
+  }
+  if (setUp.length === 1) return setUp[0]!;
+  if (setUp.length > 1) {
+    throw new UsageError(`${setUp.length} plans are set up here; say which one with --plan`, [
+      `Plans: ${setUp.map((p) => p.name).join(', ')}`,
+    ]);
+  }
+  return (await resolvePlan(undefined, deps.cwd, config)).plan;
+}
+
+export async function runOwner(options: OwnerOptions, deps: CommandDeps): Promise<CommandResult> {
+  const repo = await readRepoInfo(deps.cwd);
+  const plan = await readOwnerPlan(options, deps, repo.mainWorktree, repo.commonDir);
+  // Paths typed inside a worker worktree are relative to that worktree's top.
+  const answers = findOwners(options.paths, plan.workers, {
+    cwd: deps.cwd,
+    repoRoot: repo.topLevel,
+  });
+  const outside = answers.filter((a) => a.path === null);
+  if (options.json) {
+    deps.stdout(`${JSON.stringify({ plan: plan.name, paths: answers }, null, 2)}\n`);
+  } else {
+    const rows = answers.map((a) => [
+      printable(a.path ?? a.input),
+      a.path === null
+        ? 'outside the repository'
+        : a.owner
+          ? `${a.owner}  (${a.pattern})`
+          : 'nobody (read-only for every worker)',
+    ]);
+    deps.stdout(`${renderColumns(rows, '')}\n`);
+  }
+  if (outside.length) {
+    deps.stderr(
+      `pw: ${outside.length} path${outside.length === 1 ? ' lies' : 's lie'} outside the repository ${repo.topLevel}: ${outside.map((a) => printable(a.input)).join(', ')}\n  Give paths inside the repository, relative to ${relative(deps.cwd, repo.topLevel) || '.'} or absolute.\n`,
+    );
+    return { exitCode: 2 };
+  }
+  return { exitCode: 0 };
+}

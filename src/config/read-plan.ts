@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { UsageError } from '../errors.js';
+import type { Plan } from '../domain/plan.js';
+import {
+  formatProblem,
+  validatePlan,
+  type Problem,
+  type Validated,
+} from '../domain/validate-plan.js';
+import type { LoadedConfig } from './load-config.js';
+
+export interface PlanText {
+  /** The YAML part. */
+  yaml: string;
+  /** Markdown prose after the front matter ('' for a YAML plan). */
+  context: string;
+  /** Lines before the YAML starts, to report YAML errors at the right line. */
+  lineOffset: number;
+}
+
+/** Splits a Markdown plan into its YAML front matter and the prose below; YAML plans pass through. */
+export function splitFrontMatter(text: string, file: string): PlanText {
+  const isMarkdown = /\.(md|markdown)$/i.test(file);
+  const normalized = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
+  if (!isMarkdown) return { yaml: normalized, context: '', lineOffset: 0 };
+  const match = /^---[ \t]*\n([\s\S]*?)\n?^---[ \t]*$\n?([\s\S]*)$/m.exec(normalized);
+  if (!match || match.index !== 0) {
+    throw new UsageError(
+      `${file}: a Markdown plan must start with YAML front matter between "---" lines`,
+      [
+        'Put the plan keys (name, workers) between two "---" lines at the top; prose for the workers goes below.',
+      ],
+    );
+  }
+  return { yaml: match[1] ?? '', context: (match[2] ?? '').trim(), lineOffset: 1 };
+}
+
+/** Parses YAML, turning syntax errors into problems with line numbers. */
+export function parsePlanYaml(
+  planText: PlanText,
+  file: string,
+): { data: unknown; problems: Problem[] } {
+  const document = parseDocument(planText.yaml, { prettyErrors: false, uniqueKeys: true });
+  const problems: Problem[] = document.errors.map((error) => ({
+    file,
+    path: error.linePos ? `line ${error.linePos[0].line + planText.lineOffset}` : '',
+    message: `YAML: ${error.message.split('\n')[0]}`,
+  }));
+  return { data: problems.length ? null : document.toJS(), problems };
+}
+
+function throwIfInvalid<T>(validated: Validated<T>, file: string): T {
+  if (validated.value) return validated.value;
+  throw new UsageError(
+    `invalid plan ${file} (${validated.problems.length} problem${validated.problems.length === 1 ? '' : 's'})`,
+    [
+      ...validated.problems.map(formatProblem),
+      'Fix every line above and run the command again (pw setup --dry-run checks without changing anything).',
+    ],
+  );
+}
+
+/** Reads and validates a plan file over the config's settings. */
+export async function readPlanFile(
+  path: string,
+  cwd: string,
+  config: LoadedConfig,
+): Promise<{ plan: Plan; warnings: Problem[] }> {
+  const file = resolve(cwd, path);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      code === 'ENOENT'
+        ? `plan file not found: ${file}`
+        : `cannot read plan file ${file}: ${(error as Error).message}`,
+      [
+        'Pass the path of a plan file (YAML or Markdown with front matter); pw init writes an example.',
+      ],
+    );
+  }
+  const planText = splitFrontMatter(text, file);
+  const parsed = parsePlanYaml(planText, file);
+  if (parsed.problems.length)
+    throwIfInvalid({ value: null, problems: parsed.problems, warnings: [] }, file);
+  const validated = validatePlan(parsed.data, file, planText.context, config.settings);
+  return {
+    plan: throwIfInvalid(validated, file),
+    warnings: [...config.warnings, ...validated.warnings],
+  };
+}
+
+/**
+ * The plan to set up: the file given, else the config's `plan` key (a path
+ * relative to the config file, or an inline plan).
+ */
+export async function resolvePlan(
+  planArg: string | undefined,
+  cwd: string,
+  config: LoadedConfig,
+): Promise<{ plan: Plan; warnings: Problem[] }> {
+  if (planArg) return readPlanFile(planArg, cwd, config);
+  if (typeof config.plan === 'string' && config.file) {
+    return readPlanFile(config.plan, dirname(config.file), config);
+  }
+  if (config.plan && typeof config.plan === 'object' && config.file) {
+    const validated = validatePlan(config.plan, `${config.file}#plan`, '', config.settings);
+    return {
+      plan: throwIfInvalid(validated, config.file),
+      warnings: [...config.warnings, ...validated.warnings],
+    };
+  }
+  throw new UsageError('no plan given and the config has none', [
+    'Pass a plan file (pw setup plans/feature.yaml), or add "plan: <file>" to .parallelrc.yaml.',
+    'pw init writes a commented config and an example plan.',
+  ]);
+}

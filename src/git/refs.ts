@@ -1,0 +1,39 @@
+import { runGit } from './run-git.js';
+
+export const ZERO_SHA = '0000000000000000000000000000000000000000';
+
+/** Creates a branch at `commit`; fails if it exists. */
+export async function createBranch(cwd: string, branch: string, commit: string): Promise<void> {
+  // update-ref with an all-zero old value refuses to overwrite an existing ref (git-update-ref(1)).
+  await runGit(['update-ref', '-m', 'pw setup', `refs/heads/${branch}`, commit, ZERO_SHA], { cwd });
+}
+
+/** Deletes a branch only if it still points at `expected`. */
+export async function deleteRef(cwd: string, ref: string, expected: string): Promise<void> {
+  await runGit(['update-ref', '-d', ref, expected], { cwd });
+}
+
+/** Points `ref` at `commit`; with `expected`, only if it still holds that value (compare-and-swap). */
+export async function updateRef(
+  cwd: string,
+  ref: string,
+  commit: string,
+  options: { expected?: string; message?: string } = {},
+): Promise<void> {
+  const args = ['update-ref', '-m', options.message ?? 'pw', ref, commit];
+  if (options.expected !== undefined) args.push(options.expected);
+  await runGit(args, { cwd });
+}
+
+/** True when `ancestor` is reachable from `descendant`. */
+export async function isAncestor(
+  cwd: string,
+  ancestor: string,
+  descendant: string,
+): Promise<boolean> {
+  const result = await runGit(['merge-base', '--is-ancestor', ancestor, descendant], {
+    cwd,
+    okExitCodes: [1],
+  });
+  return result.exitCode === 0;
+}

@@ -1,0 +1,245 @@
+import { rm } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { EnvironmentError, GitError } from '../errors.js';
+import { gitOutput, runGit, splitNul } from './run-git.js';
+
+export const MIN_GIT_VERSION: readonly [number, number] = [2, 38];
+
+/** Parses `git version 2.39.5` (and vendor suffixes such as `(Apple Git-146)`). */
+export function parseGitVersion(output: string): [number, number, number] | null {
+  const match = /git version (\d+)\.(\d+)(?:\.(\d+))?/.exec(output);
+  if (!match) return null;
+  return [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
+}
+
+export function isGitVersionSupported(version: readonly number[]): boolean {
+  const [major = 0, minor = 0] = version;
+  return (
+    major > MIN_GIT_VERSION[0] || (major === MIN_GIT_VERSION[0] && minor >= MIN_GIT_VERSION[1])
+  );
+}
+
+export async function assertGitVersion(cwd: string): Promise<string> {
+  const output = await gitOutput(['version'], { cwd });
+  const version = parseGitVersion(output);
+  if (!version || !isGitVersionSupported(version)) {
+    throw new EnvironmentError(`git is too old: ${output.trim()} (pw needs git 2.38 or newer)`, [
+      'pw relies on `git merge-tree --write-tree`; install a newer git and run again.',
+    ]);
+  }
+  return version.join('.');
+}
+
+export interface RepoInfo {
+  /** Top of the worktree the command runs in. */
+  topLevel: string;
+  /** The main worktree (where the config lives). */
+  mainWorktree: string;
+  /** `$(git rev-parse --git-common-dir)`, absolute. */
+  commonDir: string;
+  /** This worktree's own git dir, absolute. */
+  gitDir: string;
+  /** The branch checked out here, or null when detached. */
+  currentBranch: string | null;
+}
+
+/** Everything about the repository a command needs to start, in two git calls. */
+export async function readRepoInfo(cwd: string): Promise<RepoInfo> {
+  await assertGitVersion(cwd);
+  let output: string;
+  try {
+    output = await gitOutput(
+      ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir', '--git-dir'],
+      { cwd },
+    );
+  } catch (error) {
+    if (error instanceof GitError) {
+      throw new EnvironmentError(`not inside a git repository (or its worktree): ${cwd}`, [
+        'Run pw from inside the repository the workers will share, or create one with `git init`.',
+      ]);
+    }
+    throw error;
+  }
+  const [topLevel = '', commonDir = '', gitDir = ''] = output.split('\n');
+  if (!topLevel) {
+    throw new EnvironmentError(`${cwd} is inside a git directory, not a worktree`, [
+      'Run pw from a checked-out worktree of the repository.',
+    ]);
+  }
+  const branch = await runGit(['symbolic-ref', '-q', '--short', 'HEAD'], { cwd, okExitCodes: [1] });
+  const worktrees = await listWorktrees(cwd);
+  return {
+    topLevel,
+    mainWorktree: worktrees[0]?.path ?? topLevel,
+    commonDir: isAbsolute(commonDir) ? commonDir : resolve(cwd, commonDir),
+    gitDir: isAbsolute(gitDir) ? gitDir : resolve(cwd, gitDir),
+    currentBranch: branch.exitCode === 0 ? branch.stdout.trim() : null,
+  };
+}
+
+export interface Worktree {
+  path: string;
+  head: string | null;
+  /** Full ref name (`refs/heads/...`), or null when detached. */
+  branch: string | null;
+  bare: boolean;
+  locked: boolean;
+  prunable: boolean;
+}
+
+/** Parses `git worktree list --porcelain -z`. */
+export function parseWorktreeList(output: string): Worktree[] {
+  const worktrees: Worktree[] = [];
+  let current: Worktree | null = null;
+  for (const field of output.split('\0')) {
+    if (field === '') {
+      if (current) worktrees.push(current);
+      current = null;
+      continue;
+    }
+    const space = field.indexOf(' ');
+    const key = space === -1 ? field : field.slice(0, space);
+    const value = space === -1 ? '' : field.slice(space + 1);
+    if (key === 'worktree') {
+      current = {
+        path: value,
+        head: null,
+        branch: null,
+        bare: false,
+        locked: false,
+        prunable: false,
+      };
+    } else if (current) {
+      if (key === 'HEAD') current.head = value;
+      else if (key === 'branch') current.branch = value;
+      else if (key === 'bare') current.bare = true;
+      else if (key === 'locked') current.locked = true;
+      else if (key === 'prunable') current.prunable = true;
+    }
+  }
+  if (current) worktrees.push(current);
+  return worktrees;
+}
+
+export async function listWorktrees(cwd: string): Promise<Worktree[]> {
+  const { stdout } = await runGit(['worktree', 'list', '--porcelain', '-z'], { cwd });
+  return parseWorktreeList(stdout);
+}
+
+/** The full SHA a revision names, or null when it names nothing. */
+export async function resolveCommit(cwd: string, revision: string): Promise<string | null> {
+  const result = await runGit(
+    ['rev-parse', '-q', '--verify', '--end-of-options', `${revision}^{commit}`],
+    {
+      cwd,
+      okExitCodes: [1, 128],
+    },
+  );
+  return result.exitCode === 0 ? result.stdout.trim() : null;
+}
+
+/** Every ref under `prefix` with the commit it points to. */
+export async function listRefs(cwd: string, prefix: string): Promise<Map<string, string>> {
+  const { stdout } = await runGit(['for-each-ref', '--format=%(refname)%00%(objectname)', prefix], {
+    cwd,
+  });
+  const refs = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    if (!line) continue;
+    const [name, sha] = line.split('\0');
+    if (name && sha) refs.set(name, sha);
+  }
+  return refs;
+}
+
+/** Tracked files (index of the worktree at `cwd`) matching the pathspecs; all when none are given. */
+export async function listTrackedFiles(
+  cwd: string,
+  pathspecs: readonly string[] = [],
+): Promise<string[]> {
+  const { stdout } = await runGit(
+    ['ls-files', '-z', '--full-name', '--', ...(pathspecs.length ? pathspecs : [':/'])],
+    {
+      cwd,
+    },
+  );
+  return [...new Set(splitNul(stdout))];
+}
+
+/**
+ * Files of a commit's tree matching each group of pathspecs. `ls-tree` takes
+ * no pathspec magic, so the tree is read into a throwaway index and asked with
+ * `ls-files`, the same matcher the hooks use.
+ */
+export async function listTreeFilesByPathspecs(
+  cwd: string,
+  commit: string,
+  groups: readonly (readonly string[])[],
+  scratchDir: string,
+): Promise<string[][]> {
+  const env = { GIT_INDEX_FILE: join(scratchDir, `pw-index-${process.pid}-${Date.now()}`) };
+  try {
+    await runGit(['read-tree', commit], { cwd, env });
+    const out: string[][] = [];
+    for (const pathspecs of groups) {
+      const { stdout } = await runGit(
+        ['ls-files', '-z', '--full-name', '--', ...(pathspecs.length ? pathspecs : [':/'])],
+        {
+          cwd,
+          env,
+        },
+      );
+      out.push(splitNul(stdout));
+    }
+    return out;
+  } finally {
+    await rm(env.GIT_INDEX_FILE, { force: true });
+  }
+}
+
+/** Commits reachable from `tip` but not from `base`, newest first. */
+export async function listCommitsNotIn(cwd: string, base: string, tip: string): Promise<string[]> {
+  const { stdout } = await runGit(['rev-list', tip, '--not', base, '--'], { cwd });
+  return stdout.split('\n').filter(Boolean);
+}
+
+/** `git status --porcelain -z` entries of a worktree (untracked included, ignored not). */
+export async function readWorktreeChanges(worktree: string): Promise<string[]> {
+  const { stdout } = await runGit(['status', '--porcelain=v1', '-z', '--untracked-files=all'], {
+    cwd: worktree,
+  });
+  const entries: string[] = [];
+  const fields = splitNul(stdout);
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    entries.push(field);
+    // Renames and copies carry the original path as the next field (git-status(1), "Porcelain Format Version 1").
+    if (field[0] === 'R' || field[0] === 'C') i++;
+  }
+  return entries;
+}
+
+/**
+ * Files named by `.worktreeinclude` (gitignore syntax, at the top of the main
+ * worktree) that git ignores: the untracked local files (such as `.env`) a new
+ * worktree would otherwise lack. Same rule Claude Code applies.
+ */
+export async function listWorktreeIncludeFiles(
+  mainWorktree: string,
+  includeFile: string,
+): Promise<string[]> {
+  const candidates = await runGit(
+    ['ls-files', '-z', '--others', '--ignored', `--exclude-from=${includeFile}`, '--', ':/'],
+    { cwd: mainWorktree },
+  );
+  const paths = splitNul(candidates.stdout);
+  if (paths.length === 0) return [];
+  // check-ignore exits 1 when none of the paths is ignored (git-check-ignore(1), EXIT STATUS).
+  const ignored = await runGit(['check-ignore', '-z', '--stdin'], {
+    cwd: mainWorktree,
+    input: `${paths.join('\0')}\0`,
+    okExitCodes: [1],
+  });
+  const ignoredSet = new Set(splitNul(ignored.stdout));
+  return paths.filter((path) => ignoredSet.has(path));
+}
