@@ -1,4 +1,14 @@
-import { copyFile, lstat, mkdir, readlink, symlink, stat, chmod } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  lstat,
+  mkdir,
+  readdir,
+  readlink,
+  rmdir,
+  stat,
+  symlink,
+} from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { execa } from 'execa';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
@@ -240,6 +250,11 @@ async function executeActions(
   const failAt = deps.env.PW_TEST_FAIL_AT;
   const workerOf = (id: string) => desired.workers.find((w) => w.id === id)!;
   let current: SetupAction | null = null;
+  // Folders this run creates, so rolling back removes them too once emptied.
+  const ensureParent = async (path: string): Promise<void> => {
+    const created = await mkdir(dirname(path), { recursive: true });
+    if (created) undo.push(() => removeEmptyTree(created));
+  };
   try {
     if (await recordRepoSnapshot(repo.commonDir)) {
       undo.push(async () => removePath(join(repo.commonDir, 'pw', 'repo-config.json')));
@@ -268,6 +283,7 @@ async function executeActions(
         }
         case 'write-trusted': {
           for (const path of action.files) {
+            await ensureParent(path);
             const before = context.snapshot.trustedFiles.get(path) ?? null;
             await writeFileAtomic(path, context.snapshot.desiredTrustedFiles.get(path)!);
             undo.push(async () =>
@@ -277,6 +293,7 @@ async function executeActions(
           break;
         }
         case 'exclude-brief': {
+          await ensureParent(join(repo.commonDir, 'info', 'exclude'));
           await addExcludeBlock(repo.commonDir);
           undo.push(async () =>
             removeExcludeBlock(repo.commonDir, await readRepoSnapshot(repo.commonDir)),
@@ -291,7 +308,7 @@ async function executeActions(
           break;
         }
         case 'add-worktree': {
-          await mkdir(dirname(action.path), { recursive: true });
+          await ensureParent(action.path);
           await addWorktree(repo.mainWorktree, action.path, action.branch);
           undo.push(async () => {
             await removeWorktree(repo.mainWorktree, action.path, true).catch(() =>
@@ -334,6 +351,7 @@ async function executeActions(
           for (const file of action.files) {
             const target = resolve(action.path, file);
             if (!target.startsWith(resolve(action.path) + sep)) continue;
+            await ensureParent(target);
             await copyInto(join(repo.mainWorktree, file), target);
             undo.push(() => removePath(target));
           }
@@ -373,6 +391,19 @@ async function executeActions(
       ],
     );
   }
+}
+
+/** Removes a folder tree that holds no files (only empty folders); leaves it alone otherwise. */
+async function removeEmptyTree(dir: string): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries)
+    if (entry.isDirectory()) await removeEmptyTree(join(dir, entry.name));
+  await rmdir(dir).catch(() => undefined);
 }
 
 /** Copies one file (or recreates one symlink) into a worktree, keeping its mode. */

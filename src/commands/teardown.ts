@@ -1,4 +1,5 @@
-import { lstat } from 'node:fs/promises';
+import { lstat, rmdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan.js';
 import { FailedError } from '../errors.js';
@@ -162,6 +163,7 @@ export async function runTeardown(
   }
   if (!options.dryRun) {
     await pruneWorktrees(cwd);
+    await removeEmptyParents(states.map((s) => s.worktree));
     await removePath(paths.scopes);
     await removePath(paths.hooks);
     await removePath(paths.launchers);
@@ -207,6 +209,16 @@ export async function runTeardown(
   if (options.json) deps.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else deps.stdout(renderTeardown(report));
   return { exitCode: 0 };
+}
+
+/** Removes the folders setup created around the worktrees (`<root>/<plan>`, `<root>`), when nothing else is in them. */
+async function removeEmptyParents(worktrees: readonly string[]): Promise<void> {
+  const parents = new Set(worktrees.map((w) => dirname(w)));
+  for (const parent of parents) {
+    for (const dir of [parent, dirname(parent)]) {
+      await rmdir(dir).catch(() => undefined);
+    }
+  }
 }
 
 function renderTeardown(report: TeardownReport): string {

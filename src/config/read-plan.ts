@@ -42,7 +42,7 @@ export function parsePlanYaml(
   planText: PlanText,
   file: string,
 ): { data: unknown; problems: Problem[] } {
-  const document = parseDocument(planText.yaml, { prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(planText.yaml, { prettyErrors: true, uniqueKeys: true });
   const problems: Problem[] = document.errors.map((error) => ({
     file,
     path: error.linePos ? `line ${error.linePos[0].line + planText.lineOffset}` : '',

@@ -30,6 +30,7 @@ const GLOBSTAR = '**';
 const SLASH = 0x2f;
 const BACKSLASH = 0x5c;
 const DASH = 0x2d;
+const DOT = 0x2e;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = ']';
 
@@ -202,11 +203,12 @@ function segmentProblemMessage(
   }
 }
 
-/** Drops `**` segments that follow another `**`: `a/**\/**\/b` means `a/**\/b`. */
+/** Drops a `**` segment that follows another: two in a row mean the same as one. */
 function collapseGlobstars(segments: string[]): string[] {
   return segments.filter((segment, i) => !(segment === GLOBSTAR && segments[i - 1] === GLOBSTAR));
 }
 
+/** Validates a scope pattern and compiles it to globs and pathspecs; a problem is one line saying what to write instead. */
 export function parseScopePattern(source: string): ParsedPattern {
   const fail = (problem: string): ParsedPattern => ({ ok: false, problem });
   const quoted = `"${source}"`;
@@ -305,19 +307,6 @@ function globSegments(glob: string): Segment[] {
     });
 }
 
-/** The glob's own text, every byte literal. */
-function literalSegments(glob: string): Segment[] {
-  return toBytes(glob)
-    .split('/')
-    .map((segment) => ({
-      globstar: false,
-      tokens: [...segment].map((char) => ({
-        star: false,
-        bytes: byteSet((b) => b === char.charCodeAt(0)),
-      })),
-    }));
-}
-
 const hex = (byte: number): string => `\\x${byte.toString(16).padStart(2, '0')}`;
 
 function byteSetRegex(bytes: ByteSet): string {
@@ -352,34 +341,18 @@ function segmentsRegex(segments: Segment[]): RegExp {
 
 interface CompiledGlob {
   glob: string;
+  segments: Segment[];
   regex: RegExp;
-  /** Path languages, as segment lists, that git lets this glob match. */
-  languages: { segments: Segment[]; quirk: boolean }[];
 }
 
 const compiledPatterns = new WeakMap<ScopePattern, CompiledGlob[]>();
 
-/**
- * git quirk: before wildmatch, git's match_pathspec_item (dir.c) compares the
- * pathspec's TEXT with the path, and a path equal to the text, or below a
- * directory named by the text, matches even when the glob would not. So
- * `:(glob)docs/*` also matches `docs/*\/x` and `:(glob)a[bc]` the file
- * `a[bc]`. No rewrite of the glob avoids this (every glob text is a possible
- * path), so the matcher and the overlap check count those paths too, and
- * agree with git.
- */
 function compile(pattern: ScopePattern): CompiledGlob[] {
   let compiled = compiledPatterns.get(pattern);
   if (!compiled) {
     compiled = pattern.globs.map((glob) => {
       const segments = globSegments(glob);
-      const literal = literalSegments(glob);
-      const languages = [
-        { segments, quirk: false },
-        { segments: [...literal, { globstar: true } as const], quirk: true },
-      ];
-      if (/[*?[\\]/.test(glob)) languages.push({ segments: literal, quirk: true });
-      return { glob, regex: segmentsRegex(segments), languages };
+      return { glob, segments, regex: segmentsRegex(segments) };
     });
     compiledPatterns.set(pattern, compiled);
   }
@@ -389,6 +362,12 @@ function compile(pattern: ScopePattern): CompiledGlob[] {
 /** True when `path` (repository-relative, '/'-separated, no leading '/') is owned by the pattern. */
 export function matchesScopePattern(pattern: ScopePattern, path: string): boolean {
   const bytes = toBytes(path);
+  // git quirk: match_pathspec_item (git's dir.c) compares the pathspec's TEXT
+  // with the path before running wildmatch, and a path equal to that text, or
+  // inside a directory it names, matches even when the glob would not: so
+  // `:(top,glob)docs/*` also owns `docs/*` + `/x`, and `:(top,glob)a[bc]` the
+  // file `a[bc]`. Every glob text is a possible path, so no rewrite of the
+  // glob avoids it; the matcher follows git so the two never disagree.
   return compile(pattern).some(
     ({ glob, regex }) => path === glob || path.startsWith(`${glob}/`) || regex.test(bytes),
   );
@@ -471,10 +450,11 @@ function utf8Step(state: number, byte: number): number {
 }
 
 /** Bytes that the name and UTF-8 trackers treat alike share a group; one byte per group is enough. */
-function byteGroup(byte: number): string {
-  if ('.gGiItT'.includes(String.fromCharCode(byte))) return String.fromCharCode(byte);
-  if (byte < 0x80) return 'ascii';
-  for (const [low, high] of [
+const BYTE_GROUP: number[] = Array.from({ length: 256 }, (_, byte) => {
+  const special = '.gGiItT'.indexOf(String.fromCharCode(byte));
+  if (special >= 0) return 256 + special;
+  if (byte < 0x80) return 0;
+  const ranges = [
     [0x80, 0x8f],
     [0x90, 0x9f],
     [0xa0, 0xbf],
@@ -486,29 +466,45 @@ function byteGroup(byte: number): string {
     [0xf0, 0xf0],
     [0xf1, 0xf3],
     [0xf4, 0xf4],
-  ] as const) {
-    if (byte >= low && byte <= high) return `${low}`;
-  }
-  return 'invalid';
-}
+  ];
+  return ranges.find(([low = 0, high = 0]) => byte >= low && byte <= high)?.[0] ?? 1;
+});
+
+/** How picky a witness segment is, from most to least: valid UTF-8 and no leading dot, valid UTF-8, any bytes. */
+const WITNESS_LEVELS = [
+  { utf8: true, leadingDot: false },
+  { utf8: true, leadingDot: true },
+  { utf8: false, leadingDot: true },
+] as const;
+
+type State = [i: number, j: number, name: number, code: number];
 
 /**
  * A valid segment (bytes) matched by both one-segment globs, or null. BFS over
  * (position in a, position in b, name tracker, UTF-8 tracker): `*` loops or is
  * skipped, other tokens consume one byte from the intersection of their sets.
+ * Tried at each witness level in turn, so the answer reads well when it can.
  */
-function segmentOverlap(a: Token[], b: Token[], utf8: boolean): string | null {
-  const key = (i: number, j: number, name: number, code: number): number =>
+function segmentOverlap(a: Token[], b: Token[]): string | null {
+  for (const level of WITNESS_LEVELS) {
+    const witness = segmentOverlapAt(a, b, level);
+    if (witness !== null) return witness;
+  }
+  return null;
+}
+
+function segmentOverlapAt(
+  a: Token[],
+  b: Token[],
+  level: (typeof WITNESS_LEVELS)[number],
+): string | null {
+  const key = ([i, j, name, code]: State): number =>
     ((i * (b.length + 1) + j) * NAME_STATES + name) * UTF8_STATES + code;
   const parents = new Map<number, { from: number; byte: number | null }>();
-  const states = new Map<number, [number, number, number, number]>();
+  const states = new Map<number, State>();
   const queue: number[] = [];
-  const visit = (
-    state: [number, number, number, number],
-    from: number,
-    byte: number | null,
-  ): void => {
-    const k = key(...state);
+  const visit = (state: State, from: number, byte: number | null): void => {
+    const k = key(state);
     if (states.has(k)) return;
     states.set(k, state);
     parents.set(k, { from, byte });
@@ -518,10 +514,10 @@ function segmentOverlap(a: Token[], b: Token[], utf8: boolean): string | null {
 
   for (let head = 0; head < queue.length; head++) {
     const current = queue[head] as number;
-    const [i, j, name, code] = states.get(current) as [number, number, number, number];
+    const [i, j, name, code] = states.get(current) as State;
     const tokenA = a[i];
     const tokenB = b[j];
-    if (!tokenA && !tokenB && nameAccepts(name) && (!utf8 || code === 0)) {
+    if (!tokenA && !tokenB && nameAccepts(name) && code === 0) {
       const bytes: number[] = [];
       for (let k = current; k >= 0;) {
         const parent = parents.get(k) as { from: number; byte: number | null };
@@ -535,17 +531,17 @@ function segmentOverlap(a: Token[], b: Token[], utf8: boolean): string | null {
     if (!tokenA || !tokenB) continue;
     const setA = tokenA.star ? ANY_BYTE : tokenA.bytes;
     const setB = tokenB.star ? ANY_BYTE : tokenB.bytes;
-    const nextI = tokenA.star ? i : i + 1;
-    const nextJ = tokenB.star ? j : j + 1;
-    const groups = new Set<string>();
+    const next: State = [tokenA.star ? i : i + 1, tokenB.star ? j : j + 1, 0, 0];
+    const groups = new Set<number>();
     for (const byte of BYTE_ORDER) {
       if (setA[byte] !== 1 || setB[byte] !== 1) continue;
-      const group = byteGroup(byte);
+      const group = BYTE_GROUP[byte] as number;
       if (groups.has(group)) continue;
       groups.add(group);
-      const nextCode = utf8 ? utf8Step(code, byte) : 0;
+      if (!level.leadingDot && name === NAME.empty && byte === DOT) continue;
+      const nextCode = level.utf8 ? utf8Step(code, byte) : 0;
       if (nextCode === UTF8_INVALID) continue;
-      visit([nextI, nextJ, nameStep(name, byte), nextCode], current, byte);
+      visit([next[0], next[1], nameStep(name, byte), nextCode], current, byte);
     }
   }
   return null;
@@ -556,7 +552,7 @@ function segmentOverlap(a: Token[], b: Token[], utf8: boolean): string | null {
  * the two segment lists; `**` is zero or more segments, so a trailing `**`
  * (at least one segment, as in git) is read as `**` followed by `*`.
  */
-function languageOverlap(a: Segment[], b: Segment[], utf8: boolean): string[] | null {
+function languageOverlap(a: Segment[], b: Segment[]): string[] | null {
   const normalize = (segments: Segment[]): Segment[] =>
     segments.at(-1)?.globstar ? [...segments, { globstar: false, tokens: ANY_SEGMENT }] : segments;
   const left = normalize(a);
@@ -576,7 +572,6 @@ function languageOverlap(a: Segment[], b: Segment[], utf8: boolean): string[] | 
       const segment = segmentOverlap(
         segA.globstar ? ANY_SEGMENT : segA.tokens,
         segB.globstar ? ANY_SEGMENT : segB.tokens,
-        utf8,
       );
       const rest =
         segment === null ? null : solve(segA.globstar ? p : p + 1, segB.globstar ? q : q + 1);
@@ -588,17 +583,19 @@ function languageOverlap(a: Segment[], b: Segment[], utf8: boolean): string[] | 
   return solve(0, 0);
 }
 
-/** A path both patterns would own (an example for the error message), or null when none can exist. Conservative: may answer a path when unsure, must never answer null when an overlap exists. */
+/**
+ * A path both patterns would own (an example for the error message), or null when none can exist. Conservative: may answer a path when unsure, must never answer null when an overlap exists.
+ *
+ * One deliberate exception: paths that only git's literal-text quirk (see
+ * `matchesScopePattern`) adds are not counted. They need a directory named
+ * after a glob (`**`, `*.md`), and counting them would make every floating
+ * pattern overlap every other (`*.md` and `*.txt` both own `**` + `/*.md/a.txt`).
+ */
 export function findPatternOverlap(a: ScopePattern, b: ScopePattern): string | null {
-  const languagesA = compile(a).flatMap((glob) => glob.languages);
-  const languagesB = compile(b).flatMap((glob) => glob.languages);
-  const pairs = languagesA
-    .flatMap((left) => languagesB.map((right) => ({ left, right })))
-    .sort((x, y) => Number(x.left.quirk || x.right.quirk) - Number(y.left.quirk || y.right.quirk));
-  // Prefer a witness that is valid UTF-8; paths in any bytes still count, git accepts them.
-  for (const utf8 of [true, false]) {
-    for (const { left, right } of pairs) {
-      const segments = languageOverlap(left.segments, right.segments, utf8);
+  for (const left of compile(a)) {
+    for (const right of compile(b)) {
+      const segments = languageOverlap(left.segments, right.segments);
+      // A witness in bytes that are not UTF-8 is still an overlap (git tracks any bytes); it just prints lossily.
       if (segments) return Buffer.from(segments.join('/'), 'latin1').toString('utf8');
     }
   }

@@ -1,0 +1,289 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { repoState, writePlan } from '../helpers/repo-state.js';
+import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
+
+const FILES = {
+  'README.md': '# app\n',
+  'src/api/server.ts': 'export const api = 1;\n',
+  'src/web/app.ts': 'export const web = 1;\n',
+  'docs/guide.md': '# guide\n',
+  '.gitignore': '.env\nnode_modules/\n',
+};
+
+const PLAN = `name: feat
+workers:
+  - id: api
+    owns: [/src/api/]
+    task: Build the API.
+  - id: web
+    owns: [/src/web/]
+    task: Build the web page.
+    dependsOn: [api]
+`;
+
+interface SetupJson {
+  plan: string;
+  workers: {
+    id: string;
+    branch: string;
+    worktree: string;
+    brief: string;
+    launch: string;
+    status: string;
+  }[];
+  actions: string[];
+}
+
+describe('pw setup', () => {
+  let repo: TempRepo;
+  beforeEach(() => {
+    repo = createTempRepo({ files: FILES });
+  });
+  afterEach(() => repo.cleanup());
+
+  it('creates a branch, worktree, worktree config, brief and launch script per worker', () => {
+    const plan = writePlan(repo, 'plan.yaml', PLAN);
+    const result = repo.pw(['setup', plan, '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as SetupJson;
+    expect(report.workers.map((w) => [w.id, w.branch, w.status])).toEqual([
+      ['api', 'pw/feat/api', 'created'],
+      ['web', 'pw/feat/web', 'created'],
+    ]);
+    for (const worker of report.workers) {
+      expect(worker.worktree).toBe(join(repo.root, 'repo.pw', 'feat', worker.id));
+      expect(repo.git(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: worker.worktree })).toBe(
+        worker.branch,
+      );
+      expect(repo.git(['config', '--worktree', 'pw.worker'], { cwd: worker.worktree })).toBe(
+        worker.id,
+      );
+      expect(repo.git(['config', '--worktree', 'pw.plan'], { cwd: worker.worktree })).toBe('feat');
+      expect(readFileSync(worker.brief, 'utf8')).toContain(`# Worker \`${worker.id}\``);
+      expect(statSync(worker.launch).mode & 0o111).not.toBe(0);
+      // The brief is kept out of git: the worktree is clean.
+      expect(
+        repo.git(['status', '--porcelain', '--untracked-files=all'], { cwd: worker.worktree }),
+      ).toBe('');
+    }
+    const brief = readFileSync(report.workers[1]!.brief, 'utf8');
+    expect(brief).toContain('Build the web page.');
+    expect(brief).toContain('- `/src/web/`');
+    expect(brief).toContain('- `api`: `/src/api/`');
+    expect(brief).toContain('You depend on: `api`');
+    expect(brief).toContain('[NEEDS:api/');
+    // The main worktree is not a worker and has no worker id.
+    expect(repo.gitResult(['config', '--worktree', 'pw.worker']).status).toBe(1);
+    const trusted = JSON.parse(
+      readFileSync(join(repo.dir, '.git', 'pw', 'feat', 'plan.json'), 'utf8'),
+    );
+    expect(trusted.workers[0].pathspecs).toEqual([':(top,glob)src/api/**']);
+    expect(
+      readFileSync(join(repo.dir, '.git', 'pw', 'feat', 'scopes', 'web.pathspecs'), 'utf8'),
+    ).toBe(':(top,glob)src/web/**\n');
+  });
+
+  it('lists tracked files nobody owns and prints how to open each worker', () => {
+    const result = repo.pw(['setup', writePlan(repo, 'plan.yaml', PLAN)]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(
+      '3 tracked files are owned by no worker and read-only for all: .gitignore, README.md, docs/guide.md',
+    );
+    expect(result.stdout).toMatch(/sh '.*\/\.git\/pw\/feat\/launch\/api\.sh'/);
+  });
+
+  it('is idempotent: a second run changes nothing and says so', () => {
+    const plan = writePlan(repo, 'plan.yaml', PLAN);
+    expect(repo.pw(['setup', plan]).status).toBe(0);
+    const before = repoState(repo);
+    const again = repo.pw(['setup', plan]);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain(
+      'Nothing to do: plan "feat" is already set up; nothing was changed.',
+    );
+    expect(repoState(repo)).toEqual(before);
+  });
+
+  it('sets up a worker added to the plan alone', () => {
+    const plan = writePlan(repo, 'plan.yaml', PLAN);
+    expect(repo.pw(['setup', plan]).status).toBe(0);
+    const apiHead = repo.git(['rev-parse', 'pw/feat/api']);
+    writePlan(
+      repo,
+      'plan.yaml',
+      `${PLAN}  - id: docs\n    owns: [/docs/]\n    task: Write docs.\n`,
+    );
+    const result = repo.pw(['setup', plan, '--json']);
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as SetupJson;
+    expect(report.workers.map((w) => [w.id, w.status])).toEqual([
+      ['api', 'updated'],
+      ['web', 'updated'],
+      ['docs', 'created'],
+    ]);
+    // Existing workers only get their briefs refreshed (they now list what docs owns).
+    expect(report.actions.filter((a) => a.startsWith('api:'))).toEqual([
+      expect.stringMatching(/^api: update brief /),
+    ]);
+    expect(repo.git(['rev-parse', 'pw/feat/api'])).toBe(apiHead);
+  });
+
+  it('--dry-run prints the plan of action and changes nothing', () => {
+    const before = repoState(repo);
+    const result = repo.pw(['setup', writePlan(repo, 'plan.yaml', PLAN), '--dry-run']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Dry run: setup would do');
+    expect(result.stdout).toContain('api: add worktree');
+    expect({ ...repoState(repo), siblings: null }).toEqual({ ...before, siblings: null });
+    expect(existsSync(join(repo.root, 'repo.pw'))).toBe(false);
+  });
+
+  it('copies the gitignored files named in .worktreeinclude into each worktree', () => {
+    repo.write('.env', 'SECRET=1\n');
+    repo.write('node_modules/x/index.js', 'x\n');
+    repo.write('.worktreeinclude', '.env\n');
+    repo.commitAll('add .worktreeinclude');
+    const report = JSON.parse(
+      repo.pw(['setup', writePlan(repo, 'plan.yaml', PLAN), '--json']).stdout,
+    ) as SetupJson;
+    for (const worker of report.workers) {
+      expect(readFileSync(join(worker.worktree, '.env'), 'utf8')).toBe('SECRET=1\n');
+      expect(existsSync(join(worker.worktree, 'node_modules'))).toBe(false);
+    }
+  });
+
+  it('uses the plan named in the config when none is given, and a Markdown plan with context', () => {
+    repo.write('plans/feat.md', `---\n${PLAN}---\n\n# Why\n\nShip the health page by Friday.\n`);
+    repo.write('.parallelrc.yaml', 'plan: plans/feat.md\nagent:\n  command: my-agent --fast\n');
+    repo.commitAll('config');
+    const result = repo.pw(['setup', '--json']);
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as SetupJson;
+    expect(readFileSync(report.workers[0]!.brief, 'utf8')).toContain(
+      'Ship the health page by Friday.',
+    );
+    expect(readFileSync(report.workers[0]!.launch, 'utf8')).toContain("'my-agent --fast'");
+  });
+
+  describe('errors', () => {
+    it('exits 3 outside a git repository', () => {
+      const result = repo.pw(['setup', 'plan.yaml'], { cwd: repo.root });
+      expect(result.status).toBe(3);
+      expect(result.stderr).toMatch(/not inside a git repository/);
+    });
+
+    it('exits 2 for an unknown base, naming it', () => {
+      const result = repo.pw(['setup', writePlan(repo, 'plan.yaml', `base: nope\n${PLAN}`)]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/unknown base branch "nope"/);
+    });
+
+    it('exits 2 for a plan with several problems, listing each', () => {
+      const result = repo.pw([
+        'setup',
+        writePlan(
+          repo,
+          'plan.yaml',
+          'name: feat\nworkers:\n  - id: A\n    owns: []\n    task: ""\n',
+        ),
+      ]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/invalid plan .*plan\.yaml \(3 problems\)/);
+      expect(result.stderr).toContain('workers[0].id');
+      expect(result.stderr).toContain('workers[0].owns');
+      expect(result.stderr).toContain('workers[0].task');
+    });
+
+    it('exits 2 on overlapping ownership, with the files and an example path', () => {
+      const result = repo.pw([
+        'setup',
+        writePlan(
+          repo,
+          'plan.yaml',
+          'name: feat\nworkers:\n  - id: api\n    owns: [/src/]\n    task: t\n  - id: web\n    owns: ["*.ts"]\n    task: t\n',
+        ),
+      ]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(
+        /"api" and "web" both own 2 tracked files: src\/api\/server\.ts, src\/web\/app\.ts/,
+      );
+      expect(result.stderr).toMatch(/could both own a path such as "src\/.*\.ts"/);
+      expect(existsSync(join(repo.root, 'repo.pw'))).toBe(false);
+    });
+
+    it('exits 2 on a dependsOn cycle, naming it', () => {
+      const result = repo.pw([
+        'setup',
+        writePlan(
+          repo,
+          'plan.yaml',
+          'name: feat\nworkers:\n  - id: api\n    owns: [/src/api/]\n    task: t\n    dependsOn: [web]\n  - id: web\n    owns: [/src/web/]\n    task: t\n    dependsOn: [api]\n',
+        ),
+      ]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain('dependsOn has a cycle: api -> web -> api');
+    });
+
+    it('exits 2 when a branch or worktree path is already used by something else', () => {
+      repo.git(['branch', 'pw/feat/api']);
+      repo.write('repo.pw/feat/web/file', 'mine\n', repo.root);
+      const plan = writePlan(repo, 'plan.yaml', PLAN);
+      const before = repoState(repo);
+      const result = repo.pw(['setup', plan]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain(
+        'branch pw/feat/api already exists and was not created by pw setup',
+      );
+      expect(result.stderr).toMatch(
+        /repo\.pw\/feat\/web already exists and is not this worker's worktree/,
+      );
+      expect(repoState(repo)).toEqual(before);
+    });
+  });
+
+  describe('all-or-nothing', () => {
+    const steps = [
+      'enable-worktree-config',
+      'write-trusted',
+      'exclude-brief',
+      'create-branch:web',
+      'add-worktree:web',
+      'configure-worktree:web',
+      'install-hooks:web',
+      'copy-includes:web',
+      'write-brief:web',
+      'write-launch:web',
+    ];
+    it.each(steps)('leaves the repository as it was when %s fails', (step) => {
+      repo.write('.env', 'SECRET=1\n');
+      repo.write('.worktreeinclude', '.env\n');
+      repo.commitAll('include');
+      const plan = writePlan(repo, 'plan.yaml', PLAN);
+      const before = repoState(repo);
+      const result = repo.pw(['setup', plan], { env: { PW_TEST_FAIL_AT: step } });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('setup failed at');
+      expect(result.stderr).toContain('the repository is as it was');
+      expect(repoState(repo)).toEqual(before);
+      // And a clean run afterwards succeeds.
+      expect(repo.pw(['setup', plan]).status).toBe(0);
+    });
+
+    it('keeps what an earlier run set up when a later run fails', () => {
+      const plan = writePlan(repo, 'plan.yaml', PLAN);
+      expect(repo.pw(['setup', plan]).status).toBe(0);
+      writePlan(
+        repo,
+        'plan.yaml',
+        `${PLAN}  - id: docs\n    owns: [/docs/]\n    task: Write docs.\n`,
+      );
+      const before = repoState(repo);
+      const result = repo.pw(['setup', plan], { env: { PW_TEST_FAIL_AT: 'write-launch:docs' } });
+      expect(result.status).toBe(1);
+      expect(repoState(repo)).toEqual(before);
+    });
+  });
+});

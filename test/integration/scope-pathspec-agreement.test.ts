@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matchesScopePattern, parseScopePattern } from '../../src/domain/scope-pattern.js';
+import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
+
+/**
+ * One semantics: for every case, the in-memory matcher and git itself (asked
+ * through the compiled pathspecs) must both give the expected answer.
+ */
+interface Case {
+  pattern: string;
+  path: string;
+  expected: boolean;
+}
+
+const owns = (pattern: string, path: string): Case => ({ pattern, path, expected: true });
+const skips = (pattern: string, path: string): Case => ({ pattern, path, expected: false });
+
+const corpus: Case[] = [
+  // floating: any depth
+  owns('*.md', 'README.md'),
+  owns('*.md', 'docs/guide/deep/c.md'),
+  owns('*.md', 'uni/café.md'),
+  skips('*.md', 'docs/notes.txt'),
+  owns('**/*.md', 'docs/a.md'),
+  owns('docs/', 'docs/a.md'),
+  owns('docs/', 'docs/guide/deep/c.md'),
+  owns('docs/', 'x/docs/d.md'),
+  skips('docs/', 'README.md'),
+  owns('api/', 'lib/src/api/other.ts'),
+  owns('my file.txt', 'sp/my file.txt'),
+  // anchored: leading or middle slash
+  owns('/docs/', 'docs/guide/b.md'),
+  skips('/docs/', 'x/docs/d.md'),
+  owns('/src/api/', 'src/api/handler.ts'),
+  owns('/src/api/', 'src/api/v1/route.ts'),
+  skips('/src/api/', 'lib/src/api/other.ts'),
+  skips('/src/api/', 'src/main.ts'),
+  owns('src/api/', 'src/api/handler.ts'),
+  skips('src/api/', 'lib/src/api/other.ts'),
+  owns('src/main.ts', 'src/main.ts'),
+  skips('src/main.ts', 'lib/src/main.ts'),
+  owns('/src/*.ts', 'src/main.ts'),
+  skips('/src/*.ts', 'src/api/handler.ts'),
+  // a literal last segment owns a file of that name and everything below a directory of that name
+  owns('package.json', 'package.json'),
+  owns('package.json', 'packages/app/package.json'),
+  skips('package.json', 'packages/app/index.ts'),
+  owns('/package.json', 'package.json'),
+  skips('/package.json', 'packages/app/package.json'),
+  owns('settings', 'config/settings/a.json'),
+  owns('settings', 'other/settings'),
+  owns('settings/', 'config/settings/a.json'),
+  skips('settings/', 'other/settings'),
+  skips('/settings', 'config/settings/a.json'),
+  owns('config/settings', 'config/settings/a.json'),
+  // a wildcard last segment owns files directly, not nested ones (CODEOWNERS)
+  owns('docs/*', 'docs/a.md'),
+  owns('docs/*', 'docs/notes.txt'),
+  skips('docs/*', 'docs/guide/b.md'),
+  owns('docs/*.md', 'docs/a.md'),
+  skips('docs/*.md', 'docs/notes.txt'),
+  skips('docs/*.md', 'docs/guide/b.md'),
+  skips('docs/*.md', 'x/docs/d.md'),
+  owns('/docs/*/', 'docs/guide/b.md'),
+  owns('/docs/*/', 'docs/guide/deep/c.md'),
+  skips('/docs/*/', 'docs/a.md'),
+  // `?` is one byte
+  owns('/q/?.txt', 'q/e.txt'),
+  skips('/q/?.txt', 'q/é.txt'),
+  skips('/q/?.txt', 'q/ab.txt'),
+  owns('/q/??.txt', 'q/é.txt'),
+  owns('/q/??.txt', 'q/ab.txt'),
+  owns('/q/??.txt', 'q/a1.txt'),
+  skips('/q/??.txt', 'q/abc.txt'),
+  // `**`: leading, middle, trailing
+  owns('**/fixtures/**', 'fixtures/top.json'),
+  owns('**/fixtures/**', 'deep/a/b/c/fixtures/f.json'),
+  owns('**/fixtures/**', 'deep/fixtures/x/y.json'),
+  skips('**/fixtures/**', 'deep/notfixtures/z.json'),
+  owns('/deep/**', 'deep/fixtures/x/y.json'),
+  skips('/deep/**', 'fixtures/top.json'),
+  owns('/deep/**/y.json', 'deep/fixtures/x/y.json'),
+  owns('/deep/**/z.json', 'deep/notfixtures/z.json'),
+  owns('/fixtures/**/top.json', 'fixtures/top.json'),
+  skips('/deep/**/f.json', 'fixtures/top.json'),
+  owns('src/**/*.ts', 'src/main.ts'),
+  owns('src/**/*.ts', 'src/api/v1/route.ts'),
+  skips('src/**/*.ts', 'lib/src/api/other.ts'),
+  owns('**', 'README.md'),
+  owns('**', 'deep/a/b/c/fixtures/f.json'),
+  // escaped wildcards are literal characters
+  owns('/star/a\\*b.txt', 'star/a*b.txt'),
+  skips('/star/a\\*b.txt', 'star/axb.txt'),
+  owns('/star/a*b.txt', 'star/axb.txt'),
+  owns('/star/a?b.txt', 'star/a*b.txt'),
+  owns('/star/a\\?b.txt', 'star/a?b.txt'),
+  skips('/star/a\\?b.txt', 'star/axb.txt'),
+  // character classes
+  owns('/cls/file[1-3].log', 'cls/file1.log'),
+  owns('/cls/file[1-3].log', 'cls/file2.log'),
+  skips('/cls/file[1-3].log', 'cls/file9.log'),
+  owns('/cls/file[!1-3].log', 'cls/file9.log'),
+  owns('/cls/file[!1-3].log', 'cls/fileA.log'),
+  skips('/cls/file[!1-3].log', 'cls/file1.log'),
+  owns('/cls/file[^1-3].log', 'cls/file-.log'),
+  owns('/cls/file[]].log', 'cls/file].log'),
+  skips('/cls/file[]].log', 'cls/file1.log'),
+  owns('/cls/file[]a-].log', 'cls/file-.log'),
+  owns('/cls/file[[:alpha:]].log', 'cls/fileA.log'),
+  skips('/cls/file[[:alpha:]].log', 'cls/file9.log'),
+  owns('/cls/file[![:digit:]].log', 'cls/file].log'),
+  skips('/cls/file[![:digit:]].log', 'cls/file2.log'),
+  owns('/cls/file[\\]].log', 'cls/file].log'),
+  owns('/cls/file[[:x].log', 'cls/file:.log'), // `[:` without `:]` is a literal `[`
+  // dotfiles are ordinary files
+  owns('*', '.env'),
+  owns('.*', '.env'),
+  owns('.*', 'dot/.hidden'),
+  skips('.*', 'dot/visible'),
+  owns('/dot/*', 'dot/.hidden'),
+  owns('/dot/*', 'dot/visible'),
+  owns('/.env', '.env'),
+  // spaces
+  owns('/sp/my file.txt', 'sp/my file.txt'),
+  skips('/sp/my file.txt', 'sp/my-file.txt'),
+  owns('/sp/my?file.txt', 'sp/my-file.txt'),
+  owns('/sp/* *', 'sp/my file.txt'),
+  skips('/sp/* *', 'sp/my-file.txt'),
+  // unicode
+  owns('/uni/caf?.md', 'uni/cafe.md'),
+  skips('/uni/caf?.md', 'uni/café.md'),
+  owns('/uni/caf??.md', 'uni/café.md'),
+  skips('/uni/caf??.md', 'uni/cafe.md'),
+  owns('/uni/café.md', 'uni/café.md'),
+  owns('/uni/caf[[:alpha:]].md', 'uni/cafe.md'),
+  skips('/uni/caf[[:alpha:]].md', 'uni/café.md'),
+  owns('日本/', 'uni/日本/語.txt'),
+  skips('日本/', 'uni/日本語.txt'),
+  owns('/uni/日本*', 'uni/日本語.txt'),
+  skips('/uni/日本*', 'uni/日本/語.txt'),
+  owns('語.txt', 'uni/日本/語.txt'),
+  // git quirk (dir.c match_pathspec_item): the glob's own text also matches as a literal path
+  owns('/quirk/*', 'quirk/a.txt'),
+  owns('/quirk/*', 'quirk/*/inner.txt'),
+  owns('/quirk/x[ab]', 'quirk/xa'),
+  owns('/quirk/x[ab]', 'quirk/x[ab]'),
+];
+
+const paths = [...new Set(corpus.map((c) => c.path))];
+const patterns = [...new Set(corpus.map((c) => c.pattern))];
+
+describe('scope patterns: the TypeScript matcher and git pathspecs agree', () => {
+  let repo: TempRepo;
+  const gitOwned = new Map<string, Set<string>>();
+
+  beforeAll(() => {
+    repo = createTempRepo({ files: Object.fromEntries(paths.map((path) => [path, `${path}\n`])) });
+    for (const source of patterns) {
+      const parsed = parseScopePattern(source);
+      if (!parsed.ok) throw new Error(`corpus pattern ${source} is invalid: ${parsed.problem}`);
+      const output = repo.git(['ls-files', '-z', '--', ...parsed.pattern.pathspecs]);
+      gitOwned.set(source, new Set(output.split('\0').filter((path) => path !== '')));
+    }
+  });
+
+  afterAll(() => repo?.cleanup());
+
+  it('has a corpus of at least 70 cases whose paths are all real tracked files', () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(70);
+    for (const path of paths) {
+      expect(
+        paths.some((other) => other.startsWith(`${path}/`)),
+        `${path} is also a directory`,
+      ).toBe(false);
+    }
+    const tracked = repo.git(['ls-files', '-z']).split('\0').filter(Boolean);
+    expect(new Set(tracked)).toEqual(new Set(paths));
+  });
+
+  it.each(corpus)('$pattern owns $path: $expected', ({ pattern, path, expected }) => {
+    const parsed = parseScopePattern(pattern);
+    if (!parsed.ok) throw new Error(parsed.problem);
+    expect(matchesScopePattern(parsed.pattern, path), 'TypeScript matcher').toBe(expected);
+    expect(gitOwned.get(pattern)?.has(path), 'git ls-files').toBe(expected);
+  });
+
+  it('agrees with git on every corpus path, not only the listed cases', () => {
+    for (const source of patterns) {
+      const parsed = parseScopePattern(source);
+      if (!parsed.ok) throw new Error(parsed.problem);
+      const ours = paths.filter((path) => matchesScopePattern(parsed.pattern, path));
+      expect(new Set(ours), source).toEqual(gitOwned.get(source));
+    }
+  });
+});

@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { parsePlanYaml, splitFrontMatter } from '../../src/config/read-plan.js';
+import { DEFAULT_SETTINGS } from '../../src/domain/plan.js';
+import {
+  findCycle,
+  formatProblem,
+  validateConfig,
+  validatePlan,
+} from '../../src/domain/validate-plan.js';
+
+const validate = (raw: unknown) => validatePlan(raw, 'plan.yaml', '', DEFAULT_SETTINGS);
+const messages = (raw: unknown) => validate(raw).problems.map(formatProblem);
+
+describe('validatePlan', () => {
+  it('accepts a minimal plan and fills defaults', () => {
+    const result = validate({
+      name: 'auth',
+      workers: [{ id: 'api', owns: ['/src/api/'], task: 'do it' }],
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.value).toMatchObject({
+      name: 'auth',
+      base: null,
+      workers: [{ id: 'api', owns: ['/src/api/'], dependsOn: [], agent: null, stallAfter: null }],
+      settings: DEFAULT_SETTINGS,
+    });
+  });
+
+  it('collects every problem at once, naming file and key path', () => {
+    const problems = messages({
+      name: 'Bad Name',
+      workers: [
+        { id: 'API', owns: [], task: '' },
+        { id: 'web', owns: ['!src/'], task: 'x', dependsOn: ['ap'] },
+        { id: 'web', owns: ['docs/'], task: 'y', stallAfter: 'soon' },
+      ],
+      integrate: { strategy: 'rebase' },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^plan\.yaml: name: "Bad Name" is not a valid plan name/),
+        expect.stringMatching(/^plan\.yaml: workers\[0\]\.id: "API" is not a valid worker id/),
+        expect.stringMatching(/^plan\.yaml: workers\[0\]\.owns: is empty/),
+        expect.stringMatching(/^plan\.yaml: workers\[0\]\.task: is empty/),
+        expect.stringMatching(/^plan\.yaml: workers\[1\]\.owns\[0\]: "!src\/"/),
+        expect.stringMatching(/^plan\.yaml: workers\[1\]\.dependsOn\[0\]: "ap" is not a worker/),
+        expect.stringMatching(
+          /^plan\.yaml: workers\[2\]\.id: "web" is already used by workers\[1\]/,
+        ),
+        expect.stringMatching(/^plan\.yaml: workers\[2\]\.stallAfter: "soon" is not a duration/),
+        expect.stringMatching(/^plan\.yaml: integrate\.strategy: must be "merge" or "squash"/),
+      ]),
+    );
+    expect(problems).toHaveLength(9);
+  });
+
+  it('names a dependsOn cycle', () => {
+    const problems = messages({
+      name: 'p',
+      workers: [
+        { id: 'a', owns: ['/a/'], task: 't', dependsOn: ['c'] },
+        { id: 'b', owns: ['/b/'], task: 't', dependsOn: ['a'] },
+        { id: 'c', owns: ['/c/'], task: 't', dependsOn: ['b'] },
+      ],
+    });
+    expect(problems).toEqual([expect.stringContaining('dependsOn has a cycle: a -> c -> b -> a')]);
+  });
+
+  it('warns about unknown keys with a "did you mean"', () => {
+    const result = validate({
+      name: 'p',
+      workes: [],
+      workers: [{ id: 'a', owns: ['/a/'], task: 't', dependson: ['x'] }],
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.warnings.map(formatProblem)).toEqual([
+      expect.stringMatching(
+        /^plan\.yaml: workes: unknown key, ignored \(did you mean "workers"\?\)/,
+      ),
+      expect.stringMatching(
+        /^plan\.yaml: workers\[0\]\.dependson: unknown key, ignored \(did you mean "dependsOn"\?\)/,
+      ),
+    ]);
+  });
+
+  it('rejects hostile ids and patterns without echoing control characters', () => {
+    const problems = messages({
+      name: 'p',
+      workers: [
+        { id: '../../etc', owns: ['../x'], task: 't' },
+        { id: '-rf', owns: ['a\nb'], task: 't' },
+        { id: 'a$(touch x)', owns: ['/ok/'], task: 't' },
+      ],
+    });
+    expect(problems.some((p) => p.includes('"../../etc" is not a valid worker id'))).toBe(true);
+    expect(problems.some((p) => p.includes('"-rf" is not a valid worker id'))).toBe(true);
+    expect(problems.some((p) => p.includes('"a$(touch x)" is not a valid worker id'))).toBe(true);
+    expect(problems.some((p) => p.includes('workers[0].owns[0]'))).toBe(true);
+    expect(problems.some((p) => p.includes('workers[1].owns[0]: "a\\x0ab"'))).toBe(true);
+    expect(problems.join('\n')).not.toMatch(/a\nb/);
+  });
+
+  it('overrides settings from the plan over config defaults', () => {
+    const result = validate({
+      name: 'p',
+      branchPrefix: 'agents/',
+      stallAfter: '45m',
+      agent: { command: 'codex' },
+      integrate: { verify: 'npm test', strategy: 'squash', verifyMode: 'each', target: 'release' },
+      workers: [{ id: 'a', owns: ['/a/'], task: 't', agent: 'aider', stallAfter: '2h' }],
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.value?.settings).toEqual({
+      ...DEFAULT_SETTINGS,
+      branchPrefix: 'agents/',
+      stallAfter: '45m',
+      agent: { command: 'codex' },
+      integrate: { verify: 'npm test', strategy: 'squash', verifyMode: 'each', target: 'release' },
+    });
+    expect(result.value?.workers[0]).toMatchObject({ agent: 'aider', stallAfter: '2h' });
+  });
+
+  it('rejects a branch prefix that makes invalid branch names', () => {
+    expect(
+      messages({
+        name: 'p',
+        branchPrefix: 'a..b/',
+        workers: [{ id: 'a', owns: ['/a'], task: 't' }],
+      }),
+    ).toEqual([expect.stringContaining('branchPrefix: makes invalid branch names')]);
+  });
+});
+
+describe('validateConfig', () => {
+  it('accepts an empty config as the defaults', () => {
+    expect(validateConfig(null, '.parallelrc.yaml').value).toEqual({
+      settings: DEFAULT_SETTINGS,
+      plan: null,
+    });
+  });
+
+  it('reports wrong types and unknown keys', () => {
+    const result = validateConfig(
+      { stallAfter: 5, agnet: { command: 'x' }, plan: 3 },
+      '.parallelrc.yaml',
+    );
+    expect(result.problems.map(formatProblem)).toEqual([
+      '.parallelrc.yaml: stallAfter: must be a string, found number 5',
+      '.parallelrc.yaml: plan: must be a plan file path or an inline plan mapping, found number 3',
+    ]);
+    expect(result.warnings.map(formatProblem)[0]).toMatch(
+      /agnet: unknown key.*did you mean "agent"/,
+    );
+  });
+});
+
+describe('plan files', () => {
+  it('splits Markdown front matter from the context prose', () => {
+    const text = '---\nname: p\nworkers: []\n---\n\n# Context\n\nBe nice.\n';
+    expect(splitFrontMatter(text, 'plan.md')).toEqual({
+      yaml: 'name: p\nworkers: []',
+      context: '# Context\n\nBe nice.',
+      lineOffset: 1,
+    });
+  });
+
+  it('refuses Markdown without front matter', () => {
+    expect(() => splitFrontMatter('# just prose\n', 'plan.md')).toThrow(
+      /must start with YAML front matter/,
+    );
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const parsed = parsePlanYaml(
+      { yaml: 'name: p\nworkers: [\n', context: '', lineOffset: 1 },
+      'plan.md',
+    );
+    expect(parsed.problems[0]).toMatchObject({
+      file: 'plan.md',
+      path: expect.stringMatching(/^line \d+$/),
+    });
+  });
+});
+
+describe('findCycle', () => {
+  it('returns null for a DAG and the cycle otherwise', () => {
+    expect(
+      findCycle(
+        new Map([
+          ['a', ['b']],
+          ['b', []],
+        ]),
+      ),
+    ).toBeNull();
+    expect(
+      findCycle(
+        new Map([
+          ['a', ['b']],
+          ['b', ['a']],
+        ]),
+      ),
+    ).toEqual(['a', 'b', 'a']);
+  });
+});
