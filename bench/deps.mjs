@@ -27,8 +27,10 @@ const linked = join(dir, '..', 'linked');
 const sg = simpleGit({ baseDir: dir });
 const samples = await alternate(
   {
-    'execa: git log (1,000 commits)': () => execa('git', ['log', '--format=%H%x1f%ct%x1f%B%x00', 'main'], { cwd: dir, env: gitEnv }),
-    'simple-git: raw git log (1,000 commits)': () => sg.raw(['log', '--format=%H%x1f%ct%x1f%B%x00', 'main']),
+    'execa: git log (1,000 commits)': () =>
+      execa('git', ['log', '--format=%H%x1f%ct%x1f%B%x00', 'main'], { cwd: dir, env: gitEnv }),
+    'simple-git: raw git log (1,000 commits)': () =>
+      sg.raw(['log', '--format=%H%x1f%ct%x1f%B%x00', 'main']),
     'simple-git: log() parsed (1,000 commits)': () => sg.log(['main']),
     'isomorphic-git: log (1,000 commits)': () => git.log({ fs, dir, ref: 'main' }),
   },
@@ -38,7 +40,8 @@ report('Reading a 1,000-commit history', samples, 'execa: git log (1,000 commits
 
 const small = await alternate(
   {
-    'execa: git rev-parse HEAD': () => execa('git', ['rev-parse', 'HEAD'], { cwd: dir, env: gitEnv }),
+    'execa: git rev-parse HEAD': () =>
+      execa('git', ['rev-parse', 'HEAD'], { cwd: dir, env: gitEnv }),
     'simple-git: revparse HEAD': () => sg.revparse(['HEAD']),
     'isomorphic-git: resolveRef HEAD': () => git.resolveRef({ fs, dir, ref: 'HEAD' }),
   },
@@ -51,18 +54,46 @@ report('One small call', small, 'execa: git rev-parse HEAD');
 const linkedChecks = {};
 for (const [name, call, expected] of [
   ['currentBranch', () => git.currentBranch({ fs, dir: linked }), 'linked'],
-  ['resolveRef HEAD', () => git.resolveRef({ fs, dir: linked, ref: 'HEAD' }), sh('git', ['rev-parse', 'HEAD'], { cwd: linked }).stdout.trim()],
-  ['log HEAD (depth 1)', async () => (await git.log({ fs, dir: linked, ref: 'HEAD', depth: 1 }))[0]?.oid, sh('git', ['rev-parse', 'HEAD'], { cwd: linked }).stdout.trim()],
-  ['statusMatrix (index of the worktree)', async () => (await git.statusMatrix({ fs, dir: linked })).length, 1],
+  [
+    'resolveRef HEAD',
+    () => git.resolveRef({ fs, dir: linked, ref: 'HEAD' }),
+    sh('git', ['rev-parse', 'HEAD'], { cwd: linked }).stdout.trim(),
+  ],
+  [
+    'log HEAD (depth 1)',
+    async () => (await git.log({ fs, dir: linked, ref: 'HEAD', depth: 1 }))[0]?.oid,
+    sh('git', ['rev-parse', 'HEAD'], { cwd: linked }).stdout.trim(),
+  ],
+  [
+    'statusMatrix (index of the worktree)',
+    async () => (await git.statusMatrix({ fs, dir: linked })).length,
+    1,
+  ],
 ]) {
   try {
     const answer = await call();
-    linkedChecks[name] = answer === expected ? 'ok' : `wrong answer ${JSON.stringify(answer)} (git says ${JSON.stringify(expected)})`;
+    linkedChecks[name] =
+      answer === expected
+        ? 'ok'
+        : `wrong answer ${JSON.stringify(answer)} (git says ${JSON.stringify(expected)})`;
   } catch (error) {
     linkedChecks[name] = `failed: ${error.code ?? ''} ${String(error.message).split('\n')[0]}`;
   }
 }
 console.log('\nisomorphic-git in a linked worktree:');
-for (const [name, outcome] of Object.entries(linkedChecks)) console.log(`  ${name.padEnd(40)} ${outcome}`);
+for (const [name, outcome] of Object.entries(linkedChecks))
+  console.log(`  ${name.padEnd(40)} ${outcome}`);
 const linkedResult = linkedChecks;
-writeFileSync(join(dir, '..', 'result.json'), JSON.stringify({ samples, small, linkedResult, median: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) }, null, 2));
+writeFileSync(
+  join(dir, '..', 'result.json'),
+  JSON.stringify(
+    {
+      samples,
+      small,
+      linkedResult,
+      median: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])),
+    },
+    null,
+    2,
+  ),
+);

@@ -15,7 +15,12 @@ export const gitEnv = {
 };
 
 export function sh(command, args, options = {}) {
-  const result = spawnSync(command, args, { env: gitEnv, encoding: 'utf8', maxBuffer: 1 << 30, ...options });
+  const result = spawnSync(command, args, {
+    env: gitEnv,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    ...options,
+  });
   if (result.status !== 0 && !options.allowFailure) {
     throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
   }
@@ -55,6 +60,8 @@ export function report(title, samples, baseline) {
   const base = median(samples[baseline]);
   for (const [name, values] of Object.entries(samples)) {
     const m = median(values);
-    console.log(`  ${name.padEnd(44)} median ${m.toFixed(1).padStart(8)} ms   ${(m / base).toFixed(2)}x ${name === baseline ? '(baseline)' : ''}`);
+    console.log(
+      `  ${name.padEnd(44)} median ${m.toFixed(1).padStart(8)} ms   ${(m / base).toFixed(2)}x ${name === baseline ? '(baseline)' : ''}`,
+    );
   }
 }

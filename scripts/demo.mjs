@@ -21,7 +21,6 @@ const dim = (text) => (color ? `\x1b[2m${text}\x1b[0m` : text);
 // The demo's clock: commits are dated from two and a half hours ago to now, so
 // status ages and the retrospective's figures look like a real afternoon.
 const start = Date.now() - 150 * 60_000;
-let minute = 0;
 const env = {
   ...process.env,
   GIT_AUTHOR_NAME: 'Demo Agent',
@@ -31,7 +30,6 @@ const env = {
   GIT_CONFIG_NOSYSTEM: '1',
 };
 const at = (minutes) => {
-  minute = minutes;
   const date = new Date(start + minutes * 60_000).toISOString();
   return { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date };
 };
@@ -95,7 +93,9 @@ writeFileSync(join(repo, 'health.plan.md'), plan);
 git(repo, ['add', '-A']);
 git(repo, ['commit', '-q', '-m', 'Initial import of acme-status'], { env: at(0) });
 note(`${repo}`);
-note('plan: health.plan.md — three workers: api (owns /src/api/, /test/api/), web (/src/web/, depends on api), docs (/docs/, /README.md)');
+note(
+  'plan: health.plan.md — three workers: api (owns /src/api/, /test/api/), web (/src/web/, depends on api), docs (/docs/, /README.md)',
+);
 
 // 2. Setup: a worktree, branch, brief and launch script per worker.
 say('2. pw setup: one worktree, branch, brief and launch script per worker');
@@ -114,10 +114,11 @@ run('sh', [join(repo, '.git', 'pw', 'health', 'launch', 'web.sh')]);
 // 3. The workers commit with the protocol.
 say('3. The workers work, reporting only through commit messages');
 commit('api', 12, '[CHECKPOINT] route skeleton for GET /health', {
-  'src/api/routes.js': readFileSync(join(repo, 'src/api/routes.js'), 'utf8').replace(
-    "  return { status: 404",
-    "  if (method === 'GET' && url === '/health') return { status: 200, body: health() };\n  return { status: 404",
-  ) + "\nexport function health() {\n  return { status: 'ok' };\n}\n",
+  'src/api/routes.js':
+    readFileSync(join(repo, 'src/api/routes.js'), 'utf8').replace(
+      '  return { status: 404',
+      "  if (method === 'GET' && url === '/health') return { status: 200, body: health() };\n  return { status: 404",
+    ) + "\nexport function health() {\n  return { status: 'ok' };\n}\n",
 });
 commit('web', 20, '[NEEDS:api/health-endpoint] the page needs the /health response shape');
 commit('docs', 25, '[CHECKPOINT] outline for the health docs', {
@@ -137,24 +138,37 @@ run('git', ['commit', '-q', '-m', '[CHECKPOINT] quick fix in the api'], {
 });
 git(worktree('web'), ['reset', '-q', '--hard', 'HEAD']);
 note('web writes a message without a status prefix:');
-writeFileSync(join(worktree('web'), 'src/web/page.js'), readFileSync(join(repo, 'src/web/page.js'), 'utf8'));
-run('git', ['commit', '-q', '--allow-empty', '-m', 'wip'], { cwd: worktree('web'), env: at(46), expectFailure: true });
+writeFileSync(
+  join(worktree('web'), 'src/web/page.js'),
+  readFileSync(join(repo, 'src/web/page.js'), 'utf8'),
+);
+run('git', ['commit', '-q', '--allow-empty', '-m', 'wip'], {
+  cwd: worktree('web'),
+  env: at(46),
+  expectFailure: true,
+});
 
 // 5. Status mid-flight: one blocked, one waiting.
 say('5. pw status: who is working, blocked or waiting');
-commit('api', 55, '[CHECKPOINT] GET /health returns status, version and uptime\n\nProvides: health-endpoint', {
-  'src/api/routes.js': readFileSync(join(worktree('api'), 'src/api/routes.js'), 'utf8').replace(
-    "return { status: 'ok' };",
-    "return { status: 'ok', version: '1.4.0', uptime: Math.round(process.uptime()) };",
-  ),
-});
+commit(
+  'api',
+  55,
+  '[CHECKPOINT] GET /health returns status, version and uptime\n\nProvides: health-endpoint',
+  {
+    'src/api/routes.js': readFileSync(join(worktree('api'), 'src/api/routes.js'), 'utf8').replace(
+      "return { status: 'ok' };",
+      "return { status: 'ok', version: '1.4.0', uptime: Math.round(process.uptime()) };",
+    ),
+  },
+);
 pw(['status']);
 note('docs is blocked; web asked api for health-endpoint, which api has now provided.');
 
 // 6. The blocked worker recovers and everyone finishes.
 say('6. docs gets its answer and recovers; everyone finishes');
 commit('docs', 70, '[CHECKPOINT] document status, version and uptime', {
-  'docs/health.md': '# GET /health\n\nReturns `{"status":"ok","version":"1.4.0","uptime":<seconds>}`.\n',
+  'docs/health.md':
+    '# GET /health\n\nReturns `{"status":"ok","version":"1.4.0","uptime":<seconds>}`.\n',
 });
 commit('api', 80, '[COMPLETE] GET /health with a test', {
   'test/api/health.test.js':
@@ -166,7 +180,9 @@ commit('web', 95, '[CHECKPOINT] status page shows the health result', {
     "\n/** One line for the API's /health answer. */\nexport function renderHealth(health) {\n  return `<p>API ${health.status}, version ${health.version}, up ${health.uptime}s</p>`;\n}\n",
 });
 commit('docs', 105, '[COMPLETE] health endpoint and status page documented', {
-  'README.md': readFileSync(join(worktree('docs'), 'README.md'), 'utf8') + '\n`GET /health` reports status, version and uptime; see docs/health.md.\n',
+  'README.md':
+    readFileSync(join(worktree('docs'), 'README.md'), 'utf8') +
+    '\n`GET /health` reports status, version and uptime; see docs/health.md.\n',
 });
 commit('web', 120, '[COMPLETE] status page shows API health');
 pw(['status']);
@@ -193,7 +209,9 @@ console.log(
 
 say('Where everything is');
 note(`repository:      ${repo}`);
-note(`worker worktrees: ${join(work, 'acme-status.pw', 'health')} (removed by pw integrate --teardown or pw teardown)`);
+note(
+  `worker worktrees: ${join(work, 'acme-status.pw', 'health')} (removed by pw integrate --teardown or pw teardown)`,
+);
 note(`retrospective:   ${report}`);
 note(`timeline:        ${svg}`);
 note(`report + picture: ${html}`);

@@ -19,6 +19,5 @@ export function renderColumns(rows: readonly (readonly string[])[], indent = '  
 
 /** Length without ANSI colour codes. */
 export function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
   return [...text.replace(/\x1b\[[0-9;]*m/g, '')].length;
 }
