@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { repoState, writePlan } from '../helpers/repo-state.js';
@@ -285,5 +286,28 @@ describe('pw setup', () => {
       expect(result.status).toBe(1);
       expect(repoState(repo)).toEqual(before);
     });
+  });
+});
+
+describe('environment', () => {
+  it('exits 3 when git is older than 2.38', () => {
+    const repo = createTempRepo();
+    try {
+      const bin = join(repo.root, 'old-git');
+      const realGit = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+      repo.write(
+        'git',
+        `#!/bin/sh\nif [ "$1" = version ]; then echo "git version 2.30.2"; exit 0; fi\nexec ${realGit} "$@"\n`,
+        bin,
+      );
+      chmodSync(join(bin, 'git'), 0o755);
+      const result = repo.pw(['setup', 'plan.yaml'], { env: { PATH: `${bin}:${repo.env.PATH}` } });
+      expect(result.status).toBe(3);
+      expect(result.stderr).toContain(
+        'git is too old: git version 2.30.2 (pw needs git 2.38 or newer)',
+      );
+    } finally {
+      repo.cleanup();
+    }
   });
 });
