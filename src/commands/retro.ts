@@ -1,10 +1,109 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
-import { FailedError } from '../errors.js';
+import { computeRetro, type HistorySource, type Retro } from '../domain/retro.js';
+import { UsageError } from '../errors.js';
+import { readCommitFileStats } from '../git/commit-file-stats.js';
+import { readWorkerHistories, readWorkerTips } from '../git/worker-history.js';
+import { renderRetroHtml } from '../render/retro-html.js';
+import { renderRetroMarkdown } from '../render/retro-markdown.js';
+import { renderRetroSvg } from '../render/retro-svg.js';
+import { readEvents } from '../store/trusted-store.js';
+import { loadActivePlan } from './active-plan.js';
 
-// Placeholder until this command lands.
-export async function runRetro(
-  _options: Record<string, unknown>,
-  _deps: CommandDeps,
-): Promise<CommandResult> {
-  throw new FailedError('pw retro is not available in this build yet');
+export interface RetroOptions {
+  plan?: string;
+  out?: string;
+  json?: boolean;
+  svg?: string;
+  html?: string;
+}
+
+export interface RetroFiles {
+  markdown: string | null;
+  svg: string | null;
+  html: string | null;
+}
+
+/** Reads one snapshot (plan, histories, file stats, events) and computes the retrospective. */
+export async function readRetro(
+  cwd: string,
+  planArg: string | undefined,
+  now: Date,
+): Promise<Retro> {
+  const { repo, plan } = await loadActivePlan(cwd, planArg, { includeTornDown: true });
+  const tips = await readWorkerTips(repo.topLevel, plan);
+  const [histories, fileStats, events] = await Promise.all([
+    readWorkerHistories(repo.topLevel, plan, tips),
+    readCommitFileStats(repo.topLevel, plan, tips),
+    readEvents(repo.commonDir, plan.name),
+  ]);
+  const sources = new Map<string, HistorySource>(
+    plan.workers.map((w) => {
+      const tip = tips.get(w.id);
+      return [w.id, !tip ? 'none' : tip.ref.startsWith('refs/pw/archive/') ? 'archive' : 'branch'];
+    }),
+  );
+  return computeRetro({ plan, histories, sources, events, fileStats, now: now.getTime() });
+}
+
+/** A path as the report links it: relative to the report's folder, with '/' separators. */
+function linkFrom(reportFile: string, target: string): string {
+  return relative(dirname(reportFile), target).split(sep).join('/');
+}
+
+async function writeOutput(path: string, content: string): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content);
+  } catch (error) {
+    throw new UsageError(`cannot write ${path}: ${(error as Error).message}`, [
+      'Choose a path in a folder you can write to.',
+    ]);
+  }
+}
+
+/**
+ * `pw retro`: the retrospective of a plan, mid-flight, after integrate or
+ * after teardown. Markdown to stdout (or --out), every figure with --json,
+ * and the timeline as SVG (--svg) or report and picture in one page (--html).
+ */
+export async function runRetro(options: RetroOptions, deps: CommandDeps): Promise<CommandResult> {
+  const retro = await readRetro(deps.cwd, options.plan, deps.now());
+  const files: RetroFiles = {
+    markdown: options.out ? resolve(deps.cwd, options.out) : null,
+    svg: options.svg ? resolve(deps.cwd, options.svg) : null,
+    html: options.html ? resolve(deps.cwd, options.html) : null,
+  };
+  const distinct = [files.markdown, files.svg, files.html].filter((f): f is string => f !== null);
+  if (new Set(distinct).size !== distinct.length) {
+    throw new UsageError('--out, --svg and --html name the same file', [
+      'Give each output its own path, e.g. --out retro.md --svg retro.svg --html retro.html.',
+    ]);
+  }
+
+  const svg = files.svg || files.html ? renderRetroSvg(retro) : null;
+  if (files.svg) await writeOutput(files.svg, svg!);
+  if (files.html) await writeOutput(files.html, renderRetroHtml(retro, svg!));
+  const markdown = renderRetroMarkdown(retro, {
+    svgHref: files.svg && files.markdown ? linkFrom(files.markdown, files.svg) : null,
+  });
+  if (files.markdown) await writeOutput(files.markdown, markdown);
+
+  if (options.json) {
+    deps.stdout(`${JSON.stringify({ ...retro, files }, null, 2)}\n`);
+    return { exitCode: 0 };
+  }
+  if (!files.markdown) deps.stdout(markdown);
+  const written = [
+    files.markdown && `report    ${files.markdown}`,
+    files.svg && `timeline  ${files.svg}`,
+    files.html && `page      ${files.html}`,
+  ].filter((line): line is string => Boolean(line));
+  if (written.length) {
+    // With the report on stdout, the list of files goes to stderr so a pipe gets Markdown only.
+    const say = files.markdown ? deps.stdout : deps.stderr;
+    say(`Retrospective of ${retro.plan} written:\n${written.map((l) => `  ${l}`).join('\n')}\n`);
+  }
+  return { exitCode: 0 };
 }

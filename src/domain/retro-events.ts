@@ -1,0 +1,214 @@
+/**
+ * Reads the events log for the retrospective. The log is written by several
+ * commands (setup, teardown, the hooks, check, integrate) and grows over
+ * time, so this reader is tolerant: it recognises events by their `type` and
+ * the fields it knows, skips what it does not, and never fails on a missing
+ * field. docs/retro.md lists the shapes it understands.
+ */
+
+/** One line of `events.ndjson` (the shape of the trusted store's `PwEvent`). */
+export interface RetroEvent {
+  time: string;
+  type: string;
+  plan?: string;
+  worker?: string;
+  [key: string]: unknown;
+}
+
+export interface RefusalEvent {
+  at: number;
+  worker: string | null;
+  /** What was refused: `scope`, `protocol`, `pre-push`, ... */
+  kind: string;
+  detail: string | null;
+}
+
+export interface ConflictEvent {
+  at: number;
+  workers: string[];
+  paths: string[];
+}
+
+export interface VerifyFailureEvent {
+  at: number;
+  /** The worker whose merge first broke verify, when integrate found it. */
+  worker: string | null;
+  detail: string | null;
+}
+
+export interface BypassEvent {
+  at: number;
+  worker: string | null;
+  /** Which gate caught it: `check`, `integrate`, ... */
+  caughtBy: string;
+  kind: string;
+  detail: string | null;
+}
+
+export interface PlanEvents {
+  /** The first setup of the plan: when the workers were started. */
+  setupAt: number | null;
+  tornDownAt: number | null;
+  refusals: RefusalEvent[];
+  conflicts: ConflictEvent[];
+  verifyFailures: VerifyFailureEvent[];
+  /** Every time integrate moved the target. */
+  publishes: { at: number; commit: string | null }[];
+  /** Out-of-scope changes or protocol breaks that got past the hooks and were caught later. */
+  bypasses: BypassEvent[];
+}
+
+const str = (value: unknown): string | null =>
+  typeof value === 'string' && value.trim() !== '' ? value : null;
+
+const strings = (value: unknown): string[] => {
+  if (typeof value === 'string') return value.trim() ? [value] : [];
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item) => {
+    if (typeof item === 'string') return item.trim() ? [item] : [];
+    if (item && typeof item === 'object') {
+      const path = str((item as Record<string, unknown>).path);
+      return path ? [path] : [];
+    }
+    return [];
+  });
+};
+
+const record = (value: unknown): Record<string, unknown> | null =>
+  value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
+
+function isFailed(value: Record<string, unknown>): boolean {
+  if (value.ok === false || value.passed === false || value.success === false) return true;
+  const status = str(value.status) ?? str(value.result) ?? str(value.outcome);
+  if (status && /^(fail|failed|failure|error|broken)$/i.test(status)) return true;
+  return typeof value.exitCode === 'number' && value.exitCode !== 0;
+}
+
+function culprit(value: Record<string, unknown>): string | null {
+  return (
+    str(value.worker) ??
+    str(value.culprit) ??
+    str(value.brokenBy) ??
+    str(value.firstBad) ??
+    str(value.breaking) ??
+    str(value.step)
+  );
+}
+
+function conflictFrom(at: number, value: Record<string, unknown>): ConflictEvent {
+  const workers = [
+    ...strings(value.workers),
+    ...strings(value.worker),
+    ...strings(value.with),
+    ...strings(value.between),
+  ];
+  return {
+    at,
+    workers: [...new Set(workers)],
+    paths: [...new Set([...strings(value.paths), ...strings(value.files)])],
+  };
+}
+
+function refusalKind(event: RetroEvent): string {
+  const kind = str(event.kind) ?? str(event.reason) ?? str(event.check);
+  if (kind) return kind;
+  const hook = str(event.hook);
+  if (hook === 'pre-commit') return 'scope';
+  if (hook === 'commit-msg') return 'protocol';
+  if (hook) return hook;
+  return event.type;
+}
+
+/** Sorts the plan's events into what the retrospective counts. Pure. */
+export function classifyRetroEvents(events: readonly RetroEvent[], plan: string): PlanEvents {
+  const out: PlanEvents = {
+    setupAt: null,
+    tornDownAt: null,
+    refusals: [],
+    conflicts: [],
+    verifyFailures: [],
+    publishes: [],
+    bypasses: [],
+  };
+  for (const event of events) {
+    if (!event || typeof event !== 'object' || typeof event.type !== 'string') continue;
+    if (event.plan !== undefined && event.plan !== plan) continue;
+    const at = Date.parse(event.time);
+    if (Number.isNaN(at)) continue;
+    const type = event.type.toLowerCase();
+    const worker = str(event.worker);
+    const detail = str(event.message) ?? str(event.detail) ?? str(event.path) ?? null;
+
+    if (type === 'setup') {
+      if (out.setupAt === null || at < out.setupAt) out.setupAt = at;
+      continue;
+    }
+    if (type === 'teardown') {
+      if (out.tornDownAt === null || at > out.tornDownAt) out.tornDownAt = at;
+      continue;
+    }
+    if (/refus|reject|denied/.test(type) || (str(event.hook) && !/integrate|check/.test(type))) {
+      out.refusals.push({ at, worker, kind: refusalKind(event), detail });
+      continue;
+    }
+
+    const fromIntegrate = /integrat|publish|verify|conflict|merge/.test(type);
+    if (fromIntegrate) {
+      if (/conflict/.test(type)) out.conflicts.push(conflictFrom(at, event));
+      for (const item of Array.isArray(event.conflicts) ? event.conflicts : []) {
+        const value = record(item);
+        if (value) out.conflicts.push(conflictFrom(at, value));
+        else if (typeof item === 'string') out.conflicts.push({ at, workers: [], paths: [item] });
+      }
+      const verify = record(event.verify);
+      if (/verify/.test(type) && (isFailed(event) || /fail/.test(type))) {
+        out.verifyFailures.push({ at, worker: culprit(event), detail });
+      } else if (verify && isFailed(verify)) {
+        out.verifyFailures.push({
+          at,
+          worker: culprit(verify) ?? worker,
+          detail: str(verify.command) ?? detail,
+        });
+      }
+      const published =
+        /publish/.test(type) ||
+        event.published === true ||
+        typeof event.published === 'string' ||
+        (/^integrate(d)?$|integrate-(done|success|finished|complete)/.test(type) &&
+          !isFailed(event) &&
+          event.dryRun !== true &&
+          (str(event.commit) ?? str(event.result) ?? str(event.to)) !== null);
+      if (published && !/fail/.test(type)) {
+        out.publishes.push({
+          at,
+          commit:
+            (typeof event.published === 'string' ? event.published : null) ??
+            str(event.commit) ??
+            str(event.result) ??
+            str(event.to),
+        });
+      }
+    }
+
+    const violations = Array.isArray(event.violations) ? event.violations : [];
+    if (violations.length || /violation|bypass|out-of-scope/.test(type)) {
+      const caughtBy = fromIntegrate ? 'integrate' : /check/.test(type) ? 'check' : type;
+      if (violations.length === 0)
+        out.bypasses.push({ at, worker, caughtBy, kind: str(event.kind) ?? type, detail });
+      for (const item of violations) {
+        const value = record(item) ?? {};
+        out.bypasses.push({
+          at,
+          worker: str(value.worker) ?? worker,
+          caughtBy,
+          kind: str(value.kind) ?? str(value.type) ?? 'violation',
+          detail: str(value.path) ?? str(value.message) ?? str(value.sha) ?? null,
+        });
+      }
+    }
+  }
+  out.publishes.sort((a, b) => a.at - b.at);
+  return out;
+}

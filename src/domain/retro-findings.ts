@@ -1,0 +1,490 @@
+/**
+ * Findings: what the figures say to do differently next time. Each rule looks
+ * at the computed retrospective, and every candidate carries its evidence
+ * (commits, times, figures) and one concrete change for the next plan. The
+ * weight is roughly the share of the wall time at stake, so the findings that
+ * cost most come first. Pure.
+ */
+import { formatDuration } from './duration.js';
+import type { NeedRetro, Retro, WorkerRetro } from './retro.js';
+
+export interface Finding {
+  /** Which rule found it: `needs-wait`, `blocked`, `stalls`, `imbalance`, ... */
+  kind: string;
+  title: string;
+  evidence: string[];
+  suggestion: string;
+  /** How much it matters, for ordering; roughly the share of the wall time at stake. */
+  weight: number;
+}
+
+export const MIN_FINDINGS = 3;
+export const MAX_FINDINGS = 6;
+/** No more than this many findings of one kind, so one problem does not crowd out the rest. */
+const MAX_PER_KIND = 2;
+/** Time below this is noise, not a finding. */
+const MIN_TIME_MS = 60_000;
+
+type RetroFigures = Omit<Retro, 'findings'>;
+
+const short = (sha: string): string => sha.slice(0, 7);
+const d = formatDuration;
+const pct = (ratio: number): string => `${Math.round(ratio * 100)}%`;
+const times = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Rounds a suggested duration up to a number people write: 5-minute steps below an hour, 15-minute steps above. */
+function roundUp(ms: number): number {
+  const step = ms > 3_600_000 ? 900_000 : 300_000;
+  return Math.ceil(ms / step) * step;
+}
+
+function offsetFrom(start: number): (at: string) => string {
+  return (at) => `+${d(Date.parse(at) - start)}`;
+}
+
+/** The findings of a retrospective: three to six, most costly first. */
+export function planRetroFindings(retro: RetroFigures): Finding[] {
+  const candidates = [
+    ...findNeedsCycles(retro),
+    ...findNeedsWaits(retro),
+    ...findBlocked(retro),
+    ...findStalls(retro),
+    ...findImbalance(retro),
+    ...findCriticalPath(retro),
+    ...findIntegrateTrouble(retro),
+    ...findScopeTrouble(retro),
+    ...findProtocolTrouble(retro),
+    ...findReopened(retro),
+    ...findIdle(retro),
+    ...findSlowStarts(retro),
+    ...findLowSpeedUp(retro),
+  ].sort((a, b) => b.weight - a.weight);
+  const chosen: Finding[] = [];
+  const perKind = new Map<string, number>();
+  for (const finding of candidates) {
+    if (chosen.length === MAX_FINDINGS) break;
+    const count = perKind.get(finding.kind) ?? 0;
+    if (count >= MAX_PER_KIND) continue;
+    perKind.set(finding.kind, count + 1);
+    chosen.push(finding);
+  }
+  for (const fallback of summaryFindings(retro)) {
+    if (chosen.length >= MIN_FINDINGS) break;
+    if (!chosen.some((f) => f.kind === fallback.kind)) chosen.push(fallback);
+  }
+  return chosen;
+}
+
+function needSuggestion(needer: WorkerRetro, need: NeedRetro): string {
+  const declared = needer.dependsOn.includes(need.provider);
+  if (need.open)
+    return `Ask ${need.provider} for ${need.item} now, or take the part that needs it out of ${needer.id}'s task; next time declare \`dependsOn: [${need.provider}]\` for ${needer.id} or give ${need.item} to a worker of its own that finishes first.`;
+  if (!declared)
+    return `Declare \`dependsOn: [${need.provider}]\` for ${needer.id} so the order is in the plan, or give ${need.item} to its own worker that finishes first.`;
+  if (need.resolvedBy === 'complete')
+    return `Have ${need.provider} deliver ${need.item} as soon as it exists, with a \`Provides: ${need.item}\` trailer, instead of only at its COMPLETE; put it first in ${need.provider}'s task.`;
+  return `Put ${need.item} first in ${need.provider}'s task, or agree its interface in the plan so ${needer.id} can start against a stub.`;
+}
+
+function findNeedsWaits(retro: RetroFigures): Finding[] {
+  const at = offsetFrom(Date.parse(retro.startedAt));
+  const out: Finding[] = [];
+  for (const worker of retro.workers) {
+    for (const need of worker.needs) {
+      if (need.waitedMs < MIN_TIME_MS) continue;
+      const resolution = need.open
+        ? `still open at ${at(retro.endedAt)}`
+        : need.resolvedBy === 'provides'
+          ? `resolved at ${at(need.resolvedAt!)} by a \`Provides: ${need.item}\` trailer on ${need.provider}'s branch`
+          : `resolved at ${at(need.resolvedAt!)} by ${need.provider}'s COMPLETE`;
+      out.push({
+        kind: 'needs-wait',
+        title: `${worker.id} waited ${d(need.waitedMs)} for ${need.provider}/${need.item}`,
+        evidence: [
+          `\`[NEEDS:${need.provider}/${need.item}]\` raised at ${at(need.raisedAt)} (${short(need.sha)}), ${resolution}.`,
+          worker.dependsOn.includes(need.provider)
+            ? `${need.provider} is in ${worker.id}'s dependsOn.`
+            : `${need.provider} is not in ${worker.id}'s dependsOn: the plan did not know about this edge.`,
+        ],
+        suggestion: needSuggestion(worker, need),
+        weight: need.waitedMs / Math.max(retro.wallMs, 1) + (need.open ? 0.2 : 0),
+      });
+    }
+  }
+  return out;
+}
+
+/** Open NEEDS that wait on each other: nobody can move. */
+function findNeedsCycles(retro: RetroFigures): Finding[] {
+  const edges = new Map<string, NeedRetro[]>();
+  for (const worker of retro.workers)
+    edges.set(
+      worker.id,
+      worker.needs.filter((n) => n.open),
+    );
+  const seen = new Set<string>();
+  const out: Finding[] = [];
+  for (const startId of edges.keys()) {
+    const path: string[] = [];
+    let current: string | undefined = startId;
+    while (current && !path.includes(current)) {
+      path.push(current);
+      current = edges.get(current)?.[0]?.provider;
+    }
+    if (!current) continue;
+    const cycle = path.slice(path.indexOf(current));
+    const key = [...cycle].sort().join(',');
+    if (seen.has(key) || cycle.length < 2) continue;
+    seen.add(key);
+    out.push({
+      kind: 'deadlock',
+      title: `Deadlock: ${cycle.join(' → ')} → ${cycle[0]} wait for each other`,
+      evidence: cycle.map((id) => {
+        const need = edges.get(id)![0]!;
+        return `${id} needs ${need.provider}/${need.item} (open since ${offsetFrom(Date.parse(retro.startedAt))(need.raisedAt)}).`;
+      }),
+      suggestion: `Break the cycle: give one of ${cycle.map((id) => edges.get(id)![0]!.item).join(', ')} to a worker of its own, or order the workers with dependsOn so one delivers first.`,
+      weight: 1.5,
+    });
+  }
+  return out;
+}
+
+function findBlocked(retro: RetroFigures): Finding[] {
+  const at = offsetFrom(Date.parse(retro.startedAt));
+  return retro.workers
+    .filter((w) => w.blockedMs >= MIN_TIME_MS)
+    .map((worker) => {
+      const reasons = [...new Set(worker.blocked.map((b) => b.reason))];
+      const share = worker.durationMs > 0 ? worker.blockedMs / worker.durationMs : 0;
+      return {
+        kind: 'blocked',
+        title: `${worker.id} was blocked ${d(worker.blockedMs)} (${pct(share)} of its time): ${reasons.join('; ')}`,
+        evidence: worker.blocked.map(
+          (span) =>
+            `\`[BLOCKED:${span.reason}]\` from ${at(span.from)} ${span.open ? `and still blocked at ${at(span.to)}` : `until ${at(span.to)}`} (${d(span.ms)}).`,
+        ),
+        suggestion: `Settle "${reasons[0]}" before the next plan starts, or make whatever ${worker.id} waited for a dependsOn (or a worker of its own) so the wait is planned, not discovered.`,
+        weight: worker.blockedMs / Math.max(retro.wallMs, 1),
+      };
+    });
+}
+
+function findStalls(retro: RetroFigures): Finding[] {
+  const at = offsetFrom(Date.parse(retro.startedAt));
+  return (
+    retro.workers
+      // A worker that never committed is the `idle` finding, not a stall.
+      .filter((w) => w.stalls.length > 0 && w.commits > 0)
+      .map((worker) => {
+        const longest = [...worker.stalls].sort((a, b) => b.ms - a.ms)[0]!;
+        const total = worker.stalls.reduce((s, x) => s + x.ms, 0);
+        return {
+          kind: 'stalls',
+          title: `${worker.id} went silent ${times(worker.stalls.length, 'time')} for longer than ${d(worker.stallAfterMs)} (longest ${d(longest.ms)})`,
+          evidence: worker.stalls
+            .slice(0, 4)
+            .map((s) => `No commit from ${at(s.from)} to ${at(s.to)} (${d(s.ms)}).`),
+          suggestion: `Ask ${worker.id} for a [CHECKPOINT] at least every ${d(worker.stallAfterMs / 2)} and split its task into smaller steps; if the work is legitimately slow, set \`stallAfter: ${d(roundUp(Math.max(longest.ms, worker.stallAfterMs) * 1.25))}\` for it.`,
+          weight: (0.8 * total) / Math.max(retro.wallMs, 1),
+        };
+      })
+  );
+}
+
+function findImbalance(retro: RetroFigures): Finding[] {
+  const { longest, shortest, ratio, spreadMs } = retro.balance;
+  const started = retro.workers.filter((w) => w.commits > 0);
+  if (!longest || !shortest || started.length < 2) return [];
+  if (ratio < 1.4 || spreadMs < Math.max(MIN_TIME_MS, 0.15 * retro.wallMs)) return [];
+  const long = retro.workers.find((w) => w.id === longest.worker)!;
+  const brief = (w: WorkerRetro): string =>
+    `${w.id}: ${d(w.durationMs)}, active ${d(w.activeMs)}, ${times(w.files.changed, 'file')}, +${w.files.linesAdded}/-${w.files.linesDeleted} lines`;
+  return [
+    {
+      kind: 'imbalance',
+      title: `Uneven split: ${longest.worker} took ${d(longest.ms)}, ${shortest.worker} ${d(shortest.ms)} (${ratio.toFixed(1)}× the mean)`,
+      evidence: [...started]
+        .sort((a, b) => b.durationMs - a.durationMs)
+        .slice(0, 4)
+        .map(brief),
+      suggestion: `Move part of ${long.id}'s task (${times(long.files.changed, 'file')} changed) to ${shortest.worker} or a new worker, so the workers are of similar size.`,
+      weight: (0.6 * spreadMs) / Math.max(retro.wallMs, 1),
+    },
+  ];
+}
+
+function findCriticalPath(retro: RetroFigures): Finding[] {
+  const { steps, lengthMs, waitMs } = retro.criticalPath;
+  if (steps.length < 2) return [];
+  const at = offsetFrom(Date.parse(retro.startedAt));
+  const chain = steps.map((s) => s.worker).join(' → ');
+  return [
+    {
+      kind: 'critical-path',
+      title: `The chain ${chain} decided the finish (${d(lengthMs)} of ${d(retro.wallMs)})`,
+      evidence: steps.map((s) =>
+        s.via === 'start'
+          ? `${s.worker} waited for nobody and finished at ${at(s.finishedAt)}.`
+          : `${s.worker} waited for ${s.via === 'needs' ? `its NEEDS ${s.item}` : 'its dependsOn'} until ${at(s.gateAt)}, finished at ${at(s.finishedAt)}.`,
+      ),
+      suggestion: `Shorten the chain: agree the interface between ${steps[0]!.worker} and ${steps[1]!.worker} in the plan so ${steps[1]!.worker} starts against a stub, or split ${steps[0]!.worker} so the piece others need comes first.`,
+      weight: Math.max(0.1, waitMs / Math.max(retro.wallMs, 1)),
+    },
+  ];
+}
+
+function findIntegrateTrouble(retro: RetroFigures): Finding[] {
+  const at = offsetFrom(Date.parse(retro.startedAt));
+  const out: Finding[] = [];
+  const conflicts = retro.integrate.conflicts;
+  if (conflicts.length) {
+    const paths = [...new Set(conflicts.flatMap((c) => c.paths))];
+    const workers = [...new Set(conflicts.flatMap((c) => c.workers))];
+    out.push({
+      kind: 'integrate-conflict',
+      title: `Integrate hit ${times(conflicts.length, 'conflict')}${workers.length ? ` (${workers.join(', ')})` : ''}`,
+      evidence: conflicts.map(
+        (c) =>
+          `At ${at(c.at)}: ${c.workers.join(' and ') || 'workers not recorded'}${c.paths.length ? ` on ${c.paths.join(', ')}` : ''}.`,
+      ),
+      suggestion: paths.length
+        ? `Give ${paths.slice(0, 3).join(', ')} to exactly one worker (or to none, and change them after integrate); run \`pw integrate --dry-run --matrix\` mid-flight to see conflicts coming.`
+        : 'Run `pw integrate --dry-run --matrix` mid-flight to see conflicts coming, and give shared files to one worker.',
+      weight: 0.7,
+    });
+  }
+  const failures = retro.integrate.verifyFailures;
+  if (failures.length) {
+    const culprits = [...new Set(failures.map((f) => f.worker).filter((w): w is string => !!w))];
+    out.push({
+      kind: 'verify-failed',
+      title: `Verify failed ${times(failures.length, 'time')}${culprits.length ? `, first broken by ${culprits.join(', ')}` : ''}`,
+      evidence: failures.map(
+        (f) =>
+          `At ${at(f.at)}: ${f.worker ? `merging ${f.worker} broke it` : 'verify failed'}${f.detail ? ` (${f.detail})` : ''}.`,
+      ),
+      suggestion: `Have ${culprits.length ? culprits.join(', ') : 'each worker'} run the verify command in its worktree before [COMPLETE], and set \`integrate.verifyMode: each\` so the breaking merge is named at once.`,
+      weight: 0.7,
+    });
+  }
+  return out;
+}
+
+function findScopeTrouble(retro: RetroFigures): Finding[] {
+  const out: Finding[] = [];
+  for (const worker of retro.workers) {
+    const scopeRefusals = Object.entries(worker.refusals.byKind).filter(([kind]) =>
+      /scope|pre-commit|reference|push|receive|path/i.test(kind),
+    );
+    const refused = scopeRefusals.reduce((s, [, n]) => s + n, 0);
+    if (worker.outOfScope.length) {
+      const paths = [...new Set(worker.outOfScope.map((o) => o.path))];
+      out.push({
+        kind: 'out-of-scope',
+        title: `${worker.id} changed ${times(paths.length, 'path')} outside its scope, and it got in`,
+        evidence: worker.outOfScope
+          .slice(0, 5)
+          .map((o) => `${o.path} in ${short(o.sha)}.`)
+          .concat(
+            `${worker.id} owns ${worker.owns.map((o) => `\`${o}\``).join(', ') || 'nothing'}${worker.refusals.total ? '' : '; no hook refusal was logged for it, so the hooks were off or bypassed'}.`,
+          ),
+        suggestion: `If ${worker.id} needs ${paths.slice(0, 3).join(', ')}, add them to its \`owns\`; otherwise keep the hooks on (\`pw hooks status\`) and run \`pw check\` in CI so this is refused before integrate.`,
+        weight: 0.5,
+      });
+    }
+    if (refused > 0) {
+      out.push({
+        kind: 'scope-refusals',
+        title: `${worker.id} tried ${times(refused, 'time')} to change files it does not own`,
+        evidence: scopeRefusals.map(([kind, n]) => `${times(n, 'refusal')} of kind ${kind}.`),
+        suggestion: `If ${worker.id} needed those files, give them to it in \`owns\` (or to a shared worker); otherwise name their owner in its brief so it asks with [NEEDS:...] instead.`,
+        weight: 0.1 + 0.05 * refused,
+      });
+    }
+  }
+  return out;
+}
+
+function findProtocolTrouble(retro: RetroFigures): Finding[] {
+  const out: Finding[] = [];
+  const unprefixed = retro.workers.filter((w) => w.unprefixed.length);
+  if (unprefixed.length) {
+    out.push({
+      kind: 'unprefixed',
+      title: `${times(retro.hygiene.unprefixed, 'commit')} without a status prefix got onto worker branches`,
+      evidence: unprefixed.flatMap((w) =>
+        w.unprefixed.slice(0, 3).map((u) => `${w.id}: ${short(u.sha)} "${u.header}".`),
+      ),
+      suggestion:
+        'Keep the commit-msg hook on in every worktree (`pw hooks status`), and run `pw check` in CI so such commits are caught before integrate.',
+      weight: 0.4,
+    });
+  }
+  const protocolRefusals = retro.workers
+    .map((w) => ({
+      worker: w,
+      n: Object.entries(w.refusals.byKind)
+        .filter(([kind]) => /protocol|commit-msg|message|header/i.test(kind))
+        .reduce((s, [, n]) => s + n, 0),
+    }))
+    .filter((x) => x.n > 0);
+  if (protocolRefusals.length) {
+    const total = protocolRefusals.reduce((s, x) => s + x.n, 0);
+    out.push({
+      kind: 'protocol-refusals',
+      title: `${times(total, 'commit message')} refused for breaking the protocol`,
+      evidence: protocolRefusals.map((x) => `${x.worker.id}: ${times(x.n, 'refusal')}.`),
+      suggestion: `Put the four headers, with an example each, at the top of ${protocolRefusals.map((x) => x.worker.id).join(', ')}'s brief or launch prompt.`,
+      weight: 0.05 + 0.03 * total,
+    });
+  }
+  if (retro.hygiene.bypassesCaught.length) {
+    out.push({
+      kind: 'bypasses',
+      title: `${times(retro.hygiene.bypassesCaught.length, 'bypass')} of the hooks caught by check or integrate`,
+      evidence: retro.hygiene.bypassesCaught
+        .slice(0, 5)
+        .map(
+          (b) =>
+            `${b.worker ?? 'unknown worker'}: ${b.kind}${b.detail ? ` (${b.detail})` : ''}, caught by ${b.caughtBy}.`,
+        ),
+      suggestion:
+        'Find out why the hooks did not refuse these (commit --no-verify, hooks switched off): `pw hooks status`, and keep `pw check` in CI.',
+      weight: 0.45,
+    });
+  }
+  return out;
+}
+
+function findReopened(retro: RetroFigures): Finding[] {
+  return retro.workers
+    .filter((w) => w.reopened > 0)
+    .map((worker) => ({
+      kind: 'reopened',
+      title: `${worker.id} went on working after [COMPLETE] (${times(worker.reopened, 'time')})`,
+      evidence: worker.timeline
+        .filter((m, i, all) => i > 0 && all[i - 1]!.kind === 'complete')
+        .slice(0, 3)
+        .map((m) => `${short(m.sha)} "${m.header}" after a COMPLETE.`),
+      suggestion: `Make "tests pass in the worktree" part of ${worker.id}'s definition of done in its brief, so [COMPLETE] means done and others can rely on it.`,
+      weight: 0.2,
+    }));
+}
+
+function findIdle(retro: RetroFigures): Finding[] {
+  const idle = retro.workers.filter((w) => w.commits === 0);
+  if (idle.length === 0 || retro.wallMs < MIN_TIME_MS) return [];
+  return [
+    {
+      kind: 'idle',
+      title: `${idle.map((w) => w.id).join(', ')} never committed`,
+      evidence: idle.map(
+        (w) =>
+          `${w.id}: no commit of its own in ${d(retro.wallMs)}${w.source === 'none' ? ' (no branch or archive ref found)' : ''}.`,
+      ),
+      suggestion: `Check that ${idle.length === 1 ? 'its agent was' : 'their agents were'} launched (the launch script under the plan's trusted folder) and told to commit a [CHECKPOINT] early; or drop ${idle.length === 1 ? 'the worker' : 'them'} from the plan.`,
+      weight: retro.status === 'in-flight' ? 0.3 : 0.6,
+    },
+  ];
+}
+
+function findSlowStarts(retro: RetroFigures): Finding[] {
+  return retro.workers
+    .filter((w) => w.timeToFirstCommitMs !== null && w.timeToFirstCommitMs > w.stallAfterMs)
+    .map((worker) => ({
+      kind: 'slow-start',
+      title: `${worker.id}'s first commit came ${d(worker.timeToFirstCommitMs!)} after setup`,
+      evidence: [
+        `First commit at ${worker.firstCommitAt}; the stall threshold is ${d(worker.stallAfterMs)}.`,
+      ],
+      suggestion: `Ask ${worker.id} to commit a [CHECKPOINT] with its plan of attack within the first ${d(worker.stallAfterMs / 2)}, so silence means trouble, not reading.`,
+      weight: (0.3 * worker.timeToFirstCommitMs!) / Math.max(retro.wallMs, 1),
+    }));
+}
+
+function findLowSpeedUp(retro: RetroFigures): Finding[] {
+  const started = retro.workers.filter((w) => w.commits > 0).length;
+  if (started < 2 || retro.speedUp >= 1.2 || retro.wallMs < MIN_TIME_MS) return [];
+  return [
+    {
+      kind: 'low-speed-up',
+      title: `Parallel speed-up only ${retro.speedUp.toFixed(1)}× with ${started} workers`,
+      evidence: [
+        `Active time ${d(retro.totals.activeMs)} over a wall time of ${d(retro.wallMs)}; ${d(retro.totals.blockedMs)} blocked, ${d(retro.totals.needsWaitMs)} waiting on NEEDS.`,
+      ],
+      suggestion:
+        'Cut the waiting between workers (fewer NEEDS, interfaces agreed up front), or run fewer, larger workers.',
+      weight: 0.3,
+    },
+  ];
+}
+
+/** Always true, always useful: used when the rules above find fewer than three things. */
+function summaryFindings(retro: RetroFigures): Finding[] {
+  const started = retro.workers.filter((w) => w.commits > 0);
+  const out: Finding[] = [];
+  out.push({
+    kind: 'speed-up',
+    title: started.length
+      ? `Parallel speed-up ${retro.speedUp.toFixed(1)}×: ${d(retro.totals.activeMs)} of active work in ${d(retro.wallMs)}`
+      : `No worker has committed yet (${d(retro.wallMs)} since setup)`,
+    evidence: [
+      `${started.length} of ${retro.workers.length} workers committed; ${retro.totals.commits} commits in all.`,
+      `Blocked ${pct(retro.blockedRatio)} of worker time; ${retro.totals.needs} NEEDS raised.`,
+    ],
+    suggestion: started.length
+      ? retro.speedUp >= 1.5
+        ? 'Keep this split for similar work; to go faster, add a worker only where one lane is the longest.'
+        : 'Reduce the waiting between workers before adding more of them.'
+      : 'Check that the agents were launched; each should commit a [CHECKPOINT] early.',
+    weight: 0,
+  });
+  const { longest, shortest } = retro.balance;
+  if (longest && shortest && started.length >= 2) {
+    out.push({
+      kind: 'balance',
+      title: `Balance: ${longest.worker} took longest (${d(longest.ms)}), ${shortest.worker} shortest (${d(shortest.ms)})`,
+      evidence: [
+        `Longest over mean: ${retro.balance.ratio.toFixed(2)}×; spread ${d(retro.balance.spreadMs)}.`,
+      ],
+      suggestion:
+        retro.balance.ratio < 1.4
+          ? 'The split was even; keep worker tasks of this size.'
+          : `Give ${shortest.worker} more of the work next time.`,
+      weight: 0,
+    });
+  }
+  const clean =
+    retro.hygiene.unprefixed + retro.hygiene.outOfScope + retro.hygiene.bypassesCaught.length === 0;
+  out.push({
+    kind: 'hygiene',
+    title: clean
+      ? `Protocol hygiene: every commit had a status prefix and stayed in scope`
+      : `Protocol hygiene: ${retro.hygiene.unprefixed} unprefixed, ${retro.hygiene.outOfScope} out of scope`,
+    evidence: [
+      `${retro.totals.refusals} hook refusals${
+        Object.keys(retro.hygiene.refusalsByKind).length
+          ? ` (${Object.entries(retro.hygiene.refusalsByKind)
+              .map(([k, n]) => `${k}: ${n}`)
+              .join(', ')})`
+          : ''
+      }; ${retro.hygiene.reopened} reopened after COMPLETE.`,
+    ],
+    suggestion: clean
+      ? 'Keep the scopes and the hooks as they are for a similar plan.'
+      : 'Keep the hooks on and run `pw check` in CI.',
+    weight: 0,
+  });
+  if (retro.criticalPath.steps.length) {
+    const last = retro.criticalPath.steps[retro.criticalPath.steps.length - 1]!;
+    out.push({
+      kind: 'finish',
+      title: `${last.worker} finished last, at +${d(retro.criticalPath.lengthMs)}`,
+      evidence: [`Critical path: ${retro.criticalPath.steps.map((s) => s.worker).join(' → ')}.`],
+      suggestion: `To finish sooner, split ${last.worker}'s task.`,
+      weight: 0,
+    });
+  }
+  return out;
+}
