@@ -179,6 +179,7 @@ export function classifyRetroEvents(events: readonly RetroEvent[], plan: string)
         (/^integrate(d)?$|integrate-(done|success|finished|complete)/.test(type) &&
           !isFailed(event) &&
           event.dryRun !== true &&
+          !(Array.isArray(event.conflicts) && event.conflicts.length > 0) &&
           (str(event.commit) ?? str(event.result) ?? str(event.to)) !== null);
       if (published && !/fail/.test(type)) {
         out.publishes.push({

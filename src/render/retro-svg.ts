@@ -55,6 +55,14 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/** The UTC clock under the axis: with the date once the plan spans days, with seconds for short plans. */
+function clockLabel(t: number, step: number, spanMs: number): string {
+  const text = new Date(t).toISOString().replace('T', ' ');
+  if (step >= 86_400_000) return text.slice(5, 10);
+  if (spanMs >= 86_400_000) return text.slice(5, 16);
+  return text.slice(11, step < 60_000 ? 19 : 16);
+}
+
 const STATE_COLOR: Record<WorkerRetro['state'], string> = {
   complete: '#15803d',
   working: '#2563eb',
@@ -135,7 +143,7 @@ export function renderRetroSvg(retro: Retro): string {
     out.push(
       `<line x1="${n(tx)}" y1="${lanesTop}" x2="${n(tx)}" y2="${lanesBottom}" stroke="#d0d7de" stroke-width="1"/>`,
       `<text class="tick-label" x="${n(tx)}" y="${lanesTop - 8}" text-anchor="middle" font-size="12" fill="#374151">${t === start ? '0' : `+${formatDuration(t - start)}`}</text>`,
-      `<text x="${n(tx)}" y="${lanesBottom + 17}" text-anchor="middle" font-size="11.5" fill="#6b7280">${new Date(t).toISOString().slice(step >= 86_400_000 ? 5 : 11, step >= 86_400_000 ? 10 : step < 60_000 ? 19 : 16)}</text>`,
+      `<text x="${n(tx)}" y="${lanesBottom + 17}" text-anchor="middle" font-size="11.5" fill="#6b7280">${clockLabel(t, step, end - start)}</text>`,
     );
   }
   out.push(

@@ -1,0 +1,337 @@
+import { describe, expect, it } from 'vitest';
+import { computeRetro, type RetroInput } from '../../src/domain/retro.js';
+import { MIN, T0, at, commit, histories, input, plan, setupEvent } from './retro-fixture.js';
+
+const iso = (minutes: number): string => new Date(at(minutes)).toISOString();
+const worker = (retro: ReturnType<typeof computeRetro>, id: string) =>
+  retro.workers.find((w) => w.id === id)!;
+
+describe('computeRetro, mid-flight (docs not complete, now = +3h)', () => {
+  const retro = computeRetro(input());
+
+  it('starts at the setup event, cut to the second, and ends now', () => {
+    expect(retro.startedAt).toBe(new Date(T0).toISOString());
+    expect(retro.startSource).toBe('setup');
+    expect(retro.status).toBe('in-flight');
+    expect(retro.endedAt).toBe(iso(180));
+    expect(retro.wallMs).toBe(180 * MIN);
+  });
+
+  it('api: first commit, COMPLETE, active time, silence, stall, provided item', () => {
+    const api = worker(retro, 'api');
+    expect(api.state).toBe('complete');
+    expect(api.commits).toBe(4);
+    expect(api.checkpoints).toBe(3);
+    expect(api.timeToFirstCommitMs).toBe(10 * MIN);
+    expect(api.timeToCompleteMs).toBe(120 * MIN);
+    expect(api.durationMs).toBe(120 * MIN);
+    // 0→10, 10→25, 25→40 are active; 40→120 is longer than 30m: a stall, not active.
+    expect(api.activeMs).toBe(40 * MIN);
+    expect(api.longestSilence).toEqual({ from: iso(40), to: iso(120), ms: 80 * MIN });
+    expect(api.stalls).toEqual([{ from: iso(40), to: iso(120), ms: 80 * MIN }]);
+    expect(api.blockedMs).toBe(0);
+    expect(api.provided).toEqual([{ item: 'user-model', at: iso(40), sha: expect.any(String) }]);
+    expect(api.reopened).toBe(0);
+  });
+
+  it('web: blocked span, NEEDS resolved by Provides and by COMPLETE, reopened', () => {
+    const web = worker(retro, 'web');
+    expect(web.state).toBe('complete');
+    expect(web.commits).toBe(9);
+    expect(web.timeToFirstCommitMs).toBe(5 * MIN);
+    // The COMPLETE that ended the work is the second one, after the reopening.
+    expect(web.timeToCompleteMs).toBe(155 * MIN);
+    expect(web.reopened).toBe(1);
+    expect(web.blocked).toEqual([
+      { reason: 'no user model', from: iso(20), to: iso(45), ms: 25 * MIN, open: false },
+    ]);
+    expect(web.blockedMs).toBe(25 * MIN);
+    // 5 + 10 + 5 (to the BLOCKED) + 15 + 10 + 5 (after reopening); 20→45 is blocked, 70→140 a stall, 140→150 after COMPLETE.
+    expect(web.activeMs).toBe(50 * MIN);
+    expect(web.longestSilence?.ms).toBe(70 * MIN);
+    expect(web.stalls.map((s) => s.ms)).toEqual([70 * MIN]);
+    expect(web.needs).toEqual([
+      {
+        provider: 'api',
+        item: 'user-model',
+        sha: expect.any(String),
+        raisedAt: iso(15),
+        resolvedAt: iso(40),
+        resolvedBy: 'provides',
+        waitedMs: 25 * MIN,
+        open: false,
+      },
+      {
+        provider: 'api',
+        item: 'session',
+        sha: expect.any(String),
+        raisedAt: iso(60),
+        resolvedAt: iso(120),
+        resolvedBy: 'complete',
+        waitedMs: 60 * MIN,
+        open: false,
+      },
+    ]);
+  });
+
+  it('docs: unprefixed commit, stalled now, the open silence counted as a stall but not as active', () => {
+    const docs = worker(retro, 'docs');
+    expect(docs.state).toBe('stalled');
+    expect(docs.timeToFirstCommitMs).toBe(50 * MIN);
+    expect(docs.timeToCompleteMs).toBeNull();
+    expect(docs.durationMs).toBe(180 * MIN);
+    expect(docs.activeMs).toBe(10 * MIN);
+    expect(docs.stalls.map((s) => s.ms)).toEqual([50 * MIN, 120 * MIN]);
+    expect(docs.longestSilence).toEqual({ from: iso(60), to: iso(180), ms: 120 * MIN });
+    expect(docs.unprefixed).toEqual([{ sha: expect.any(String), header: 'wip docs' }]);
+    expect(docs.byKind.invalid).toBe(1);
+  });
+
+  it('plan figures: speed-up, blocked ratio, balance, critical path', () => {
+    expect(retro.totals.activeMs).toBe(100 * MIN);
+    expect(retro.speedUp).toBeCloseTo(100 / 180, 10);
+    expect(retro.totals.blockedMs).toBe(25 * MIN);
+    expect(retro.totals.workerMs).toBe((120 + 155 + 180) * MIN);
+    expect(retro.blockedRatio).toBeCloseTo(25 / 455, 10);
+    expect(retro.balance.longest).toEqual({ worker: 'docs', ms: 180 * MIN });
+    expect(retro.balance.shortest).toEqual({ worker: 'api', ms: 120 * MIN });
+    expect(retro.balance.spreadMs).toBe(60 * MIN);
+    expect(retro.balance.meanMs).toBeCloseTo((455 / 3) * MIN, 6);
+    expect(retro.totals.needs).toBe(2);
+    expect(retro.totals.needsWaitMs).toBe(85 * MIN);
+    expect(retro.hygiene.unprefixed).toBe(1);
+    expect(retro.hygiene.reopened).toBe(1);
+    // docs is still going and waits for nobody: it is the whole critical path so far.
+    expect(retro.criticalPath.steps.map((s) => s.worker)).toEqual(['docs']);
+  });
+
+  it('gives three to six findings, each with evidence and a suggestion', () => {
+    expect(retro.findings.length).toBeGreaterThanOrEqual(3);
+    expect(retro.findings.length).toBeLessThanOrEqual(6);
+    for (const finding of retro.findings) {
+      expect(finding.title).not.toBe('');
+      expect(finding.evidence.length).toBeGreaterThan(0);
+      expect(finding.suggestion).not.toBe('');
+    }
+    const weights = retro.findings.map((f) => f.weight);
+    expect(weights).toEqual([...weights].sort((a, b) => b - a));
+    expect(retro.findings.map((f) => f.title)).toContain(
+      'docs went silent 2 times for longer than 30m (longest 2h)',
+    );
+  });
+});
+
+describe('computeRetro, after integrate', () => {
+  const retro = computeRetro(
+    input({
+      histories: histories({ docsComplete: true }),
+      events: [
+        setupEvent,
+        { time: iso(100), type: 'refusal', plan: 'demo', worker: 'web', hook: 'pre-commit' },
+        { time: iso(101), type: 'refusal', plan: 'demo', worker: 'web', hook: 'pre-commit' },
+        { time: iso(102), type: 'refusal', plan: 'demo', worker: 'docs', hook: 'commit-msg' },
+        { time: iso(103), type: 'setup', plan: 'other' },
+        {
+          time: iso(160),
+          type: 'integrate',
+          plan: 'demo',
+          conflicts: [{ workers: ['api', 'web'], paths: ['package.json'] }],
+        },
+        { time: iso(162), type: 'verify', plan: 'demo', ok: false, worker: 'web' },
+        { time: iso(165), type: 'integrate', plan: 'demo', published: 'a'.repeat(40) },
+      ],
+      now: at(400),
+    }),
+  );
+
+  it('ends at the publish, not now', () => {
+    expect(retro.status).toBe('integrated');
+    expect(retro.endedAt).toBe(iso(165));
+    expect(retro.wallMs).toBe(165 * MIN);
+    expect(retro.integrate.publishes).toEqual([{ at: iso(165), commit: 'a'.repeat(40) }]);
+  });
+
+  it('counts refusals by kind, conflicts and verify failures per worker', () => {
+    const web = worker(retro, 'web');
+    expect(web.refusals).toEqual({ total: 2, byKind: { scope: 2 } });
+    expect(worker(retro, 'docs').refusals).toEqual({ total: 1, byKind: { protocol: 1 } });
+    expect(retro.hygiene.refusalsByKind).toEqual({ scope: 2, protocol: 1 });
+    expect(web.integrate).toEqual({
+      conflicts: 1,
+      conflictPaths: ['package.json'],
+      verifyFailures: 1,
+    });
+    expect(worker(retro, 'api').integrate.conflicts).toBe(1);
+    expect(worker(retro, 'docs').integrate).toEqual({
+      conflicts: 0,
+      conflictPaths: [],
+      verifyFailures: 0,
+    });
+  });
+
+  it('docs: COMPLETE at +1h30m ends its silence; active 0→50 is a stall', () => {
+    const docs = worker(retro, 'docs');
+    expect(docs.state).toBe('complete');
+    expect(docs.timeToCompleteMs).toBe(90 * MIN);
+    expect(docs.activeMs).toBe(40 * MIN);
+    expect(docs.stalls.map((s) => s.ms)).toEqual([50 * MIN]);
+  });
+
+  it('finds the critical path through the NEEDS that gated web', () => {
+    expect(retro.criticalPath.steps.map((s) => [s.worker, s.via, s.item])).toEqual([
+      ['api', 'start', null],
+      ['web', 'needs', 'session'],
+    ]);
+    expect(retro.criticalPath.lengthMs).toBe(155 * MIN);
+    expect(retro.criticalPath.waitMs).toBe(60 * MIN);
+  });
+
+  it('lists the integrate conflict and the verify failure among the findings', () => {
+    const kinds = retro.findings.map((f) => f.kind);
+    expect(kinds).toContain('integrate-conflict');
+    expect(kinds).toContain('verify-failed');
+    const conflict = retro.findings.find((f) => f.kind === 'integrate-conflict')!;
+    expect(conflict.suggestion).toContain('package.json');
+  });
+});
+
+describe('computeRetro, edge cases', () => {
+  const base = (overrides: Partial<RetroInput>): RetroInput => ({
+    plan,
+    histories: new Map(),
+    events: [setupEvent],
+    now: at(30),
+    ...overrides,
+  });
+
+  it('works before any commit: pending workers, three findings', () => {
+    const retro = computeRetro(base({}));
+    expect(retro.workers.map((w) => w.state)).toEqual(['pending', 'pending', 'pending']);
+    expect(retro.wallMs).toBe(30 * MIN);
+    expect(retro.speedUp).toBe(0);
+    expect(retro.criticalPath.steps).toEqual([]);
+    expect(retro.findings.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('without a setup event starts at the first commit', () => {
+    const retro = computeRetro(
+      base({ events: [], histories: new Map([['api', [commit(10, '[CHECKPOINT] a')]]]) }),
+    );
+    expect(retro.startSource).toBe('first-commit');
+    expect(retro.startedAt).toBe(iso(10));
+    expect(worker(retro, 'api').timeToFirstCommitMs).toBe(0);
+  });
+
+  it('keeps an open NEEDS open, waits until now, and does not count a repeat twice', () => {
+    const retro = computeRetro(
+      base({
+        now: at(100),
+        histories: new Map([
+          [
+            'web',
+            [
+              commit(10, '[NEEDS:api/token] need a token'),
+              commit(20, '[NEEDS:api/token] still need it'),
+              commit(30, '[CHECKPOINT] carrying on'),
+            ],
+          ],
+          ['api', [commit(5, '[CHECKPOINT] started')]],
+        ]),
+      }),
+    );
+    const web = worker(retro, 'web');
+    expect(web.needs).toHaveLength(1);
+    expect(web.needs[0]).toMatchObject({ open: true, resolvedAt: null, waitedMs: 90 * MIN });
+    expect(retro.totals.openNeeds).toBe(1);
+  });
+
+  it('a NEEDS raised after the item was provided waited nothing', () => {
+    const retro = computeRetro(
+      base({
+        now: at(100),
+        histories: new Map([
+          ['api', [commit(5, '[CHECKPOINT] token\n\nProvides: token')]],
+          ['web', [commit(10, '[NEEDS:api/token] need a token')]],
+        ]),
+      }),
+    );
+    expect(worker(retro, 'web').needs[0]).toMatchObject({
+      resolvedAt: iso(10),
+      waitedMs: 0,
+      resolvedBy: 'provides',
+    });
+  });
+
+  it('an open BLOCKED lasts until the end and is not active time', () => {
+    const retro = computeRetro(
+      base({
+        now: at(50),
+        histories: new Map([
+          ['api', [commit(10, '[CHECKPOINT] a'), commit(20, '[BLOCKED:no db] waiting')]],
+        ]),
+      }),
+    );
+    const api = worker(retro, 'api');
+    expect(api.blocked).toEqual([
+      { reason: 'no db', from: iso(20), to: iso(50), ms: 30 * MIN, open: true },
+    ]);
+    expect(api.activeMs).toBe(20 * MIN);
+    expect(api.stalls).toEqual([]);
+  });
+
+  it('names a deadlock when open NEEDS wait on each other', () => {
+    const retro = computeRetro(
+      base({
+        now: at(90),
+        histories: new Map([
+          ['api', [commit(10, '[NEEDS:web/forms] need forms')]],
+          ['web', [commit(12, '[NEEDS:api/model] need the model')]],
+        ]),
+      }),
+    );
+    expect(retro.findings[0]!.kind).toBe('deadlock');
+  });
+
+  it('counts files, lines and out-of-scope paths from the per-commit stats', () => {
+    const c1 = commit(10, '[CHECKPOINT] a');
+    const c2 = commit(20, '[CHECKPOINT] b');
+    const retro = computeRetro(
+      base({
+        histories: new Map([['api', [c1, c2]]]),
+        fileStats: new Map([
+          [
+            c1.sha,
+            [
+              { path: 'src/api/a.ts', added: 10, deleted: 2 },
+              { path: 'src/api/logo.png', added: null, deleted: null },
+            ],
+          ],
+          [
+            c2.sha,
+            [
+              { path: 'src/api/a.ts', added: 3, deleted: 1 },
+              { path: 'package.json', added: 1, deleted: 0 },
+            ],
+          ],
+        ]),
+      }),
+    );
+    const api = worker(retro, 'api');
+    expect(api.files).toEqual({ changed: 3, linesAdded: 14, linesDeleted: 3, binary: 1 });
+    expect(api.outOfScope).toEqual([{ sha: c2.sha, path: 'package.json' }]);
+    expect(retro.findings.map((f) => f.kind)).toContain('out-of-scope');
+  });
+
+  it('after teardown of an unfinished plan ends at the teardown', () => {
+    const retro = computeRetro(
+      base({
+        now: at(500),
+        events: [setupEvent, { time: iso(70), type: 'teardown', plan: 'demo' }],
+        histories: new Map([['api', [commit(10, '[CHECKPOINT] a')]]]),
+      }),
+    );
+    expect(retro.status).toBe('torn-down');
+    expect(retro.endedAt).toBe(iso(70));
+    expect(retro.tornDownAt).toBe(iso(70));
+  });
+});
