@@ -30,7 +30,8 @@ type RetroFigures = Omit<Retro, 'findings'>;
 const short = (sha: string): string => sha.slice(0, 7);
 const d = formatDuration;
 const pct = (ratio: number): string => `${Math.round(ratio * 100)}%`;
-const times = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+const times = (n: number, word: string, plural = `${word}s`): string =>
+  `${n} ${n === 1 ? word : plural}`;
 
 /** Rounds a suggested duration up to a number people write: 5-minute steps below an hour, 15-minute steps above. */
 function roundUp(ms: number): number {
@@ -58,6 +59,7 @@ export function planRetroFindings(retro: RetroFigures): Finding[] {
     ...findIdle(retro),
     ...findSlowStarts(retro),
     ...findLowSpeedUp(retro),
+    ...dependencyFindings(retro).filter((f) => f.weight > 0),
   ].sort((a, b) => b.weight - a.weight);
   const chosen: Finding[] = [];
   const perKind = new Map<string, number>();
@@ -68,7 +70,7 @@ export function planRetroFindings(retro: RetroFigures): Finding[] {
     perKind.set(finding.kind, count + 1);
     chosen.push(finding);
   }
-  for (const fallback of summaryFindings(retro)) {
+  for (const fallback of [...summaryFindings(retro), ...dependencyFindings(retro)]) {
     if (chosen.length >= MIN_FINDINGS) break;
     if (!chosen.some((f) => f.kind === fallback.kind)) chosen.push(fallback);
   }
@@ -487,4 +489,53 @@ function summaryFindings(retro: RetroFigures): Finding[] {
     });
   }
   return out;
+}
+
+/** The dependency edges the plan declared against the NEEDS the workers actually raised. */
+function dependencyFindings(retro: RetroFigures): Finding[] {
+  const declared = retro.workers.flatMap((w) => w.dependsOn.map((dep) => `${w.id} → ${dep}`));
+  const raised = new Map<string, number>();
+  for (const w of retro.workers)
+    for (const need of w.needs) {
+      const edge = `${w.id} → ${need.provider}`;
+      raised.set(edge, (raised.get(edge) ?? 0) + 1);
+    }
+  const undeclared = [...raised.keys()].filter((edge) => !declared.includes(edge));
+  const evidence = [
+    declared.length ? `Declared (dependsOn): ${declared.join(', ')}.` : 'No dependsOn declared.',
+    raised.size
+      ? `NEEDS raised: ${[...raised].map(([edge, count]) => `${edge} (${count})`).join(', ')}.`
+      : 'No NEEDS raised.',
+  ];
+  if (undeclared.length) {
+    return [
+      {
+        kind: 'undeclared-needs',
+        title: `${times(undeclared.length, 'dependency', 'dependencies')} turned up that the plan did not declare: ${undeclared.join(', ')}`,
+        evidence,
+        suggestion: `Add ${undeclared
+          .map((edge) => {
+            const [from, to] = edge.split(' → ');
+            return `\`dependsOn: [${to}]\` to ${from}`;
+          })
+          .join(', ')}, so integrate orders them and the briefs say who waits for whom.`,
+        weight: 0.15,
+      },
+    ];
+  }
+  return [
+    {
+      kind: 'dependencies',
+      title: raised.size
+        ? 'Every NEEDS followed a dependency the plan declared'
+        : declared.length
+          ? `No NEEDS raised${retro.status === 'in-flight' ? ' so far' : ''}; ${times(declared.length, 'dependency', 'dependencies')} declared`
+          : 'No dependencies declared or needed',
+      evidence,
+      suggestion: declared.length
+        ? 'Keep declaring dependencies up front, and have providers commit a `Provides: <item>` trailer as soon as an item exists, so dependents do not wait for COMPLETE.'
+        : 'The workers were independent: this split parallelises well; keep tasks this separable.',
+      weight: 0,
+    },
+  ];
 }

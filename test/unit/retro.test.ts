@@ -292,6 +292,22 @@ describe('computeRetro, edge cases', () => {
     expect(retro.findings[0]!.kind).toBe('deadlock');
   });
 
+  it('points out a NEEDS edge the plan did not declare', () => {
+    const retro = computeRetro(
+      base({
+        now: at(40),
+        histories: new Map([
+          ['api', [commit(10, '[NEEDS:web/forms] need forms'), commit(15, '[CHECKPOINT] go on')]],
+          ['web', [commit(12, '[CHECKPOINT] forms\n\nProvides: forms')]],
+        ]),
+      }),
+    );
+    // web → api is declared in the plan; api → web is not.
+    const undeclared = retro.findings.find((f) => f.kind === 'undeclared-needs')!;
+    expect(undeclared.title).toContain('api → web');
+    expect(undeclared.suggestion).toContain('`dependsOn: [web]` to api');
+  });
+
   it('counts files, lines and out-of-scope paths from the per-commit stats', () => {
     const c1 = commit(10, '[CHECKPOINT] a');
     const c2 = commit(20, '[CHECKPOINT] b');
