@@ -29,7 +29,8 @@ type RetroFigures = Omit<Retro, 'findings'>;
 
 const short = (sha: string): string => sha.slice(0, 7);
 const d = formatDuration;
-const pct = (ratio: number): string => `${Math.round(ratio * 100)}%`;
+const pct = (ratio: number): string =>
+  ratio > 0 && ratio < 0.005 ? '<1%' : `${Math.round(ratio * 100)}%`;
 const times = (n: number, word: string, plural = `${word}s`): string =>
   `${n} ${n === 1 ? word : plural}`;
 
@@ -228,7 +229,7 @@ function findCriticalPath(retro: RetroFigures): Finding[] {
       evidence: steps.map((s) =>
         s.via === 'start'
           ? `${s.worker} waited for nobody and finished at ${at(s.finishedAt)}.`
-          : `${s.worker} waited for ${s.via === 'needs' ? `its NEEDS ${s.item}` : 'its dependsOn'} until ${at(s.gateAt)}, finished at ${at(s.finishedAt)}.`,
+          : `${s.worker} ${s.via === 'needs' ? `got its NEEDS ${s.item} at ${at(s.gateAt)}` : `depends on the worker before it, which finished at ${at(s.gateAt)}`}; it finished at ${at(s.finishedAt)}.`,
       ),
       suggestion: `Shorten the chain: agree the interface between ${steps[0]!.worker} and ${steps[1]!.worker} in the plan so ${steps[1]!.worker} starts against a stub, or split ${steps[0]!.worker} so the piece others need comes first.`,
       weight: Math.max(0.1, waitMs / Math.max(retro.wallMs, 1)),

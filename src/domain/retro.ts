@@ -324,7 +324,10 @@ export function computeRetro(input: RetroInput): Retro {
     startSource = 'now';
   }
   // A commit stamped before the setup (another machine's clock) must not make figures negative.
-  if (allCommits.length && firstCommit < start) start = firstCommit;
+  if (allCommits.length && firstCommit < start) {
+    start = firstCommit;
+    startSource = 'first-commit';
+  }
 
   const tornDownAt =
     events.tornDownAt ?? (plan.tornDownAt ? Date.parse(plan.tornDownAt) : null) ?? null;

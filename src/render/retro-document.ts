@@ -19,7 +19,8 @@ export interface RetroDocumentOptions {
 }
 
 const d = formatDuration;
-const pct = (ratio: number): string => `${Math.round(ratio * 100)}%`;
+const pct = (ratio: number): string =>
+  ratio > 0 && ratio < 0.005 ? '<1%' : `${Math.round(ratio * 100)}%`;
 const count = (n: number, word: string, plural = `${word}s`): string =>
   `${n} ${n === 1 ? word : plural}`;
 
@@ -67,7 +68,7 @@ export function buildRetroDocument(retro: Retro, options: RetroDocumentOptions =
     type: 'paragraph',
     text:
       `Plan \`${retro.plan}\` on \`${retro.base}\`, ${STATUS[retro.status]}. ` +
-      `Started ${formatUtc(retro.startedAt)}${retro.startSource === 'setup' ? '' : ` (${retro.startSource === 'first-commit' ? 'first commit; no setup event in the log' : 'no setup event and no commit yet'})`}, ` +
+      `Started ${formatUtc(retro.startedAt)}${retro.startSource === 'setup' ? '' : ` (${retro.startSource === 'first-commit' ? 'the first commit: the log has no setup event, or commits are dated before it' : 'no setup event and no commit yet'})`}, ` +
       `${d(retro.wallMs)} wall time${sofar} (to ${formatUtc(retro.endedAt)}).` +
       (retro.tornDownAt
         ? ` Torn down ${formatUtc(retro.tornDownAt)}; history read from archive refs.`
