@@ -98,11 +98,16 @@ function culprit(value: Record<string, unknown>): string | null {
 }
 
 function conflictFrom(at: number, value: Record<string, unknown>): ConflictEvent {
+  // integrate's conflict event: the worker being merged, and `touchedBy: [{path, by: [workers]}]`.
+  const touchedBy = Array.isArray(value.touchedBy)
+    ? value.touchedBy.flatMap((t) => strings(record(t)?.by))
+    : [];
   const workers = [
     ...strings(value.workers),
     ...strings(value.worker),
     ...strings(value.with),
     ...strings(value.between),
+    ...touchedBy,
   ];
   return {
     at,
@@ -155,16 +160,23 @@ export function classifyRetroEvents(events: readonly RetroEvent[], plan: string)
     }
 
     const fromIntegrate = /integrat|publish|verify|conflict|merge/.test(type);
+    // integrate writes `type: 'integrate'` with a `phase` (start, conflict, verify, refused, published, ...).
+    const phase = str(event.phase)?.toLowerCase() ?? null;
     if (fromIntegrate) {
-      if (/conflict/.test(type)) out.conflicts.push(conflictFrom(at, event));
+      if (/conflict/.test(type) || phase === 'conflict')
+        out.conflicts.push(conflictFrom(at, event));
       for (const item of Array.isArray(event.conflicts) ? event.conflicts : []) {
         const value = record(item);
         if (value) out.conflicts.push(conflictFrom(at, value));
         else if (typeof item === 'string') out.conflicts.push({ at, workers: [], paths: [item] });
       }
       const verify = record(event.verify);
-      if (/verify/.test(type) && (isFailed(event) || /fail/.test(type))) {
-        out.verifyFailures.push({ at, worker: culprit(event), detail });
+      if ((/verify/.test(type) || phase === 'verify') && (isFailed(event) || /fail/.test(type))) {
+        out.verifyFailures.push({
+          at,
+          worker: culprit(event),
+          detail: str(event.command) ?? detail,
+        });
       } else if (verify && isFailed(verify)) {
         out.verifyFailures.push({
           at,
@@ -173,10 +185,12 @@ export function classifyRetroEvents(events: readonly RetroEvent[], plan: string)
         });
       }
       const published =
+        phase === 'published' ||
         /publish/.test(type) ||
         event.published === true ||
         typeof event.published === 'string' ||
-        (/^integrate(d)?$|integrate-(done|success|finished|complete)/.test(type) &&
+        (phase === null &&
+          /^integrate(d)?$|integrate-(done|success|finished|complete)/.test(type) &&
           !isFailed(event) &&
           event.dryRun !== true &&
           !(Array.isArray(event.conflicts) && event.conflicts.length > 0) &&
@@ -186,6 +200,7 @@ export function classifyRetroEvents(events: readonly RetroEvent[], plan: string)
           at,
           commit:
             (typeof event.published === 'string' ? event.published : null) ??
+            str(event.to) ??
             str(event.commit) ??
             str(event.result) ??
             str(event.to),

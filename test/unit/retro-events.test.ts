@@ -57,6 +57,106 @@ describe('classifyRetroEvents', () => {
     ]);
   });
 
+  it('reads the events the hooks (pw explain) and pw integrate write', () => {
+    const events = classifyRetroEvents(
+      [
+        {
+          time: t(1),
+          type: 'hook-rejected',
+          plan: 'p',
+          hook: 'pre-commit',
+          worker: 'web',
+          kind: 'scope',
+          paths: [{ path: 'src/api/x.ts', owner: 'api' }],
+          message: 'staged src/api/x.ts (api)',
+        },
+        {
+          time: t(2),
+          type: 'hook-rejected',
+          plan: 'p',
+          hook: 'commit-msg',
+          worker: 'web',
+          kind: 'protocol',
+        },
+        {
+          time: t(3),
+          type: 'integrate',
+          plan: 'p',
+          phase: 'start',
+          target: 'main',
+          from: 'a1',
+          order: ['api', 'web'],
+        },
+        {
+          time: t(4),
+          type: 'integrate',
+          plan: 'p',
+          phase: 'conflict',
+          worker: 'web',
+          step: 2,
+          paths: ['package.json'],
+          touchedBy: [{ path: 'package.json', by: ['api', 'web'] }],
+        },
+        {
+          time: t(5),
+          type: 'integrate',
+          plan: 'p',
+          phase: 'resolved',
+          worker: 'web',
+          commit: 'c1',
+          paths: ['package.json'],
+        },
+        {
+          time: t(6),
+          type: 'integrate',
+          plan: 'p',
+          phase: 'verify',
+          command: 'npm test',
+          passed: false,
+          culprit: 'web',
+        },
+        {
+          time: t(7),
+          type: 'integrate',
+          plan: 'p',
+          phase: 'verify',
+          command: 'npm test',
+          passed: true,
+          culprit: null,
+        },
+        {
+          time: t(8),
+          type: 'integrate',
+          plan: 'p',
+          phase: 'refused',
+          reason: 'moved',
+          result: 'c2',
+        },
+        {
+          time: t(9),
+          type: 'integrate',
+          plan: 'p',
+          phase: 'published',
+          target: 'main',
+          from: 'a1',
+          to: 'c3',
+        },
+      ],
+      'p',
+    );
+    expect(events.refusals.map((r) => [r.worker, r.kind, r.detail])).toEqual([
+      ['web', 'scope', 'staged src/api/x.ts (api)'],
+      ['web', 'protocol', null],
+    ]);
+    expect(events.conflicts).toEqual([
+      { at: Date.parse(t(4)), workers: ['web', 'api'], paths: ['package.json'] },
+    ]);
+    expect(events.verifyFailures).toEqual([
+      { at: Date.parse(t(6)), worker: 'web', detail: 'npm test' },
+    ]);
+    expect(events.publishes).toEqual([{ at: Date.parse(t(9)), commit: 'c3' }]);
+  });
+
   it('tolerates an empty log', () => {
     expect(classifyRetroEvents([], 'p')).toMatchObject({ setupAt: null, publishes: [] });
   });
