@@ -300,13 +300,28 @@ function findScopeTrouble(retro: RetroFigures): Finding[] {
       out.push({
         kind: 'scope-refusals',
         title: `${worker.id} tried ${times(refused, 'time')} to change files it does not own`,
-        evidence: scopeRefusals.map(([kind, n]) => `${times(n, 'refusal')} of kind ${kind}.`),
+        evidence: refusalEvidence(retro, worker, (kind) => scopeRefusals.some(([k]) => k === kind)),
         suggestion: `If ${worker.id} needed those files, give them to it in \`owns\` (or to a shared worker); otherwise name their owner in its brief so it asks with [NEEDS:...] instead.`,
         weight: 0.1 + 0.05 * refused,
       });
     }
   }
   return out;
+}
+
+/** Up to three refusals of a worker, with when and what the hook said. */
+function refusalEvidence(
+  retro: RetroFigures,
+  worker: WorkerRetro,
+  matches: (kind: string) => boolean,
+): string[] {
+  const at = offsetFrom(Date.parse(retro.startedAt));
+  const list = worker.refusals.list.filter((r) => matches(r.kind));
+  const lines = list
+    .slice(0, 3)
+    .map((r) => `${worker.id}, ${at(r.at)}: ${r.kind} refused${r.detail ? ` (${r.detail})` : ''}.`);
+  if (list.length > 3) lines.push(`… and ${list.length - 3} more.`);
+  return lines;
 }
 
 function findProtocolTrouble(retro: RetroFigures): Finding[] {
@@ -337,7 +352,11 @@ function findProtocolTrouble(retro: RetroFigures): Finding[] {
     out.push({
       kind: 'protocol-refusals',
       title: `${times(total, 'commit message')} refused for breaking the protocol`,
-      evidence: protocolRefusals.map((x) => `${x.worker.id}: ${times(x.n, 'refusal')}.`),
+      evidence: protocolRefusals.flatMap((x) =>
+        refusalEvidence(retro, x.worker, (kind) =>
+          /protocol|commit-msg|message|header/i.test(kind),
+        ),
+      ),
       suggestion: `Put the four headers, with an example each, at the top of ${protocolRefusals.map((x) => x.worker.id).join(', ')}'s brief or launch prompt.`,
       weight: 0.05 + 0.03 * total,
     });

@@ -131,7 +131,12 @@ export interface WorkerRetro {
   /** Gaps longer than the stall threshold while neither blocked nor complete. */
   stalls: Span[];
   stallAfterMs: number;
-  refusals: { total: number; byKind: Record<string, number> };
+  refusals: {
+    total: number;
+    byKind: Record<string, number>;
+    /** Each refusal: when, of what kind, and what the hook said (the paths or the header). */
+    list: { at: string; kind: string; detail: string | null }[];
+  };
   files: { changed: number; linesAdded: number; linesDeleted: number; binary: number };
   /** Paths the worker's own commits changed outside its scope. */
   outOfScope: { sha: string; path: string }[];
@@ -554,7 +559,11 @@ function computeWorker(
     longestSilence,
     stalls,
     stallAfterMs: stallAfter,
-    refusals: { total: refusals.length, byKind: byKindRefusals },
+    refusals: {
+      total: refusals.length,
+      byKind: byKindRefusals,
+      list: refusals.map((r) => ({ at: iso(r.at), kind: r.kind, detail: r.detail })),
+    },
     files: { changed: files.size, linesAdded, linesDeleted, binary: binary.size },
     outOfScope,
     unprefixed: commits

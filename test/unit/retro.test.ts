@@ -153,8 +153,15 @@ describe('computeRetro, after integrate', () => {
 
   it('counts refusals by kind, conflicts and verify failures per worker', () => {
     const web = worker(retro, 'web');
-    expect(web.refusals).toEqual({ total: 2, byKind: { scope: 2 } });
-    expect(worker(retro, 'docs').refusals).toEqual({ total: 1, byKind: { protocol: 1 } });
+    expect(web.refusals).toEqual({
+      total: 2,
+      byKind: { scope: 2 },
+      list: [
+        { at: iso(100), kind: 'scope', detail: null },
+        { at: iso(101), kind: 'scope', detail: null },
+      ],
+    });
+    expect(worker(retro, 'docs').refusals).toMatchObject({ total: 1, byKind: { protocol: 1 } });
     expect(retro.hygiene.refusalsByKind).toEqual({ scope: 2, protocol: 1 });
     expect(web.integrate).toEqual({
       conflicts: 1,
@@ -336,6 +343,32 @@ describe('computeRetro, edge cases', () => {
     expect(api.files).toEqual({ changed: 3, linesAdded: 14, linesDeleted: 3, binary: 1 });
     expect(api.outOfScope).toEqual([{ sha: c2.sha, path: 'package.json' }]);
     expect(retro.findings.map((f) => f.kind)).toContain('out-of-scope');
+  });
+
+  it('gives hook refusals as evidence, with when and what was refused', () => {
+    const retro = computeRetro(
+      base({
+        now: at(40),
+        histories: new Map([['web', [commit(10, '[CHECKPOINT] a'), commit(25, '[CHECKPOINT] b')]]]),
+        events: [
+          setupEvent,
+          {
+            time: iso(20),
+            type: 'hook-rejected',
+            plan: 'demo',
+            hook: 'pre-commit',
+            worker: 'web',
+            kind: 'scope',
+            message: 'staged src/api/routes.ts (api)',
+          },
+        ],
+      }),
+    );
+    const finding = retro.findings.find((f) => f.kind === 'scope-refusals')!;
+    expect(finding.title).toBe('web tried 1 time to change files it does not own');
+    expect(finding.evidence).toEqual([
+      'web, +20m: scope refused (staged src/api/routes.ts (api)).',
+    ]);
   });
 
   it('after teardown of an unfinished plan ends at the teardown', () => {
