@@ -1,10 +1,242 @@
+import { lstat } from 'node:fs/promises';
+import { relative } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
-import { FailedError } from '../errors.js';
+import { loadConfig } from '../config/load-config.js';
+import { readPlanFile, resolvePlan } from '../config/read-plan.js';
+import { compilePlan } from '../domain/compile-plan.js';
+import type { CompiledPlan, Plan } from '../domain/plan.js';
+import { comparePlans, planToJudge, type TrustProblem } from '../domain/trust-check.js';
+import { PwError, UsageError } from '../errors.js';
+import { findViolations } from '../git/find-violations.js';
+import { expectedGuardTable, guardTablePath, inspectPlanHooks } from '../git/hooks.js';
+import { listRefs, readRepoInfo, resolveCommit, type RepoInfo } from '../git/repo.js';
+import { gitOutput } from '../git/run-git.js';
+import { renderCheckReport, type CheckReport } from '../render/check-report.js';
+import {
+  appendEvent,
+  listPlanNames,
+  planPaths,
+  readCompiledPlan,
+  readTextIfExists,
+} from '../store/trusted-store.js';
 
-// Placeholder until this command lands.
-export async function runCheck(
-  _options: Record<string, unknown>,
-  _deps: CommandDeps,
-): Promise<CommandResult> {
-  throw new FailedError('pw check is not available in this build yet');
+export interface CheckOptions {
+  plan?: string;
+  worker?: string;
+  range?: string;
+  json?: boolean;
+}
+
+interface CheckPlan {
+  /** The plan whose scopes judge the commits. */
+  plan: CompiledPlan;
+  planSource: 'trusted' | 'file';
+  trust: TrustProblem[];
+  /** The trusted copy (set up here), for the events log. */
+  trusted: CompiledPlan | null;
+}
+
+async function setUpPlans(commonDir: string): Promise<CompiledPlan[]> {
+  const plans: CompiledPlan[] = [];
+  for (const name of await listPlanNames(commonDir)) {
+    const plan = await readCompiledPlan(commonDir, name);
+    if (plan && !plan.tornDownAt) plans.push(plan);
+  }
+  return plans;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return lstat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/** The plan file a trusted plan was set up from, compiled now; null when it cannot be read. */
+async function compileSource(repo: RepoInfo, trusted: CompiledPlan): Promise<CompiledPlan | null> {
+  try {
+    const config = await loadConfig(repo.mainWorktree);
+    const { plan } = trusted.source.endsWith('#plan')
+      ? await resolvePlan(undefined, repo.mainWorktree, config)
+      : await readPlanFile(trusted.source, repo.mainWorktree, config);
+    if (plan.name !== trusted.name) return null;
+    return compilePlan(plan, {
+      mainWorktree: trusted.repoRoot,
+      base: trusted.base,
+      baseCommit: trusted.baseCommit,
+    });
+  } catch {
+    return null;
+  }
+}
+
+/** Every trusted file that differs from what pw derives from the plan. */
+async function verifyTrustedFiles(
+  repo: RepoInfo,
+  trusted: CompiledPlan,
+  fromFile: CompiledPlan | null,
+): Promise<TrustProblem[]> {
+  const paths = planPaths(repo.commonDir, trusted.name);
+  const shown = (path: string): string => relative(repo.commonDir, path) || path;
+  const problems = comparePlans(trusted, fromFile, {
+    plan: shown(paths.plan),
+    source: trusted.source,
+  });
+  for (const worker of trusted.workers) {
+    const text = await readTextIfExists(paths.scope(worker.id));
+    if (text !== null && text !== `${worker.pathspecs.join('\n')}\n`) {
+      problems.push({
+        file: shown(paths.scope(worker.id)),
+        worker: worker.id,
+        problem: `differs from the pathspecs setup compiled for ${worker.id}`,
+      });
+    }
+  }
+  const guard = await readTextIfExists(guardTablePath(repo.commonDir, trusted.name));
+  if (guard !== null && guard !== expectedGuardTable(planToJudge(trusted, fromFile))) {
+    problems.push({
+      file: shown(guardTablePath(repo.commonDir, trusted.name)),
+      worker: null,
+      problem: 'the guard table of the hooks differs from the plan (edited, or the plan changed)',
+    });
+  }
+  const { workers, main } = await inspectPlanHooks(repo.commonDir, trusted);
+  for (const health of [...workers, ...(main ? [main] : [])]) {
+    if (health.state !== 'outdated') continue;
+    for (const problem of health.problems) {
+      if (!/differs? from what pw writes/.test(problem)) continue;
+      problems.push({ file: shown(health.dir), worker: health.worker, problem });
+    }
+  }
+  return problems;
+}
+
+/** The base branch for a plan read from a file (CI): its `base`, else the remote's default branch. */
+async function readBase(cwd: string, plan: Plan): Promise<{ base: string; baseCommit: string }> {
+  let base = plan.base;
+  if (!base) {
+    const head = await gitOutput(['symbolic-ref', '-q', '--short', 'refs/remotes/origin/HEAD'], {
+      cwd,
+    }).catch(() => '');
+    base = head.replace(/^origin\//, '') || null;
+  }
+  base ??= 'main';
+  const refs = new Map([
+    ...(await listRefs(cwd, 'refs/heads/')),
+    ...(await listRefs(cwd, 'refs/remotes/')),
+  ]);
+  const sha =
+    refs.get(`refs/heads/${base}`) ??
+    [...refs].find(([ref]) => ref.startsWith('refs/remotes/') && ref.endsWith(`/${base}`))?.[1];
+  if (!sha) {
+    throw new UsageError(`the base branch "${base}" of plan "${plan.name}" is not here`, [
+      'Fetch it (in CI: actions/checkout with fetch-depth: 0), or set "base:" in the plan file.',
+    ]);
+  }
+  return { base, baseCommit: sha };
+}
+
+async function readCheckPlan(options: CheckOptions, deps: CommandDeps): Promise<CheckPlan> {
+  const repo = await readRepoInfo(deps.cwd);
+  const plans = await setUpPlans(repo.commonDir);
+  const named = options.plan ? plans.find((p) => p.name === options.plan) : undefined;
+  const fileGiven = options.plan !== undefined && !named && (await isFile(options.plan));
+  let trusted: CompiledPlan | null = named ?? null;
+  if (!trusted && !options.plan && plans.length === 1) trusted = plans[0]!;
+  if (!trusted && !options.plan && plans.length > 1) {
+    throw new UsageError(`${plans.length} plans are set up here; say which one with --plan`, [
+      `Plans: ${plans.map((p) => p.name).join(', ')}`,
+    ]);
+  }
+  if (!trusted && fileGiven) {
+    // A plan file given: the trusted copy of the same plan when it is set up here.
+    const config = await loadConfig(repo.mainWorktree);
+    const { plan } = await readPlanFile(options.plan!, deps.cwd, config);
+    trusted = plans.find((p) => p.name === plan.name) ?? null;
+    if (!trusted) {
+      const { base, baseCommit } = await readBase(deps.cwd, plan);
+      return {
+        plan: compilePlan(plan, { mainWorktree: repo.mainWorktree, base, baseCommit }),
+        planSource: 'file',
+        trust: [],
+        trusted: null,
+      };
+    }
+  }
+  if (!trusted && !options.plan) {
+    // Nothing set up here (CI): the plan named by the config.
+    const config = await loadConfig(repo.mainWorktree);
+    const { plan } = await resolvePlan(undefined, deps.cwd, config);
+    const { base, baseCommit } = await readBase(deps.cwd, plan);
+    return {
+      plan: compilePlan(plan, { mainWorktree: repo.mainWorktree, base, baseCommit }),
+      planSource: 'file',
+      trust: [],
+      trusted: null,
+    };
+  }
+  if (!trusted) {
+    throw new UsageError(`plan "${options.plan}" is not set up here and is not a plan file`, [
+      plans.length
+        ? `Plans set up here: ${plans.map((p) => p.name).join(', ')}`
+        : 'In CI, pass the plan file: pw check --plan plans/<name>.yaml --range origin/main..HEAD',
+    ]);
+  }
+  const fromFile = await compileSource(repo, trusted);
+  return {
+    plan: planToJudge(trusted, fromFile),
+    planSource: 'trusted',
+    trust: await verifyTrustedFiles(repo, trusted, fromFile),
+    trusted,
+  };
+}
+
+export async function runCheck(options: CheckOptions, deps: CommandDeps): Promise<CommandResult> {
+  const { plan, planSource, trust, trusted } = await readCheckPlan(options, deps);
+  const violations = await findViolations(deps.cwd, plan, {
+    ...(options.worker !== undefined ? { worker: options.worker } : {}),
+    ...(options.range !== undefined ? { range: options.range } : {}),
+  });
+  const notes: string[] = [];
+  for (const worker of plan.workers) {
+    if (options.worker !== undefined && worker.id !== options.worker) continue;
+    if (options.range !== undefined && options.worker !== undefined) continue;
+    const local = await resolveCommit(deps.cwd, `refs/heads/${worker.branch}`);
+    if (local) continue;
+    const remote = (await listRefs(deps.cwd, 'refs/remotes/')).keys();
+    if (![...remote].some((ref) => ref.endsWith(`/${worker.branch}`)))
+      notes.push(`${worker.id}: no branch ${worker.branch} here (nothing to check for it)`);
+  }
+  const report: CheckReport = {
+    plan: plan.name,
+    planSource,
+    worker: options.worker ?? null,
+    range: options.range ?? null,
+    violations,
+    trust,
+    notes,
+  };
+  if (trusted && (violations.length || trust.length)) {
+    const repo = await readRepoInfo(deps.cwd).catch(() => null);
+    if (repo) {
+      await appendEvent(repo.commonDir, {
+        time: deps.now().toISOString(),
+        type: 'check',
+        plan: trusted.name,
+        violations: violations.map((v) => ({
+          worker: v.worker,
+          commit: v.commit,
+          kind: v.kind,
+          ...(v.path !== undefined ? { path: v.path, owner: v.owner ?? null } : {}),
+          ...(v.kind === 'protocol' ? { header: v.header } : {}),
+        })),
+        trust: trust.map((t) => t.file),
+      }).catch((error: unknown) => {
+        if (error instanceof PwError) throw error;
+      });
+    }
+  }
+  if (options.json) deps.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  else deps.stdout(renderCheckReport(report));
+  return { exitCode: violations.length || trust.length ? 1 : 0 };
 }

@@ -1,10 +1,266 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
-import { FailedError } from '../errors.js';
+import { findOwners } from '../domain/ownership.js';
+import type { CompiledPlan, CompiledWorker } from '../domain/plan.js';
+import { parseCommitMessage, stripMessage } from '../domain/protocol.js';
+import { scopeExcludePathspecs } from '../domain/scope-excludes.js';
+import type { Violation } from '../domain/violations.js';
+import { UsageError } from '../errors.js';
+import { findViolations } from '../git/find-violations.js';
+import { ZERO_SHA } from '../git/refs.js';
+import { resolveCommit } from '../git/repo.js';
+import {
+  readCommentChar,
+  readHookRepo,
+  readMergeHeads,
+  readStagedPathsOutside,
+  writeStagedMerge,
+  type HookRepo,
+} from '../git/staged-changes.js';
+import {
+  renderMessageRefusal,
+  renderPushRefusal,
+  renderRefUpdateRefusal,
+  renderStagedRefusal,
+  type PathOwner,
+  type WorkerScope,
+} from '../render/hook-messages.js';
+import { appendEvent, readCompiledPlan } from '../store/trusted-store.js';
 
-// Placeholder until this command lands.
-export async function runExplain(
-  _options: Record<string, unknown>,
-  _deps: CommandDeps,
+/**
+ * `pw explain <hook> -- <plan> <worker> [hook arguments...]`: what the sh
+ * hooks call once their fast check found something. It judges precisely,
+ * prints what to do, appends one event per refusal and exits 1; or exits 0
+ * when the change is fine after all (a merge of the base, a git merge
+ * message, ...). Hidden: only the hooks call it.
+ */
+export interface ExplainOptions {
+  hook: string;
+  args: string[];
+}
+
+interface HookContext {
+  repo: HookRepo;
+  deps: CommandDeps;
+  hook: string;
+}
+
+const REFUSED: CommandResult = { exitCode: 1 };
+const PASSED: CommandResult = { exitCode: 0 };
+
+async function loadPlan(context: HookContext, name: string): Promise<CompiledPlan | null> {
+  const plan = name ? await readCompiledPlan(context.repo.commonDir, name) : null;
+  if (!plan || plan.tornDownAt) {
+    context.deps.stderr(
+      `pw: the ${context.hook} hook belongs to plan "${name}", which is not set up any more; it checks nothing.\n` +
+        '  Remove the left-over hooks with: pw hooks uninstall\n',
+    );
+    return null;
+  }
+  return plan;
+}
+
+function findWorker(plan: CompiledPlan, id: string): CompiledWorker {
+  const worker = plan.workers.find((w) => w.id === id);
+  if (!worker) {
+    throw new UsageError(
+      `the pw hooks name worker "${id}", which plan "${plan.name}" does not have`,
+      [`Reinstall them: pw hooks install --plan ${plan.name}`],
+    );
+  }
+  return worker;
+}
+
+function scopeOf(plan: CompiledPlan, worker: CompiledWorker): WorkerScope {
+  return { plan: plan.name, worker: worker.id, owns: worker.owns };
+}
+
+function ownersOf(plan: CompiledPlan, paths: readonly string[]): PathOwner[] {
+  return findOwners(paths, plan.workers, { cwd: '/', repoRoot: '/' }).map((answer, i) => ({
+    path: paths[i]!,
+    owner: answer.owner,
+  }));
+}
+
+async function logRefusal(
+  context: HookContext,
+  plan: CompiledPlan,
+  fields: Record<string, unknown> & { worker: string; kind: string },
+): Promise<void> {
+  await appendEvent(context.repo.commonDir, {
+    time: context.deps.now().toISOString(),
+    type: 'hook-rejected',
+    plan: plan.name,
+    hook: context.hook,
+    ...fields,
+  });
+}
+
+/** pre-commit and pre-merge-commit: the staged paths, judged as the commit they would make. */
+async function explainStaged(
+  context: HookContext,
+  plan: CompiledPlan,
+  worker: CompiledWorker,
 ): Promise<CommandResult> {
-  throw new FailedError('pw explain is not available in this build yet');
+  const { cwd, env } = context.deps;
+  const mergeHeads = await readMergeHeads(context.repo.gitDir, env);
+  let paths: string[];
+  if (mergeHeads.length) {
+    // A merge: only what differs from every parent is the worker's own change.
+    const head = await resolveCommit(cwd, 'HEAD');
+    const merge = await writeStagedMerge(cwd, [...(head ? [head] : []), ...mergeHeads]);
+    const violations = await findViolations(cwd, plan, {
+      worker: worker.id,
+      range: head ? `${head}..${merge}` : merge,
+      kinds: ['scope'],
+    });
+    paths = [...new Set(violations.map((v) => v.path!))];
+  } else {
+    paths = await readStagedPathsOutside(cwd, scopeExcludePathspecs(worker.owns));
+  }
+  if (paths.length === 0) return PASSED;
+  const owned = ownersOf(plan, paths);
+  context.deps.stderr(renderStagedRefusal(scopeOf(plan, worker), owned));
+  await logRefusal(context, plan, {
+    worker: worker.id,
+    kind: 'scope',
+    paths: owned,
+    message: `staged ${owned.map((p) => `${p.path} (${p.owner ?? 'nobody'})`).join(', ')}`,
+  });
+  return REFUSED;
+}
+
+/** commit-msg: the message as git will store it (comments and scissors removed). */
+async function explainMessage(
+  context: HookContext,
+  plan: CompiledPlan,
+  worker: CompiledWorker,
+  file: string | undefined,
+): Promise<CommandResult> {
+  if (!file)
+    throw new UsageError('pw explain commit-msg needs the message file git passed the hook');
+  const raw = await readFile(resolve(context.deps.cwd, file), 'utf8');
+  const message = stripMessage(raw, await readCommentChar(context.deps.cwd, raw));
+  const parsed = parseCommitMessage(message, {
+    workers: plan.workers.map((w) => w.id),
+    self: worker.id,
+  });
+  if (parsed.type !== 'invalid') return PASSED;
+  context.deps.stderr(renderMessageRefusal(scopeOf(plan, worker), parsed));
+  await logRefusal(context, plan, {
+    worker: worker.id,
+    kind: 'protocol',
+    header: parsed.header,
+    problem: parsed.problem,
+    message: parsed.header,
+  });
+  return REFUSED;
+}
+
+/** The commits a ref update or push brings: `old..new`, or all of new's own when old is unknown. */
+async function updateRange(cwd: string, ref: string, old: string, next: string): Promise<string> {
+  const from =
+    old !== ZERO_SHA && (await resolveCommit(cwd, old)) ? old : await resolveCommit(cwd, ref);
+  return from ? `${from}..${next}` : next;
+}
+
+/** reference-transaction (prepared): the worker branch would move to `next`. */
+async function explainRefUpdate(
+  context: HookContext,
+  plan: CompiledPlan,
+  worker: CompiledWorker,
+  args: readonly string[],
+): Promise<CommandResult> {
+  const [ref = '', old = ZERO_SHA, next = ''] = args;
+  if (!next) throw new UsageError('pw explain reference-transaction needs <ref> <old> <new>');
+  const range = await updateRange(context.deps.cwd, ref, old, next);
+  const violations = await findViolations(context.deps.cwd, plan, {
+    worker: worker.id,
+    range,
+    kinds: ['scope'],
+  });
+  if (violations.length === 0) return PASSED;
+  context.deps.stderr(renderRefUpdateRefusal(scopeOf(plan, worker), ref, violations));
+  await logRefusal(context, plan, {
+    worker: worker.id,
+    kind: 'scope',
+    ref,
+    commits: [...new Set(violations.map((v) => v.commit))],
+    paths: violations.map((v) => ({ path: v.path, owner: v.owner ?? null, commit: v.commit })),
+    message: `${ref} -> ${next.slice(0, 12)}: ${violations.map((v) => v.path).join(', ')}`,
+  });
+  return REFUSED;
+}
+
+/** pre-push and pre-receive: `<plan> <worker> <ref> <old> <new>` for each pushed worker branch. */
+async function explainPush(context: HookContext, args: readonly string[]): Promise<CommandResult> {
+  const refused: {
+    plan: CompiledPlan;
+    scope: WorkerScope;
+    ref: string;
+    violations: Violation[];
+  }[] = [];
+  for (let i = 0; i + 4 < args.length; i += 5) {
+    const [planName, workerId, ref, old, next] = args.slice(i, i + 5) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const plan = await loadPlan(context, planName);
+    if (!plan) continue;
+    const worker = findWorker(plan, workerId);
+    const violations = await findViolations(context.deps.cwd, plan, {
+      worker: worker.id,
+      range: await updateRange(context.deps.cwd, ref, old, next),
+    });
+    if (violations.length) refused.push({ plan, scope: scopeOf(plan, worker), ref, violations });
+  }
+  if (refused.length === 0) return PASSED;
+  context.deps.stderr(
+    renderPushRefusal(context.hook === 'pre-receive' ? 'pre-receive' : 'pre-push', refused),
+  );
+  for (const item of refused) {
+    const kinds = [...new Set(item.violations.map((v) => v.kind))];
+    await logRefusal(context, item.plan, {
+      worker: item.scope.worker,
+      kind: kinds.includes('scope') ? 'scope' : 'protocol',
+      kinds,
+      ref: item.ref,
+      commits: [...new Set(item.violations.map((v) => v.commit))],
+      paths: item.violations
+        .filter((v) => v.kind === 'scope')
+        .map((v) => ({ path: v.path, owner: v.owner ?? null, commit: v.commit })),
+      message: item.violations.map((v) => (v.kind === 'scope' ? v.path : v.header)).join(', '),
+    });
+  }
+  return REFUSED;
+}
+
+export async function runExplain(
+  options: ExplainOptions,
+  deps: CommandDeps,
+): Promise<CommandResult> {
+  const [planName = '', workerId = '', ...rest] = options.args;
+  const context: HookContext = { repo: await readHookRepo(deps.cwd), deps, hook: options.hook };
+  if (options.hook === 'pre-push' || options.hook === 'pre-receive')
+    return explainPush(context, rest);
+  const plan = await loadPlan(context, planName);
+  if (!plan) return PASSED;
+  const worker = findWorker(plan, workerId);
+  switch (options.hook) {
+    case 'pre-commit':
+    case 'pre-merge-commit':
+      return explainStaged(context, plan, worker);
+    case 'commit-msg':
+      return explainMessage(context, plan, worker, rest[0]);
+    case 'reference-transaction':
+      return explainRefUpdate(context, plan, worker, rest);
+    default:
+      throw new UsageError(`pw explain does not know the hook "${options.hook}"`, [
+        'It is called by the pw hooks only; reinstall them with pw hooks install.',
+      ]);
+  }
 }

@@ -1,10 +1,145 @@
+import { resolve } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
-import { FailedError } from '../errors.js';
+import type { CompiledPlan } from '../domain/plan.js';
+import { FailedError, UsageError } from '../errors.js';
+import {
+  inspectHubHooks,
+  inspectPlanHooks,
+  installHubHooks,
+  installWorkerHooks,
+  readHubPlans,
+  uninstallHubHooks,
+  uninstallPlanHooks,
+  type HooksHealth,
+} from '../git/hooks.js';
+import { gitOutput } from '../git/run-git.js';
+import { renderColumns } from '../render/table.js';
+import { listPlanNames, readCompiledPlan } from '../store/trusted-store.js';
+import { loadActivePlan } from './active-plan.js';
+import { readRepoInfo } from '../git/repo.js';
 
-// Placeholder until this command lands.
-export async function runHooks(
-  _options: Record<string, unknown>,
-  _deps: CommandDeps,
-): Promise<CommandResult> {
-  throw new FailedError('pw hooks is not available in this build yet');
+export interface HooksOptions {
+  action: 'install' | 'uninstall' | 'status';
+  plan?: string;
+  worker?: string;
+  hub?: string;
+  json?: boolean;
+}
+
+function selectWorkers(plan: CompiledPlan, worker: string | undefined): string[] {
+  if (worker === undefined) return plan.workers.map((w) => w.id);
+  if (!plan.workers.some((w) => w.id === worker)) {
+    throw new UsageError(`plan "${plan.name}" has no worker "${worker}"`, [
+      `Workers: ${plan.workers.map((w) => w.id).join(', ')}`,
+    ]);
+  }
+  return [worker];
+}
+
+function renderHealth(entries: readonly HooksHealth[]): string {
+  const rows = [['WHERE', 'HOOKS', 'core.hooksPath', 'HANDS OVER TO']];
+  for (const entry of entries) {
+    rows.push([
+      entry.worker ?? entry.role,
+      entry.state,
+      entry.hooksPath ?? '(unset)',
+      entry.chain ?? '-',
+    ]);
+  }
+  const problems = entries.flatMap((e) => e.problems);
+  return `${renderColumns(rows, '')}\n${problems.map((p) => `  ${p}\n`).join('')}`;
+}
+
+/** The plans this repository has set up (for --hub without --plan: all of them). */
+async function readSetUpPlans(cwd: string, name: string | undefined): Promise<CompiledPlan[]> {
+  if (name) return [(await loadActivePlan(cwd, name)).plan];
+  const repo = await readRepoInfo(cwd);
+  const plans: CompiledPlan[] = [];
+  for (const planName of await listPlanNames(repo.commonDir)) {
+    const plan = await readCompiledPlan(repo.commonDir, planName);
+    if (plan && !plan.tornDownAt) plans.push(plan);
+  }
+  if (plans.length === 0) {
+    throw new UsageError('no plan is set up in this repository', [
+      'Run pw setup <plan-file> first; pw hooks install --hub then copies its plan to the hub.',
+    ]);
+  }
+  return plans;
+}
+
+async function assertHub(path: string): Promise<void> {
+  const bare = await gitOutput(['rev-parse', '--is-bare-repository'], { cwd: path }).catch(
+    () => null,
+  );
+  if (bare !== 'true') {
+    throw new UsageError(`--hub ${path} is not a bare git repository`, [
+      'Give the path of the bare repository the workers push to (created with git init --bare).',
+    ]);
+  }
+}
+
+async function runHub(options: HooksOptions, deps: CommandDeps): Promise<CommandResult> {
+  const hub = resolve(deps.cwd, options.hub!);
+  await assertHub(hub);
+  if (options.action === 'install') {
+    const plans = await readSetUpPlans(deps.cwd, options.plan);
+    await installHubHooks(hub, plans);
+  } else if (options.action === 'uninstall') {
+    const names = options.plan ? [options.plan] : (await readHubPlans(hub)).map((p) => p.name);
+    await uninstallHubHooks(hub, names);
+  }
+  const health = await inspectHubHooks(hub);
+  const plans = (await readHubPlans(hub)).map((p) => p.name);
+  if (options.json) deps.stdout(`${JSON.stringify({ hub, plans, hooks: health }, null, 2)}\n`);
+  else {
+    const verb = { install: 'Installed', uninstall: 'Removed', status: 'Hooks of' }[options.action];
+    deps.stdout(
+      `${verb} the pw pre-receive hook ${options.action === 'status' ? 'in' : options.action === 'install' ? 'in' : 'from'} hub ${hub}${plans.length ? ` (plans: ${plans.join(', ')})` : ''}.\n`,
+    );
+    deps.stdout(renderHealth([health]));
+  }
+  const wanted = options.action === 'uninstall' ? 'not-installed' : 'active';
+  return { exitCode: health.state === wanted ? 0 : 1 };
+}
+
+export async function runHooks(options: HooksOptions, deps: CommandDeps): Promise<CommandResult> {
+  if (options.hub !== undefined) return runHub(options, deps);
+  const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
+  const ids = selectWorkers(plan, options.worker);
+  const missing: string[] = [];
+  if (options.action === 'install') {
+    for (const id of ids) {
+      const worker = plan.workers.find((w) => w.id === id)!;
+      const health = (await inspectPlanHooks(repo.commonDir, plan, { workers: [id] })).workers[0];
+      if (health?.state === 'no-worktree') {
+        missing.push(id);
+        continue;
+      }
+      await installWorkerHooks({ commonDir: repo.commonDir, plan, worker });
+    }
+  } else if (options.action === 'uninstall') {
+    await uninstallPlanHooks(repo.commonDir, plan, options.worker ? ids : undefined);
+  }
+  const { workers, main } = await inspectPlanHooks(repo.commonDir, plan, { workers: ids });
+  const entries = main ? [...workers, main] : workers;
+  if (options.json) {
+    deps.stdout(`${JSON.stringify({ plan: plan.name, workers, main }, null, 2)}\n`);
+  } else {
+    const head = {
+      install: `Installed the pw hooks of plan ${plan.name}:`,
+      uninstall: `Removed the pw hooks of plan ${plan.name}; core.hooksPath is back as it was:`,
+      status: `pw hooks of plan ${plan.name}:`,
+    }[options.action];
+    deps.stdout(`${head}\n${renderHealth(entries)}`);
+  }
+  if (missing.length) {
+    throw new FailedError(
+      `no worktree for ${missing.join(', ')}: its hooks could not be installed`,
+      ['Run pw setup again to recreate the worktrees (it installs their hooks too).'],
+    );
+  }
+  if (options.action === 'uninstall') {
+    return { exitCode: workers.every((w) => w.state === 'not-installed') ? 0 : 1 };
+  }
+  return { exitCode: entries.every((e) => e.state === 'active') ? 0 : 1 };
 }

@@ -4,6 +4,7 @@ import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan.js';
 import { FailedError } from '../errors.js';
 import { archiveRef, archiveTip, archiveUncommitted, wipRef } from '../git/archive.js';
+import { uninstallPlanHooks } from '../git/hooks.js';
 import { deleteRef, isAncestor } from '../git/refs.js';
 import {
   listCommitsNotIn,
@@ -165,7 +166,8 @@ export async function runTeardown(
     await pruneWorktrees(cwd);
     await removeEmptyParents(states.map((s) => s.worktree));
     await removePath(paths.scopes);
-    await removePath(paths.hooks);
+    // Puts every worktree's core.hooksPath back (the main one's once no plan is left) and removes the hooks.
+    await uninstallPlanHooks(repo.commonDir, plan);
     await removePath(paths.launchers);
     const time = deps.now().toISOString();
     if (options.purge) {

@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { GATE_ENV } from './find-violations.js';
+import { gitOutput, runGit, splitNul } from './run-git.js';
+
+/**
+ * What the pre-commit and commit-msg hooks look at when pw explains a
+ * refusal: the index being committed and the merge being concluded. Git
+ * hands hooks the index in GIT_INDEX_FILE (a temporary one for `commit -a`
+ * or `commit <paths>`); every call here inherits it.
+ */
+
+export interface HookRepo {
+  /** `git rev-parse --git-common-dir`, absolute. */
+  commonDir: string;
+  /** This worktree's git dir (or the repository, when bare), absolute. */
+  gitDir: string;
+  bare: boolean;
+}
+
+/** The git dirs of the repository a hook runs in; works in a bare hub too. */
+export async function readHookRepo(cwd: string): Promise<HookRepo> {
+  const output = await gitOutput(
+    [
+      'rev-parse',
+      '--path-format=absolute',
+      '--git-common-dir',
+      '--git-dir',
+      '--is-bare-repository',
+    ],
+    { cwd },
+  );
+  const [commonDir = '', gitDir = '', bare = ''] = output.split('\n');
+  return {
+    commonDir: isAbsolute(commonDir) ? commonDir : resolve(cwd, commonDir),
+    gitDir: isAbsolute(gitDir) ? gitDir : resolve(cwd, gitDir),
+    bare: bare.trim() === 'true',
+  };
+}
+
+/** Staged paths (index against HEAD) outside a scope; renames as both paths. */
+export async function readStagedPathsOutside(
+  cwd: string,
+  excludes: readonly string[],
+): Promise<string[]> {
+  const { stdout } = await runGit(
+    [
+      'diff-index',
+      '--cached',
+      '--name-only',
+      '-z',
+      '--no-renames',
+      'HEAD',
+      '--',
+      ':/',
+      ...excludes,
+    ],
+    { cwd, env: GATE_ENV },
+  );
+  return [...new Set(splitNul(stdout))];
+}
+
+/**
+ * The other parents of the commit being made: MERGE_HEAD while concluding a
+ * merge (`git commit` after a conflict), or, in pre-merge-commit, where git
+ * has not written MERGE_HEAD yet, the `GITHEAD_<sha>` variables git sets for
+ * each merged head (builtin/merge.c).
+ */
+export async function readMergeHeads(gitDir: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  let text = '';
+  try {
+    text = await readFile(join(gitDir, 'MERGE_HEAD'), 'utf8');
+  } catch {
+    // Not concluding a merge.
+  }
+  const heads = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /^[0-9a-f]{40,64}$/.test(line));
+  if (heads.length) return heads;
+  return Object.keys(env)
+    .map((key) => /^GITHEAD_([0-9a-f]{40,64})$/.exec(key)?.[1])
+    .filter((sha): sha is string => Boolean(sha));
+}
+
+/**
+ * The merge commit the index would make, written as a dangling object (no ref
+ * moves) so the merge can be judged like any other: what differs from every
+ * parent.
+ */
+export async function writeStagedMerge(cwd: string, parents: readonly string[]): Promise<string> {
+  const tree = await gitOutput(['write-tree'], { cwd });
+  const identity = {
+    GIT_AUTHOR_NAME: 'pw',
+    GIT_AUTHOR_EMAIL: 'pw@localhost',
+    GIT_COMMITTER_NAME: 'pw',
+    GIT_COMMITTER_EMAIL: 'pw@localhost',
+  };
+  return gitOutput(
+    [
+      'commit-tree',
+      tree,
+      ...parents.flatMap((p) => ['-p', p]),
+      '-m',
+      'pw: the merge being committed',
+    ],
+    { cwd, env: identity },
+  );
+}
+
+/**
+ * The comment character git uses in the message file. `auto` means git picked
+ * one not used at a line start; the template lines it wrote then start with it.
+ */
+export async function readCommentChar(cwd: string, message: string): Promise<string> {
+  const result = await runGit(['config', '--get', 'core.commentChar'], { cwd, okExitCodes: [1] });
+  const value = result.exitCode === 0 ? result.stdout.replace(/\n$/, '') : '#';
+  if (value !== 'auto') return value === '' ? '#' : value;
+  // git's candidates for auto, in order (builtin/commit.c, adjust_comment_line_char).
+  for (const char of '#;@!$%^&|:') {
+    const template = new RegExp(
+      `^\\${char} (Please enter the commit message|-{24} >8 -{24}$|On branch |Changes to be committed:)`,
+      'm',
+    );
+    if (template.test(message)) return char;
+  }
+  return '#';
+}
