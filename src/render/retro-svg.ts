@@ -74,7 +74,8 @@ const STATE_COLOR: Record<WorkerRetro['state'], string> = {
 /** The timeline as a standalone SVG document. */
 export function renderRetroSvg(retro: Retro): string {
   const start = Date.parse(retro.startedAt);
-  const end = Math.max(Date.parse(retro.endedAt), start + 60_000);
+  // A plan with no time yet still gets an axis: one minute wide.
+  const end = Date.parse(retro.endedAt) > start ? Date.parse(retro.endedAt) : start + 60_000;
   const plotLeft = LABEL_W;
   const plotRight = WIDTH - RIGHT;
   const plotW = plotRight - plotLeft;
@@ -148,7 +149,7 @@ export function renderRetroSvg(retro: Retro): string {
   }
   out.push(
     `<line x1="${plotLeft}" y1="${lanesBottom}" x2="${plotRight}" y2="${lanesBottom}" stroke="#9ca3af"/>`,
-    `<text x="${plotLeft - 26}" y="${lanesBottom + 17}" text-anchor="end" font-size="11" fill="#6b7280">UTC</text>`,
+    `<text x="14" y="${lanesBottom + 17}" font-size="11" fill="#6b7280">clock (UTC)</text>`,
     '</g>',
   );
 
