@@ -315,8 +315,9 @@ export function computeRetro(input: RetroInput): Retro {
     );
   }
   const allCommits = [...walks.values()].flatMap((w) => w.commits);
-  const firstCommit = Math.min(...allCommits.map((c) => c.at));
-  const lastCommit = Math.max(...allCommits.map((c) => c.at));
+  // reduce, not Math.min(...): a long history would overflow the argument list.
+  const firstCommit = allCommits.reduce((min, c) => Math.min(min, c.at), Infinity);
+  const lastCommit = allCommits.reduce((max, c) => Math.max(max, c.at), -Infinity);
 
   let startSource: Retro['startSource'] = 'setup';
   let start: number;
