@@ -57,6 +57,7 @@ export async function archiveUncommitted(
   plan: string,
   worker: string,
   scratchDir: string,
+  keeper = 'teardown',
 ): Promise<{ ref: string; commit: string }> {
   const index = join(scratchDir, `pw-wip-index-${process.pid}-${worker}`);
   const env = { GIT_INDEX_FILE: index };
@@ -71,7 +72,7 @@ export async function archiveUncommitted(
         '-p',
         'HEAD',
         '-m',
-        `pw: uncommitted changes of ${worker} (${plan}), kept by teardown`,
+        `pw: uncommitted changes of ${worker} (${plan}), kept by ${keeper}`,
       ],
       { cwd: worktree },
     );

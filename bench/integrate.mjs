@@ -1,0 +1,205 @@
+// npm run bench:integrate
+//
+// 20 workers on a generated 5,000-file repository. Times `pw integrate
+// --no-verify` (the built binary, a fresh process each run) against the same
+// merges done the usual way: a checkout, then `git merge --no-ff` per branch.
+// Both run in the same process, alternating, several rounds; prints medians and
+// the ratio, checks both produce the same tree, and checks that pw left every
+// user worktree (main and the 20 worker worktrees) untouched.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const WORKERS = 20;
+const FILES = 5000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'dist', 'cli', 'bin.js');
+
+const work = mkdtempSync(join(tmpdir(), 'pw-bench-integrate-'));
+const home = join(work, 'home');
+const repo = join(work, 'repo');
+const env = {
+  PATH: process.env.PATH,
+  HOME: home,
+  XDG_CONFIG_HOME: join(home, '.config'),
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+  NO_COLOR: '1',
+  LANG: 'C.UTF-8',
+  LC_ALL: 'C.UTF-8',
+  TZ: 'UTC',
+};
+
+function git(args, cwd = repo, input) {
+  return execFileSync('git', args, {
+    cwd,
+    env,
+    input,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  }).trim();
+}
+
+function pw(args) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: repo, env, encoding: 'utf8' });
+  if (result.status !== 0)
+    throw new Error(
+      `pw ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`,
+    );
+  return result.stdout;
+}
+
+const pad = (n, width) => String(n).padStart(width, '0');
+const dirOf = (w) => `w${pad(w, 2)}`;
+
+function generateRepository() {
+  execFileSync('git', ['init', '-q', '-b', 'main', repo], { env });
+  for (const [key, value] of [
+    ['user.name', 'Bench'],
+    ['user.email', 'bench@example.com'],
+    ['gc.auto', '0'],
+    ['commit.gpgSign', 'false'],
+  ])
+    git(['config', key, value]);
+  // One fast-import stream: 5,000 files spread over the 20 worker folders and a shared one.
+  const perDir = Math.floor(FILES / (WORKERS + 1));
+  let stream =
+    'commit refs/heads/main\ncommitter Bench <bench@example.com> 1700000000 +0000\ndata 15\ninitial commit\n';
+  let count = 0;
+  for (let d = 0; d <= WORKERS; d++) {
+    const dir = d === WORKERS ? 'shared' : dirOf(d);
+    const n = d === WORKERS ? FILES - count : perDir;
+    for (let f = 0; f < n; f++, count++) {
+      const body = `// ${dir}/file${pad(f, 4)}\n${'export const value = 1;\n'.repeat(8)}`;
+      stream += `M 100644 inline ${dir}/sub${f % 10}/file${pad(f, 4)}.ts\ndata ${Buffer.byteLength(body)}\n${body}\n`;
+    }
+  }
+  git(['fast-import', '--quiet'], repo, stream);
+  git(['checkout', '-q', '-f', 'main']);
+  if (count !== FILES) throw new Error(`generated ${count} files`);
+}
+
+function setUpPlan() {
+  const workers = Array.from({ length: WORKERS }, (_, w) => ({
+    id: dirOf(w),
+    owns: [`/${dirOf(w)}/`],
+    task: `change ${dirOf(w)}`,
+    ...(w > 0 && w % 5 === 0 ? { dependsOn: [dirOf(w - 5)] } : {}),
+  }));
+  writeFileSync(
+    join(work, 'plan.json'),
+    JSON.stringify({ name: 'bench', base: 'main', workers, integrate: { target: 'integrated' } }),
+  );
+  git(['branch', 'integrated', 'main']);
+  pw(['setup', join(work, 'plan.json'), '--json']);
+  // Each worker changes 5 of its files, adds one, and completes.
+  for (let w = 0; w < WORKERS; w++) {
+    const tree = join(work, 'repo.pw', 'bench', dirOf(w));
+    for (let f = 0; f < 5; f++) {
+      const path = join(tree, dirOf(w), `sub${f}`, `file${pad(f, 4)}.ts`);
+      writeFileSync(path, `// changed by ${dirOf(w)}\nexport const value = ${w};\n`);
+    }
+    writeFileSync(
+      join(tree, dirOf(w), `new-${dirOf(w)}.ts`),
+      `export const added = '${dirOf(w)}';\n`,
+    );
+    git(['add', '-A', '--', dirOf(w)], tree);
+    git(['commit', '-q', '-m', `[CHECKPOINT] change ${dirOf(w)}`], tree);
+    git(['commit', '-q', '--allow-empty', '-m', `[COMPLETE] ${dirOf(w)} done`], tree);
+  }
+}
+
+/** HEAD, status and index mtime of every user worktree: what "untouched" means. */
+function worktreeFingerprint() {
+  const lines = git(['worktree', 'list', '--porcelain']).split('\n');
+  const paths = lines.filter((l) => l.startsWith('worktree ')).map((l) => l.slice(9));
+  return paths
+    .filter((p) => !p.includes('_integrate') && !p.includes('usual-way'))
+    .map((p) => {
+      const gitDir = git(['rev-parse', '--absolute-git-dir'], p);
+      const index = statSync(join(gitDir, 'index')).mtimeMs;
+      // GIT_OPTIONAL_LOCKS=0: a status that refreshed the index would itself touch what is measured.
+      const status = execFileSync('git', ['status', '--porcelain'], {
+        cwd: p,
+        env: { ...env, GIT_OPTIONAL_LOCKS: '0' },
+        encoding: 'utf8',
+      });
+      return `${p} ${git(['rev-parse', 'HEAD'], p)} index@${index} ${JSON.stringify(status)}`;
+    })
+    .join('\n');
+}
+
+const branches = Array.from({ length: WORKERS }, (_, w) => `pw/bench/${dirOf(w)}`);
+
+function runPw(start) {
+  git(['update-ref', 'refs/heads/integrated', start]);
+  const t0 = process.hrtime.bigint();
+  pw(['integrate', '--no-verify', '--json']);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ms, tree: git(['rev-parse', 'integrated^{tree}']) };
+}
+
+function runUsual(start, scratch) {
+  const t0 = process.hrtime.bigint();
+  git(['checkout', '-q', '--detach', start], scratch);
+  // pw's order: each dependsOn provider (w00, w05, ...) comes before its dependent.
+  for (const branch of branches) git(['merge', '--no-ff', '--no-edit', '-q', branch], scratch);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ms, tree: git(['rev-parse', 'HEAD^{tree}'], scratch) };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+try {
+  const t0 = Date.now();
+  generateRepository();
+  setUpPlan();
+  const start = git(['rev-parse', 'main']);
+  const scratch = join(work, 'usual-way');
+  git(['worktree', 'add', '-q', '--detach', scratch, start]);
+  console.log(
+    `Repository: ${FILES} files, ${WORKERS} workers (${git(['ls-files']).split('\n').length} tracked), ready in ${((Date.now() - t0) / 1000).toFixed(1)}s; ${ROUNDS} rounds, alternating.`,
+  );
+  const before = worktreeFingerprint();
+  const pwTimes = [];
+  const usualTimes = [];
+  const trees = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? ['pw', 'usual'] : ['usual', 'pw'];
+    for (const which of order) {
+      const result = which === 'pw' ? runPw(start) : runUsual(start, scratch);
+      (which === 'pw' ? pwTimes : usualTimes).push(result.ms);
+      if (round === 0) trees[which] = result.tree;
+    }
+  }
+  if (trees.pw !== trees.usual)
+    throw new Error(`different results: pw ${trees.pw}, usual ${trees.usual}`);
+  const after = worktreeFingerprint();
+  if (before !== after)
+    throw new Error(`pw integrate touched a user worktree:\nbefore:\n${before}\nafter:\n${after}`);
+  const pwMedian = median(pwTimes);
+  const usualMedian = median(usualTimes);
+  const fmt = (values) => values.map((v) => v.toFixed(0)).join(' ');
+  console.log(
+    `pw integrate --no-verify (a new process each run): median ${pwMedian.toFixed(0)} ms  [${fmt(pwTimes)}]`,
+  );
+  console.log(
+    `checkout + git merge --no-ff x ${WORKERS}:            median ${usualMedian.toFixed(0)} ms  [${fmt(usualTimes)}]`,
+  );
+  console.log(
+    `ratio: pw is ${(usualMedian / pwMedian).toFixed(2)}x faster (goal: 3x); same tree: yes; user worktrees untouched: yes (${WORKERS + 1} checked)`,
+  );
+} finally {
+  if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
+  else console.log(`kept ${work}`);
+}

@@ -1,0 +1,71 @@
+import type { IntegrateStrategy } from '../domain/plan.js';
+import { commitTree, treeOf } from '../git/commit-tree.js';
+import { mergeTree, type MergeTreeResult } from '../git/merge-tree.js';
+import { isAncestor } from '../git/refs.js';
+import type { IntegrateStepRecord } from '../store/integrate-state.js';
+
+export type MergeOutcome =
+  | { kind: 'done'; head: string }
+  | { kind: 'conflict'; index: number; onto: string; merge: MergeTreeResult };
+
+export interface MergeStepsOptions {
+  /** Index of the first step to merge; earlier steps already carry their result. */
+  from: number;
+  /** The commit step `from` merges onto. */
+  onto: string;
+  strategy: IntegrateStrategy;
+  /** Worker tips earlier pw squash commits hold without recording them as parents. */
+  squashedTips: readonly string[];
+  /** Called after each step, merged or found already contained. */
+  onStep?: (index: number, step: IntegrateStepRecord) => void;
+}
+
+/**
+ * Merges the steps one after another, in memory: `merge-tree --write-tree`
+ * onto the previous result, then `commit-tree` (a merge commit with the
+ * worker tip as second parent, or one squash commit). No worktree, index or
+ * ref is touched; the caller records the head. Mutates `steps[i].result`.
+ */
+export async function mergeSteps(
+  cwd: string,
+  steps: IntegrateStepRecord[],
+  options: MergeStepsOptions,
+): Promise<MergeOutcome> {
+  let onto = options.onto;
+  let ontoTree = await treeOf(cwd, onto);
+  // Squash commits do not record the tips they hold, so merge-tree would take
+  // the plan's base as merge base and see every earlier change twice. A
+  // throwaway commit with the same tree and those tips as extra parents gives
+  // it the true merge base; the published commit keeps its single parent.
+  const heldTips = [...options.squashedTips];
+  for (let i = 0; i < options.from; i++) {
+    if (options.strategy === 'squash' && steps[i]!.result) heldTips.push(steps[i]!.tip);
+  }
+  for (let i = options.from; i < steps.length; i++) {
+    const step = steps[i]!;
+    const ours = heldTips.length
+      ? await commitTree(
+          cwd,
+          ontoTree,
+          [onto, ...new Set(heldTips)],
+          'pw: merge base helper (not published)\n',
+        )
+      : onto;
+    const merge = await mergeTree(cwd, ours, step.tip);
+    if (!merge.clean) return { kind: 'conflict', index: i, onto, merge };
+    const unchanged = merge.tree === ontoTree;
+    if (unchanged && (options.strategy === 'squash' || (await isAncestor(cwd, step.tip, onto)))) {
+      // Nothing to add: an earlier worker already merged this one's work in.
+      step.result = onto;
+      step.contained = true;
+    } else {
+      const parents = options.strategy === 'merge' ? [onto, step.tip] : [onto];
+      step.result = await commitTree(cwd, merge.tree, parents, step.message);
+      onto = step.result;
+      ontoTree = merge.tree;
+    }
+    if (options.strategy === 'squash') heldTips.push(step.tip);
+    options.onStep?.(i, step);
+  }
+  return { kind: 'done', head: onto };
+}

@@ -1,0 +1,112 @@
+import { copyFile, lstat, mkdir, readlink, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import type { CompiledPlan } from '../domain/plan.js';
+import { listWorktreeIncludeFiles } from '../git/repo.js';
+import { addScratchWorktree, removeScratchWorktree } from '../git/scratch-worktree.js';
+import { integratePaths, integrateWorktrees } from '../store/integrate-state.js';
+
+export interface VerifyRun {
+  /** What was verified: a worker id (the result after its step), `start` or `result`. */
+  label: string;
+  commit: string;
+  ok: boolean;
+  exitCode: number | null;
+  /** The saved output (stdout and stderr, interleaved). */
+  log: string;
+  durationMs: number;
+}
+
+export interface VerifyContext {
+  cwd: string;
+  commonDir: string;
+  plan: CompiledPlan;
+  command: string;
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The `.worktreeinclude` files (e.g. `.env`), copied as setup copies them for workers. */
+async function copyIncludeFiles(mainWorktree: string, worktree: string): Promise<void> {
+  const includeFile = join(mainWorktree, '.worktreeinclude');
+  if (!(await exists(includeFile))) return;
+  for (const path of await listWorktreeIncludeFiles(mainWorktree, includeFile)) {
+    const source = join(mainWorktree, path);
+    const target = join(worktree, path);
+    await mkdir(dirname(target), { recursive: true });
+    const info = await lstat(source);
+    if (info.isSymbolicLink()) await symlink(await readlink(source), target);
+    else await copyFile(source, target);
+  }
+}
+
+/** The environment minus variables that would point git at another repository or index. */
+function withoutGitLocation(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const key of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_PREFIX'])
+    delete out[key];
+  return out;
+}
+
+/**
+ * Runs `integrate.verify` on one commit, in a fresh detached worktree that is
+ * removed afterwards; the output is saved under the trusted integrate dir.
+ */
+export async function runVerify(
+  context: VerifyContext,
+  commit: string,
+  label: string,
+): Promise<VerifyRun> {
+  const worktree = integrateWorktrees(context.plan).verify;
+  const logs = integratePaths(context.commonDir, context.plan.name).logs;
+  const started = context.now();
+  const log = join(
+    logs,
+    `${started.toISOString().replace(/[:.]/g, '-')}-${label}-${commit.slice(0, 12)}.log`,
+  );
+  await mkdir(logs, { recursive: true });
+  await removeScratchWorktree(context.cwd, worktree);
+  try {
+    await addScratchWorktree(context.cwd, worktree, commit);
+    await copyIncludeFiles(context.plan.repoRoot, worktree);
+    const result = await execa(context.command, {
+      shell: true,
+      cwd: worktree,
+      env: {
+        ...withoutGitLocation(context.env),
+        PW_PLAN: context.plan.name,
+        PW_INTEGRATE_COMMIT: commit,
+        PW_INTEGRATE_STEP: label,
+      },
+      extendEnv: false,
+      stdin: 'ignore',
+      all: true,
+      reject: false,
+      stripFinalNewline: false,
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    const exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
+    const output = String(result.all ?? '');
+    await writeFile(
+      log,
+      `$ ${context.command}\n# commit ${commit} (${label}), in ${worktree}\n${output}${output.endsWith('\n') || !output ? '' : '\n'}# exit ${exitCode ?? result.signal ?? 'unknown'}\n`,
+    );
+    return {
+      label,
+      commit,
+      ok: exitCode === 0,
+      exitCode,
+      log,
+      durationMs: context.now().getTime() - started.getTime(),
+    };
+  } finally {
+    await removeScratchWorktree(context.cwd, worktree);
+  }
+}

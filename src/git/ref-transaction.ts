@@ -1,0 +1,34 @@
+import { ZERO_SHA } from './refs.js';
+import { runGit } from './run-git.js';
+
+export interface RefUpdate {
+  ref: string;
+  /** The new value; null deletes the ref. */
+  to: string | null;
+  /** Compare-and-swap: the value the ref must hold (null: must not exist); undefined: any. */
+  expected?: string | null;
+}
+
+/** The `update-ref --stdin` lines for these updates (git-update-ref(1), "--stdin"). Pure. */
+export function formatRefUpdates(updates: readonly RefUpdate[]): string {
+  return updates
+    .map((u) => {
+      const old = u.expected === undefined ? '' : ` ${u.expected ?? ZERO_SHA}`;
+      return u.to === null ? `delete ${u.ref}${old}` : `update ${u.ref} ${u.to}${old}`;
+    })
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+/**
+ * Applies every update in one ref transaction: all of them or none. A ref
+ * whose value is not the expected one fails the whole transaction (GitError).
+ */
+export async function updateRefs(
+  cwd: string,
+  updates: readonly RefUpdate[],
+  message: string,
+): Promise<void> {
+  if (updates.length === 0) return;
+  await runGit(['update-ref', '-m', message, '--stdin'], { cwd, input: formatRefUpdates(updates) });
+}

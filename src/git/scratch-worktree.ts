@@ -1,0 +1,65 @@
+import { GitError } from '../errors.js';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { listWorktrees } from './repo.js';
+import { runGit, splitNul } from './run-git.js';
+
+/**
+ * A worktree pw makes for itself (verify, conflict resolution): detached at
+ * `commit`, so it holds no branch. `--quiet`, because a pw killed mid-way must
+ * not leave git writing into a closed pipe.
+ */
+export async function addScratchWorktree(cwd: string, path: string, commit: string): Promise<void> {
+  const args = ['worktree', 'add', '--quiet', '--detach', '--end-of-options', path, commit];
+  try {
+    await runGit(args, { cwd });
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    // A killed earlier `worktree add` can leave the path registered, locked and
+    // missing; clear whatever is there and try once more.
+    await removeScratchWorktree(cwd, path);
+    await runGit(args, { cwd });
+  }
+}
+
+/**
+ * Removes a scratch worktree whatever state it is in: registered or not, half
+ * created by a killed `worktree add` (locked "initializing"), or already gone.
+ */
+export async function removeScratchWorktree(cwd: string, path: string): Promise<void> {
+  const target = resolve(path);
+  const registered = (await listWorktrees(cwd)).some((w) => resolve(w.path) === target);
+  if (registered) {
+    // Two --force flags also remove a locked worktree (git-worktree(1), "remove").
+    await runGit(['worktree', 'remove', '--force', '--force', '--end-of-options', target], {
+      cwd,
+      okExitCodes: [128],
+    });
+  }
+  await rm(target, { recursive: true, force: true });
+  await runGit(['worktree', 'prune'], { cwd });
+}
+
+/**
+ * Starts, in a scratch worktree, the merge of `tip` that merge-tree found in
+ * conflict, so the user resolves it with their usual tools: `merge --no-commit`
+ * (or `--squash`) leaves the conflict markers and the index stages. Exit 1 is
+ * the expected "conflicts" answer.
+ */
+export async function startConflictMerge(
+  worktree: string,
+  tip: string,
+  squash: boolean,
+  message: string,
+): Promise<void> {
+  const args = squash
+    ? ['merge', '--squash', '--quiet', '--no-verify', tip]
+    : ['merge', '--no-ff', '--no-commit', '--quiet', '--no-verify', '-m', message, tip];
+  await runGit(args, { cwd: worktree, okExitCodes: [1] });
+}
+
+/** Paths with unmerged index entries (`ls-files -u`). */
+export async function listUnmergedPaths(worktree: string): Promise<string[]> {
+  const { stdout } = await runGit(['ls-files', '-u', '-z', '--full-name'], { cwd: worktree });
+  return [...new Set(splitNul(stdout).map((entry) => entry.slice(entry.indexOf('\t') + 1)))];
+}

@@ -1,0 +1,175 @@
+import { open, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { CompiledPlan, IntegrateStrategy, VerifyMode } from '../domain/plan.js';
+import type { IntegrateWorkerState } from '../domain/plan-integration.js';
+import { FailedError } from '../errors.js';
+import type { MergeMessage } from '../git/merge-tree.js';
+import { planDir, readTextIfExists, writeFileAtomic } from './trusted-store.js';
+
+/** Where integrate keeps its state, beside the trusted plan: `<common>/pw/<plan>/integrate/`. */
+export function integratePaths(commonDir: string, plan: string) {
+  const dir = join(planDir(commonDir, plan), 'integrate');
+  return {
+    dir,
+    state: join(dir, 'state.json'),
+    lock: join(dir, 'lock'),
+    logs: join(dir, 'verify-logs'),
+  };
+}
+
+/**
+ * The worktrees integrate makes for itself, beside the worker worktrees (outside
+ * the main worktree, so its test runners and watchers do not see them). The
+ * leading "_" keeps them apart from worker ids, which start with a letter or digit.
+ */
+export function integrateWorktrees(plan: CompiledPlan): { verify: string; conflict: string } {
+  const root = plan.workers.length ? dirname(plan.workers[0]!.worktree) : join(plan.repoRoot, '..');
+  return { verify: join(root, '_integrate-verify'), conflict: join(root, '_integrate-conflict') };
+}
+
+/** The private ref the merged steps are recorded on (never a branch, never checked out). */
+export function integrationRef(plan: string): string {
+  return `refs/pw/${plan}/integration`;
+}
+
+/** Where a hand-made conflict resolution commit is kept after `--continue` used its tree. */
+export function resolutionRef(plan: string, worker: string): string {
+  return `refs/pw/${plan}/resolved/${worker}`;
+}
+
+export interface IntegrateStepRecord {
+  worker: string;
+  branch: string;
+  tip: string;
+  subject: string;
+  state: IntegrateWorkerState;
+  commits: number;
+  message: string;
+  /** The step's commit once merged (the previous step's, when `contained`). */
+  result: string | null;
+  /** An earlier step already brought this worker's work in; no commit was made. */
+  contained?: boolean;
+  /** Paths resolved by hand with `--continue`. */
+  resolved?: string[];
+}
+
+export interface ConflictRecord {
+  /** Index into `steps`. */
+  step: number;
+  /** The worktree pw prepared for the resolution. */
+  worktree: string;
+  /** The commit the conflicted step merges onto (the worktree's starting HEAD). */
+  onto: string;
+  paths: string[];
+  messages: MergeMessage[];
+  touchedBy: { path: string; by: string[] }[];
+}
+
+export interface IntegrateState {
+  version: 1;
+  plan: string;
+  /**
+   * `conflict`: waiting for the user's resolution; `merging`: the resolution is
+   * recorded and `--continue` merges the rest; `ready`: merged (and verified)
+   * but not published, kept so a refused publish can be retried without redoing it.
+   */
+  phase: 'conflict' | 'merging' | 'ready';
+  startedAt: string;
+  target: string;
+  /** The target's commit when the attempt started; null when the branch did not exist yet. */
+  targetOld: string | null;
+  /** The commit the first step merges onto. */
+  start: string;
+  strategy: IntegrateStrategy;
+  verify: { command: string; mode: VerifyMode } | null;
+  steps: IntegrateStepRecord[];
+  /** Tips earlier pw squash commits on the target hold (see mergeSteps). */
+  squashedTips: string[];
+  skipped: { worker: string; reason: string }[];
+  warnings: string[];
+  conflict: ConflictRecord | null;
+  /** Phase `ready`: the result and whether verify passed on it (null when verify was off). */
+  result: string | null;
+  verified: boolean | null;
+}
+
+export async function readIntegrateState(
+  commonDir: string,
+  plan: string,
+): Promise<IntegrateState | null> {
+  const text = await readTextIfExists(integratePaths(commonDir, plan).state);
+  if (text === null) return null;
+  try {
+    const state = JSON.parse(text) as IntegrateState;
+    return state.version === 1 ? state : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Written with a rename, so a pw killed mid-write leaves the old state or the new one. */
+export async function writeIntegrateState(commonDir: string, state: IntegrateState): Promise<void> {
+  await writeFileAtomic(
+    integratePaths(commonDir, state.plan).state,
+    `${JSON.stringify(state, null, 2)}\n`,
+  );
+}
+
+export async function clearIntegrateState(commonDir: string, plan: string): Promise<void> {
+  await rm(integratePaths(commonDir, plan).state, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One integrate at a time per plan. The lock names its holder; a lock whose
+ * process is gone (a killed run) is taken over, so a rerun always proceeds.
+ */
+export async function acquireIntegrateLock(
+  commonDir: string,
+  plan: string,
+  now: Date,
+): Promise<() => Promise<void>> {
+  const paths = integratePaths(commonDir, plan);
+  await writeFileAtomic(join(paths.dir, '.keep'), '');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(paths.lock, 'wx');
+      await handle.writeFile(JSON.stringify({ pid: process.pid, since: now.toISOString() }));
+      await handle.close();
+      return async () => rm(paths.lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = await readTextIfExists(paths.lock);
+    let pid: number | null = null;
+    let since = '';
+    try {
+      const parsed = JSON.parse(holder ?? '') as { pid?: unknown; since?: unknown };
+      pid = typeof parsed.pid === 'number' ? parsed.pid : null;
+      since = typeof parsed.since === 'string' ? parsed.since : '';
+    } catch {
+      // A lock torn by a kill between create and write names nobody: stale.
+    }
+    if (pid !== null && pid !== process.pid && isAlive(pid)) {
+      throw new FailedError(
+        `another pw integrate of plan "${plan}" is running (pid ${pid}, since ${since})`,
+        [
+          'Wait for it to finish. If no such process is running, delete the lock file and run again:',
+          paths.lock,
+        ],
+      );
+    }
+    await rm(paths.lock, { force: true });
+  }
+  throw new FailedError(`could not take the integrate lock ${paths.lock}`, [
+    'Another pw integrate keeps taking it; wait for it to finish and run again.',
+  ]);
+}
