@@ -27,10 +27,20 @@ export function processDeps(): CommandDeps {
   return {
     cwd: process.cwd(),
     env: process.env,
-    now: () => new Date(),
+    now: clockFrom(process.env),
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     isTTY: Boolean(process.stdout.isTTY),
     interrupted,
   };
+}
+
+/**
+ * The clock: the real one, or a fixed time from `PW_NOW` (an ISO date), for
+ * scripted runs such as the demo whose commits carry past dates.
+ */
+export function clockFrom(env: NodeJS.ProcessEnv): () => Date {
+  const fixed = env.PW_NOW ? new Date(env.PW_NOW) : null;
+  if (fixed && !Number.isNaN(fixed.getTime())) return () => new Date(fixed.getTime());
+  return () => new Date();
 }
