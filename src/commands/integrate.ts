@@ -25,6 +25,7 @@ import {
 } from '../git/repo.js';
 import {
   addScratchWorktree,
+  readWorktreeTree,
   removeScratchWorktree,
   startConflictMerge,
 } from '../git/scratch-worktree.js';
@@ -251,7 +252,7 @@ async function removeLeftovers(context: Context, state: IntegrateState | null): 
   // Plain file checks first: the common case (nothing left over) costs no git call.
   if (await exists(paths.verify)) await removeScratchWorktree(context.cwd, paths.verify);
   if (state?.conflict || !(await exists(paths.conflict))) return [];
-  return preserveConflictWorktree(context, paths.conflict, 'stray', null);
+  return preserveConflictWorktree(context, paths.conflict, 'stray', null, null);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -261,12 +262,16 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Keeps a conflict worktree's commits and uncommitted changes under refs, then removes it. */
+/**
+ * Keeps what the user did in a conflict worktree (commits, and files that
+ * differ from what pw prepared there) under refs, then removes it.
+ */
 async function preserveConflictWorktree(
   context: Context,
   worktree: string,
   worker: string,
   onto: string | null,
+  preparedTree: string | null,
 ): Promise<string[]> {
   const kept: string[] = [];
   const registered = (await listWorktrees(context.cwd)).find(
@@ -282,7 +287,12 @@ async function preserveConflictWorktree(
       kept.push(`${ref}@${head.slice(0, 7)}`);
     }
     try {
-      if ((await readWorktreeChanges(worktree)).length) {
+      const changed =
+        (await readWorktreeChanges(worktree)).length > 0 &&
+        (head !== onto ||
+          preparedTree === null ||
+          (await readWorktreeTree(worktree, context.repo.gitDir)) !== preparedTree);
+      if (changed) {
         const wip = await archiveUncommitted(
           worktree,
           context.plan.name,
@@ -498,6 +508,7 @@ async function stopAtConflict(
   await removeScratchWorktree(cwd, worktree);
   await addScratchWorktree(cwd, worktree, outcome.onto);
   await startConflictMerge(worktree, step.tip, attempt.strategy === 'squash', step.message);
+  const preparedTree = await readWorktreeTree(worktree, context.repo.gitDir);
   const conflict = await conflictReport(
     context,
     attempt.steps,
@@ -513,6 +524,7 @@ async function stopAtConflict(
       step: outcome.index,
       worktree,
       onto: outcome.onto,
+      preparedTree,
       paths: conflict.paths,
       messages: conflict.messages,
       touchedBy: conflict.touchedBy,
@@ -856,6 +868,8 @@ async function continueIntegration(
       await removeScratchWorktree(cwd, worktree);
       await addScratchWorktree(cwd, worktree, conflict.onto);
       await startConflictMerge(worktree, step.tip, state.strategy === 'squash', step.message);
+      conflict.preparedTree = await readWorktreeTree(worktree, repo.gitDir);
+      await writeIntegrateState(repo.commonDir, state);
       throw new FailedError(
         `the conflict worktree for ${step.worker} was missing; pw prepared it again`,
         [`Resolve the conflict in ${worktree}, commit there, then run pw integrate --continue.`],
@@ -966,6 +980,7 @@ async function abortIntegration(context: Context): Promise<IntegrateReport> {
     paths.conflict,
     worker,
     state?.conflict?.onto ?? null,
+    state?.conflict?.preparedTree ?? null,
   );
   await removeScratchWorktree(cwd, paths.verify);
   await dropIntegrationRef(context);

@@ -263,7 +263,7 @@ export function planIntegration(
   if (!order.ok) {
     return refuse('failed', `the workers depend on each other in a cycle: ${order.text}`, [
       'Integrate needs a provider before the workers that need it, so a cycle has no order.',
-      `Integrate one side first (pw integrate --only ${order.cycle[0]?.to ?? '<worker>'}), then the rest.`,
+      `Integrate one side first, without the other (pw integrate --only ${order.cycle[0]?.to ?? '<worker>'} --allow-incomplete), then the rest.`,
     ]);
   }
 

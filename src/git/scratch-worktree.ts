@@ -1,6 +1,6 @@
 import { GitError } from '../errors.js';
 import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { listWorktrees } from './repo.js';
 import { runGit, splitNul } from './run-git.js';
 
@@ -62,4 +62,20 @@ export async function startConflictMerge(
 export async function listUnmergedPaths(worktree: string): Promise<string[]> {
   const { stdout } = await runGit(['ls-files', '-u', '-z', '--full-name'], { cwd: worktree });
   return [...new Set(splitNul(stdout).map((entry) => entry.slice(entry.indexOf('\t') + 1)))];
+}
+
+/**
+ * The tree a worktree's files would make, untracked files included, computed
+ * in a throwaway index: its own index and files are not touched. Two equal
+ * trees mean nobody changed a file in between.
+ */
+export async function readWorktreeTree(worktree: string, scratchDir: string): Promise<string> {
+  const env = { GIT_INDEX_FILE: join(scratchDir, `pw-tree-index-${process.pid}`) };
+  try {
+    await runGit(['read-tree', 'HEAD'], { cwd: worktree, env });
+    await runGit(['add', '-A', '--', ':/'], { cwd: worktree, env });
+    return (await runGit(['write-tree'], { cwd: worktree, env })).stdout.trim();
+  } finally {
+    await rm(env.GIT_INDEX_FILE, { force: true });
+  }
 }

@@ -60,6 +60,8 @@ export interface ConflictRecord {
   worktree: string;
   /** The commit the conflicted step merges onto (the worktree's starting HEAD). */
   onto: string;
+  /** The worktree's files as pw left them (conflict markers included): anything else is the user's work. */
+  preparedTree: string | null;
   paths: string[];
   messages: MergeMessage[];
   touchedBy: { path: string; by: string[] }[];

@@ -181,7 +181,7 @@ describe('planIntegration', () => {
       'the workers depend on each other in a cycle: a -(NEEDS:b/x)-> b -(NEEDS:a/y)-> a',
     );
     expect(planned.refusal.details[1]).toBe(
-      'Integrate one side first (pw integrate --only b), then the rest.',
+      'Integrate one side first, without the other (pw integrate --only b --allow-incomplete), then the rest.',
     );
   });
 });

@@ -1,0 +1,128 @@
+import { join } from 'node:path';
+import { createTempRepo, type TempRepo } from './temp-repo.js';
+
+export interface FixtureWorker {
+  id: string;
+  owns: string[];
+  dependsOn?: string[];
+}
+
+export interface PlanFixture {
+  repo: TempRepo;
+  plan: string;
+  /** The worktree of a worker. */
+  worktree(worker: string): string;
+  /** Writes files in a worker's worktree and commits them (an empty commit when `files` is empty). */
+  commit(worker: string, message: string, files?: Record<string, string>): string;
+  /** Runs the built pw in the main worktree (or `cwd`); `--json` output parsed. */
+  pwJson<T = IntegrateJson>(
+    args: string[],
+    cwd?: string,
+  ): { status: number; json: T; stderr: string };
+  branch(worker: string): string;
+  cleanup(): void;
+}
+
+/** The parts of `pw integrate --json` the tests read. */
+export interface IntegrateJson {
+  outcome: string;
+  ok: boolean;
+  order: string[];
+  edges: { from: string; to: string; reason: string }[];
+  steps: { worker: string; status: string; commit: string | null; tip: string }[];
+  skipped: { worker: string; reason: string }[];
+  warnings: string[];
+  preflight: string[];
+  conflict: {
+    worker: string;
+    step: number;
+    paths: string[];
+    touchedBy: { path: string; by: string[] }[];
+    messages: { type: string; text: string; paths: string[] }[];
+    worktree: string | null;
+  } | null;
+  verify: {
+    passed: boolean;
+    culprit: string | null;
+    startFails: boolean;
+    runs: { label: string; ok: boolean; log: string }[];
+    note: string | null;
+  } | null;
+  publish: { method: string; worktree: string | null; from: string | null; to: string } | null;
+  refusal: { message: string; details: string[] } | null;
+  result: string | null;
+  integrationRef: string | null;
+  archived: { worker: string; ref: string; tip: string }[];
+  teardown: { ok: boolean; text: string } | null;
+  matrix: {
+    participants: string[];
+    pairs: { a: string; b: string; clean: boolean; paths: string[] }[];
+  } | null;
+  next: string[];
+}
+
+/**
+ * A temp repository with a plan set up by the built `pw setup`: files for each
+ * worker folder, a plan file outside the repository (so the main worktree
+ * stays clean), and helpers to commit as a worker.
+ */
+export function createPlanFixture(options: {
+  workers: FixtureWorker[];
+  files?: Record<string, string>;
+  integrate?: Record<string, string>;
+  name?: string;
+}): PlanFixture {
+  const name = options.name ?? 'feat';
+  const files: Record<string, string> = { 'README.md': '# test\n', ...options.files };
+  const repo = createTempRepo({ files });
+  const yaml = [
+    `name: ${name}`,
+    'workers:',
+    ...options.workers.flatMap((w) => [
+      `  - id: ${w.id}`,
+      `    owns: ${JSON.stringify(w.owns)}`,
+      `    task: work on ${w.id}`,
+      ...(w.dependsOn?.length ? [`    dependsOn: ${JSON.stringify(w.dependsOn)}`] : []),
+    ]),
+    ...(options.integrate
+      ? [
+          'integrate:',
+          ...Object.entries(options.integrate).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
+        ]
+      : []),
+    '',
+  ].join('\n');
+  repo.write('plan.yaml', yaml, repo.root);
+  const setup = repo.pw(['setup', join(repo.root, 'plan.yaml'), '--json']);
+  if (setup.status !== 0) {
+    throw new Error(`pw setup failed (${setup.status}):\n${setup.stdout}\n${setup.stderr}`);
+  }
+  const worktree = (worker: string): string => join(repo.root, 'repo.pw', name, worker);
+  return {
+    repo,
+    plan: name,
+    worktree,
+    branch: (worker) => `pw/${name}/${worker}`,
+    commit(worker, message, changed = {}) {
+      const cwd = worktree(worker);
+      for (const [path, content] of Object.entries(changed)) repo.write(path, content, cwd);
+      if (Object.keys(changed).length)
+        repo.git(['add', '-A', '--', ...Object.keys(changed)], { cwd });
+      repo.git(['commit', '-q', '--allow-empty', '-m', message], { cwd });
+      return repo.git(['rev-parse', 'HEAD'], { cwd });
+    },
+    pwJson<T>(args: string[], cwd?: string) {
+      const result = repo.pw([...args, '--json'], cwd ? { cwd } : {});
+      let json: T;
+      try {
+        json = JSON.parse(result.stdout) as T;
+      } catch {
+        throw new Error(
+          `pw ${args.join(' ')} printed no JSON (exit ${result.status}):\n${result.stdout}\n${result.stderr}`,
+        );
+      }
+      return { status: result.status, json, stderr: result.stderr };
+    },
+    cleanup: () => repo.cleanup(),
+  };
+}
