@@ -11,7 +11,7 @@ import { findViolations } from '../git/find-violations.js';
 import { ZERO_SHA } from '../git/refs.js';
 import { resolveCommit } from '../git/repo.js';
 import {
-  readCommentChar,
+  readMessageCleanup,
   readHookRepo,
   readMergeHeads,
   readStagedPathsOutside,
@@ -21,6 +21,7 @@ import {
 import {
   renderMessageRefusal,
   renderPushRefusal,
+  renderForeignBranchRefusal,
   renderRefUpdateRefusal,
   renderStagedRefusal,
   type PathOwner,
@@ -141,7 +142,8 @@ async function explainMessage(
   if (!file)
     throw new UsageError('pw explain commit-msg needs the message file git passed the hook');
   const raw = await readFile(resolve(context.deps.cwd, file), 'utf8');
-  const message = stripMessage(raw, await readCommentChar(context.deps.cwd, raw));
+  const { commentChar } = await readMessageCleanup(context.deps.cwd, context.deps.env, raw);
+  const message = stripMessage(raw, commentChar);
   const parsed = parseCommitMessage(message, {
     workers: plan.workers.map((w) => w.id),
     self: worker.id,
@@ -172,8 +174,24 @@ async function explainRefUpdate(
   worker: CompiledWorker,
   args: readonly string[],
 ): Promise<CommandResult> {
-  const [ref = '', old = ZERO_SHA, next = ''] = args;
+  const [ref = '', old = ZERO_SHA, next = '', actingPlan = '', actingWorker = ''] = args;
   if (!next) throw new UsageError('pw explain reference-transaction needs <ref> <old> <new>');
+  if (actingWorker && (actingPlan !== plan.name || actingWorker !== worker.id)) {
+    context.deps.stderr(
+      renderForeignBranchRefusal(
+        { plan: actingPlan, worker: actingWorker },
+        scopeOf(plan, worker),
+        ref,
+      ),
+    );
+    await logRefusal(context, plan, {
+      worker: actingWorker,
+      kind: 'foreign-branch',
+      ref,
+      message: `worker ${actingWorker} tried to move ${ref}`,
+    });
+    return REFUSED;
+  }
   const range = await updateRange(context.deps.cwd, ref, old, next);
   const violations = await findViolations(context.deps.cwd, plan, {
     worker: worker.id,

@@ -141,12 +141,29 @@ export function renderHookScript(
   return `${header}\n${body(templates['lib.sh'])}\n${filled}`;
 }
 
-/** Every script of a hooks folder, by hook name. */
+/** The hooks a role checks something in (the rest only hand over). */
+export function ownHooks(role: HooksRole): HookName[] {
+  return HOOK_NAMES.filter((hook) => templateFor(role, hook) !== 'chain');
+}
+
+/**
+ * The hooks a folder needs: pw's own, plus one that only hands over for each
+ * hook the previous folder has (`chained`; null when it cannot be listed, e.g.
+ * husky's folder before `npm install` ran in that worktree: then every name).
+ * A hook process costs about a millisecond, so none is started for nothing.
+ */
+export function hooksToInstall(role: HooksRole, chained: readonly string[] | null): HookName[] {
+  const own = new Set<string>(ownHooks(role));
+  return HOOK_NAMES.filter((hook) => own.has(hook) || chained === null || chained.includes(hook));
+}
+
+/** The scripts of a hooks folder, by hook name. */
 export function renderHookScripts(
   templates: HookTemplates,
   values: HookScriptValues,
+  hooks: readonly HookName[] = HOOK_NAMES,
 ): Map<HookName, string> {
-  return new Map(HOOK_NAMES.map((hook) => [hook, renderHookScript(templates, values, hook)]));
+  return new Map(hooks.map((hook) => [hook, renderHookScript(templates, values, hook)]));
 }
 
 export interface GuardWorker {

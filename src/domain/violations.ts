@@ -9,11 +9,11 @@ import { parseCommitMessage } from './protocol.js';
  * Whose commit is it? A commit is a worker's own when it is reachable from
  * that worker's branch and NOT from the base (or the target). A commit
  * reachable from several worker branches (a provider's branch merged in)
- * belongs to the worker on whose first-parent line it was made; when that
- * still leaves several (a fast-forward to a provider's tip), to the one whose
- * tip the others contain; when that still leaves several, the commit is
+ * belongs to the worker(s) on whose first-parent line it lies; when that
+ * leaves several (one fast-forwarded to the other's tip), the commit is
  * shared and a path counts as out of scope only if it is outside EVERY such
- * worker's scope. Reachability, not first parents alone, decides, so a
+ * worker's scope. (Moving another worker's branch is refused by the hooks of
+ * a worker worktree, so sharing cannot be forced from there.) Reachability, not first parents alone, decides, so a
  * commit hidden on the second-parent side of a worker's own merge is still
  * judged.
  */
@@ -90,14 +90,6 @@ export function attributeCommits(
     if (candidates.length > 1) {
       const onLine = candidates.filter((w) => chains.get(w)!.has(sha));
       if (onLine.length) candidates = onLine;
-    }
-    if (candidates.length > 1) {
-      const upstream = candidates.filter((w) =>
-        candidates.every(
-          (other) => other === w || tips.get(w)!.some((tip) => reached.get(other)!.has(tip)),
-        ),
-      );
-      if (upstream.length) candidates = upstream;
     }
     if (candidates.length) owners.set(sha, candidates);
   }

@@ -1,9 +1,10 @@
 import { lstat, readFile, readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   HOOK_NAMES,
   TEMPLATE_NAMES,
+  hooksToInstall,
   renderGuardTable,
   renderHookScripts,
   type HookScriptValues,
@@ -99,6 +100,8 @@ export interface InstallRecord {
   previous: string | null;
   /** The hooks folder in effect before pw, which the scripts chain to. */
   chain: string;
+  /** The hook scripts pw wrote: its own, and one handing over per hook of `chain`. */
+  hooks: string[];
   /** Main worktree: whether <common>/config.worktree existed before pw wrote to it. */
   configFileExisted: boolean | null;
   runtime: HookRuntime;
@@ -170,6 +173,8 @@ interface FolderSpec {
   runtime: HookRuntime;
   /** Main worktree: <common>/config.worktree, to restore its absence exactly. */
   configFile: string | null;
+  /** Other worktrees a relative chain folder is looked up in (the main one, for a worker). */
+  alsoIn: readonly string[];
 }
 
 /**
@@ -200,6 +205,29 @@ async function readChain(spec: FolderSpec, replaced: string | null): Promise<str
 }
 
 /**
+ * The hooks the chain folder has, or null when it cannot be listed. A
+ * relative folder (husky's .husky/_, made by `npm install` and ignored by
+ * git) is looked up in the worktree and in the main worktree.
+ */
+async function listChainedHooks(spec: FolderSpec, chain: string): Promise<string[] | null> {
+  const dirs = isAbsolute(chain)
+    ? [chain]
+    : [spec.location, ...spec.alsoIn].map((root) => join(root, chain));
+  let found: Set<string> | null = null;
+  for (const dir of dirs) {
+    const names = await readdir(dir).catch(() => null);
+    if (names === null) continue;
+    found ??= new Set();
+    for (const name of names) {
+      if (!(HOOK_NAMES as readonly string[]).includes(name)) continue;
+      const info = await stat(join(dir, name)).catch(() => null);
+      if (info?.isFile() && info.mode & 0o111) found.add(name);
+    }
+  }
+  return found === null ? null : [...found];
+}
+
+/**
  * The record an install writes: what pw replaces (kept from the first install
  * while pw's value is in place) and, read afresh each time, what to chain to.
  */
@@ -211,13 +239,15 @@ async function planRecord(spec: FolderSpec): Promise<InstallRecord> {
   // (git 2.39+, builtin/worktree.c), so a new worktree may start out with
   // another pw folder as its hooks path: that value is pw's, not the user's.
   const previous = ours ? existing.previous : isPwFolder(current, spec.pwRoot) ? null : current;
+  const chain = await readChain(spec, previous);
   return {
     version: 1,
     role: spec.role,
     location: spec.location,
     scope: spec.scope,
     previous,
-    chain: await readChain(spec, previous),
+    chain,
+    hooks: hooksToInstall(spec.role, await listChainedHooks(spec, chain)),
     configFileExisted: ours
       ? existing.configFileExisted
       : spec.configFile === null
@@ -232,7 +262,13 @@ function expectedFiles(
   spec: FolderSpec,
   record: InstallRecord,
 ): Map<string, string> {
-  const files = new Map<string, string>(renderHookScripts(templates, spec.values(record.chain)));
+  const files = new Map<string, string>(
+    renderHookScripts(
+      templates,
+      spec.values(record.chain),
+      HOOK_NAMES.filter((hook) => record.hooks.includes(hook)),
+    ),
+  );
   files.set(INSTALL_RECORD, `${JSON.stringify(record, null, 2)}\n`);
   return files;
 }
@@ -258,13 +294,22 @@ async function installFolder(spec: FolderSpec): Promise<Undo> {
   const dirExisted = await exists(spec.dir);
   try {
     if (!dirExisted) undo.push(() => removePath(spec.dir));
-    for (const [name, content] of expectedFiles(templates, spec, record)) {
+    const files = expectedFiles(templates, spec, record);
+    for (const [name, content] of files) {
       const step = await writeIfChanged(
         join(spec.dir, name),
         content,
         name === INSTALL_RECORD ? 0o644 : 0o755,
       );
       if (step) undo.push(step);
+    }
+    // Hand-over scripts for hooks the previous folder no longer has.
+    for (const name of await readdir(spec.dir).catch(() => [] as string[])) {
+      if (files.has(name) || !(HOOK_NAMES as readonly string[]).includes(name)) continue;
+      const path = join(spec.dir, name);
+      const before = await readFile(path, 'utf8');
+      await removePath(path);
+      undo.push(() => writeFileAtomic(path, before, 0o755));
     }
     const current = await readHooksPath(spec.location, spec.scope);
     if (!sameDir(current, spec.dir)) {
@@ -333,6 +378,7 @@ function workerSpec(
     values: workerValues(commonDir, plan, worker, runtime),
     runtime,
     configFile: null,
+    alsoIn: [plan.repoRoot],
   };
 }
 
@@ -359,6 +405,7 @@ function mainSpec(commonDir: string, mainWorktree: string, runtime: HookRuntime)
     }),
     runtime,
     configFile: join(commonDir, 'config.worktree'),
+    alsoIn: [],
   };
 }
 
@@ -385,6 +432,7 @@ function hubSpec(hub: string, runtime: HookRuntime): FolderSpec {
     }),
     runtime,
     configFile: null,
+    alsoIn: [],
   };
 }
 
@@ -667,6 +715,14 @@ async function inspectFolder(
     );
   }
   const chain = await readChain(spec, record.previous);
+  const wanted = hooksToInstall(spec.role, await listChainedHooks(spec, chain));
+  const notPassed = wanted.filter((hook) => !(record.hooks ?? []).includes(hook));
+  if (chain === record.chain && notPassed.length) {
+    if (health.state === 'active') health.state = 'outdated';
+    health.problems.push(
+      `${label}: ${chain} has ${notPassed.join(', ')} since pw installed its hooks, and pw does not hand over to ${notPassed.length === 1 ? 'it' : 'them'} yet; run ${fix}.`,
+    );
+  }
   if (chain !== record.chain) {
     if (health.state === 'active') health.state = 'outdated';
     health.problems.push(

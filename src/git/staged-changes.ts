@@ -109,20 +109,43 @@ export async function writeStagedMerge(cwd: string, parents: readonly string[]):
 }
 
 /**
- * The comment character git uses in the message file. `auto` means git picked
- * one not used at a line start; the template lines it wrote then start with it.
+ * How git will clean the message file up before storing it: the comment
+ * character whose lines it removes, or '' when it keeps them. Without an
+ * editor (`-m`, `-F`; git then runs hooks with GIT_EDITOR=:) the default
+ * cleanup is "whitespace" and comment lines stay; with an editor it is
+ * "strip" (git-commit(1), --cleanup). `--cleanup` on the command line is not
+ * visible to a hook; commit.cleanup is.
  */
-export async function readCommentChar(cwd: string, message: string): Promise<string> {
-  const result = await runGit(['config', '--get', 'core.commentChar'], { cwd, okExitCodes: [1] });
-  const value = result.exitCode === 0 ? result.stdout.replace(/\n$/, '') : '#';
-  if (value !== 'auto') return value === '' ? '#' : value;
-  // git's candidates for auto, in order (builtin/commit.c, adjust_comment_line_char).
+export async function readMessageCleanup(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  message: string,
+): Promise<{ commentChar: string }> {
+  const result = await runGit(
+    ['config', '--get-regexp', '^(core\\.commentchar|commit\\.cleanup)$'],
+    { cwd, okExitCodes: [1] },
+  );
+  const config = new Map<string, string>();
+  for (const line of result.stdout.split('\n')) {
+    const space = line.indexOf(' ');
+    if (space > 0) config.set(line.slice(0, space).toLowerCase(), line.slice(space + 1));
+  }
+  const cleanup = (config.get('commit.cleanup') ?? 'default').toLowerCase();
+  const strips =
+    cleanup === 'strip' ||
+    cleanup === 'scissors' ||
+    (cleanup === 'default' && env.GIT_EDITOR !== ':');
+  if (!strips) return { commentChar: '' };
+  const value = config.get('core.commentchar') ?? '#';
+  if (value !== 'auto') return { commentChar: value || '#' };
+  // auto: git picked one of these not used at a line start (builtin/commit.c,
+  // adjust_comment_line_char); the template lines it wrote start with it.
   for (const char of '#;@!$%^&|:') {
     const template = new RegExp(
       `^\\${char} (Please enter the commit message|-{24} >8 -{24}$|On branch |Changes to be committed:)`,
       'm',
     );
-    if (template.test(message)) return char;
+    if (template.test(message)) return { commentChar: char };
   }
-  return '#';
+  return { commentChar: '#' };
 }

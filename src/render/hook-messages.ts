@@ -138,6 +138,24 @@ export function renderRefUpdateRefusal(
   ].join('\n');
 }
 
+/** reference-transaction in a worker worktree: it tried to move another worker's branch. */
+export function renderForeignBranchRefusal(
+  acting: { plan: string; worker: string },
+  owner: WorkerScope,
+  ref: string,
+): string {
+  const branch = ref.replace(/^refs\/heads\//, '');
+  return [
+    `pw: update of ${branch} refused: it is the branch of worker ${owner.worker} (plan ${owner.plan}), and this is the worktree of worker ${acting.worker}.`,
+    "A worker commits only to its own branch; only the main worktree may move another worker's branch.",
+    'What to do:',
+    `  - if you need something from ${owner.worker}, ask for it: git commit --allow-empty -m "[NEEDS:${owner.worker}/<item>] <what you need>"`,
+    `  - to use what ${owner.worker} has delivered, merge its branch into yours: git merge ${branch}`,
+    `The branch was not moved.`,
+    '',
+  ].join('\n');
+}
+
 /** pre-push / pre-receive: pushed worker branches with violations. */
 export function renderPushRefusal(
   where: 'pre-push' | 'pre-receive',

@@ -1,0 +1,260 @@
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPlanRepo, type PlanRepo } from '../helpers/plan-repo.js';
+
+// Every way round the commit hooks, and the layer that catches it
+// (DESIGN.md section 5). Each case starts from api's branch as it is.
+
+let repo: PlanRepo;
+let api: string;
+let web: string;
+
+beforeAll(() => {
+  repo = createPlanRepo();
+  api = repo.wt('api');
+  web = repo.wt('web');
+});
+afterAll(() => repo.cleanup());
+beforeEach(() => {
+  for (const cwd of [api, web]) {
+    repo.gitResult(['rebase', '--abort'], { cwd });
+    repo.gitResult(['cherry-pick', '--abort'], { cwd });
+    repo.git(['reset', '-q', '--hard'], { cwd });
+    repo.git(['clean', '-fdq'], { cwd });
+  }
+});
+
+const tip = (branch = 'pw/demo/api'): string => repo.git(['rev-parse', `refs/heads/${branch}`]);
+const lastRefusal = () => repo.refusals().at(-1)!;
+
+/** A commit on top of `parent` that changes `path` (made with plumbing, so no hook sees it). */
+function commitOnTop(parent: string, path: string, content: string, message: string): string {
+  const index = join(repo.root, `index-${Date.now()}-${Math.random()}`);
+  const env = { GIT_INDEX_FILE: index };
+  repo.git(['read-tree', parent], { env });
+  const blob = repo.git(['hash-object', '-w', '--stdin'], { input: content });
+  repo.git(['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], { env });
+  const tree = repo.git(['write-tree'], { env });
+  return repo.git(['commit-tree', tree, '-p', parent, '-m', message]);
+}
+
+function expectRefByRefTransaction(
+  result: { status: number; stderr: string },
+  path: string,
+  owner: string,
+): void {
+  expect(result.status).not.toBe(0);
+  expect(result.stderr).toContain('update of pw/demo/api refused');
+  expect(result.stderr).toContain(`${path}  owned by ${owner}`);
+  expect(lastRefusal()).toMatchObject({
+    hook: 'reference-transaction',
+    worker: 'api',
+    kind: 'scope',
+  });
+}
+
+describe('reference-transaction catches what skips pre-commit', () => {
+  it('commit --no-verify', () => {
+    const before = tip();
+    repo.write('src/web/app.ts', 'export const app = "no-verify";\n', api);
+    const result = repo.commit(api, '[CHECKPOINT] sneaky', { args: ['--no-verify'] });
+    expectRefByRefTransaction(result, 'src/web/app.ts', 'web');
+    expect(tip()).toBe(before);
+  });
+
+  it('commit with HUSKY=0 is still refused by pre-commit (pw ignores it)', () => {
+    repo.write('src/web/app.ts', 'export const app = "husky0";\n', api);
+    const result = repo.commit(api, '[CHECKPOINT] husky off', { env: { HUSKY: '0' } });
+    expect(result.status).not.toBe(0);
+    expect(lastRefusal()).toMatchObject({ hook: 'pre-commit' });
+  });
+
+  it("cherry-pick of a commit that touches another worker's file", () => {
+    const foreign = commitOnTop(tip('main'), 'src/db/schema.ts', 'x\n', '[CHECKPOINT] db thing');
+    const before = tip();
+    const result = repo.gitResult(['cherry-pick', foreign], { cwd: api });
+    expectRefByRefTransaction(result, 'src/db/schema.ts', 'db');
+    expect(tip()).toBe(before);
+  });
+
+  it('rebase onto a branch that carries a foreign change', () => {
+    repo.write('src/api/server.ts', 'export const api = "rebase";\n', api);
+    expect(repo.commit(api, '[CHECKPOINT] before rebase').status).toBe(0);
+    const before = tip();
+    const stray = commitOnTop(tip('main'), 'README.md', '# stray\n', 'stray readme');
+    repo.git(['branch', '-f', 'stray', stray]);
+    const result = repo.gitResult(['rebase', '-q', 'stray'], { cwd: api });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('update of pw/demo/api refused');
+    expect(result.stderr).toContain('README.md  owned by nobody');
+    expect(tip()).toBe(before);
+  });
+
+  it('reset --hard to a commit with a foreign change', () => {
+    const evil = commitOnTop(tip(), 'src/web/app.ts', 'reset\n', '[CHECKPOINT] evil');
+    const before = tip();
+    const result = repo.gitResult(['reset', '-q', '--hard', evil], { cwd: api });
+    expectRefByRefTransaction(result, 'src/web/app.ts', 'web');
+    expect(tip()).toBe(before);
+  });
+
+  it('commit-tree + update-ref, with and without the old value', () => {
+    const evil = commitOnTop(tip(), 'src/db/schema.ts', 'update-ref\n', '[CHECKPOINT] plumbing');
+    const before = tip();
+    expectRefByRefTransaction(
+      repo.gitResult(['update-ref', 'refs/heads/pw/demo/api', evil, before], { cwd: api }),
+      'src/db/schema.ts',
+      'db',
+    );
+    expectRefByRefTransaction(
+      repo.gitResult(['update-ref', 'refs/heads/pw/demo/api', evil], { cwd: api }),
+      'src/db/schema.ts',
+      'db',
+    );
+    expect(tip()).toBe(before);
+  });
+
+  it("the main worktree, and another worker's worktree, writing the branch", () => {
+    const evil = commitOnTop(tip(), 'src/web/app.ts', 'from main\n', '[CHECKPOINT] from main');
+    const before = tip();
+    expectRefByRefTransaction(
+      repo.gitResult(['update-ref', 'refs/heads/pw/demo/api', evil]),
+      'src/web/app.ts',
+      'web',
+    );
+    // From another worker's worktree any move of api's branch is refused, even one inside api's scope.
+    const fine = commitOnTop(tip(), 'src/api/server.ts', 'from web\n', '[CHECKPOINT] from web');
+    const foreign = repo.gitResult(['update-ref', 'refs/heads/pw/demo/api', fine], { cwd: web });
+    expect(foreign.status).not.toBe(0);
+    expect(foreign.stderr).toContain(
+      'update of pw/demo/api refused: it is the branch of worker api (plan demo), and this is the worktree of worker web',
+    );
+    expect(lastRefusal()).toMatchObject({
+      hook: 'reference-transaction',
+      worker: 'web',
+      kind: 'foreign-branch',
+    });
+    expect(tip()).toBe(before);
+    // A worktree the user adds later copies the main worktree's hooks (git worktree add copies config.worktree).
+    const extra = join(repo.root, 'extra');
+    repo.git(['worktree', 'add', '-q', extra, '-b', 'extra']);
+    expectRefByRefTransaction(
+      repo.gitResult(['update-ref', 'refs/heads/pw/demo/api', evil], { cwd: extra }),
+      'src/web/app.ts',
+      'web',
+    );
+    repo.git(['worktree', 'remove', '--force', extra]);
+  });
+
+  it('lets compliant updates through: amend, reset back, fast-forward to a provider, merges, no-ops, deletion', () => {
+    repo.write('src/api/server.ts', 'export const api = "amend";\n', api);
+    expect(repo.commit(api, '[CHECKPOINT] to amend').status).toBe(0);
+    repo.write('src/api/routes.ts', 'export const routes = ["amended"];\n', api);
+    expect(repo.commit(api, '[CHECKPOINT] amended', { args: ['--amend'] }).status).toBe(0);
+    expect(repo.gitResult(['reset', '-q', '--hard', 'HEAD~1'], { cwd: api }).status).toBe(0);
+    // web delivers; api fast-forwards to it (a provider's commits are not api's own).
+    repo.git(['reset', '-q', '--hard', 'pw/demo/api'], { cwd: web });
+    repo.write('src/web/app.ts', 'export const app = "provided";\n', web);
+    expect(repo.commit(web, '[CHECKPOINT] the form\n\nProvides: form').status).toBe(0);
+    const ff = repo.gitResult(['merge', '-q', '--ff-only', 'pw/demo/web'], { cwd: api });
+    expect(ff.stderr).toBe('');
+    expect(ff.status).toBe(0);
+    repo.write('docs/main-only.md', 'main\n');
+    repo.commitAll('main moves');
+    expect(repo.gitResult(['merge', '-q', '--no-edit', 'main'], { cwd: api }).status).toBe(0);
+    const count = repo.refusals().length;
+    expect(repo.gitResult(['update-ref', 'refs/heads/pw/demo/api', tip(), tip()]).status).toBe(0);
+    expect(repo.refusals()).toHaveLength(count);
+  });
+
+  it("squash-merging a provider makes its changes the worker's own: refused", () => {
+    repo.git(['reset', '-q', '--hard', 'pw/demo/api'], { cwd: web });
+    repo.write('src/web/app.ts', 'export const app = "squash";\n', web);
+    expect(repo.commit(web, '[CHECKPOINT] web for squash').status).toBe(0);
+    expect(repo.gitResult(['merge', '-q', '--squash', 'pw/demo/web'], { cwd: api }).status).toBe(0);
+    const result = repo.gitResult(['commit', '-q', '-m', '[CHECKPOINT] squashed'], { cwd: api });
+    expect(result.status).not.toBe(0);
+    expect(lastRefusal()).toMatchObject({ hook: 'pre-commit', worker: 'api' });
+  });
+});
+
+describe('what only pre-push and pw check catch', () => {
+  it('a bad message with --no-verify, and commits with -c core.hooksPath=/dev/null, are found by pw check', () => {
+    const before = tip();
+    expect(
+      repo.gitResult(['commit', '-q', '--allow-empty', '--no-verify', '-m', 'wip no prefix'], {
+        cwd: api,
+      }).status,
+    ).toBe(0);
+    repo.write('src/db/schema.ts', 'export const schema = "hooks off";\n', api);
+    repo.git(['add', '-A'], { cwd: api });
+    expect(
+      repo.gitResult(
+        ['-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', '[CHECKPOINT] hooks off'],
+        { cwd: api },
+      ).status,
+    ).toBe(0);
+    const check = repo.pw(['check', '--worker', 'api', '--json']);
+    expect(check.status).toBe(1);
+    const report = JSON.parse(check.stdout) as { violations: Record<string, unknown>[] };
+    expect(report.violations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ worker: 'api', kind: 'protocol', header: 'wip no prefix' }),
+        expect.objectContaining({
+          worker: 'api',
+          kind: 'scope',
+          path: 'src/db/schema.ts',
+          owner: 'db',
+        }),
+      ]),
+    );
+    // Clean them up again for the next case (hooks off: the reset itself would be judged fine anyway).
+    repo.git(['-c', 'core.hooksPath=/dev/null', 'reset', '-q', '--hard', before], { cwd: api });
+    const clean = repo.pw(['check', '--worker', 'api']);
+    expect(clean.status, clean.stdout).toBe(0);
+  });
+
+  it('an edited trusted scope or hook does not widen the scope for pw check', () => {
+    const scopeFile = join(repo.commonDir, 'pw', 'demo', 'scopes', 'api.pathspecs');
+    const hook = join(repo.commonDir, 'pw', 'demo', 'hooks', 'api', 'pre-commit');
+    const planFile = join(repo.commonDir, 'pw', 'demo', 'plan.json');
+    const saved = [scopeFile, hook, planFile].map((path) => readFileSync(path, 'utf8'));
+    try {
+      appendFileSync(scopeFile, ':(top,glob)src/web/**\n');
+      // Widen the baked excludes: the hook now also lets src/web through.
+      writeFileSync(hook, saved[1]!.replace("':/' ", "':/' ':(exclude)src/web' "));
+      const plan = JSON.parse(saved[2]!) as { workers: { id: string; owns: string[] }[] };
+      plan.workers.find((w) => w.id === 'api')!.owns.push('/src/web/');
+      writeFileSync(planFile, JSON.stringify(plan, null, 2));
+      repo.write('src/web/app.ts', 'export const app = "tampered";\n', api);
+      // The hooks trust the trusted copies: with the plan, scope and hook edited, the commit goes through.
+      const result = repo.commit(api, '[CHECKPOINT] through edited trusted files');
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      // pw check judges with the plan file, and reports every edited file.
+      const check = repo.pw(['check', '--json']);
+      expect(check.status).toBe(1);
+      const report = JSON.parse(check.stdout) as {
+        violations: Record<string, unknown>[];
+        trust: { file: string; problem: string }[];
+      };
+      expect(report.violations).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ kind: 'scope', path: 'src/web/app.ts', owner: 'web' }),
+        ]),
+      );
+      const files = report.trust.map((t) => t.file).join(' ');
+      expect(files).toContain('pw/demo/plan.json');
+      expect(files).toContain('pw/demo/scopes/api.pathspecs');
+      expect(files).toContain('pw/demo/hooks/api');
+      const status = repo.pw(['hooks', 'status', '--json']);
+      expect(status.status).toBe(1);
+      expect(status.stdout).toContain('"state": "outdated"');
+    } finally {
+      [scopeFile, hook, planFile].forEach((path, i) => writeFileSync(path, saved[i]!));
+      repo.git(['-c', 'core.hooksPath=/dev/null', 'reset', '-q', '--hard', 'HEAD~1'], { cwd: api });
+    }
+    expect(repo.pw(['check']).status).toBe(0);
+  });
+});
