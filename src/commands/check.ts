@@ -6,10 +6,10 @@ import { readPlanFile, resolvePlan } from '../config/read-plan.js';
 import { compilePlan } from '../domain/compile-plan.js';
 import type { CompiledPlan, Plan } from '../domain/plan.js';
 import { comparePlans, planToJudge, type TrustProblem } from '../domain/trust-check.js';
-import { PwError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { findViolations } from '../git/find-violations.js';
 import { expectedGuardTable, guardTablePath, inspectPlanHooks } from '../git/hooks.js';
-import { listRefs, readRepoInfo, resolveCommit, type RepoInfo } from '../git/repo.js';
+import { listRefs, readRepoInfo, type RepoInfo } from '../git/repo.js';
 import { gitOutput } from '../git/run-git.js';
 import { renderCheckReport, type CheckReport } from '../render/check-report.js';
 import {
@@ -198,14 +198,21 @@ export async function runCheck(options: CheckOptions, deps: CommandDeps): Promis
     ...(options.range !== undefined ? { range: options.range } : {}),
   });
   const notes: string[] = [];
-  for (const worker of plan.workers) {
-    if (options.worker !== undefined && worker.id !== options.worker) continue;
-    if (options.range !== undefined && options.worker !== undefined) continue;
-    const local = await resolveCommit(deps.cwd, `refs/heads/${worker.branch}`);
-    if (local) continue;
-    const remote = (await listRefs(deps.cwd, 'refs/remotes/')).keys();
-    if (![...remote].some((ref) => ref.endsWith(`/${worker.branch}`)))
-      notes.push(`${worker.id}: no branch ${worker.branch} here (nothing to check for it)`);
+  if (options.range === undefined || options.worker === undefined) {
+    const refs = [
+      ...(await listRefs(deps.cwd, 'refs/heads/')).keys(),
+      ...(await listRefs(deps.cwd, 'refs/remotes/')).keys(),
+    ];
+    for (const worker of plan.workers) {
+      if (options.worker !== undefined && worker.id !== options.worker) continue;
+      const here = refs.some(
+        (ref) =>
+          ref === `refs/heads/${worker.branch}` ||
+          (ref.startsWith('refs/remotes/') && ref.endsWith(`/${worker.branch}`)),
+      );
+      if (!here)
+        notes.push(`${worker.id}: no branch ${worker.branch} here, so nothing of it was checked`);
+    }
   }
   const report: CheckReport = {
     plan: plan.name,
@@ -217,24 +224,20 @@ export async function runCheck(options: CheckOptions, deps: CommandDeps): Promis
     notes,
   };
   if (trusted && (violations.length || trust.length)) {
-    const repo = await readRepoInfo(deps.cwd).catch(() => null);
-    if (repo) {
-      await appendEvent(repo.commonDir, {
-        time: deps.now().toISOString(),
-        type: 'check',
-        plan: trusted.name,
-        violations: violations.map((v) => ({
-          worker: v.worker,
-          commit: v.commit,
-          kind: v.kind,
-          ...(v.path !== undefined ? { path: v.path, owner: v.owner ?? null } : {}),
-          ...(v.kind === 'protocol' ? { header: v.header } : {}),
-        })),
-        trust: trust.map((t) => t.file),
-      }).catch((error: unknown) => {
-        if (error instanceof PwError) throw error;
-      });
-    }
+    // For the retrospective: what got past the hooks. A log that cannot be written does not fail the check.
+    const repo = await readRepoInfo(deps.cwd);
+    await appendEvent(repo.commonDir, {
+      time: deps.now().toISOString(),
+      type: 'check',
+      plan: trusted.name,
+      violations: violations.map((v) => ({
+        worker: v.worker,
+        commit: v.commit,
+        kind: v.kind,
+        ...(v.kind === 'scope' ? { path: v.path, owner: v.owner ?? null } : { header: v.header }),
+      })),
+      trust: trust.map((t) => t.file),
+    }).catch(() => undefined);
   }
   if (options.json) deps.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else deps.stdout(renderCheckReport(report));

@@ -137,7 +137,9 @@ export function renderHookScript(
   ].join('\n');
   const filled = body(templates[template])
     .replaceAll('@EXCLUDES@', values.excludes.map(shQuote).join(' '))
-    .replaceAll('@NEEDS_WORKERS@', casePattern(values.otherWorkers));
+    .replaceAll('@NEEDS_WORKERS@', casePattern(values.otherWorkers))
+    // JavaScript's "." stops at U+2028 and U+2029; the sh fast path must too.
+    .replaceAll('@LINE_SEPARATORS@', `${shQuote('\u2028')}* | *${shQuote('\u2029')}`);
   return `${header}\n${body(templates['lib.sh'])}\n${filled}`;
 }
 

@@ -126,7 +126,7 @@ describe('pre-commit', () => {
     repo.git(['add', '-A'], { cwd: api });
     expect(repo.commit(deep, '[CHECKPOINT] from deep').status).not.toBe(0);
     for (const env of [
-      { HUSKY: '0' },
+      { HUSKY: '0' } as Record<string, string>,
       { GIT_LITERAL_PATHSPECS: '1' },
       { GIT_ICASE_PATHSPECS: '1' },
     ]) {

@@ -1,0 +1,222 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  HOOK_NAMES,
+  TEMPLATE_NAMES,
+  casePattern,
+  hooksToInstall,
+  ownHooks,
+  renderGuardTable,
+  renderHookScript,
+  templateFor,
+  type HookScriptValues,
+  type HookTemplates,
+} from '../../src/domain/hook-scripts.js';
+import { parseCommitMessage } from '../../src/domain/protocol.js';
+import { projectRoot } from '../helpers/temp-repo.js';
+
+const templates = Object.fromEntries(
+  TEMPLATE_NAMES.map((name) => [name, readFileSync(join(projectRoot, 'hooks', name), 'utf8')]),
+) as HookTemplates;
+
+const values: HookScriptValues = {
+  role: 'worker',
+  plan: 'demo',
+  worker: 'api',
+  root: "/tmp/it's here/.git/pw",
+  self: "/tmp/it's here/.git/pw/demo/hooks/api",
+  chain: '.husky/_',
+  node: '/usr/bin/node',
+  bin: '/opt/pw $HOME/bin.js',
+  excludes: [':(top,glob,exclude)src/api/**', ":(top,glob,exclude)docs/it's.md"],
+  otherWorkers: ['web', 'db'],
+};
+
+function sh(
+  script: string,
+  args: string[] = [],
+  input = '',
+): { status: number; stdout: string; stderr: string } {
+  const result = spawnSync('sh', ['-c', script, 'test', ...args], { input, encoding: 'utf8' });
+  return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('renderHookScript', () => {
+  it('bakes every value in, sh-quoted, and every generated script parses', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-hook-scripts-'));
+    try {
+      for (const role of ['worker', 'main', 'hub'] as const) {
+        for (const hook of HOOK_NAMES) {
+          const script = renderHookScript(templates, { ...values, role }, hook);
+          expect(script.startsWith('#!/bin/sh\n')).toBe(true);
+          expect(script).not.toContain('@EXCLUDES@');
+          expect(script).not.toContain('@NEEDS_WORKERS@');
+          expect(script).not.toContain('@LINE_SEPARATORS@');
+          writeFileSync(join(dir, 'hook'), script);
+          const parsed = sh('sh -n "$1"', [join(dir, 'hook')]);
+          expect(parsed.status, `${role} ${hook}: ${parsed.stderr}`).toBe(0);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const script = renderHookScript(templates, values, 'pre-commit');
+    const printed = sh(
+      `${script.split('\n').slice(0, 12).join('\n')}\nprintf '%s|%s|%s' "$PW_ROOT" "$PW_BIN" "$PW_CHAIN"`,
+    );
+    expect(printed.stdout).toBe(`${values.root}|${values.bin}|.husky/_`);
+    expect(script).toContain(
+      `':/' ':(top,glob,exclude)src/api/**' ':(top,glob,exclude)docs/it'\\''s.md'`,
+    );
+  });
+
+  it('checks in the hooks each role needs and only hands over in the rest', () => {
+    expect(ownHooks('worker')).toEqual([
+      'pre-commit',
+      'pre-merge-commit',
+      'commit-msg',
+      'pre-push',
+      'reference-transaction',
+    ]);
+    expect(ownHooks('main')).toEqual(['pre-push', 'reference-transaction']);
+    expect(ownHooks('hub')).toEqual(['pre-receive']);
+    expect(templateFor('worker', 'post-commit')).toBe('chain');
+    expect(hooksToInstall('main', ['post-commit', 'not-a-hook'])).toEqual([
+      'post-commit',
+      'pre-push',
+      'reference-transaction',
+    ]);
+    expect(hooksToInstall('hub', null)).toEqual(HOOK_NAMES);
+  });
+
+  it('renders a guard table that calls pw_hit for worker branches only', () => {
+    const table = renderGuardTable({
+      name: 'demo',
+      base: 'main',
+      workers: [{ id: 'api', branch: 'pw/demo/api', excludes: [":(top,glob,exclude)it's/**"] }],
+    });
+    const run = (ref: string) =>
+      sh(`pw_hit() { printf '%s,' "$@"; }\npw_ref=$1\n${table}`, [ref]).stdout;
+    expect(run('refs/heads/pw/demo/api')).toBe("demo,api,main,:(top,glob,exclude)it's/**,");
+    expect(run('refs/heads/pw/demo/api2')).toBe('');
+    expect(run('refs/heads/main')).toBe('');
+    expect(casePattern([])).toBe("'/'");
+  });
+});
+
+describe('commit-msg fast path', () => {
+  // The sh function alone, fed one header per line; prints 1 (accepted) or 0.
+  const body = renderHookScript(templates, values, 'commit-msg');
+  const fn = body.slice(body.indexOf("pw_alnum='"), body.indexOf('\npw_header=\n'));
+  const script = `${fn}\nwhile IFS= read -r h; do if pw_header_ok "$h"; then echo 1; else echo 0; fi; done`;
+  const judge = (headers: string[]): boolean[] =>
+    sh(script, [], headers.map((h) => `${h}\n`).join(''))
+      .stdout.split('\n')
+      .slice(0, headers.length)
+      .map((x) => x === '1');
+  const context = { workers: ['api', 'web', 'db'], self: 'api' };
+
+  it('accepts the ordinary headers (so Node rarely starts)', () => {
+    const good = [
+      '[CHECKPOINT] add the route',
+      '[COMPLETE] done',
+      '[BLOCKED:db schema] waiting',
+      '[NEEDS:web/login-form] need it',
+      '[NEEDS:db/x/y] nested item',
+    ];
+    expect(judge(good)).toEqual(good.map(() => true));
+    for (const header of good) expect(parseCommitMessage(header, context).type).toBe('protocol');
+  });
+
+  it('passes the rest to pw: never accepts what the protocol parser refuses', () => {
+    const alphabet = [
+      '[',
+      ']',
+      ':',
+      '/',
+      ' ',
+      '\t',
+      '\r',
+      'x',
+      'é',
+      '\u00a0',
+      '\u2028',
+      '\u2029',
+      '\u0085',
+      '\ufeff',
+      '\u3000',
+      '#',
+      '!',
+      'CHECKPOINT',
+      'COMPLETE',
+      'BLOCKED',
+      'NEEDS',
+      'checkpoint',
+      'web',
+      'api',
+      'nobody',
+      '1',
+      '"',
+      '\\',
+      '*',
+      '?',
+      '$(id)',
+      '`',
+    ];
+    const seeds = [
+      '[CHECKPOINT]',
+      '[COMPLETE]',
+      '[BLOCKED:',
+      '[NEEDS:',
+      '[NEEDS:web/',
+      '[NEEDS:api/',
+      ' [CHECKPOINT]',
+      '[CHECKPOINT:',
+      '',
+    ];
+    // mulberry32: a small seeded generator, so the corpus is the same on every run.
+    let state = 42;
+    const random = (n: number) => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const headers: string[] = [
+      '[CHECKPOINT]',
+      '[CHECKPOINT] ',
+      '[CHECKPOINT]\u00a0',
+      '[CHECKPOINT] \u2028',
+      '[BLOCKED: ] x',
+      '[BLOCKED:x]',
+      '[NEEDS:web/] x',
+      '[NEEDS:api/x] self',
+      '[NEEDS: web/x] spaced',
+      '[NEEDS:/x] y',
+      '[NEEDS:web/x y',
+      '[CHECKPOINT]] x',
+      '[checkpoint] x',
+      '[CHECKPOINT] x\ry',
+    ];
+    for (let i = 0; i < 20000; i++) {
+      let header = seeds[random(seeds.length)]!;
+      const length = random(8);
+      for (let j = 0; j < length; j++) header += alphabet[random(alphabet.length)];
+      headers.push(header.replace(/\n/g, ''));
+    }
+    const accepted = judge(headers);
+    expect(accepted).toHaveLength(headers.length);
+    let fast = 0;
+    headers.forEach((header, i) => {
+      if (!accepted[i]) return;
+      fast++;
+      expect(parseCommitMessage(header, context), JSON.stringify(header)).toMatchObject({
+        type: 'protocol',
+      });
+    });
+    expect(fast).toBeGreaterThan(100);
+  });
+});
