@@ -29,9 +29,11 @@ const env = {
   GIT_COMMITTER_EMAIL: 'agent@acme.example',
   GIT_CONFIG_NOSYSTEM: '1',
 };
+// PW_NOW puts pw on the same clock, so status ages, hook events and the
+// retrospective agree with the commit dates.
 const at = (minutes) => {
   const date = new Date(start + minutes * 60_000).toISOString();
-  return { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date };
+  return { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date, PW_NOW: date };
 };
 
 function run(command, args, options = {}) {
@@ -99,7 +101,7 @@ note(
 
 // 2. Setup: a worktree, branch, brief and launch script per worker.
 say('2. pw setup: one worktree, branch, brief and launch script per worker');
-pw(['setup', 'health.plan.md']);
+pw(['setup', 'health.plan.md'], { env: at(2) });
 note(`Each worker's brief is WORKER.md in its worktree; the first lines of web's:`);
 console.log(
   readFileSync(join(worktree('web'), 'WORKER.md'), 'utf8')
@@ -161,7 +163,7 @@ commit(
     ),
   },
 );
-pw(['status']);
+pw(['status'], { env: at(58) });
 note('docs is blocked; web asked api for health-endpoint, which api has now provided.');
 
 // 6. The blocked worker recovers and everyone finishes.
@@ -185,7 +187,7 @@ commit('docs', 105, '[COMPLETE] health endpoint and status page documented', {
     '\n`GET /health` reports status, version and uptime; see docs/health.md.\n',
 });
 commit('web', 120, '[COMPLETE] status page shows API health');
-pw(['status']);
+pw(['status'], { env: at(122) });
 
 // 7. Integrate in dependency order, verify, publish atomically.
 say('7. pw integrate: merge in dependency order, verify, move main atomically');
@@ -198,7 +200,7 @@ say('8. pw retro: what went well and what did not');
 const report = join(work, 'retro.md');
 const svg = join(work, 'retro.svg');
 const html = join(work, 'retro.html');
-pw(['retro', '--out', report, '--svg', svg, '--html', html]);
+pw(['retro', '--out', report, '--svg', svg, '--html', html], { env: at(135) });
 console.log(
   readFileSync(report, 'utf8')
     .split('\n')
