@@ -9,18 +9,17 @@ export interface WorkerGateState {
 }
 
 interface StatusModule {
-  readPlanStatus(
-    cwd: string,
-    plan: CompiledPlan,
-    now: Date,
-    options?: { cache?: boolean },
-  ): Promise<{
+  computePlanStatus(input: {
+    plan: CompiledPlan;
+    now: Date;
+    histories: ReadonlyMap<string, readonly HistoryCommit[]>;
+  }): {
     workers: {
       id: string;
       state: IntegrateWorkerState;
       needs?: { worker: string; item: string }[];
     }[];
-  }>;
+  };
 }
 
 interface CheckModule {
@@ -41,7 +40,7 @@ interface CheckModule {
 }
 
 // The status and check colleagues' modules, loaded by a computed name until they land in this build.
-const STATUS_MODULE = './read-plan-status.js';
+const STATUS_MODULE = '../domain/plan-status.js';
 const CHECK_MODULE = '../git/find-violations.js';
 
 async function importIfPresent<T>(specifier: string): Promise<T | null> {
@@ -53,18 +52,24 @@ async function importIfPresent<T>(specifier: string): Promise<T | null> {
   }
 }
 
-/** Each worker's state, from the one status reader (DESIGN.md section 4). */
+/**
+ * Each worker's state, from the status colleague's pure derivation
+ * (computePlanStatus, DESIGN.md section 4) over the histories integrate has
+ * read already. Whether a worker is complete depends on its commits alone;
+ * the worktree reads `pw status` adds (uncommitted edits, hooks) only tell
+ * stalled from working, which integrate does not need, and cost a git status
+ * per worktree.
+ */
 export async function readWorkerGateStates(
-  cwd: string,
   plan: CompiledPlan,
   now: Date,
   histories: ReadonlyMap<string, readonly HistoryCommit[]>,
 ): Promise<Map<string, WorkerGateState>> {
   const status = await importIfPresent<StatusModule>(STATUS_MODULE);
   if (status) {
-    const read = await status.readPlanStatus(cwd, plan, now);
+    const computed = status.computePlanStatus({ plan, now, histories });
     return new Map(
-      read.workers.map((w) => [
+      computed.workers.map((w) => [
         w.id,
         {
           state: w.state,
@@ -89,23 +94,18 @@ export async function readWorkerGateStates(
 }
 
 /**
- * The ownership and protocol findings of `pw check` on the workers about to
- * be merged: one pass over every worker branch, kept for these workers.
+ * Every ownership and protocol finding of `pw check` on the worker branches,
+ * in one pass; integrate keeps those of the workers it merges.
  */
 export async function readScopeFindings(
   cwd: string,
   plan: CompiledPlan,
-  workers: readonly string[],
 ): Promise<{ worker: string; text: string }[]> {
   const check = await importIfPresent<CheckModule>(CHECK_MODULE);
-  if (!check || workers.length === 0) return [];
+  if (!check) return [];
   const violations = await check.findViolations(cwd, plan);
-  return violations
-    .filter((v) => workers.includes(v.worker))
-    .map((v) => ({
-      worker: v.worker,
-      text: [v.commit.slice(0, 12), v.path ?? v.header ?? null, v.problem]
-        .filter(Boolean)
-        .join(': '),
-    }));
+  return violations.map((v) => ({
+    worker: v.worker,
+    text: [v.commit.slice(0, 12), v.path ?? v.header ?? null, v.problem].filter(Boolean).join(': '),
+  }));
 }

@@ -76,7 +76,7 @@ export async function readIntegrateSnapshot(
     if (trailers.strategy === 'squash') squashed.push(trailers.tip);
   }
   const squashedTips = await filterExistingCommits(cwd, [...new Set(squashed)]);
-  const states = await readWorkerGateStates(cwd, plan, now, histories);
+  const states = await readWorkerGateStates(plan, now, histories);
 
   const workers = plan.workers.map((worker): IntegrateWorkerSnapshot => {
     const tip = tips.get(worker.id) ?? null;

@@ -1,6 +1,6 @@
-import { copyFile, lstat, mkdir, readlink, symlink, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { copyFile, lstat, mkdir, open, readlink, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
 import type { CompiledPlan } from '../domain/plan.js';
 import { listWorktreeIncludeFiles } from '../git/repo.js';
 import { addScratchWorktree, removeScratchWorktree } from '../git/scratch-worktree.js';
@@ -76,33 +76,35 @@ export async function runVerify(
   try {
     await addScratchWorktree(context.cwd, worktree, commit);
     await copyIncludeFiles(context.plan.repoRoot, worktree);
-    const result = await execa(context.command, {
-      shell: true,
-      cwd: worktree,
-      env: {
-        ...withoutGitLocation(context.env),
-        PW_PLAN: context.plan.name,
-        PW_INTEGRATE_COMMIT: commit,
-        PW_INTEGRATE_STEP: label,
-      },
-      extendEnv: false,
-      stdin: 'ignore',
-      all: true,
-      reject: false,
-      stripFinalNewline: false,
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    const exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
-    const output = String(result.all ?? '');
-    await writeFile(
-      log,
-      `$ ${context.command}\n# commit ${commit} (${label}), in ${worktree}\n${output}${output.endsWith('\n') || !output ? '' : '\n'}# exit ${exitCode ?? result.signal ?? 'unknown'}\n`,
-    );
+    // Output goes straight to the log file (stdout and stderr interleaved, nothing held in memory).
+    const handle = await open(log, 'w');
+    let exit: { code: number | null; signal: NodeJS.Signals | null };
+    try {
+      await handle.write(`$ ${context.command}\n# commit ${commit} (${label}), in ${worktree}\n`);
+      exit = await new Promise((resolve, reject) => {
+        const child = spawn(context.command, {
+          shell: true,
+          cwd: worktree,
+          env: {
+            ...withoutGitLocation(context.env),
+            PW_PLAN: context.plan.name,
+            PW_INTEGRATE_COMMIT: commit,
+            PW_INTEGRATE_STEP: label,
+          },
+          stdio: ['ignore', handle.fd, handle.fd],
+        });
+        child.on('error', reject);
+        child.on('close', (code, signal) => resolve({ code, signal }));
+      });
+      await handle.write(`\n# exit ${exit.code ?? exit.signal ?? 'unknown'}\n`);
+    } finally {
+      await handle.close();
+    }
     return {
       label,
       commit,
-      ok: exitCode === 0,
-      exitCode,
+      ok: exit.code === 0,
+      exitCode: exit.code,
       log,
       durationMs: context.now().getTime() - started.getTime(),
     };

@@ -193,6 +193,19 @@ async function event(
   });
 }
 
+/** Starts a promise now and reads it later, without an unhandled rejection in between. */
+function settle<T>(promise: Promise<T>): () => Promise<T> {
+  const settled = promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  return async () => {
+    const result = await settled;
+    if (!result.ok) throw result.error;
+    return result.value;
+  };
+}
+
 function refusalError(refusal: IntegrationRefusal): PwError {
   return refusal.kind === 'usage'
     ? new UsageError(refusal.message, refusal.details)
@@ -378,6 +391,8 @@ async function startIntegration(
   if (kept.length)
     report.warnings.push(`work found in a leftover conflict worktree was kept: ${kept.join(', ')}`);
 
+  // The check reads every worker branch; it runs while the snapshot is read.
+  const findingsRead = settle(readScopeFindings(cwd, plan));
   const readout = await readIntegrateSnapshot(cwd, plan, context.deps.now());
   const planned = planIntegration(readout.snapshot, request(context, options));
   if (!planned.ok) throw refusalError(planned.refusal);
@@ -405,8 +420,11 @@ async function startIntegration(
     return report;
   }
 
-  const findings = await readScopeFindings(cwd, plan, report.order);
-  if (findings.length) {
+  // The gate is awaited before anything is written or printed per step: merging
+  // in memory meanwhile writes only objects, which a refusal leaves unreferenced.
+  const assertCheckClean = async (): Promise<void> => {
+    const findings = (await findingsRead()).filter((f) => report.order.includes(f.worker));
+    if (findings.length === 0) return;
     throw new FailedError(
       `pw check finds ${findings.length} problem${findings.length === 1 ? '' : 's'} in what would be merged`,
       [
@@ -414,7 +432,7 @@ async function startIntegration(
         'Fix them on the worker branches (pw check --worker <id> shows each), then run pw integrate again.',
       ],
     );
-  }
+  };
 
   const attempt: IntegrateState = {
     version: 1,
@@ -446,6 +464,7 @@ async function startIntegration(
   context.print(renderIntegrateStart(report));
 
   if (state?.phase === 'ready' && (await isSameAttempt(context, state, attempt))) {
+    await assertCheckClean();
     attempt.steps = state.steps;
     resolveSteps(report, attempt.steps);
     attempt.steps.forEach((_, i) => context.print(renderStepLine(report, i)));
@@ -462,6 +481,8 @@ async function startIntegration(
       readout.archives,
     );
   }
+  const held: string[] = [];
+  let checked = false;
   const outcome = await mergeSteps(cwd, attempt.steps, {
     from: 0,
     onto: attempt.start,
@@ -469,9 +490,13 @@ async function startIntegration(
     squashedTips: attempt.squashedTips,
     onStep: (i, step) => {
       report.steps[i] = stepReport(step, doneStatus(step));
-      context.print(renderStepLine(report, i));
+      if (checked) context.print(renderStepLine(report, i));
+      else held.push(renderStepLine(report, i));
     },
   });
+  await assertCheckClean();
+  checked = true;
+  context.print(held.join(''));
   if (outcome.kind === 'conflict') return stopAtConflict(context, report, attempt, outcome);
   return finish(context, report, attempt, outcome.head, false, options, readout.archives);
 }
@@ -1026,11 +1051,8 @@ async function runDryRun(context: Context, options: IntegrateOptions): Promise<I
       'an integration is in progress: pw integrate --continue or --abort first',
     );
   }
-  const findings = await readScopeFindings(
-    cwd,
-    plan,
-    program.steps.map((s) => s.worker),
-  );
+  const merging = program.steps.map((s) => s.worker);
+  const findings = (await readScopeFindings(cwd, plan)).filter((f) => merging.includes(f.worker));
   report.preflight.push(...findings.map((f) => `pw check: ${f.worker}: ${f.text}`));
   Object.assign(report, {
     from: readout.target.commit,

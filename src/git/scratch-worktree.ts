@@ -1,5 +1,5 @@
 import { GitError } from '../errors.js';
-import { rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { listWorktrees } from './repo.js';
 import { runGit, splitNul } from './run-git.js';
@@ -17,7 +17,7 @@ export async function addScratchWorktree(cwd: string, path: string, commit: stri
     if (!(error instanceof GitError)) throw error;
     // A killed earlier `worktree add` can leave the path registered, locked and
     // missing; clear whatever is there and try once more.
-    await removeScratchWorktree(cwd, path);
+    await removeScratchWorktree(cwd, path, true);
     await runGit(args, { cwd });
   }
 }
@@ -25,9 +25,21 @@ export async function addScratchWorktree(cwd: string, path: string, commit: stri
 /**
  * Removes a scratch worktree whatever state it is in: registered or not, half
  * created by a killed `worktree add` (locked "initializing"), or already gone.
+ * When the folder is not there, nothing is asked of git unless `thorough`:
+ * a registration without its folder only matters to the next `worktree add`,
+ * which calls this again with `thorough` when it fails.
  */
-export async function removeScratchWorktree(cwd: string, path: string): Promise<void> {
+export async function removeScratchWorktree(
+  cwd: string,
+  path: string,
+  thorough = false,
+): Promise<void> {
   const target = resolve(path);
+  const present = await lstat(target).then(
+    () => true,
+    () => false,
+  );
+  if (!present && !thorough) return;
   const registered = (await listWorktrees(cwd)).some((w) => resolve(w.path) === target);
   if (registered) {
     // Two --force flags also remove a locked worktree (git-worktree(1), "remove").
