@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { splitFrontMatter } from '../config/read-plan.js';
 import { ID_PATTERN, type CompiledPlan } from '../domain/plan.js';
 import { UsageError } from '../errors.js';
 import { readRepoInfo, type RepoInfo } from '../git/repo.js';
@@ -16,6 +14,11 @@ export interface ActivePlan {
 async function readPlanName(path: string): Promise<string | null> {
   try {
     const text = await readFile(path, 'utf8');
+    // Loaded here, not at the top: YAML costs every command tens of ms, and only a plan file needs it.
+    const [{ parse: parseYaml }, { splitFrontMatter }] = await Promise.all([
+      import('yaml'),
+      import('../config/read-plan.js'),
+    ]);
     const data = parseYaml(splitFrontMatter(text, path).yaml) as { name?: unknown } | null;
     return typeof data?.name === 'string' ? data.name : null;
   } catch {

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { EnvironmentError, GitError } from '../errors.js';
 
 export interface GitOptions {
@@ -9,7 +9,7 @@ export interface GitOptions {
   env?: Record<string, string | undefined>;
   /** Exit codes that are answers, not failures (e.g. 1 for `merge-tree` conflicts). */
   okExitCodes?: readonly number[];
-  /** Return stdout as a Buffer (for -z output that may hold any bytes). */
+  /** Accepted for compatibility; stdout is always decoded as UTF-8 text. */
   encoding?: 'utf8' | 'buffer';
 }
 
@@ -19,37 +19,88 @@ export interface GitResult {
   exitCode: number;
 }
 
+const MAX_OUTPUT = 1024 * 1024 * 1024;
+
+interface Spawned {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  error: Error | null;
+}
+
+/**
+ * node:child_process directly, not execa: loading execa costs a fresh `pw`
+ * process about 100 ms, and each call a few ms more, which `pw status`
+ * (one git status per worktree) and the hooks' calls back into pw feel.
+ */
+function spawnGit(args: readonly string[], options: GitOptions): Promise<Spawned> {
+  return new Promise((resolve) => {
+    const done = (result: Partial<Spawned>): void =>
+      resolve({ exitCode: null, signal: null, stdout: '', stderr: '', error: null, ...result });
+    let child;
+    try {
+      child = spawn('git', args, {
+        cwd: options.cwd,
+        env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', ...options.env },
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
+    } catch (error) {
+      done({ error: error as Error });
+      return;
+    }
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_OUTPUT) {
+        tooBig = true;
+        child.kill();
+      } else out.push(chunk);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error) => done({ error }));
+    child.on('close', (code, signal) =>
+      done({
+        exitCode: code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        error: tooBig ? new Error(`output larger than ${MAX_OUTPUT} bytes`) : null,
+      }),
+    );
+    if (options.input !== undefined) {
+      // git may exit before reading all of its input (EPIPE): its exit code says what happened.
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(options.input);
+    }
+  });
+}
+
 /**
  * The one place that runs git. Arguments are an array, never a shell string.
  * Output is not trimmed: callers that read -z output need every byte.
  */
 export async function runGit(args: readonly string[], options: GitOptions): Promise<GitResult> {
-  let result;
-  try {
-    result = await execa('git', args, {
-      cwd: options.cwd,
-      input: options.input,
-      env: { GIT_OPTIONAL_LOCKS: '0', ...options.env },
-      reject: false,
-      stripFinalNewline: false,
-      maxBuffer: 1024 * 1024 * 1024,
-    });
-  } catch (error) {
-    throw new EnvironmentError(`could not run git: ${(error as Error).message}`, [
-      'Install git 2.38 or newer and make sure it is on PATH.',
-    ]);
-  }
-  if (result.failed && result.exitCode === undefined) {
-    throw new EnvironmentError(`could not run git in ${options.cwd}: ${result.shortMessage}`, [
+  const result = await spawnGit(args, options);
+  if (result.error && result.exitCode === null) {
+    throw new EnvironmentError(`could not run git in ${options.cwd}: ${result.error.message}`, [
       'Install git 2.38 or newer and make sure it is on PATH, and check that the directory exists.',
     ]);
   }
-  const exitCode = result.exitCode ?? 1;
+  if (result.exitCode === null) {
+    throw new EnvironmentError(
+      `could not run git in ${options.cwd}: killed by ${result.signal ?? 'a signal'}${result.error ? ` (${result.error.message})` : ''}`,
+      ['Run the command again; if it keeps failing, check the repository with git fsck.'],
+    );
+  }
+  const exitCode = result.exitCode;
   const ok = exitCode === 0 || (options.okExitCodes ?? []).includes(exitCode);
-  const stdout = String(result.stdout ?? '');
-  const stderr = String(result.stderr ?? '');
-  if (!ok) throw new GitError(args, exitCode, stderr);
-  return { stdout, stderr, exitCode };
+  if (!ok) throw new GitError(args, exitCode, result.stderr);
+  return { stdout: result.stdout, stderr: result.stderr, exitCode };
 }
 
 /** Runs git and returns stdout without the final newline. */
