@@ -1,10 +1,104 @@
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
-import { FailedError } from '../errors.js';
+import { formatDuration, parseDuration } from '../domain/duration.js';
+import type { PlanStatus } from '../domain/plan-status.js';
+import { planWaitOutcome, type WaitOutcome } from '../domain/plan-wait.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { loadActivePlan } from './active-plan.js';
+import { STATUS_SCHEMA_VERSION } from './monitor.js';
+import { followPlanStatus, parseInterval } from './status-loop.js';
 
-// Placeholder until this command lands.
-export async function runWait(
-  _options: Record<string, unknown>,
-  _deps: CommandDeps,
-): Promise<CommandResult> {
-  throw new FailedError('pw wait is not available in this build yet');
+export interface WaitOptions {
+  plan?: string;
+  timeout?: string;
+  fetch?: string | true;
+  interval?: string;
+  json?: boolean;
+}
+
+/** Ctrl-C: the conventional 128 + SIGINT. */
+const INTERRUPTED = 130;
+
+/**
+ * `pw wait`: blocks until every worker is complete (exit 0), one needs
+ * attention (blocked, stalled, deadlocked, a violation: exit 1, saying who
+ * and why), or the timeout passes (exit 124). Wakes on every worker ref
+ * change, and polls every --interval for edits and the clock.
+ */
+export async function runWait(options: WaitOptions, deps: CommandDeps): Promise<CommandResult> {
+  const intervalMs = parseInterval(options.interval);
+  let timeoutMs: number | null = null;
+  if (options.timeout !== undefined) {
+    timeoutMs = parseDuration(options.timeout);
+    if (timeoutMs === null) {
+      throw new UsageError(`--timeout "${options.timeout}" is not a duration`, [
+        'Use e.g. --timeout 90s, --timeout 30m or --timeout 2h (0 checks once).',
+      ]);
+    }
+  }
+  const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
+  const started = deps.now().getTime();
+  const deadline = timeoutMs === null ? Infinity : started + timeoutMs;
+  let last: { status: PlanStatus; outcome: WaitOutcome } | null = null;
+
+  const ended = await followPlanStatus(
+    {
+      cwd: repo.topLevel,
+      plan,
+      commonDir: repo.commonDir,
+      fetch: options.fetch,
+      intervalMs,
+      nextWaitMs: () => deadline - deps.now().getTime(),
+    },
+    deps,
+    (snapshot) => {
+      last = { status: snapshot.status, outcome: planWaitOutcome(snapshot.status) };
+      return last.outcome.outcome !== 'waiting' || deps.now().getTime() >= deadline;
+    },
+  );
+  const { status, outcome } = last!;
+  const timedOut = outcome.outcome === 'waiting' && ended === 'done';
+  const exitCode =
+    outcome.outcome === 'complete'
+      ? ExitCode.ok
+      : outcome.outcome === 'attention'
+        ? ExitCode.failed
+        : timedOut
+          ? ExitCode.timeout
+          : INTERRUPTED;
+  const waitedMs = deps.now().getTime() - started;
+
+  if (options.json) {
+    deps.stdout(
+      `${JSON.stringify(
+        {
+          schemaVersion: STATUS_SCHEMA_VERSION,
+          outcome: timedOut
+            ? 'timeout'
+            : ended === 'interrupted' && outcome.outcome === 'waiting'
+              ? 'interrupted'
+              : outcome.outcome,
+          exitCode,
+          waitedMs,
+          reasons: outcome.outcome === 'attention' ? outcome.reasons : [],
+          status,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return { exitCode };
+  }
+  if (outcome.outcome === 'complete') {
+    deps.stdout(
+      `all ${status.workers.length} workers are complete · ready to integrate: pw integrate\n`,
+    );
+  } else if (outcome.outcome === 'attention') {
+    deps.stdout(`needs attention (${status.summary}):\n`);
+    for (const reason of outcome.reasons) deps.stdout(`  ${reason.message}\n`);
+  } else if (timedOut) {
+    deps.stdout(`timed out after ${formatDuration(waitedMs)}: ${status.summary}\n`);
+  } else {
+    deps.stdout(`interrupted after ${formatDuration(waitedMs)}: ${status.summary}\n`);
+  }
+  return { exitCode };
 }

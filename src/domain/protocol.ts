@@ -135,16 +135,28 @@ export function parseCommitMessage(
       if (slash === -1 || worker === '' || item === '') {
         return invalid('[NEEDS:<worker>/<item>] needs a worker id and an item, separated by "/"');
       }
-      if (context.workers && !context.workers.includes(worker)) {
-        return invalid(
-          `"${worker}" is not a worker of this plan (workers: ${context.workers.join(', ')})`,
-        );
-      }
-      if (context.self !== null && worker === context.self)
-        return invalid('a worker cannot need something from itself');
+      const problem = checkNeedsTarget(worker, context);
+      if (problem) return invalid(problem);
       return { type: 'protocol', header: { kind: 'NEEDS', worker, item, subject }, provides };
     }
   }
+}
+
+/**
+ * Why a NEEDS header may not name `worker` (not in the plan, or the committer
+ * itself), or null when it may. Also used on headers parsed without context,
+ * e.g. from a cache of context-free parses.
+ */
+export function checkNeedsTarget(
+  worker: string,
+  context: { workers: readonly string[] | null; self: string | null },
+): string | null {
+  if (context.workers && !context.workers.includes(worker)) {
+    return `"${worker}" is not a worker of this plan (workers: ${context.workers.join(', ')})`;
+  }
+  if (context.self !== null && worker === context.self)
+    return 'a worker cannot need something from itself';
+  return null;
 }
 
 /** A corrected header built from the attempted one, for the refusal message. */

@@ -138,11 +138,16 @@ export async function resolveCommit(cwd: string, revision: string): Promise<stri
   return result.exitCode === 0 ? result.stdout.trim() : null;
 }
 
-/** Every ref under `prefix` with the commit it points to. */
-export async function listRefs(cwd: string, prefix: string): Promise<Map<string, string>> {
-  const { stdout } = await runGit(['for-each-ref', '--format=%(refname)%00%(objectname)', prefix], {
-    cwd,
-  });
+/** Every ref under `prefix` (or under any of several patterns, in one call) with the commit it points to. */
+export async function listRefs(
+  cwd: string,
+  prefix: string | readonly string[],
+): Promise<Map<string, string>> {
+  const patterns = typeof prefix === 'string' ? [prefix] : prefix;
+  const { stdout } = await runGit(
+    ['for-each-ref', '--format=%(refname)%00%(objectname)', ...patterns],
+    { cwd },
+  );
   const refs = new Map<string, string>();
   for (const line of stdout.split('\n')) {
     if (!line) continue;
@@ -208,8 +213,12 @@ export async function readWorktreeChanges(worktree: string): Promise<string[]> {
   const { stdout } = await runGit(['status', '--porcelain=v1', '-z', '--untracked-files=all'], {
     cwd: worktree,
   });
+  return parseStatusEntries(splitNul(stdout));
+}
+
+/** The entries (`XY path`) of `git status --porcelain=v1 -z` fields. Pure. */
+export function parseStatusEntries(fields: readonly string[]): string[] {
   const entries: string[] = [];
-  const fields = splitNul(stdout);
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
     entries.push(field);

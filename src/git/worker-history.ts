@@ -1,4 +1,6 @@
+import { attributeWorkerCommits } from '../domain/attribute-commits.js';
 import type { CompiledPlan } from '../domain/plan.js';
+import { parseCommitMessage, type ParsedMessage } from '../domain/protocol.js';
 import { listRefs } from './repo.js';
 import { runGit } from './run-git.js';
 
@@ -12,9 +14,15 @@ export interface HistoryCommit {
   commitTime: number;
   /** The full raw message. */
   message: string;
+  /**
+   * The message parsed without plan context (`parseCommitMessage(message)`),
+   * when a reader already has it (the status cache does); parse it when absent.
+   */
+  parsed?: ParsedMessage;
 }
 
 const FIELD = '\x1f';
+const LOG_FORMAT = `--format=%H${FIELD}%P${FIELD}%at${FIELD}%ct${FIELD}%B`;
 
 /** Parses `git log -z --source --format=%H%x1f%P%x1f%at%x1f%ct%x1f%S%x1f%B`. Pure. */
 export function parseHistoryLog(output: string): { ref: string; commit: HistoryCommit }[] {
@@ -24,26 +32,55 @@ export function parseHistoryLog(output: string): { ref: string; commit: HistoryC
     const parts = record.replace(/^\n/, '').split(FIELD);
     if (parts.length < 6) continue;
     const [sha, parents, at, ct, ref, ...message] = parts;
-    out.push({
-      ref: ref!,
-      commit: {
-        sha: sha!,
-        parents: parents ? parents.split(' ').filter(Boolean) : [],
-        authorTime: Number(at) * 1000,
-        commitTime: Number(ct) * 1000,
-        message: message.join(FIELD).replace(/\n$/, ''),
-      },
-    });
+    out.push({ ref: ref!, commit: toCommit(sha!, parents!, at!, ct!, message.join(FIELD)) });
   }
   return out;
 }
 
+/** Parses `git log -z --format=%H%x1f%P%x1f%at%x1f%ct%x1f%B`. Pure. */
+export function parseCommitLog(output: string): HistoryCommit[] {
+  const out: HistoryCommit[] = [];
+  for (const record of output.split('\0')) {
+    if (!record.trim()) continue;
+    const parts = record.replace(/^\n/, '').split(FIELD);
+    if (parts.length < 5) continue;
+    const [sha, parents, at, ct, ...message] = parts;
+    out.push(toCommit(sha!, parents!, at!, ct!, message.join(FIELD)));
+  }
+  return out;
+}
+
+function toCommit(
+  sha: string,
+  parents: string,
+  at: string,
+  ct: string,
+  message: string,
+): HistoryCommit {
+  return {
+    sha,
+    parents: parents ? parents.split(' ').filter(Boolean) : [],
+    authorTime: Number(at) * 1000,
+    commitTime: Number(ct) * 1000,
+    message: message.replace(/\n$/, ''),
+  };
+}
+
 /** Where each worker's history is read from: its branch, or its archive ref once teardown or integrate removed the branch. */
-export async function readWorkerTips(cwd: string, plan: CompiledPlan): Promise<Map<string, { ref: string; sha: string }>> {
-  const refs = new Map([...(await listRefs(cwd, 'refs/heads/')), ...(await listRefs(cwd, `refs/pw/archive/${plan.name}/`))]);
+export async function readWorkerTips(
+  cwd: string,
+  plan: CompiledPlan,
+): Promise<Map<string, { ref: string; sha: string }>> {
+  const refs = new Map([
+    ...(await listRefs(cwd, 'refs/heads/')),
+    ...(await listRefs(cwd, `refs/pw/archive/${plan.name}/`)),
+  ]);
   const tips = new Map<string, { ref: string; sha: string }>();
   for (const worker of plan.workers) {
-    for (const ref of [`refs/heads/${worker.branch}`, `refs/pw/archive/${plan.name}/${worker.id}`]) {
+    for (const ref of [
+      `refs/heads/${worker.branch}`,
+      `refs/pw/archive/${plan.name}/${worker.id}`,
+    ]) {
       const sha = refs.get(ref);
       if (sha) {
         tips.set(worker.id, { ref, sha });
@@ -55,9 +92,79 @@ export async function readWorkerTips(cwd: string, plan: CompiledPlan): Promise<M
 }
 
 /**
+ * Every commit reachable from `tips` and not from `exclude`, all parents,
+ * with its full message: ONE `git log`. Order is git's; callers walk parents.
+ */
+export async function readCommitGraph(
+  cwd: string,
+  tips: readonly string[],
+  exclude: readonly string[],
+): Promise<Map<string, HistoryCommit>> {
+  const graph = new Map<string, HistoryCommit>();
+  const include = [...new Set(tips)];
+  if (include.length === 0) return graph;
+  // log.showSignature would add gpg output to each record (git-config(1), log.showSignature).
+  const { stdout } = await runGit(
+    [
+      '-c',
+      'log.showSignature=false',
+      'log',
+      '-z',
+      LOG_FORMAT,
+      ...include,
+      '--not',
+      ...new Set(exclude),
+      '--',
+    ],
+    { cwd },
+  );
+  for (const commit of parseCommitLog(stdout)) graph.set(commit.sha, commit);
+  return graph;
+}
+
+/** The context-free parse of a commit, memoised on the commit. */
+export function parsedMessage(commit: HistoryCommit): ParsedMessage {
+  commit.parsed ??= parseCommitMessage(commit.message);
+  return commit.parsed;
+}
+
+/**
+ * Splits the graph into each worker's own commits, oldest first (see
+ * attributeWorkerCommits: base commits rebased onto, and a provider's commits
+ * fast-forwarded to, are not a worker's own). Workers without commits get [].
+ */
+export function attributeHistories(
+  plan: CompiledPlan,
+  graph: ReadonlyMap<string, HistoryCommit>,
+  tips: ReadonlyMap<string, string>,
+  baseTip: string | null,
+): Map<string, HistoryCommit[]> {
+  const ordered = new Map<string, string>();
+  for (const worker of plan.workers) {
+    const tip = tips.get(worker.id);
+    if (tip) ordered.set(worker.id, tip);
+  }
+  const own = attributeWorkerCommits({
+    graph,
+    tips: ordered,
+    baseTip,
+    isProtocol: (commit) => parsedMessage(commit).type === 'protocol',
+    needsTarget: (commit) => {
+      const parsed = parsedMessage(commit);
+      return parsed.type === 'protocol' && parsed.header.kind === 'NEEDS'
+        ? parsed.header.worker
+        : null;
+    },
+    dependsOn: new Map(plan.workers.map((w) => [w.id, w.dependsOn])),
+  });
+  return new Map(plan.workers.map((w) => [w.id, own.get(w.id) ?? []]));
+}
+
+/**
  * Every worker's own commits, oldest first, from ONE `git log` over all worker
- * tips. First parents only: what a worker merged in (the base, a provider's
- * branch) is not its own history. `--source` says which tip reached each commit.
+ * tips and the base branch (all parents, so merged-in commits are known and
+ * left out). First parents only make a worker's own line: what it merged in
+ * (the base, a provider's branch) is not its own history.
  */
 export async function readWorkerHistories(
   cwd: string,
@@ -65,28 +172,12 @@ export async function readWorkerHistories(
   tips?: Map<string, { ref: string; sha: string }>,
 ): Promise<Map<string, HistoryCommit[]>> {
   const workerTips = tips ?? (await readWorkerTips(cwd, plan));
-  const histories = new Map<string, HistoryCommit[]>(plan.workers.map((w) => [w.id, []]));
-  if (workerTips.size === 0) return histories;
-  const byRef = new Map([...workerTips].map(([id, tip]) => [tip.ref, id]));
-  const { stdout } = await runGit(
-    [
-      'log',
-      '-z',
-      '--first-parent',
-      '--source',
-      '--topo-order',
-      `--format=%H${FIELD}%P${FIELD}%at${FIELD}%ct${FIELD}%S${FIELD}%B`,
-      ...new Set([...workerTips.values()].map((tip) => tip.ref)),
-      '--not',
-      plan.baseCommit,
-      '--',
-    ],
-    { cwd },
+  const baseTip = (await listRefs(cwd, `refs/heads/${plan.base}`)).get(`refs/heads/${plan.base}`);
+  const tipShas = new Map([...workerTips].map(([id, tip]) => [id, tip.sha]));
+  const graph = await readCommitGraph(
+    cwd,
+    [...tipShas.values(), ...(baseTip ? [baseTip] : [])],
+    [plan.baseCommit],
   );
-  for (const { ref, commit } of parseHistoryLog(stdout)) {
-    const id = byRef.get(ref);
-    if (id) histories.get(id)!.push(commit);
-  }
-  for (const list of histories.values()) list.reverse();
-  return histories;
+  return attributeHistories(plan, graph, tipShas, baseTip ?? null);
 }

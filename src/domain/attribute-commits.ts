@@ -1,0 +1,114 @@
+import { firstParentChain, type GraphCommit } from './commit-graph.js';
+
+export interface AttributionInput<C extends GraphCommit> {
+  /** Every commit since the plan's base commit reachable from the tips below. */
+  graph: ReadonlyMap<string, C>;
+  /** Each worker's tip, in plan order (workers without commits may be left out). */
+  tips: ReadonlyMap<string, string>;
+  /** The base branch's tip, or null when it is gone. */
+  baseTip: string | null;
+  /** Whether a commit's header follows the protocol: only a worker writes those. */
+  isProtocol: (commit: C) => boolean;
+  /** The worker a commit's NEEDS header names, if any. */
+  needsTarget: (commit: C) => string | null;
+  /** Each worker's declared dependencies. */
+  dependsOn: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * Each worker's own commits, oldest first: its first-parent chain since the
+ * base commit, minus two things that are not its work.
+ *
+ * - Base commits it rebased onto. A run of commits at the bottom of the chain
+ *   that sit on the base branch's first-parent chain and carry no protocol
+ *   header came from the base. (A base fast-forwarded onto a worker's commits
+ *   keeps them with the worker: those carry protocol headers.)
+ * - Another worker's commits it fast-forwarded to (merging a provider's branch
+ *   before its own first commit), or rebased onto. A commit on several chains
+ *   goes to the provider (by dependsOn, or by a NEEDS header on the other
+ *   worker's own commits), then to the worker whose tip is nearest, then to
+ *   the first in plan order.
+ */
+export function attributeWorkerCommits<C extends GraphCommit>(
+  input: AttributionInput<C>,
+): Map<string, C[]> {
+  const baseChain = new Set(firstParentChain(input.graph, input.baseTip).map((c) => c.sha));
+  const chains = new Map<string, C[]>();
+  for (const [worker, tip] of input.tips) {
+    const chain = firstParentChain(input.graph, tip);
+    while (chain.length) {
+      const oldest = chain[chain.length - 1]!;
+      if (!baseChain.has(oldest.sha) || input.isProtocol(oldest)) break;
+      chain.pop();
+    }
+    chains.set(worker, chain);
+  }
+
+  const order = [...input.tips.keys()];
+  // Who provides for whom matters only when chains share commits, which is rare: computed then.
+  let providers: Map<string, Set<string>> | null = null;
+  const owner = new Map<string, { worker: string; distance: number }>();
+  for (const [worker, chain] of chains) {
+    chain.forEach((commit, distance) => {
+      const current = owner.get(commit.sha);
+      if (current) providers ??= providerClosure(order, input, chains);
+      if (!current || prefers({ worker, distance }, current, providers!, order))
+        owner.set(commit.sha, { worker, distance });
+    });
+  }
+
+  const own = new Map<string, C[]>();
+  for (const [worker, chain] of chains) {
+    own.set(worker, chain.filter((commit) => owner.get(commit.sha)?.worker === worker).reverse());
+  }
+  return own;
+}
+
+function prefers(
+  a: { worker: string; distance: number },
+  b: { worker: string; distance: number },
+  providers: ReadonlyMap<string, ReadonlySet<string>>,
+  order: readonly string[],
+): boolean {
+  if (providers.get(b.worker)?.has(a.worker) && !providers.get(a.worker)?.has(b.worker))
+    return true;
+  if (providers.get(a.worker)?.has(b.worker) && !providers.get(b.worker)?.has(a.worker))
+    return false;
+  if (a.distance !== b.distance) return a.distance < b.distance;
+  return order.indexOf(a.worker) < order.indexOf(b.worker);
+}
+
+/** Who each worker depends on, directly or not: dependsOn plus the workers its NEEDS headers name. */
+function providerClosure<C extends GraphCommit>(
+  order: readonly string[],
+  input: AttributionInput<C>,
+  chains: ReadonlyMap<string, readonly C[]>,
+): Map<string, Set<string>> {
+  // Only a commit on one chain alone says who wrote it; a shared one may name anybody.
+  const seen = new Map<string, number>();
+  for (const chain of chains.values())
+    for (const commit of chain) seen.set(commit.sha, (seen.get(commit.sha) ?? 0) + 1);
+  const direct = new Map<string, Set<string>>();
+  for (const worker of order) {
+    const set = new Set(input.dependsOn.get(worker) ?? []);
+    for (const commit of chains.get(worker) ?? []) {
+      if (seen.get(commit.sha) !== 1) continue;
+      const target = input.needsTarget(commit);
+      if (target !== null && target !== worker) set.add(target);
+    }
+    direct.set(worker, set);
+  }
+  const closure = new Map<string, Set<string>>();
+  for (const worker of order) {
+    const seen = new Set<string>();
+    const stack = [...(direct.get(worker) ?? [])];
+    while (stack.length) {
+      const next = stack.pop()!;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(...(direct.get(next) ?? []));
+    }
+    closure.set(worker, seen);
+  }
+  return closure;
+}

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { StatusViolation } from '../domain/plan-status.js';
+import type { WorkerHistorySummary } from '../domain/summarize-worker-history.js';
+import { planDir, readTextIfExists, writeFileAtomic } from './trusted-store.js';
+
+/**
+ * What status derives from commits alone, kept by a key over every input
+ * (each ref's commit, the plan's workers and scopes, this program's version).
+ * Commits never change, so an entry under the same key cannot be wrong; any
+ * ref update makes a new key. Not state: deleting the file loses nothing.
+ */
+export interface StatusCacheEntry {
+  version: typeof CACHE_VERSION;
+  key: string;
+  summaries: WorkerHistorySummary[];
+  tips: [string, { ref: string; sha: string }][];
+  aheadBehind: [string, { ahead: number; behind: number }][];
+  violations: StatusViolation[];
+  warnings: string[];
+}
+
+const CACHE_VERSION = 1;
+const PW_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })
+  .version;
+
+export function statusCachePath(commonDir: string, plan: string): string {
+  return join(planDir(commonDir, plan), 'cache', 'status.json');
+}
+
+/** The cache key: a hash over everything the cached part is a function of. */
+export function statusCacheKey(parts: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify([CACHE_VERSION, PW_VERSION, parts]))
+    .digest('hex');
+}
+
+export async function readStatusCache(
+  commonDir: string,
+  plan: string,
+  key: string,
+): Promise<StatusCacheEntry | null> {
+  const text = await readTextIfExists(statusCachePath(commonDir, plan)).catch(() => null);
+  if (text === null) return null;
+  try {
+    const entry = JSON.parse(text) as StatusCacheEntry;
+    return entry.version === CACHE_VERSION && entry.key === key ? entry : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Best effort: a read-only repository, or a concurrent writer, only costs the next run a recompute. */
+export async function writeStatusCache(
+  commonDir: string,
+  plan: string,
+  entry: Omit<StatusCacheEntry, 'version'>,
+): Promise<void> {
+  await writeFileAtomic(
+    statusCachePath(commonDir, plan),
+    JSON.stringify({ version: CACHE_VERSION, ...entry }),
+  ).catch(() => undefined);
+}
