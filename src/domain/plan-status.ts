@@ -489,13 +489,15 @@ function findCanResume(
             w.blocked!.reason,
           ),
       );
-      if (named.length) {
-        for (const other of named)
-          out.push({ worker: w.id, waitingOn: other.id, item: null, because: 'complete' });
-      } else if (w.dependsOn.length && w.dependsOn.every(isComplete)) {
-        for (const dep of w.dependsOn)
-          out.push({ worker: w.id, waitingOn: dep, item: null, because: 'complete' });
-      }
+      const listed = (id: string): boolean =>
+        out.some((c) => c.worker === w.id && c.waitingOn === id);
+      const on = named.length
+        ? named.map((other) => other.id)
+        : w.dependsOn.length && w.dependsOn.every(isComplete)
+          ? w.dependsOn
+          : [];
+      for (const id of on.filter((id) => !listed(id)))
+        out.push({ worker: w.id, waitingOn: id, item: null, because: 'complete' });
     }
   }
   return out;

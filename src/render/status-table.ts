@@ -27,7 +27,8 @@ export function renderStatusTable(status: PlanStatus, options: StatusTableOption
     options.color ? `\x1b[${code}m${text}\x1b[0m` : text;
   const fit = (line: string): string => truncate(line, width);
   const lines: string[] = [];
-  lines.push(fit(`plan ${status.plan} · base ${status.base} · ${status.summary}`));
+  const title = `plan ${status.plan} · base ${status.base} · ${status.summary}`;
+  lines.push(fit(visibleLength(title) <= width ? title : `${status.plan}: ${status.summary}`));
   if (status.workers.length === 0) return `${lines.join('\n')}\n`;
 
   const idWidth = Math.min(16, Math.max(6, ...status.workers.map((w) => w.id.length)));
@@ -52,7 +53,7 @@ export function renderStatusTable(status: PlanStatus, options: StatusTableOption
   }
   for (const c of status.canResume) {
     notes.push(
-      `can resume: ${c.worker}, ${c.waitingOn} ${c.because === 'complete' ? 'is complete' : `delivered ${c.item}`}`,
+      `can resume: ${c.worker}, ${c.waitingOn} ${c.because === 'complete' ? `is complete${c.item ? ` (needed ${c.item})` : ''}` : `delivered ${c.item}`}`,
     );
   }
   for (const w of status.workers) {
