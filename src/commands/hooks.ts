@@ -36,7 +36,8 @@ function selectWorkers(plan: CompiledPlan, worker: string | undefined): string[]
   return [worker];
 }
 
-function renderHealth(entries: readonly HooksHealth[]): string {
+/** One row per hooks folder, then each problem with what to do (none after an uninstall). */
+function renderHealth(entries: readonly HooksHealth[], problems: readonly string[]): string {
   const rows = [['WHERE', 'HOOKS', 'core.hooksPath', 'HANDS OVER TO']];
   for (const entry of entries) {
     rows.push([
@@ -46,7 +47,6 @@ function renderHealth(entries: readonly HooksHealth[]): string {
       entry.chain ?? '-',
     ]);
   }
-  const problems = entries.flatMap((e) => e.problems);
   return `${renderColumns(rows, '')}\n${problems.map((p) => `  ${p}\n`).join('')}`;
 }
 
@@ -96,7 +96,7 @@ async function runHub(options: HooksOptions, deps: CommandDeps): Promise<Command
     deps.stdout(
       `${verb} the pw pre-receive hook ${options.action === 'status' ? 'in' : options.action === 'install' ? 'in' : 'from'} hub ${hub}${plans.length ? ` (plans: ${plans.join(', ')})` : ''}.\n`,
     );
-    deps.stdout(renderHealth([health]));
+    deps.stdout(renderHealth([health], options.action === 'uninstall' ? [] : health.problems));
   }
   const wanted = options.action === 'uninstall' ? 'not-installed' : 'active';
   return { exitCode: health.state === wanted ? 0 : 1 };
@@ -120,17 +120,24 @@ export async function runHooks(options: HooksOptions, deps: CommandDeps): Promis
   } else if (options.action === 'uninstall') {
     await uninstallPlanHooks(repo.commonDir, plan, options.worker ? ids : undefined);
   }
-  const { workers, main } = await inspectPlanHooks(repo.commonDir, plan, { workers: ids });
+  const { workers, main, guard } = await inspectPlanHooks(repo.commonDir, plan, { workers: ids });
   const entries = main ? [...workers, main] : workers;
   if (options.json) {
-    deps.stdout(`${JSON.stringify({ plan: plan.name, workers, main }, null, 2)}\n`);
+    deps.stdout(`${JSON.stringify({ plan: plan.name, workers, main, guard }, null, 2)}\n`);
   } else {
     const head = {
       install: `Installed the pw hooks of plan ${plan.name}:`,
       uninstall: `Removed the pw hooks of plan ${plan.name}; core.hooksPath is back as it was:`,
       status: `pw hooks of plan ${plan.name}:`,
     }[options.action];
-    deps.stdout(`${head}\n${renderHealth(entries)}`);
+    deps.stdout(
+      `${head}\n${renderHealth(
+        entries,
+        options.action === 'uninstall'
+          ? []
+          : [...entries.flatMap((e) => e.problems), ...guard.problems],
+      )}`,
+    );
   }
   if (missing.length) {
     throw new FailedError(
@@ -141,5 +148,7 @@ export async function runHooks(options: HooksOptions, deps: CommandDeps): Promis
   if (options.action === 'uninstall') {
     return { exitCode: workers.every((w) => w.state === 'not-installed') ? 0 : 1 };
   }
-  return { exitCode: entries.every((e) => e.state === 'active') ? 0 : 1 };
+  return {
+    exitCode: entries.every((e) => e.state === 'active') && guard.state === 'current' ? 0 : 1,
+  };
 }

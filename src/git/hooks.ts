@@ -358,7 +358,6 @@ function workerValues(
     node: runtime.node,
     bin: runtime.bin,
     excludes: scopeExcludePathspecs(worker.owns),
-    otherWorkers: plan.workers.filter((w) => w.id !== worker.id).map((w) => w.id),
   });
 }
 
@@ -401,7 +400,6 @@ function mainSpec(commonDir: string, mainWorktree: string, runtime: HookRuntime)
       node: runtime.node,
       bin: runtime.bin,
       excludes: [],
-      otherWorkers: [],
     }),
     runtime,
     configFile: join(commonDir, 'config.worktree'),
@@ -428,7 +426,6 @@ function hubSpec(hub: string, runtime: HookRuntime): FolderSpec {
       node: runtime.node,
       bin: runtime.bin,
       excludes: [],
-      otherWorkers: [],
     }),
     runtime,
     configFile: null,
@@ -654,12 +651,7 @@ export interface HooksHealth {
   problems: string[];
 }
 
-async function inspectFolder(
-  spec: FolderSpec,
-  label: string,
-  fix: string,
-  extra: { guard?: { path: string; content: string } } = {},
-): Promise<HooksHealth> {
+async function inspectFolder(spec: FolderSpec, label: string, fix: string): Promise<HooksHealth> {
   const health: HooksHealth = {
     role: spec.role,
     worker: spec.role === 'worker' ? label : null,
@@ -700,8 +692,6 @@ async function inspectFolder(
     if (text === null || ((await stat(path)).mode & 0o111) === 0) missing.push(name);
     else if (text !== content) changed.push(name);
   }
-  if (extra.guard && (await readTextIfExists(extra.guard.path)) !== extra.guard.content)
-    changed.push(extra.guard.path);
   if (missing.length) {
     health.state = 'off';
     health.problems.push(
@@ -743,9 +733,8 @@ export async function inspectPlanHooks(
   commonDir: string,
   plan: CompiledPlan,
   options: { workers?: readonly string[] } = {},
-): Promise<{ workers: HooksHealth[]; main: HooksHealth | null }> {
+): Promise<{ workers: HooksHealth[]; main: HooksHealth | null; guard: GuardHealth }> {
   const runtime = currentHookRuntime();
-  const guard = { path: guardTablePath(commonDir, plan.name), content: expectedGuardTable(plan) };
   const workers: HooksHealth[] = [];
   for (const worker of plan.workers) {
     if (options.workers && !options.workers.includes(worker.id)) continue;
@@ -754,7 +743,6 @@ export async function inspectPlanHooks(
         workerSpec(commonDir, plan, worker, runtime),
         worker.id,
         `pw hooks install --plan ${plan.name} --worker ${worker.id}`,
-        { guard },
       ),
     );
   }
@@ -769,7 +757,36 @@ export async function inspectPlanHooks(
             'main worktree',
             `pw hooks install --plan ${plan.name}`,
           ),
+    guard: await inspectGuardTable(commonDir, plan),
   };
+}
+
+/** The plan's guard table: which branches every worktree's hooks guard. */
+export interface GuardHealth {
+  path: string;
+  state: 'current' | 'outdated' | 'missing';
+  problems: string[];
+}
+
+async function inspectGuardTable(commonDir: string, plan: CompiledPlan): Promise<GuardHealth> {
+  const path = guardTablePath(commonDir, plan.name);
+  const text = await readTextIfExists(path);
+  const fix = `run pw hooks install --plan ${plan.name}`;
+  if (text === null)
+    return {
+      path,
+      state: 'missing',
+      problems: [
+        `${path} is missing, so no worktree guards the branches of plan ${plan.name}; ${fix}.`,
+      ],
+    };
+  if (text !== expectedGuardTable(plan))
+    return {
+      path,
+      state: 'outdated',
+      problems: [`${path} differs from the plan (edited by hand, or the plan changed); ${fix}.`],
+    };
+  return { path, state: 'current', problems: [] };
 }
 
 /** The hub's pw hooks. */

@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import {
   HOOK_NAMES,
   TEMPLATE_NAMES,
-  casePattern,
   hooksToInstall,
   ownHooks,
   renderGuardTable,
@@ -32,7 +31,6 @@ const values: HookScriptValues = {
   node: '/usr/bin/node',
   bin: '/opt/pw $HOME/bin.js',
   excludes: [':(top,glob,exclude)src/api/**', ":(top,glob,exclude)docs/it's.md"],
-  otherWorkers: ['web', 'db'],
 };
 
 function sh(
@@ -53,7 +51,6 @@ describe('renderHookScript', () => {
           const script = renderHookScript(templates, { ...values, role }, hook);
           expect(script.startsWith('#!/bin/sh\n')).toBe(true);
           expect(script).not.toContain('@EXCLUDES@');
-          expect(script).not.toContain('@NEEDS_WORKERS@');
           expect(script).not.toContain('@LINE_SEPARATORS@');
           writeFileSync(join(dir, 'hook'), script);
           const parsed = sh('sh -n "$1"', [join(dir, 'hook')]);
@@ -103,7 +100,8 @@ describe('renderHookScript', () => {
     expect(run('refs/heads/pw/demo/api')).toBe("demo,api,main,:(top,glob,exclude)it's/**,");
     expect(run('refs/heads/pw/demo/api2')).toBe('');
     expect(run('refs/heads/main')).toBe('');
-    expect(casePattern([])).toBe("'/'");
+    expect(sh(`${table}\npw_is_worker api && pw_is_worker nobody`).status).toBe(1);
+    expect(sh(`${table}\npw_is_worker api`).status).toBe(0);
   });
 });
 
@@ -111,7 +109,12 @@ describe('commit-msg fast path', () => {
   // The sh function alone, fed one header per line; prints 1 (accepted) or 0.
   const body = renderHookScript(templates, values, 'commit-msg');
   const fn = body.slice(body.indexOf("pw_alnum='"), body.indexOf('\npw_header=\n'));
-  const script = `${fn}\nwhile IFS= read -r h; do if pw_header_ok "$h"; then echo 1; else echo 0; fi; done`;
+  const table = renderGuardTable({
+    name: 'demo',
+    base: 'main',
+    workers: ['api', 'web', 'db'].map((id) => ({ id, branch: `pw/demo/${id}`, excludes: [] })),
+  });
+  const script = `PW_WORKER=api\npw_ref=\n${table}\n${fn}\nwhile IFS= read -r h; do if pw_header_ok "$h"; then echo 1; else echo 0; fi; done`;
   const judge = (headers: string[]): boolean[] =>
     sh(script, [], headers.map((h) => `${h}\n`).join(''))
       .stdout.split('\n')
