@@ -30,6 +30,8 @@ export interface ReadPlanStatusOptions {
   repo?: Pick<RepoInfo, 'commonDir'>;
   /** Fetch the worker branches from a hub first: a remote, URL or path, or true for the default. */
   fetch?: string | true;
+  /** The hub `fetch` names, when the caller resolved it already (resolveHub). */
+  hub?: WorkerFetch;
   /** Also return every worker's own commits (the event stream needs them). */
   withHistories?: boolean;
   /** Use and refresh the status cache (default true). */
@@ -88,7 +90,7 @@ export async function readPlanSnapshot(
   const commonDir = options.repo?.commonDir ?? (await readCommonDir(cwd));
   let hub: WorkerFetch | null = null;
   if (options.fetch !== undefined) {
-    hub = options.previous?.hub ?? (await resolveHub(cwd, options.fetch));
+    hub = options.hub ?? options.previous?.hub ?? (await resolveHub(cwd, options.fetch));
     await fetchWorkerBranches(cwd, plan, hub);
   }
   const refs = await listRefs(cwd, refPatterns(plan, hub));

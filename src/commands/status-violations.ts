@@ -132,7 +132,7 @@ export function groupFindings(
         kind: f.kind,
         sha: f.commit,
         paths: [],
-        message: f.problem,
+        message: f.kind === 'protocol' && f.header ? `${f.problem}: "${f.header}"` : f.problem,
         time: timeOf(f.commit),
       };
       grouped.set(key, v);

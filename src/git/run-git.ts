@@ -11,6 +11,11 @@ export interface GitOptions {
   okExitCodes?: readonly number[];
   /** Accepted for compatibility; stdout is always decoded as UTF-8 text. */
   encoding?: 'utf8' | 'buffer';
+  /**
+   * Run git in its own process group, so a Ctrl-C or a kill of pw's group
+   * does not cut it short half way (integrate's publishing step).
+   */
+  detached?: boolean;
 }
 
 export interface GitResult {
@@ -45,6 +50,7 @@ function spawnGit(args: readonly string[], options: GitOptions): Promise<Spawned
         env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', ...options.env },
         stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         windowsHide: true,
+        detached: options.detached ?? false,
       });
     } catch (error) {
       done({ error: error as Error });
