@@ -7,7 +7,7 @@ import { compilePlan } from '../domain/compile-plan.js';
 import type { CompiledPlan, Plan } from '../domain/plan.js';
 import { comparePlans, planToJudge, type TrustProblem } from '../domain/trust-check.js';
 import { UsageError } from '../errors.js';
-import { findViolations } from '../git/find-violations.js';
+import { judgeHistory } from '../git/find-violations.js';
 import { expectedGuardTable, guardTablePath, inspectPlanHooks } from '../git/hooks.js';
 import { listRefs, readRepoInfo, type RepoInfo } from '../git/repo.js';
 import { gitOutput } from '../git/run-git.js';
@@ -193,11 +193,16 @@ async function readCheckPlan(options: CheckOptions, deps: CommandDeps): Promise<
 
 export async function runCheck(options: CheckOptions, deps: CommandDeps): Promise<CommandResult> {
   const { plan, planSource, trust, trusted } = await readCheckPlan(options, deps);
-  const violations = await findViolations(deps.cwd, plan, {
+  const { violations, judged, unattributed } = await judgeHistory(deps.cwd, plan, {
     ...(options.worker !== undefined ? { worker: options.worker } : {}),
     ...(options.range !== undefined ? { range: options.range } : {}),
   });
   const notes: string[] = [];
+  if (unattributed.length) {
+    notes.push(
+      `${unattributed.length} commit${unattributed.length === 1 ? '' : 's'} of the range ${unattributed.length === 1 ? 'is' : 'are'} on no worker branch and ${unattributed.length === 1 ? 'was' : 'were'} not judged; name the worker with --worker if ${unattributed.length === 1 ? 'it is' : 'they are'} one's work`,
+    );
+  }
   if (options.range === undefined || options.worker === undefined) {
     const refs = [
       ...(await listRefs(deps.cwd, 'refs/heads/')).keys(),
@@ -219,6 +224,7 @@ export async function runCheck(options: CheckOptions, deps: CommandDeps): Promis
     planSource,
     worker: options.worker ?? null,
     range: options.range ?? null,
+    commitsJudged: judged,
     violations,
     trust,
     notes,

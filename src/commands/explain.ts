@@ -160,10 +160,19 @@ async function explainMessage(
   return REFUSED;
 }
 
-/** The commits a ref update or push brings: `old..new`, or all of new's own when old is unknown. */
-async function updateRange(cwd: string, ref: string, old: string, next: string): Promise<string> {
-  const from =
-    old !== ZERO_SHA && (await resolveCommit(cwd, old)) ? old : await resolveCommit(cwd, ref);
+/**
+ * The commits a ref update or push brings: `old..new`; when old is not given
+ * (update-ref without it) or not here (a remote's tip never fetched), what
+ * `ref` holds here now, if `ref` is a local ref; else all of new's own.
+ */
+async function updateRange(
+  cwd: string,
+  ref: string | null,
+  old: string,
+  next: string,
+): Promise<string> {
+  let from = old !== ZERO_SHA ? await resolveCommit(cwd, old) : null;
+  if (!from && ref !== null) from = await resolveCommit(cwd, ref);
   return from ? `${from}..${next}` : next;
 }
 
@@ -230,9 +239,11 @@ async function explainPush(context: HookContext, args: readonly string[]): Promi
     const plan = await loadPlan(context, planName);
     if (!plan) continue;
     const worker = findWorker(plan, workerId);
+    // pre-push: `ref` names the remote's branch, which means nothing here.
+    const local = context.hook === 'pre-receive' ? ref : null;
     const violations = await findViolations(context.deps.cwd, plan, {
       worker: worker.id,
-      range: await updateRange(context.deps.cwd, ref, old, next),
+      range: await updateRange(context.deps.cwd, local, old, next),
     });
     if (violations.length) refused.push({ plan, scope: scopeOf(plan, worker), ref, violations });
   }

@@ -247,6 +247,23 @@ export async function findViolations(
   plan: CompiledPlan,
   options: FindViolationsOptions = {},
 ): Promise<Violation[]> {
+  return (await judgeHistory(cwd, plan, options)).violations;
+}
+
+export interface HistoryJudgement {
+  violations: Violation[];
+  /** How many own commits were judged. */
+  judged: number;
+  /** Commits of the range that no worker branch reaches (so nobody's, and not judged). */
+  unattributed: string[];
+}
+
+/** findViolations, with what `pw check` reports besides: how much it judged and what it could not attribute. */
+export async function judgeHistory(
+  cwd: string,
+  plan: CompiledPlan,
+  options: FindViolationsOptions = {},
+): Promise<HistoryJudgement> {
   const kinds = options.kinds ?? ['scope', 'protocol'];
   if (options.worker !== undefined && !plan.workers.some((w) => w.id === options.worker)) {
     throw new UsageError(`plan "${plan.name}" has no worker "${options.worker}"`, [
@@ -287,11 +304,12 @@ export async function findViolations(
     if (options.worker !== undefined) tips.get(options.worker)!.push(range.to);
   }
 
-  const allTips = [...tips.values()].flat();
-  if (allTips.length === 0) return [];
-  const dag = await readDag(cwd, allTips, exclusions);
-  const owners = attributeCommits(dag, tips);
   const inRange = range ? await readRangeCommits(cwd, range.from, range.to, exclusions) : null;
+  const allTips = [...tips.values()].flat();
+  const dag = allTips.length
+    ? await readDag(cwd, allTips, exclusions)
+    : new Map<string, DagCommit>();
+  const owners = attributeCommits(dag, tips);
   const judged = new Map<string, string[]>();
   for (const [sha, list] of owners) {
     if (inRange && !inRange.has(sha)) continue;
@@ -312,5 +330,9 @@ export async function findViolations(
       );
     }
   }
-  return judgeCommits({ dag, owners: judged, outside, workers: plan.workers, kinds });
+  return {
+    violations: judgeCommits({ dag, owners: judged, outside, workers: plan.workers, kinds }),
+    judged: judged.size,
+    unattributed: inRange ? [...inRange].filter((sha) => !owners.has(sha)) : [],
+  };
 }

@@ -514,8 +514,16 @@ export async function installWorkerHooks(context: HookInstallContext): Promise<U
   return () => runUndo(undo);
 }
 
-/** Removes one hooks folder and puts the config back; returns whether it was installed. */
-async function uninstallFolder(dir: string, configFile: string | null): Promise<boolean> {
+/**
+ * Removes one hooks folder and puts the config back; returns whether it was
+ * installed. `commonDir` (worktree folders): where to find the worktrees that
+ * copied the folder's path.
+ */
+async function uninstallFolder(
+  dir: string,
+  configFile: string | null,
+  commonDir: string | null,
+): Promise<boolean> {
   const record = await readRecord(dir);
   if (!record) {
     await removePath(dir);
@@ -526,8 +534,8 @@ async function uninstallFolder(dir: string, configFile: string | null): Promise<
     // Someone pointed core.hooksPath elsewhere since: that is theirs now, leave it.
     if (sameDir(current, dir))
       await restoreConfig(record.location, record.scope, record.previous, configFile, record);
-    if (record.scope === 'worktree') await restoreCopies(record.location, dir, record.previous);
   }
+  if (commonDir !== null) await restoreCopies(commonDir, dir, record.previous);
   await removePath(dir);
   return true;
 }
@@ -566,7 +574,7 @@ export async function uninstallPlanHooks(
   const report: UninstallReport = { workers: [], main: false };
   const ids = workers ?? plan.workers.map((w) => w.id);
   for (const id of ids) {
-    if (await uninstallFolder(workerHooksDir(commonDir, plan.name, id), null))
+    if (await uninstallFolder(workerHooksDir(commonDir, plan.name, id), null, commonDir))
       report.workers.push(id);
   }
   const hooksDir = join(commonDir, 'pw', plan.name, 'hooks');
@@ -578,6 +586,7 @@ export async function uninstallPlanHooks(
     report.main = await uninstallFolder(
       mainHooksDir(commonDir),
       join(commonDir, 'config.worktree'),
+      commonDir,
     );
   }
   return report;
@@ -627,7 +636,7 @@ export async function uninstallHubHooks(hub: string, plans: readonly string[]): 
   }
   const remaining = await listPlanNames(hub);
   if (remaining.length) return false;
-  return uninstallFolder(hubHooksDir(hub), null);
+  return uninstallFolder(hubHooksDir(hub), null, null);
 }
 
 // --- Inspection (pw hooks status, pw status, setup) ---------------------------

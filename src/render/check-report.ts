@@ -9,6 +9,8 @@ export interface CheckReport {
   planSource: 'trusted' | 'file';
   worker: string | null;
   range: string | null;
+  /** How many of the workers' own commits were judged. */
+  commitsJudged: number;
   violations: Violation[];
   trust: TrustProblem[];
   /** Not findings: e.g. a worker branch that does not exist (yet). */
@@ -27,11 +29,15 @@ export function renderCheckReport(report: CheckReport): string {
   const lines: string[] = [];
   const count = report.violations.length + report.trust.length;
   if (count === 0) {
-    lines.push(`pw check (${where}): clean: no change outside a scope, no protocol break.`);
+    lines.push(
+      `pw check (${where}): clean: ${report.commitsJudged} commit${report.commitsJudged === 1 ? '' : 's'} of the workers, no change outside a scope, no protocol break.`,
+    );
     for (const note of report.notes) lines.push(`  note: ${note}`);
     return `${lines.join('\n')}\n`;
   }
-  lines.push(`pw check (${where}): ${count} finding${count === 1 ? '' : 's'}.`);
+  lines.push(
+    `pw check (${where}): ${count} finding${count === 1 ? '' : 's'} (${report.commitsJudged} commit${report.commitsJudged === 1 ? '' : 's'} of the workers judged).`,
+  );
   if (report.violations.length) {
     const rows = [['WORKER', 'COMMIT', 'KIND', 'FINDING']];
     for (const v of report.violations) {

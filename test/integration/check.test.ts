@@ -81,7 +81,9 @@ describe('pw check', () => {
     });
     const human = repo.pw(['check']);
     expect(human.status).toBe(1);
-    expect(human.stdout).toContain('pw check (plan demo): 2 findings.');
+    expect(human.stdout).toContain(
+      'pw check (plan demo): 2 findings (4 commits of the workers judged).',
+    );
     expect(human.stdout).toMatch(
       /api\s+[0-9a-f]{12}\s+scope\s+src\/web\/app\.ts\s+\(owned by web\)/,
     );
@@ -96,7 +98,16 @@ describe('pw check', () => {
     expect(range.report.violations.map((v) => v.kind)).toEqual(['scope']);
     const early = check(['--range', `main..${good}`, '--worker', 'api']);
     expect(early.status).toBe(0);
-    expect(repo.pw(['check', '--range', `main..${good}`]).stdout).toContain('clean');
+    expect(repo.pw(['check', '--range', `main..${good}`]).stdout).toContain(
+      'clean: 1 commit of the workers',
+    );
+    // Commits on no worker branch are not judged, and check says so.
+    const loose = repo.git(['commit-tree', `${good}^{tree}`, '-p', good, '-m', 'loose']);
+    const note = repo.pw(['check', '--range', `main..${loose}`]);
+    expect(note.status).toBe(0);
+    expect(note.stdout).toContain(
+      '1 commit of the range is on no worker branch and was not judged',
+    );
   });
 
   it('says what is wrong with a bad worker or range (exit 2)', () => {

@@ -84,6 +84,19 @@ describe('pw hooks install --hub', () => {
     expect(hubRef('pw/demo/api')).toBe(before);
   });
 
+  it('pre-push judges the whole branch when the remote does not have it yet', () => {
+    const fresh = join(repo.root, 'fresh.git');
+    repo.git(['init', '-q', '--bare', fresh]);
+    const result = repo.gitResult(['push', '-q', fresh, 'HEAD:refs/heads/pw/demo/api'], {
+      cwd: api,
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('src/web/app.ts  owned by web');
+    expect(
+      repo.gitResult(['rev-parse', '--verify', '-q', 'pw/demo/api'], { cwd: fresh }).status,
+    ).not.toBe(0);
+  });
+
   it('pre-receive in the hub refuses the same push with --no-verify, and logs it in the hub', () => {
     const before = hubRef('pw/demo/api');
     const result = repo.gitResult(['push', '-q', '--no-verify', 'hub', 'HEAD:pw/demo/api'], {
