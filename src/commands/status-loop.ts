@@ -2,6 +2,7 @@ import type { CommandDeps } from '../cli/deps.js';
 import { parseDuration } from '../domain/duration.js';
 import type { CompiledPlan } from '../domain/plan.js';
 import { UsageError } from '../errors.js';
+import { resolveHub } from '../git/fetch-workers.js';
 import { watchRefs } from '../git/ref-watcher.js';
 import { readPlanSnapshot, statusWatchTargets, type PlanSnapshot } from './read-plan-status.js';
 
@@ -42,32 +43,29 @@ export async function followPlanStatus(
   void deps.interrupted.then(() => {
     interrupted = true;
   });
-  let previous: PlanSnapshot | null = await readPlanSnapshot(
-    options.cwd,
-    options.plan,
-    deps.now(),
-    {
+  const hub =
+    options.fetch === undefined ? undefined : await resolveHub(options.cwd, options.fetch);
+  const read = (previous: PlanSnapshot | null): Promise<PlanSnapshot> =>
+    readPlanSnapshot(options.cwd, options.plan, deps.now(), {
       repo: { commonDir: options.commonDir },
       fetch: options.fetch,
+      ...(hub ? { hub } : {}),
       withHistories: options.withHistories,
-    },
-  );
-  if (await onSnapshot(previous)) return 'done';
-  const watcher = watchRefs(statusWatchTargets(options.commonDir, options.plan, previous.hub));
+      previous,
+    });
+  // Watch before the first read, so a ref that moves while it runs still wakes the loop.
+  const watcher = watchRefs(statusWatchTargets(options.commonDir, options.plan, hub ?? null));
   let reported = false;
   try {
+    let previous = await read(null);
+    if (await onSnapshot(previous)) return 'done';
     for (;;) {
       const wait = Math.max(0, Math.min(options.intervalMs, options.nextWaitMs?.() ?? Infinity));
       await Promise.race([watcher.next(wait), deps.interrupted]);
       if (interrupted) return 'interrupted';
       let snapshot: PlanSnapshot;
       try {
-        snapshot = await readPlanSnapshot(options.cwd, options.plan, deps.now(), {
-          repo: { commonDir: options.commonDir },
-          fetch: options.fetch,
-          withHistories: options.withHistories,
-          previous,
-        });
+        snapshot = await read(previous);
         reported = false;
       } catch (error) {
         if (!reported)
