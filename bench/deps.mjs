@@ -3,6 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import fs from 'node:fs';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { execa } from 'execa';
 import git from 'isomorphic-git';
 import { simpleGit } from 'simple-git';
@@ -25,10 +27,17 @@ sh('git', ['worktree', 'add', '-q', '-b', 'linked', join(dir, '..', 'linked')], 
 const linked = join(dir, '..', 'linked');
 
 const sg = simpleGit({ baseDir: dir });
+const run = promisify(execFile);
 const samples = await alternate(
   {
     'execa: git log (1,000 commits)': () =>
       execa('git', ['log', '--format=%H%x1f%ct%x1f%B%x00', 'main'], { cwd: dir, env: gitEnv }),
+    'child_process: git log (1,000 commits)': () =>
+      run('git', ['log', '--format=%H%x1f%ct%x1f%B%x00', 'main'], {
+        cwd: dir,
+        env: gitEnv,
+        maxBuffer: 1 << 30,
+      }),
     'simple-git: raw git log (1,000 commits)': () =>
       sg.raw(['log', '--format=%H%x1f%ct%x1f%B%x00', 'main']),
     'simple-git: log() parsed (1,000 commits)': () => sg.log(['main']),
@@ -42,12 +51,30 @@ const small = await alternate(
   {
     'execa: git rev-parse HEAD': () =>
       execa('git', ['rev-parse', 'HEAD'], { cwd: dir, env: gitEnv }),
+    'child_process: git rev-parse HEAD': () =>
+      run('git', ['rev-parse', 'HEAD'], { cwd: dir, env: gitEnv }),
     'simple-git: revparse HEAD': () => sg.revparse(['HEAD']),
     'isomorphic-git: resolveRef HEAD': () => git.resolveRef({ fs, dir, ref: 'HEAD' }),
   },
   rounds * 2,
 );
 report('One small call', small, 'execa: git rev-parse HEAD');
+
+// Start-up: what loading execa adds to a fresh `pw` process (hooks call pw to
+// explain a refusal; every command is a fresh process).
+const load = (module) => () =>
+  sh(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(module)})`], {
+    cwd: process.cwd(),
+  });
+const startup = await alternate(
+  {
+    'node + import node:child_process': load('node:child_process'),
+    'node + import execa': load('execa'),
+    'node + import simple-git': load('simple-git'),
+  },
+  rounds,
+);
+report('Process start-up with the module loaded', startup, 'node + import node:child_process');
 
 // Linked worktrees: `.git` is a file pointing at the worktree's own git dir,
 // whose `commondir` file points at the shared refs and objects.
