@@ -106,10 +106,10 @@ async function explainStaged(
 ): Promise<CommandResult> {
   const { cwd, env } = context.deps;
   const mergeHeads = await readMergeHeads(context.repo.gitDir, env);
+  const head = await resolveCommit(cwd, 'HEAD');
   let paths: string[];
   if (mergeHeads.length) {
     // A merge: only what differs from every parent is the worker's own change.
-    const head = await resolveCommit(cwd, 'HEAD');
     const merge = await writeStagedMerge(cwd, [...(head ? [head] : []), ...mergeHeads]);
     const violations = await findViolations(cwd, plan, {
       worker: worker.id,
@@ -118,7 +118,7 @@ async function explainStaged(
     });
     paths = [...new Set(violations.map((v) => v.path!))];
   } else {
-    paths = await readStagedPathsOutside(cwd, scopeExcludePathspecs(worker.owns));
+    paths = await readStagedPathsOutside(cwd, scopeExcludePathspecs(worker.owns), head);
   }
   if (paths.length === 0) return PASSED;
   const owned = ownersOf(plan, paths);

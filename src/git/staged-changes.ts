@@ -38,10 +38,14 @@ export async function readHookRepo(cwd: string): Promise<HookRepo> {
   };
 }
 
-/** Staged paths (index against HEAD) outside a scope; renames as both paths. */
+/** git's empty tree: what an unborn branch (`git switch --orphan`) is compared with. */
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+/** Staged paths (index against HEAD, or against nothing on an unborn branch) outside a scope; renames as both paths. */
 export async function readStagedPathsOutside(
   cwd: string,
   excludes: readonly string[],
+  head: string | null,
 ): Promise<string[]> {
   const { stdout } = await runGit(
     [
@@ -50,7 +54,7 @@ export async function readStagedPathsOutside(
       '--name-only',
       '-z',
       '--no-renames',
-      'HEAD',
+      head ?? EMPTY_TREE,
       '--',
       ':/',
       ...excludes,

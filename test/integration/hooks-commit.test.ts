@@ -318,6 +318,18 @@ describe('commit-msg', () => {
 });
 
 describe('hook plumbing', () => {
+  it('judges a commit on an unborn branch against nothing', () => {
+    repo.git(['switch', '-q', '--orphan', 'scratch'], { cwd: api });
+    repo.write('src/web/app.ts', 'export const app = "orphan";\n', api);
+    repo.git(['add', 'src/web/app.ts'], { cwd: api });
+    const result = repo.gitResult(['commit', '-q', '-m', '[CHECKPOINT] orphan'], { cwd: api });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/src\/web\/app\.ts\s+owned by web/);
+    repo.git(['rm', '-q', '--cached', '-r', '.'], { cwd: api });
+    repo.git(['clean', '-fdq'], { cwd: api });
+    repo.git(['switch', '-q', '-f', 'pw/demo/api'], { cwd: api });
+  });
+
   it('refuses, and says what to do, when pw cannot be started to explain', () => {
     // A copy of api's hooks whose pw bin is gone.
     const hooks = join(repo.commonDir, 'pw', 'demo', 'hooks', 'api');
