@@ -74,7 +74,7 @@ export function renderStagedRefusal(scope: WorkerScope, paths: readonly PathOwne
     `  - take ${paths.length === 1 ? 'it' : 'them'} out of this commit: git restore --staged -- ${words}`,
     `    (git restore -- <path> also drops the edit from your files; a renamed file counts as both names)`,
     ...askOwners(scope, paths),
-    'Nothing was committed; your other staged changes are still staged.',
+    'Nothing was committed; everything you staged is still staged.',
     '',
   ].join('\n');
 }
