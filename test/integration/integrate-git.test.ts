@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { publishResult } from '../../src/commands/integrate-publish.js';
 import { archiveTips } from '../../src/git/archive-tips.js';
 import { commitTree, treeOf } from '../../src/git/commit-tree.js';
@@ -18,9 +18,12 @@ beforeEach(() => {
   base = repo.git(['rev-parse', 'HEAD']);
   // runGit inherits the process environment: make it as hermetic as the repo's own.
   for (const [key, value] of Object.entries(repo.env))
-    if (value !== undefined) process.env[key] = value;
+    if (value !== undefined) vi.stubEnv(key, value);
 });
-afterEach(() => repo.cleanup());
+afterEach(() => {
+  vi.unstubAllEnvs();
+  repo.cleanup();
+});
 
 /** A branch off `from` with these files changed (null deletes). */
 function branch(name: string, from: string, files: Record<string, string | null>): string {
