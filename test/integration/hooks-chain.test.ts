@@ -166,6 +166,47 @@ describe('restoring the configuration', () => {
   });
 });
 
+describe('two plans at once', () => {
+  it("share the main worktree's hooks, which stay until the last plan is torn down", () => {
+    const repo = createPlanRepo();
+    try {
+      repo.write(
+        'second.yaml',
+        'name: second\nworkers:\n  - id: docs\n    owns: ["/docs/guide/"]\n    task: Write the guide.\n',
+      );
+      repo.git(['add', 'second.yaml']);
+      repo.git(['commit', '-q', '-m', 'second plan']);
+      expect(repo.pw(['setup', 'second.yaml', '--json']).status).toBe(0);
+      const docs = join(repo.root, 'repo.pw', 'second', 'docs');
+      repo.write('docs/guide/intro.md', '# guide\n', docs);
+      expect(repo.commit(docs, '[CHECKPOINT] intro').status).toBe(0);
+      repo.write('src/api/server.ts', 'export const api = "docs";\n', docs);
+      expect(repo.commit(docs, '[CHECKPOINT] not mine').status).not.toBe(0);
+      repo.git(['reset', '-q', '--hard'], { cwd: docs });
+      // A worker of one plan may not move the other plan's branches.
+      const foreign = repo.gitResult(['update-ref', 'refs/heads/pw/demo/db', 'HEAD'], {
+        cwd: docs,
+      });
+      expect(foreign.status).not.toBe(0);
+      expect(foreign.stderr).toContain('it is the branch of worker db (plan demo)');
+
+      expect(repo.pw(['teardown', 'demo', '--force']).status).toBe(0);
+      const status = JSON.parse(
+        repo.pw(['hooks', 'status', '--plan', 'second', '--json']).stdout,
+      ) as {
+        main: { state: string };
+      };
+      expect(status.main.state).toBe('active');
+      expect(repo.git(['config', '--worktree', 'core.hooksPath'])).toContain('_main-hooks');
+      expect(repo.pw(['teardown', 'second', '--force']).status).toBe(0);
+      expect(repo.gitResult(['config', 'core.hooksPath']).status).toBe(1);
+      expect(existsSync(join(repo.commonDir, 'pw', '_main-hooks'))).toBe(false);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
 describe('husky v9', () => {
   it('chains to husky, also after npm install re-runs husky in a worker worktree, and pw stays active', () => {
     const husky = join(projectRoot, 'node_modules', 'husky');
