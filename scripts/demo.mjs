@@ -150,6 +150,19 @@ run('git', ['commit', '-q', '--allow-empty', '-m', 'wip'], {
   expectFailure: true,
 });
 
+note('web tries to skip the hooks with --no-verify; the reference-transaction hook still runs:');
+writeFileSync(join(worktree('web'), 'src/api/routes.js'), '// web was here\n');
+git(worktree('web'), ['add', '-A']);
+run('git', ['commit', '-q', '--no-verify', '-m', '[CHECKPOINT] quick fix in the api'], {
+  cwd: worktree('web'),
+  env: at(47),
+  expectFailure: true,
+});
+git(worktree('web'), ['reset', '-q', '--hard', 'HEAD']);
+note('Nothing got in: pw check, the gate no client setting can skip, agrees.');
+pw(['hooks', 'status'], { env: at(48) });
+pw(['check'], { env: at(48) });
+
 // 5. Status mid-flight: one blocked, one waiting.
 say('5. pw status: who is working, blocked or waiting');
 commit(
