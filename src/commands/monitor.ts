@@ -99,6 +99,9 @@ export async function runMonitor(
           seen.add(event.id);
           if (since !== null && Date.parse(event.time) >= since) emit(event);
         }
+        deps.stderr(
+          `pw: following plan ${plan.name} (${snapshot.status.summary}): one JSON line per change on stdout; Ctrl-C stops\n`,
+        );
         return false;
       }
       for (const event of takeNewEvents(events, seen)) emit(event);

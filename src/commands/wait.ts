@@ -51,8 +51,15 @@ export async function runWait(options: WaitOptions, deps: CommandDeps): Promise<
     },
     deps,
     (snapshot) => {
+      const first = last === null;
       last = { status: snapshot.status, outcome: planWaitOutcome(snapshot.status) };
-      return last.outcome.outcome !== 'waiting' || deps.now().getTime() >= deadline;
+      const done = last.outcome.outcome !== 'waiting' || deps.now().getTime() >= deadline;
+      if (first && !done) {
+        deps.stderr(
+          `pw: waiting for plan ${plan.name} (${snapshot.status.summary})${timeoutMs === null ? '' : `, at most ${formatDuration(timeoutMs)}`}; Ctrl-C stops\n`,
+        );
+      }
+      return done;
     },
   );
   const { status, outcome } = last!;
