@@ -13,11 +13,15 @@ export interface MergeStepsOptions {
   from: number;
   /** The commit step `from` merges onto. */
   onto: string;
+  /** Its tree, when the caller has read it already. */
+  ontoTree?: string;
   strategy: IntegrateStrategy;
   /** Worker tips earlier pw squash commits hold without recording them as parents. */
   squashedTips: readonly string[];
   /** Called after each step, merged or found already contained. */
   onStep?: (index: number, step: IntegrateStepRecord) => void;
+  /** Called before each step; throws to stop (Ctrl-C). */
+  beforeStep?: () => void;
 }
 
 /**
@@ -32,7 +36,7 @@ export async function mergeSteps(
   options: MergeStepsOptions,
 ): Promise<MergeOutcome> {
   let onto = options.onto;
-  let ontoTree = await treeOf(cwd, onto);
+  let ontoTree = options.ontoTree ?? (await treeOf(cwd, onto));
   // Squash commits do not record the tips they hold, so merge-tree would take
   // the plan's base as merge base and see every earlier change twice. A
   // throwaway commit with the same tree and those tips as extra parents gives
@@ -42,6 +46,7 @@ export async function mergeSteps(
     if (options.strategy === 'squash' && steps[i]!.result) heldTips.push(steps[i]!.tip);
   }
   for (let i = options.from; i < steps.length; i++) {
+    options.beforeStep?.();
     const step = steps[i]!;
     const ours = heldTips.length
       ? await commitTree(

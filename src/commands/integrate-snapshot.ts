@@ -4,6 +4,7 @@ import {
   type IntegrateSnapshot,
   type IntegrateWorkerSnapshot,
 } from '../domain/plan-integration.js';
+import { treeOf } from '../git/commit-tree.js';
 import { filterExistingCommits } from '../git/existing-commits.js';
 import { listMergedRefs } from '../git/merged-refs.js';
 import { readCommitMessages } from '../git/read-commit-messages.js';
@@ -29,6 +30,8 @@ export interface IntegrateReadout {
   recordedTips: Map<string, string[]>;
   /** The plan's archive refs (refs/pw/archive/<plan>/...) and their commits. */
   archives: Map<string, string>;
+  /** The tree of `target.start`. */
+  startTree: string;
 }
 
 /** The target as the branch refs show it (`heads`: every refs/heads/ ref). */
@@ -58,14 +61,19 @@ export async function readIntegrateSnapshot(
     const sha = heads.get(ref);
     if (sha) tips.set(worker.id, { ref, sha });
   }
-  const [merged, histories, targetCommits] = await Promise.all([
-    listMergedRefs(
-      cwd,
-      target.start,
-      [...tips.values()].map((t) => t.ref),
-    ),
+  // While the target is still at the plan's base commit it holds no worker's work: two reads fewer.
+  const moved = target.start !== plan.baseCommit;
+  const [merged, histories, targetCommits, startTree] = await Promise.all([
+    moved
+      ? listMergedRefs(
+          cwd,
+          target.start,
+          [...tips.values()].map((t) => t.ref),
+        )
+      : new Set<string>(),
     readWorkerHistories(cwd, plan, tips),
-    readCommitMessages(cwd, target.start, plan.baseCommit),
+    moved ? readCommitMessages(cwd, target.start, plan.baseCommit) : [],
+    treeOf(cwd, target.start),
   ]);
   const recordedTips = new Map<string, string[]>();
   const squashed: string[] = [];
@@ -76,7 +84,7 @@ export async function readIntegrateSnapshot(
     if (trailers.strategy === 'squash') squashed.push(trailers.tip);
   }
   const squashedTips = await filterExistingCommits(cwd, [...new Set(squashed)]);
-  const states = await readWorkerGateStates(plan, now, histories);
+  const states = readWorkerGateStates(plan, now, histories);
 
   const workers = plan.workers.map((worker): IntegrateWorkerSnapshot => {
     const tip = tips.get(worker.id) ?? null;
@@ -102,5 +110,6 @@ export async function readIntegrateSnapshot(
     squashedTips,
     recordedTips,
     archives,
+    startTree,
   };
 }

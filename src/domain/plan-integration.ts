@@ -1,10 +1,11 @@
 import { didYouMean } from './did-you-mean.js';
 import { collectOrderEdges, planIntegrateOrder, type OrderEdge } from './integrate-order.js';
 import type { IntegrateStrategy } from './plan.js';
+import type { WorkerState } from './plan-status.js';
 import { parseCommitMessage } from './protocol.js';
 
-/** A worker's derived state, as the status reader reports it (DESIGN.md section 4). */
-export type IntegrateWorkerState = 'pending' | 'working' | 'blocked' | 'complete' | 'stalled';
+/** A worker's derived state, as `pw status` derives it (DESIGN.md section 4). */
+export type IntegrateWorkerState = WorkerState;
 
 export interface IntegrateWorkerSnapshot {
   id: string;

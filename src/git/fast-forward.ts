@@ -14,6 +14,8 @@ export async function fastForwardWorktree(
   const result = await runGit(['merge', '--ff-only', '--quiet', '--no-stat', commit], {
     cwd: worktree,
     okExitCodes: [1, 128],
+    // Its own process group: a Ctrl-C or a group kill of pw cannot stop git half way through the worktree.
+    detached: true,
   });
   return result.exitCode === 0
     ? null

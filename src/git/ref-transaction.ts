@@ -30,5 +30,10 @@ export async function updateRefs(
   message: string,
 ): Promise<void> {
   if (updates.length === 0) return;
-  await runGit(['update-ref', '-m', message, '--stdin'], { cwd, input: formatRefUpdates(updates) });
+  // Its own process group: a Ctrl-C or a group kill of pw cannot leave a ref lock behind.
+  await runGit(['update-ref', '-m', message, '--stdin'], {
+    cwd,
+    input: formatRefUpdates(updates),
+    detached: true,
+  });
 }

@@ -11,14 +11,16 @@ import { runGit, splitNul } from './run-git.js';
  */
 export async function addScratchWorktree(cwd: string, path: string, commit: string): Promise<void> {
   const args = ['worktree', 'add', '--quiet', '--detach', '--end-of-options', path, commit];
+  // Its own process group, so a Ctrl-C or a group kill of pw does not leave a half checkout.
+  const options = { cwd, detached: true };
   try {
-    await runGit(args, { cwd });
+    await runGit(args, options);
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
     // A killed earlier `worktree add` can leave the path registered, locked and
     // missing; clear whatever is there and try once more.
     await removeScratchWorktree(cwd, path, true);
-    await runGit(args, { cwd });
+    await runGit(args, options);
   }
 }
 

@@ -134,20 +134,21 @@ const STATUS_TEXT: Record<StepStatus, string> = {
   'not-reached': 'not reached',
 };
 
-/** One line per step, printed as the step is done. */
+/** One line per step, printed as the step is done; columns line up across the steps. */
 export function renderStepLine(report: IntegrateReport, index: number): string {
   const step = report.steps[index]!;
   const total = report.steps.length;
+  const counter = `[${index + 1}/${total}]`.padEnd(`[${total}/${total}]`.length);
+  const worker = step.worker.padEnd(Math.max(...report.steps.map((s) => s.worker.length)));
+  const status = STATUS_TEXT[step.status].padEnd(
+    Math.max(...Object.values(STATUS_TEXT).map((t) => t.length)),
+  );
+  const commit =
+    step.status === 'conflict' || step.status === 'not-reached'
+      ? ' '.repeat(12)
+      : short(step.commit);
   const state = step.state === 'complete' ? '' : ` (${step.state})`;
-  return `${renderColumns([
-    [
-      `[${index + 1}/${total}]`,
-      step.worker,
-      STATUS_TEXT[step.status],
-      step.status === 'conflict' || step.status === 'not-reached' ? '' : short(step.commit),
-      `${step.subject}${state}`,
-    ],
-  ])}\n`;
+  return `  ${counter}  ${worker}  ${status}  ${commit}  ${step.subject}${state}\n`;
 }
 
 function renderConflict(report: IntegrateReport, conflict: ConflictReport): string[] {

@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPlanFixture, type PlanFixture } from '../helpers/integrate-fixture.js';
+import { builtBin } from '../helpers/temp-repo.js';
 
 const FILES = {
   'db/schema.sql': 'create table users (id int);\n',
@@ -228,6 +230,30 @@ describe('pw integrate: a clean run', () => {
     expect(result.stderr).toContain('pw integrate --only api db');
   });
 
+  it('refuses what pw check finds: a worker commit outside its scope that bypassed the hooks', () => {
+    const f = threeWorkers();
+    finishAll(f);
+    // Written with plumbing and the hooks switched off: as a client that skips every hook.
+    const api = f.branch('api');
+    f.repo.git(['read-tree', api], { env: { GIT_INDEX_FILE: join(f.repo.root, 'idx') } });
+    const blob = f.repo.git(['hash-object', '-w', '--stdin'], { input: 'taken over\n' });
+    f.repo.git(['update-index', '--add', '--cacheinfo', `100644,${blob},web/page.ts`], {
+      env: { GIT_INDEX_FILE: join(f.repo.root, 'idx') },
+    });
+    const tree = f.repo.git(['write-tree'], { env: { GIT_INDEX_FILE: join(f.repo.root, 'idx') } });
+    const commit = f.repo.git(['commit-tree', tree, '-p', api, '-m', '[COMPLETE] also the page']);
+    f.repo.git(['-c', 'core.hooksPath=/dev/null', 'update-ref', `refs/heads/${api}`, commit]);
+    const main = f.repo.git(['rev-parse', 'main']);
+    const result = f.repo.pw(['integrate']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/pw check finds \d+ problems? in what would be merged/);
+    expect(result.stderr).toMatch(/api: [0-9a-f]{12}: web\/page\.ts/);
+    expect(f.repo.git(['rev-parse', 'main'])).toBe(main);
+    expect(refExists(f, 'refs/pw/feat/integration')).toBe(false);
+    // A worker without findings can still go in.
+    expect(f.repo.pw(['integrate', '--only', 'db']).status).toBe(0);
+  });
+
   it('refuses a NEEDS cycle and names it', () => {
     fixture = createPlanFixture({
       workers: [
@@ -332,6 +358,25 @@ describe('pw integrate: conflicts', () => {
     expect(f.repo.git(['worktree', 'list'])).not.toContain('_integrate');
     expect(refExists(f, 'refs/pw/feat/resolved/api')).toBe(true);
     expect(refExists(f, 'refs/pw/feat/integration')).toBe(false);
+  });
+
+  it('resolves a conflict of a squash integration the same way', () => {
+    const f = conflictSetup();
+    const first = f.pwJson(['integrate', '--strategy', 'squash']);
+    expect(first.json.outcome).toBe('conflict');
+    const worktree = first.json.conflict!.worktree!;
+    // --strategy is fixed when the attempt starts.
+    expect(f.repo.pw(['integrate', '--continue', '--strategy', 'merge']).status).toBe(2);
+    f.repo.write('api/routes.ts', 'both\n', worktree);
+    f.repo.git(['add', '-A'], { cwd: worktree });
+    f.repo.git(['commit', '-q', '-m', 'api: resolve conflicts'], { cwd: worktree });
+    const done = f.pwJson(['integrate', '--continue']);
+    expect(done.status).toBe(0);
+    expect(f.repo.git(['log', '-1', '--format=%P', 'main']).split(' ')).toHaveLength(1);
+    const body = f.repo.git(['log', '-1', '--format=%B', 'main']);
+    expect(body.split('\n')[0]).toBe('api: routes');
+    expect(body).toContain('Conflicts resolved by hand in: api/routes.ts');
+    expect(f.repo.git(['show', 'main:api/routes.ts'])).toBe('both');
   });
 
   it('--abort drops the attempt and leaves everything as before', () => {
@@ -450,6 +495,39 @@ describe('pw integrate: verify', () => {
   });
 });
 
+describe('pw integrate: Ctrl-C', () => {
+  it('stops during verify without moving the target or leaving its worktree', async () => {
+    const f = threeWorkers({ verify: 'echo started > "$PW_PLAN.started"; sleep 5' });
+    finishAll(f);
+    const main = f.repo.git(['rev-parse', 'main']);
+    const started = Date.now();
+    const child = spawn(process.execPath, [builtBin, 'integrate'], {
+      cwd: f.repo.dir,
+      env: f.repo.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.resume();
+    const verifyWorktree = join(f.repo.root, 'repo.pw/feat/_integrate-verify');
+    while (!existsSync(join(verifyWorktree, 'feat.started'))) {
+      if (Date.now() - started > 20_000) throw new Error('verify did not start');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Ctrl-C reaches the whole foreground process group.
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('pw: interrupted: main was not moved');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(f.repo.git(['rev-parse', 'main'])).toBe(main);
+    expect(existsSync(verifyWorktree)).toBe(false);
+    expect(f.repo.git(['worktree', 'list'])).not.toContain('_integrate');
+    expect(f.repo.pw(['integrate', '--no-verify']).status).toBe(0);
+  });
+});
+
 describe('pw integrate: squash', () => {
   it('writes one commit per worker listing its checkpoints; later work squashes cleanly on top', () => {
     const f = threeWorkers();
@@ -562,6 +640,17 @@ describe('pw integrate: publishing', () => {
     expect(f.repo.git(['log', '-1', '--first-parent', '--skip=3', '--format=%s', 'release'])).toBe(
       'moved',
     );
+  });
+
+  it('creates a target branch that does not exist yet, from the base', () => {
+    const f = threeWorkers({ target: 'release/1.0' });
+    finishAll(f);
+    const main = f.repo.git(['rev-parse', 'main']);
+    const { status, json } = f.pwJson(['integrate']);
+    expect(status).toBe(0);
+    expect(json.publish).toMatchObject({ method: 'update-ref', from: null });
+    expect(f.repo.git(['rev-parse', 'main'])).toBe(main);
+    expect(f.repo.git(['rev-parse', 'release/1.0~3'])).toBe(main);
   });
 
   it('--teardown removes the worktrees after a successful publish', () => {
