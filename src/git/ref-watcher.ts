@@ -23,6 +23,8 @@ export function watchRefs(targets: readonly WatchTarget[]): RefWatcher {
   const watchers: FSWatcher[] = [];
   let pending = false;
   let wake: (() => void) | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let settle: ((outcome: 'change' | 'timeout') => void) | null = null;
   for (const target of targets) {
     try {
       const watcher = watch(target.folder, { persistent: false }, (_event, name) => {
@@ -45,16 +47,19 @@ export function watchRefs(targets: readonly WatchTarget[]): RefWatcher {
         return Promise.resolve('change');
       }
       return new Promise((resolve) => {
-        const timer = setTimeout(() => {
+        settle = resolve;
+        timer = setTimeout(() => {
           wake = null;
+          settle = null;
           resolve('timeout');
         }, ms);
         wake = () => {
-          clearTimeout(timer);
+          clearTimeout(timer!);
           wake = null;
           // Let git finish the transaction (lock, write, rename, reflog) before reading.
-          setTimeout(() => {
+          timer = setTimeout(() => {
             pending = false;
+            settle = null;
             resolve('change');
           }, 25);
         };
@@ -63,7 +68,11 @@ export function watchRefs(targets: readonly WatchTarget[]): RefWatcher {
     close() {
       for (const watcher of watchers) watcher.close();
       watchers.length = 0;
+      // A pending wait must not keep the process alive after the view ends.
+      if (timer) clearTimeout(timer);
+      settle?.('timeout');
       wake = null;
+      settle = null;
     },
   };
 }
