@@ -21,8 +21,8 @@ import { gitOutput } from '../git/run-git.js';
 import { attributeHistories, readCommitGraph, type HistoryCommit } from '../git/worker-history.js';
 import { readWorktreesEdits } from '../git/worktree-status.js';
 import { readStatusCache, statusCacheKey, writeStatusCache } from '../store/status-cache.js';
-import { readHooksOff } from './read-hooks-off.js';
 import { readEvents } from '../store/trusted-store.js';
+import { readHooksOff } from './read-hooks-off.js';
 import { readViolations } from './status-violations.js';
 
 export interface ReadPlanStatusOptions {
@@ -56,10 +56,12 @@ export interface PlanSnapshot {
 
 /**
  * The read phase of `pw status`, for every command that needs worker states
- * (integrate checks that all are complete): refs in one `for-each-ref`, the
+ * (integrate checks that all are complete): refs in one `for-each-ref`; the
  * history of all workers in one `git log` (skipped when no ref moved since
- * the last run, see store/status-cache.ts), one `git status` per worktree on
- * this machine, and one `git for-each-repo` for their hooks.
+ * the last run, see store/status-cache.ts) and its violations (each commit
+ * checked once, see status-violations.ts); `git status` of every worktree on
+ * this machine through a few `git for-each-repo`; their hooks (inspected again
+ * only when a file that decides it changed, see read-hooks-off.ts).
  */
 export async function readPlanStatus(
   cwd: string,

@@ -113,6 +113,9 @@ describe('pw status (built binary)', () => {
     const interval = repo.pw(['status', '--events', '--interval', 'often']);
     expect(interval.status).toBe(2);
     expect(interval.stderr).toContain('--interval "often"');
+    const fetch = repo.pw(['status', '--fetch']);
+    expect(fetch.status).toBe(2);
+    expect(fetch.stderr).toContain('this repository has no remote');
   });
 });
 
