@@ -91,6 +91,7 @@ export async function preserveConflictWorktree(
   await removeScratchWorktree(context.cwd, worktree);
   return kept;
 }
+
 /** Which workers (and the target) changed each conflicted path. */
 async function findTouchedBy(
   context: IntegrateContext,
@@ -123,6 +124,7 @@ async function findTouchedBy(
   }
   return paths.map((path) => ({ path, by: touched.get(path)! }));
 }
+
 export async function conflictReport(
   context: IntegrateContext,
   steps: readonly IntegrateStepRecord[],
@@ -140,6 +142,7 @@ export async function conflictReport(
     worktree,
   };
 }
+
 /** Stops at a conflicted step: keeps the merged steps, prepares a worktree for the user, records the state. */
 export async function stopAtConflict(
   context: IntegrateContext,
@@ -203,6 +206,7 @@ export async function stopAtConflict(
   ];
   return report;
 }
+
 /** `pw integrate --continue`: takes the user's resolution and merges the rest. */
 export async function continueIntegration(
   context: IntegrateContext,
@@ -326,6 +330,7 @@ export async function continueIntegration(
   await warnMovedWorkers(context, report, state);
   return finish(context, report, state, head, false, options, null);
 }
+
 /** Workers that committed after the attempt read their tips: their new commits are not in this result. */
 async function warnMovedWorkers(
   context: IntegrateContext,
@@ -341,6 +346,7 @@ async function warnMovedWorkers(
     }
   }
 }
+
 /** `pw integrate --abort`: drops the attempt; keeps any hand-made work under refs first. */
 export async function abortIntegration(context: IntegrateContext): Promise<IntegrateReport> {
   const { cwd, plan, repo } = context;

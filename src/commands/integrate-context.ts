@@ -28,6 +28,7 @@ export interface IntegrateOptions {
   verify?: boolean;
   json?: boolean;
 }
+
 export interface IntegrateContext {
   deps: CommandDeps;
   repo: RepoInfo;
@@ -42,6 +43,7 @@ export interface IntegrateContext {
   /** True once the user pressed Ctrl-C: stop before the next step, verify run or publish. */
   interrupted: () => boolean;
 }
+
 export function newReport(
   context: IntegrateContext,
   action: IntegrateReport['action'],
@@ -73,6 +75,7 @@ export function newReport(
     next: [],
   };
 }
+
 export async function event(
   context: IntegrateContext,
   phase: string,
@@ -86,6 +89,7 @@ export async function event(
     ...data,
   });
 }
+
 /** Starts a promise now and reads it later, without an unhandled rejection in between. */
 export function settle<T>(promise: Promise<T>): () => Promise<T> {
   const settled = promise.then(
@@ -98,20 +102,24 @@ export function settle<T>(promise: Promise<T>): () => Promise<T> {
     return result.value;
   };
 }
+
 export function interruptedError(context: IntegrateContext): FailedError {
   return new FailedError(`interrupted: ${context.plan.target} was not moved`, [
     'Run pw integrate again to start over (or pw integrate --continue if a conflict was waiting).',
   ]);
 }
+
 /** Stops at a step boundary once the user pressed Ctrl-C. */
 export function assertNotInterrupted(context: IntegrateContext): void {
   if (context.interrupted()) throw interruptedError(context);
 }
+
 export function refusalError(refusal: IntegrationRefusal): PwError {
   return refusal.kind === 'usage'
     ? new UsageError(refusal.message, refusal.details)
     : new FailedError(refusal.message, refusal.details);
 }
+
 export function request(context: IntegrateContext, options: IntegrateOptions): IntegrateRequest {
   return {
     only: options.only?.length ? options.only : null,
@@ -119,6 +127,7 @@ export function request(context: IntegrateContext, options: IntegrateOptions): I
     strategy: context.strategy,
   };
 }
+
 export function stepReport(step: IntegrateStepRecord, status: StepReport['status']): StepReport {
   return {
     worker: step.worker,
@@ -130,19 +139,23 @@ export function stepReport(step: IntegrateStepRecord, status: StepReport['status
     commit: step.result,
   };
 }
+
 export function doneStatus(step: IntegrateStepRecord): StepReport['status'] {
   if (step.resolved) return 'resolved';
   return step.contained ? 'contained' : 'merged';
 }
+
 export async function exists(path: string): Promise<boolean> {
   return lstat(path).then(
     () => true,
     () => false,
   );
 }
+
 export function resolveSteps(report: IntegrateReport, steps: readonly IntegrateStepRecord[]): void {
   report.steps = steps.map((s) => stepReport(s, s.result ? doneStatus(s) : 'not-reached'));
 }
+
 export function verifyNote(
   context: IntegrateContext,
   note: string,
@@ -158,6 +171,7 @@ export function verifyNote(
     note,
   };
 }
+
 export async function dropIntegrationRef(context: IntegrateContext): Promise<void> {
   const ref = integrationRef(context.plan.name);
   const sha = await resolveCommit(context.cwd, ref);

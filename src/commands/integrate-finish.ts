@@ -138,6 +138,7 @@ export async function finish(
   }
   return report;
 }
+
 async function reportRefusedPublish(
   context: IntegrateContext,
   report: IntegrateReport,
@@ -179,6 +180,7 @@ async function reportRefusedPublish(
   ];
   return report;
 }
+
 /** For an attempt that will be redone: where the user's conflict resolutions are, and how to reuse them. */
 function resolutionHints(plan: string, steps: readonly IntegrateStepRecord[]): string[] {
   return steps
@@ -188,6 +190,7 @@ function resolutionHints(plan: string, steps: readonly IntegrateStepRecord[]): s
         `Your resolution of ${s.worker} is kept at ${resolutionRef(plan, s.worker)}; if the conflict comes back, git checkout ${resolutionRef(plan, s.worker)} -- ${s.resolved!.join(' ')} in the conflict worktree reuses it.`,
     );
 }
+
 export async function teardownAfterPublish(
   context: IntegrateContext,
 ): Promise<{ ok: boolean; text: string }> {
@@ -210,6 +213,7 @@ export async function teardownAfterPublish(
     };
   }
 }
+
 /**
  * Runs verify: on the result (mode end, then a bisection over the steps when
  * it fails), or after each step (mode each). Names the first failing step.

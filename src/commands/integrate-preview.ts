@@ -113,6 +113,7 @@ export async function runDryRun(
   }
   return report;
 }
+
 /** Why publishing `result` would be refused now, or null. */
 async function predictPublish(
   context: IntegrateContext,
@@ -127,6 +128,7 @@ async function predictPublish(
     ? `${context.plan.target} is checked out in ${holder.path} with uncommitted changes the update would overwrite: ${overlap.join(', ')}`
     : null;
 }
+
 /** Runs `tasks` with at most `limit` at a time, results in order. */
 async function mapLimit<T, R>(
   items: readonly T[],
@@ -144,6 +146,7 @@ async function mapLimit<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
 /** `pw integrate --matrix`: merges every pair of workers (and each with the target) in memory. */
 export async function runMatrix(
   context: IntegrateContext,

@@ -77,6 +77,7 @@ function assertOptions(options: IntegrateOptions): void {
     ]);
   }
 }
+
 export async function runIntegrate(
   options: IntegrateOptions,
   deps: CommandDeps,
@@ -124,6 +125,7 @@ export async function runIntegrate(
   else deps.stdout(renderIntegrateEnd(report));
   return { exitCode: report.ok ? 0 : 1 };
 }
+
 /** Refuses to start while another attempt waits for the user. */
 function assertNothingInProgress(state: IntegrateState | null): void {
   if (!state || state.phase === 'ready') return;
@@ -142,6 +144,7 @@ function assertNothingInProgress(state: IntegrateState | null): void {
     ['Finish it with pw integrate --continue, or drop it with pw integrate --abort.'],
   );
 }
+
 /**
  * Whatever a killed run left: the verify worktree, and a conflict worktree no
  * state points at. Work found in the latter is kept under refs first.
@@ -156,6 +159,7 @@ async function removeLeftovers(
   if (state?.conflict || !(await exists(paths.conflict))) return [];
   return preserveConflictWorktree(context, paths.conflict, 'stray', null, null);
 }
+
 /** A fresh `pw integrate`: preflight, order, merge, verify, publish. */
 async function startIntegration(
   context: IntegrateContext,
@@ -236,18 +240,20 @@ async function startIntegration(
     verified: null,
   };
   resolveSteps(report, attempt.steps);
-  await event(context, 'start', {
-    target: plan.target,
-    from: attempt.targetOld,
-    strategy: attempt.strategy,
-    order: report.order,
-    tips: Object.fromEntries(attempt.steps.map((s) => [s.worker, s.tip])),
-    skipped: program.skipped,
-  });
+  const logStart = (): Promise<void> =>
+    event(context, 'start', {
+      target: plan.target,
+      from: attempt.targetOld,
+      strategy: attempt.strategy,
+      order: report.order,
+      tips: Object.fromEntries(attempt.steps.map((s) => [s.worker, s.tip])),
+      skipped: program.skipped,
+    });
   context.print(renderIntegrateStart(report));
 
   if (state?.phase === 'ready' && (await isSameAttempt(context, state, attempt))) {
     await assertCheckClean();
+    await logStart();
     attempt.steps = state.steps;
     resolveSteps(report, attempt.steps);
     attempt.steps.forEach((_, i) => context.print(renderStepLine(report, i)));
@@ -280,11 +286,13 @@ async function startIntegration(
     },
   });
   await assertCheckClean();
+  await logStart();
   checked = true;
   context.print(held.join(''));
   if (outcome.kind === 'conflict') return stopAtConflict(context, report, attempt, outcome);
   return finish(context, report, attempt, outcome.head, false, options, readout.archives);
 }
+
 /** A ready result from an earlier attempt is reused only if every input is the same. */
 async function isSameAttempt(
   context: IntegrateContext,
@@ -299,6 +307,7 @@ async function isSameAttempt(
     return false;
   return (await resolveCommit(context.cwd, old.result)) === old.result;
 }
+
 /**
  * On a run with nothing to merge, archives every selected worker tip the
  * target holds whose archive lacks it (a run killed after publishing did not
