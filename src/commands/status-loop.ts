@@ -57,7 +57,10 @@ export async function followPlanStatus(
   const watcher = watchRefs(statusWatchTargets(options.commonDir, options.plan, hub ?? null));
   let reported = false;
   try {
-    let previous = await read(null);
+    // A first read of a large plan with no cache can take seconds: Ctrl-C need not wait for it.
+    const first = await Promise.race([read(null), deps.interrupted.then(() => null)]);
+    if (first === null || interrupted) return 'interrupted';
+    let previous = first;
     if (await onSnapshot(previous)) return 'done';
     for (;;) {
       const wait = Math.max(0, Math.min(options.intervalMs, options.nextWaitMs?.() ?? Infinity));

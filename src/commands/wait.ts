@@ -38,7 +38,8 @@ export async function runWait(options: WaitOptions, deps: CommandDeps): Promise<
   const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
   const started = deps.now().getTime();
   const deadline = timeoutMs === null ? Infinity : started + timeoutMs;
-  let last: { status: PlanStatus; outcome: WaitOutcome } | null = null;
+  // Set by the callback below; a holder, so the type survives the closure.
+  const seen: { last: { status: PlanStatus; outcome: WaitOutcome } | null } = { last: null };
 
   const ended = await followPlanStatus(
     {
@@ -51,9 +52,9 @@ export async function runWait(options: WaitOptions, deps: CommandDeps): Promise<
     },
     deps,
     (snapshot) => {
-      const first = last === null;
-      last = { status: snapshot.status, outcome: planWaitOutcome(snapshot.status) };
-      const done = last.outcome.outcome !== 'waiting' || deps.now().getTime() >= deadline;
+      const first = seen.last === null;
+      seen.last = { status: snapshot.status, outcome: planWaitOutcome(snapshot.status) };
+      const done = seen.last.outcome.outcome !== 'waiting' || deps.now().getTime() >= deadline;
       if (first && !done) {
         deps.stderr(
           `pw: waiting for plan ${plan.name} (${snapshot.status.summary})${timeoutMs === null ? '' : `, at most ${formatDuration(timeoutMs)}`}; Ctrl-C stops\n`,
@@ -62,7 +63,11 @@ export async function runWait(options: WaitOptions, deps: CommandDeps): Promise<
       return done;
     },
   );
-  const { status, outcome } = last!;
+  if (seen.last === null) {
+    deps.stdout('interrupted before the status was read\n');
+    return { exitCode: INTERRUPTED };
+  }
+  const { status, outcome } = seen.last;
   const timedOut = outcome.outcome === 'waiting' && ended === 'done';
   const exitCode =
     outcome.outcome === 'complete'

@@ -93,7 +93,7 @@ export function workerNote(w: WorkerStatus, status: PlanStatus): string {
   if (w.hooksOff) parts.push('hooks off');
   if (w.reopened && w.state !== 'complete') parts.push('reopened');
   if (w.uncommitted && w.uncommitted.count > 0) parts.push(`${w.uncommitted.count} uncommitted`);
-  if (w.state === 'pending') {
+  if (w.counts.commits === 0) {
     const waiting = w.dependsOn.filter(
       (d) => status.workers.find((o) => o.id === d)?.state !== 'complete',
     );

@@ -101,10 +101,15 @@ describe('pw wait', () => {
     expect(wait.out()).toContain('db has stalled: no activity for 31m (limit 30m)');
   });
 
-  it('Ctrl-C stops the wait (130)', async () => {
-    const wait = waitAt(10, { interval: '100ms' });
+  it('Ctrl-C stops the wait (130), also before the first read is done', async () => {
+    const wait = waitAt(10, { interval: '10m' });
+    await wait.firstLook;
     wait.interrupt();
     expect((await wait.run).exitCode).toBe(130);
-    expect(wait.out()).toMatch(/^interrupted after/);
+    expect(wait.out()).toMatch(/^interrupted after 0s: /);
+    const early = waitAt(10);
+    early.interrupt();
+    expect((await early.run).exitCode).toBe(130);
+    expect(early.out()).toBe('interrupted before the status was read\n');
   });
 });
