@@ -9,7 +9,7 @@ import { filterExistingCommits } from '../git/existing-commits.js';
 import { listMergedRefs } from '../git/merged-refs.js';
 import { readCommitMessages } from '../git/read-commit-messages.js';
 import { listRefs } from '../git/repo.js';
-import { readWorkerHistories, type HistoryCommit } from '../git/worker-history.js';
+import { attributeHistories, readCommitGraph, type HistoryCommit } from '../git/worker-history.js';
 import { readWorkerGateStates } from './integrate-gates.js';
 
 export interface TargetSnapshot {
@@ -55,6 +55,7 @@ export async function readIntegrateSnapshot(
   const heads = new Map([...refs].filter(([ref]) => ref.startsWith('refs/heads/')));
   const archives = new Map([...refs].filter(([ref]) => ref.startsWith(archivePrefix)));
   const target = readTarget(plan, heads);
+  const baseTip = heads.get(`refs/heads/${plan.base}`) ?? null;
   const tips = new Map<string, { ref: string; sha: string }>();
   for (const worker of plan.workers) {
     const ref = `refs/heads/${worker.branch}`;
@@ -71,7 +72,19 @@ export async function readIntegrateSnapshot(
           [...tips.values()].map((t) => t.ref),
         )
       : new Set<string>(),
-    readWorkerHistories(cwd, plan, tips),
+    // readWorkerHistories, with the base branch's tip this read has already.
+    readCommitGraph(
+      cwd,
+      [...[...tips.values()].map((t) => t.sha), ...(baseTip ? [baseTip] : [])],
+      [plan.baseCommit],
+    ).then((graph) =>
+      attributeHistories(
+        plan,
+        graph,
+        new Map([...tips].map(([id, tip]) => [id, tip.sha])),
+        baseTip,
+      ),
+    ),
     moved ? readCommitMessages(cwd, target.start, plan.baseCommit) : [],
     treeOf(cwd, target.start),
   ]);
