@@ -218,7 +218,6 @@ export function parseScopePattern(source: string): ParsedPattern {
       'scope pattern is empty: write a path such as "src/api/", "/package.json" or "*.md"',
     );
   }
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(source)) {
     return fail(
       `scope pattern ${JSON.stringify(source)} contains a control character (tab, newline, ...): remove it`,
