@@ -10,7 +10,6 @@ import {
   symlink,
 } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { execa } from 'execa';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import { loadConfig } from '../config/load-config.js';
 import { resolvePlan } from '../config/read-plan.js';
@@ -421,6 +420,8 @@ async function openTmux(
   context: SetupContext,
   deps: CommandDeps,
 ): Promise<{ session: string; attach: string }> {
+  // Loaded here only: execa costs every process that imports it about 100 ms (bench/deps.mjs).
+  const { execa } = await import('execa');
   const which = await execa('tmux', ['-V'], { reject: false });
   if (which.failed) {
     throw new EnvironmentError('--tmux needs tmux, which is not installed or not on PATH', [
