@@ -178,6 +178,8 @@ commit(
 );
 pw(['status'], { env: at(58) });
 note('docs is blocked; web asked api for health-endpoint, which api has now provided.');
+note('pw wait answers the same question with an exit code (1: someone needs attention):');
+pw(['wait', '--timeout', '0s'], { env: at(58), expectFailure: true });
 
 // 6. The blocked worker recovers and everyone finishes.
 say('6. docs gets its answer and recovers; everyone finishes');
