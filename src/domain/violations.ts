@@ -112,6 +112,8 @@ export function judgeCommits(input: JudgeInput): Violation[] {
   const ids = input.workers.map((w) => w.id);
   const order = [...input.dag.keys()].reverse();
   const violations: Violation[] = [];
+  // Owners are looked up once for every out-of-scope path (compiling the patterns is the costly part).
+  const unowned: Violation[] = [];
   for (const sha of order) {
     const owners = input.owners.get(sha);
     if (!owners?.length) continue;
@@ -119,23 +121,23 @@ export function judgeCommits(input: JudgeInput): Violation[] {
     const commit = input.dag.get(sha)!;
     const header = commit.message.split('\n', 1)[0]!.trim();
     if (input.kinds.includes('scope')) {
-      let paths: string[] | null = null;
+      let paths: readonly string[] | null = null;
       for (const owner of owners) {
         const out = input.outside.get(owner)?.get(sha) ?? [];
-        paths = paths === null ? [...out] : paths.filter((p) => out.includes(p));
+        paths = paths === null ? out : paths.filter((p) => out.includes(p));
       }
-      const answers = findOwners(paths ?? [], input.workers, { cwd: '/', repoRoot: '/' });
-      for (const [i, path] of (paths ?? []).entries()) {
-        const owner = answers[i]?.owner ?? null;
-        violations.push({
+      for (const path of paths ?? []) {
+        const violation: Violation = {
           worker,
           commit: sha,
           kind: 'scope',
           path,
-          owner,
+          owner: null,
           header,
-          problem: `changes ${path}, which ${owner ? `belongs to ${owner}` : 'is owned by nobody'}`,
-        });
+          problem: '',
+        };
+        violations.push(violation);
+        unowned.push(violation);
       }
     }
     if (input.kinds.includes('protocol')) {
@@ -143,6 +145,16 @@ export function judgeCommits(input: JudgeInput): Violation[] {
       if (parsed.type === 'invalid') {
         violations.push({ worker, commit: sha, kind: 'protocol', header, problem: parsed.problem });
       }
+    }
+  }
+  if (unowned.length) {
+    const paths = [...new Set(unowned.map((v) => v.path!))];
+    const answers = findOwners(paths, input.workers, { cwd: '/', repoRoot: '/' });
+    const ownerOf = new Map(paths.map((path, i) => [path, answers[i]?.owner ?? null]));
+    for (const v of unowned) {
+      const owner = ownerOf.get(v.path!) ?? null;
+      v.owner = owner;
+      v.problem = `changes ${v.path}, which ${owner ? `belongs to ${owner}` : 'is owned by nobody'}`;
     }
   }
   const rank = new Map(ids.map((id, i) => [id, i]));
