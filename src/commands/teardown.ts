@@ -45,6 +45,7 @@ interface WorkerState {
 
 export interface TeardownReport {
   plan: string;
+  target: string;
   dryRun: boolean;
   workers: {
     id: string;
@@ -53,6 +54,8 @@ export interface TeardownReport {
     archived: string | null;
     uncommittedArchived: string | null;
     removed: boolean;
+    /** With --purge: the archive was dropped because the target has every commit of it. */
+    inTarget?: boolean;
   }[];
   repoConfigRestored: boolean;
   purged: boolean;
@@ -95,9 +98,12 @@ export async function runTeardown(
   options: TeardownOptions,
   deps: CommandDeps,
 ): Promise<CommandResult> {
-  const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
+  const { repo, plan } = await loadActivePlan(deps.cwd, options.plan, {
+    includeTornDown: Boolean(options.purge),
+  });
   const cwd = repo.mainWorktree;
-  const states = await readWorkerStates(plan, cwd);
+  // A plan torn down earlier has only its record left: --purge removes that.
+  const states = plan.tornDownAt ? [] : await readWorkerStates(plan, cwd);
 
   const dirty = states.filter((s) => s.uncommitted.length);
   const unmerged = states.filter((s) => s.unmerged.length);
@@ -127,6 +133,7 @@ export async function runTeardown(
 
   const report: TeardownReport = {
     plan: plan.name,
+    target: plan.target,
     dryRun: Boolean(options.dryRun),
     workers: [],
     repoConfigRestored: false,
@@ -171,21 +178,20 @@ export async function runTeardown(
     await removePath(paths.launchers);
     const time = deps.now().toISOString();
     if (options.purge) {
-      // Purge drops only archives whose commits the target already has; anything else stays.
-      const target = (await resolveCommit(cwd, `refs/heads/${plan.target}`)) ?? plan.baseCommit;
-      for (const prefix of [`refs/pw/archive/${plan.name}/`, `refs/pw/wip/${plan.name}/`]) {
-        for (const [ref, sha] of await listRefs(cwd, prefix)) {
-          if (prefix.includes('/archive/') && (await isAncestor(cwd, sha, target)))
-            await deleteRef(cwd, ref, sha);
-          else report.keptArchives.push(ref);
+      report.keptArchives = await purgePlanRecord(cwd, repo.commonDir, plan);
+      const kept = new Set(report.keptArchives);
+      for (const worker of report.workers) {
+        if (worker.archived && !kept.has(worker.archived)) {
+          worker.archived = null;
+          worker.inTarget = true;
         }
       }
-      if (report.keptArchives.length === 0) await removePath(paths.dir);
-      else
+      if (report.keptArchives.length > 0) {
         await writeFileAtomic(
           paths.plan,
-          `${JSON.stringify({ ...plan, tornDownAt: time }, null, 2)}\n`,
+          `${JSON.stringify({ ...plan, tornDownAt: plan.tornDownAt ?? time }, null, 2)}\n`,
         );
+      }
     } else {
       await writeFileAtomic(
         paths.plan,
@@ -213,6 +219,34 @@ export async function runTeardown(
   return { exitCode: 0 };
 }
 
+/**
+ * Drops what pw keeps of a plan for the retrospective: the events log, the
+ * record, and its refs under refs/pw/ — except refs holding commits the target
+ * lacks (uncommitted-work snapshots, unmerged tips, conflict resolutions), which
+ * stay and are returned, so purging never loses work.
+ */
+async function purgePlanRecord(
+  cwd: string,
+  commonDir: string,
+  plan: CompiledPlan,
+): Promise<string[]> {
+  const target = (await resolveCommit(cwd, `refs/heads/${plan.target}`)) ?? plan.baseCommit;
+  const kept: string[] = [];
+  const refs = new Map([
+    ...(await listRefs(cwd, `refs/pw/archive/${plan.name}/`)),
+    ...(await listRefs(cwd, `refs/pw/wip/${plan.name}/`)),
+    ...(await listRefs(cwd, `refs/pw/${plan.name}/`)),
+  ]);
+  for (const [ref, sha] of refs) {
+    if (!ref.startsWith('refs/pw/wip/') && (await isAncestor(cwd, sha, target))) {
+      await deleteRef(cwd, ref, sha);
+    } else kept.push(ref);
+  }
+  if (kept.length === 0) await removePath(planPaths(commonDir, plan.name).dir);
+  else await removePath(planPaths(commonDir, plan.name).events);
+  return kept.sort();
+}
+
 /** Removes the folders setup created around the worktrees (`<root>/<plan>`, `<root>`), when nothing else is in them. */
 async function removeEmptyParents(worktrees: readonly string[]): Promise<void> {
   const parents = new Set(worktrees.map((w) => dirname(w)));
@@ -225,14 +259,19 @@ async function removeEmptyParents(worktrees: readonly string[]): Promise<void> {
 
 function renderTeardown(report: TeardownReport): string {
   const lines: string[] = [];
-  lines.push(
-    report.dryRun
-      ? `Dry run: teardown of plan "${report.plan}" would:`
-      : `Tore down plan "${report.plan}":`,
-  );
+  if (report.workers.length === 0) {
+    lines.push(`Plan "${report.plan}" was already torn down; only its record was left.`);
+  } else {
+    lines.push(
+      report.dryRun
+        ? `Dry run: teardown of plan "${report.plan}" would:`
+        : `Tore down plan "${report.plan}":`,
+    );
+  }
   for (const worker of report.workers) {
     const parts = [`remove worktree ${worker.worktree} and branch ${worker.branch}`];
     if (worker.archived) parts.push(`tip kept as ${worker.archived}`);
+    if (worker.inTarget) parts.push(`its commits are all in ${report.target}`);
     if (worker.uncommittedArchived)
       parts.push(`uncommitted changes kept as ${worker.uncommittedArchived}`);
     lines.push(`  - ${worker.id}: ${parts.join('; ')}`);
@@ -243,12 +282,12 @@ function renderTeardown(report: TeardownReport): string {
     if (report.purged) {
       lines.push(
         report.keptArchives.length
-          ? `Purged the events log; kept ${report.keptArchives.length} archive ref(s) whose commits ${'the target'} lacks: ${report.keptArchives.join(', ')}`
-          : 'Purged the events log and archive refs.',
+          ? `Purged the events log. Kept ${report.keptArchives.length} ref${report.keptArchives.length === 1 ? '' : 's'} holding work ${report.target} lacks (delete them with git update-ref -d once you are sure): ${report.keptArchives.join(', ')}`
+          : 'Purged the events log, the plan record and its refs under refs/pw/.',
       );
     } else {
       lines.push(
-        `The events log and archive refs stay for pw retro --plan ${report.plan} (pw teardown --purge removes them).`,
+        `The events log and archive refs stay for pw retro --plan ${report.plan} (pw teardown ${report.plan} --purge removes them).`,
       );
     }
   }

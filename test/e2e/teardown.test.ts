@@ -84,8 +84,33 @@ describe('pw teardown', () => {
     repo.git(['commit', '-qm', '[CHECKPOINT] new file'], { cwd: web });
     const result = repo.pw(['teardown', '--force', '--purge']);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('kept 1 archive ref(s)');
+    expect(result.stdout).toContain('Kept 1 ref holding work main lacks');
     expect(repo.gitResult(['rev-parse', '--verify', 'refs/pw/archive/feat/web']).status).toBe(0);
+    expect(existsSync(join(repo.dir, '.git', 'pw', 'feat', 'events.ndjson'))).toBe(false);
+  });
+
+  it('--purge after a plain teardown removes the record, and refs whose commits the target has', () => {
+    repo.write('src/web/new.ts', 'new\n', web);
+    repo.commitAll('[COMPLETE] new file', web);
+    const tip = repo.git(['rev-parse', 'pw/feat/web']);
+    repo.git(['merge', '-q', '--ff-only', tip]);
+    // A ref integrate would leave, holding commits main already has.
+    repo.git(['update-ref', 'refs/pw/feat/resolved/web', tip]);
+    expect(repo.pw(['teardown']).status).toBe(0);
+    expect(repo.git(['rev-parse', 'refs/pw/archive/feat/web'])).toBe(tip);
+    const purge = repo.pw(['teardown', 'feat', '--purge']);
+    expect(purge.stderr).toBe('');
+    expect(purge.status).toBe(0);
+    expect(purge.stdout).toContain('Plan "feat" was already torn down; only its record was left.');
+    expect(purge.stdout).toContain(
+      'Purged the events log, the plan record and its refs under refs/pw/.',
+    );
+    expect(repo.git(['for-each-ref', 'refs/pw/'])).toBe('');
+    expect(existsSync(join(repo.dir, '.git', 'pw', 'feat'))).toBe(false);
+    // main moved (the merge); everything else is as before setup.
+    const { refs: _refs, worktrees: _worktrees, ...rest } = repoState(repo);
+    const { refs: _r, worktrees: _w, ...before } = pristine;
+    expect(rest).toEqual(before);
   });
 
   it('--dry-run changes nothing', () => {
