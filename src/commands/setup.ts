@@ -86,7 +86,7 @@ export interface SetupReport {
   workers: SetupWorkerReport[];
   unowned: { count: number; sample: string[] };
   warnings: string[];
-  tmux: { session: string; attach: string } | null;
+  tmux: { session: string; attach: string; alreadyOpen: string[] } | null;
 }
 
 interface SetupContext {
@@ -419,7 +419,7 @@ async function copyInto(source: string, target: string): Promise<void> {
 async function openTmux(
   context: SetupContext,
   deps: CommandDeps,
-): Promise<{ session: string; attach: string }> {
+): Promise<{ session: string; attach: string; alreadyOpen: string[] }> {
   // Loaded here only: execa costs every process that imports it about 100 ms (bench/deps.mjs).
   const { execa } = await import('execa');
   const which = await execa('tmux', ['-V'], { reject: false });
@@ -433,9 +433,29 @@ async function openTmux(
   const inside = Boolean(deps.env.TMUX);
   const hasSession = !(await execa('tmux', ['has-session', '-t', `=${session}`], { reject: false }))
     .failed;
-  for (const [index, worker] of context.desired.workers.entries()) {
+  // In the user's own session, names carry the plan so they cannot be taken for other windows.
+  const windowName = (id: string) => (inside ? `${context.desired.name}/${id}` : id);
+  const listed =
+    inside || hasSession
+      ? await execa(
+          'tmux',
+          ['list-windows', ...(inside ? [] : ['-t', `=${session}`]), '-F', '#{window_name}'],
+          {
+            reject: false,
+          },
+        )
+      : null;
+  const open = new Set(listed && !listed.failed ? String(listed.stdout).split('\n') : []);
+  const alreadyOpen: string[] = [];
+  let sessionMade = hasSession;
+  for (const worker of context.desired.workers) {
+    // A second setup --tmux must not start a second agent in the same worktree.
+    if (open.has(windowName(worker.id))) {
+      alreadyOpen.push(worker.id);
+      continue;
+    }
     const launch = paths.launch(worker.id);
-    if (!inside && !hasSession && index === 0) {
+    if (!inside && !sessionMade) {
       await execa('tmux', [
         'new-session',
         '-d',
@@ -447,13 +467,14 @@ async function openTmux(
         worker.worktree,
         launch,
       ]);
+      sessionMade = true;
     } else {
       const target = inside ? [] : ['-t', `=${session}:`];
       await execa('tmux', [
         'new-window',
         ...target,
         '-n',
-        worker.id,
+        windowName(worker.id),
         '-c',
         worker.worktree,
         launch,
@@ -463,6 +484,7 @@ async function openTmux(
   return {
     session,
     attach: inside ? 'the windows are in this tmux session' : `tmux attach -t ${session}`,
+    alreadyOpen,
   };
 }
 

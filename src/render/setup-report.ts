@@ -35,8 +35,11 @@ export function renderSetupReport(report: SetupReport, _options: { cwd: string }
   if (!report.dryRun) {
     lines.push('');
     if (report.tmux) {
+      const opened = report.workers.length - report.tmux.alreadyOpen.length;
       lines.push(
-        `Opened one tmux window per worker in session ${report.tmux.session}: ${report.tmux.attach}`,
+        opened === report.workers.length
+          ? `Opened one tmux window per worker in session ${report.tmux.session}: ${report.tmux.attach}`
+          : `Opened ${opened} tmux window${opened === 1 ? '' : 's'} in session ${report.tmux.session}; already open, not started again: ${report.tmux.alreadyOpen.join(', ')}. ${report.tmux.attach}`,
       );
     } else {
       lines.push('Open each worker in its own terminal:');

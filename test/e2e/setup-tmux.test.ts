@@ -59,5 +59,15 @@ describe.skipIf(!hasTmux)('pw setup --tmux', () => {
       'both agents',
     );
     expect(readFileSync(join(base, 'started-web'), 'utf8').trim()).toBe(join(base, 'web'));
+
+    // Again: the agents are running, so nothing new starts.
+    const again = repo.pw(['setup', plan, '--tmux'], { env });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('already open, not started again: api, web');
+    const after = spawnSync('tmux', ['list-windows', '-t', 'pw-feat', '-F', '#{window_name}'], {
+      env: { ...repo.env, ...env },
+      encoding: 'utf8',
+    });
+    expect(after.stdout.trim().split('\n').sort()).toEqual(['api', 'web']);
   });
 });
