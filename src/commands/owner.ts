@@ -1,11 +1,17 @@
-import { relative } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import { loadConfig } from '../config/load-config.js';
 import { resolvePlan } from '../config/read-plan.js';
-import { findOwners, type OwnerWorker } from '../domain/ownership.js';
+import {
+  findDirectoryOwners,
+  findOwners,
+  type OwnerAnswer,
+  type OwnerWorker,
+} from '../domain/ownership.js';
 import { printable } from '../domain/validate-plan.js';
 import { UsageError } from '../errors.js';
-import { readRepoInfo } from '../git/repo.js';
+import { listTrackedFiles, readRepoInfo } from '../git/repo.js';
 import { listPlanNames, readCompiledPlan } from '../store/trusted-store.js';
 import { renderColumns } from '../render/table.js';
 
@@ -46,10 +52,18 @@ export async function runOwner(options: OwnerOptions, deps: CommandDeps): Promis
   const repo = await readRepoInfo(deps.cwd);
   const plan = await readOwnerPlan(options, deps, repo.mainWorktree, repo.commonDir);
   // Paths typed inside a worker worktree are relative to that worktree's top.
-  const answers = findOwners(options.paths, plan.workers, {
+  const place = { cwd: deps.cwd, repoRoot: repo.topLevel };
+  const found = findOwners(options.paths, plan.workers, {
     cwd: deps.cwd,
     repoRoot: repo.topLevel,
   });
+  const directories = await Promise.all(
+    options.paths.map((input) => isDirectoryInput(input, deps.cwd)),
+  );
+  const tracked = directories.some(Boolean) ? await listTrackedFiles(repo.topLevel) : [];
+  const answers = found.map((answer, index) =>
+    directories[index] ? findDirectoryOwners(answer, tracked, plan.workers, place) : answer,
+  );
   const outside = answers.filter((a) => a.path === null);
   if (options.json) {
     deps.stdout(`${JSON.stringify({ plan: plan.name, paths: answers }, null, 2)}\n`);
@@ -58,9 +72,11 @@ export async function runOwner(options: OwnerOptions, deps: CommandDeps): Promis
       printable(a.path ?? a.input),
       a.path === null
         ? 'outside the repository'
-        : a.owner
-          ? `${a.owner}  (${a.pattern})`
-          : 'nobody (read-only for every worker)',
+        : a.directory
+          ? describeDirectory(a.directory)
+          : a.owner
+            ? `${a.owner}  (${a.pattern})`
+            : 'nobody (read-only for every worker)',
     ]);
     deps.stdout(`${renderColumns(rows, '')}\n`);
   }
@@ -71,4 +87,25 @@ export async function runOwner(options: OwnerOptions, deps: CommandDeps): Promis
     return { exitCode: 2 };
   }
   return { exitCode: 0 };
+}
+
+/** A path typed with a trailing slash, or naming a directory that exists. */
+async function isDirectoryInput(input: string, cwd: string): Promise<boolean> {
+  if (input.endsWith('/')) return true;
+  return stat(resolve(cwd, input)).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+}
+
+function describeDirectory(directory: NonNullable<OwnerAnswer['directory']>): string {
+  const name = (worker: string | null) => worker ?? 'nobody';
+  if (directory.files === 0) {
+    return `no tracked files yet; a new file here: ${name(directory.owners[0]?.worker ?? null)}`;
+  }
+  if (directory.owners.length === 1) {
+    const only = directory.owners[0]!;
+    return `${name(only.worker)} (all ${only.files} tracked file${only.files === 1 ? '' : 's'})`;
+  }
+  return `several owners: ${directory.owners.map((o) => `${name(o.worker)} (${o.files})`).join(', ')}`;
 }

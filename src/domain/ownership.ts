@@ -15,6 +15,38 @@ export interface OwnerAnswer {
   owner: string | null;
   /** The pattern that matched. */
   pattern: string | null;
+  /** For a directory: how many of its tracked files each worker owns (`null`: nobody). */
+  directory?: { files: number; owners: { worker: string | null; files: number }[] };
+}
+
+/**
+ * Who owns what is inside a directory: the owners of its tracked files, or,
+ * when it has none, of a new file put there.
+ */
+export function findDirectoryOwners(
+  answer: OwnerAnswer,
+  trackedFiles: readonly string[],
+  workers: readonly OwnerWorker[],
+  place: { cwd: string; repoRoot: string },
+): OwnerAnswer {
+  if (answer.path === null) return answer;
+  const dir = answer.path.replace(/\/+$/, '');
+  const files = trackedFiles.filter((file) => file.startsWith(`${dir}/`));
+  const probes = files.length ? files : [`${dir}/new-file`];
+  const counts = new Map<string | null, number>();
+  const owners = findOwners(probes, workers, { cwd: place.repoRoot, repoRoot: place.repoRoot });
+  for (const owner of owners) counts.set(owner.owner, (counts.get(owner.owner) ?? 0) + 1);
+  const list = [...counts]
+    .map(([worker, count]) => ({ worker, files: count }))
+    .sort((a, b) => b.files - a.files);
+  const only = list.length === 1 ? list[0]!.worker : null;
+  return {
+    ...answer,
+    path: `${dir}/`,
+    owner: only,
+    pattern: only !== null ? (owners[0]?.pattern ?? null) : null,
+    directory: { files: files.length, owners: list },
+  };
 }
 
 /**

@@ -46,6 +46,29 @@ describe('pw owner', () => {
     });
   });
 
+  it('answers for directories: the owners of their tracked files, or of a new file there', () => {
+    repo.write('src/shared.ts', 's\n');
+    repo.commitAll('shared');
+    const file = writePlan(repo, 'plan.yaml', plan.replace('["*.md"]', '[/docs/]'));
+    const result = repo.pw([
+      'owner',
+      '--plan',
+      file,
+      'src/api',
+      'src/',
+      'docs/new/',
+      'src/api/a.ts',
+    ]);
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\n')).toEqual([
+      'src/api/      api (all 1 tracked file)',
+      'src/          several owners: api (1), nobody (1)',
+      'docs/new/     no tracked files yet; a new file here: docs',
+      'src/api/a.ts  api  (/src/api/)',
+      '',
+    ]);
+  });
+
   it('exits 2 when there is no plan at all', () => {
     const result = repo.pw(['owner', 'x']);
     expect(result.status).toBe(2);
