@@ -16,7 +16,7 @@ import { resolvePlan } from '../config/read-plan.js';
 import { BRIEF_FILE, renderBrief, renderLaunchScript } from '../domain/brief.js';
 import { compilePlan } from '../domain/compile-plan.js';
 import type { CompiledPlan } from '../domain/plan.js';
-import { findOwnershipOverlaps, findUnownedFiles } from '../domain/plan-overlaps.js';
+import { findTrackedOverlaps, findUnownedFiles } from '../domain/plan-overlaps.js';
 import {
   describeAction,
   planSetup,
@@ -138,7 +138,7 @@ async function readSetupContext(options: SetupOptions, deps: CommandDeps): Promi
     repo.gitDir,
   );
   const trackedByWorker = new Map(desired.workers.map((w, i) => [w.id, owned[i] ?? []]));
-  const overlaps = findOwnershipOverlaps(plan, trackedByWorker);
+  const overlaps = findTrackedOverlaps(plan, trackedByWorker);
   if (overlaps.length) {
     throw new UsageError(
       `workers of plan "${plan.name}" overlap (${overlaps.length} problem${overlaps.length === 1 ? '' : 's'})`,

@@ -57,6 +57,7 @@ function throwIfInvalid<T>(validated: Validated<T>, file: string): T {
     `invalid plan ${file} (${validated.problems.length} problem${validated.problems.length === 1 ? '' : 's'})`,
     [
       ...validated.problems.map(formatProblem),
+      ...validated.warnings.map((warning) => `warning: ${formatProblem(warning)}`),
       'Fix every line above and run the command again (pw setup --dry-run checks without changing anything).',
     ],
   );
@@ -89,7 +90,10 @@ export async function readPlanFile(
     throwIfInvalid({ value: null, problems: parsed.problems, warnings: [] }, file);
   const validated = validatePlan(parsed.data, file, planText.context, config.settings);
   return {
-    plan: throwIfInvalid(validated, file),
+    plan: throwIfInvalid(
+      { ...validated, warnings: [...config.warnings, ...validated.warnings] },
+      file,
+    ),
     warnings: [...config.warnings, ...validated.warnings],
   };
 }

@@ -1,13 +1,12 @@
-import type { Plan } from './plan.js';
-import { findPatternOverlap, parseScopePattern, type ScopePattern } from './scope-pattern.js';
+import type { Plan, WorkerSpec } from './plan.js';
+import { findPatternOverlap, parseScopePattern } from './scope-pattern.js';
 import type { Problem } from './validate-plan.js';
 
 /**
- * Ownership must be exclusive: no tracked file owned by two workers, and no
- * two patterns of different workers that could both own a future path.
+ * Ownership must be exclusive on tracked files: no file owned by two workers.
  * `trackedByWorker` maps each worker id to the tracked files git matched for it.
  */
-export function findOwnershipOverlaps(
+export function findTrackedOverlaps(
   plan: Plan,
   trackedByWorker: ReadonlyMap<string, readonly string[]>,
 ): Problem[] {
@@ -43,31 +42,6 @@ export function findOwnershipOverlaps(
     });
   }
 
-  const compiled = plan.workers.map((worker, index) => ({
-    worker,
-    index,
-    patterns: worker.owns
-      .map((source) => parseScopePattern(source))
-      .map((parsed) => (parsed.ok ? parsed.pattern : null)),
-  }));
-  for (let i = 0; i < compiled.length; i++) {
-    for (let j = i + 1; j < compiled.length; j++) {
-      const a = compiled[i]!;
-      const b = compiled[j]!;
-      a.patterns.forEach((pa, ia) => {
-        b.patterns.forEach((pb, ib) => {
-          if (!pa || !pb) return;
-          const example = findPatternOverlap(pa as ScopePattern, pb as ScopePattern);
-          if (example === null) return;
-          problems.push({
-            file: plan.source,
-            path: `workers[${a.index}].owns[${ia}]`,
-            message: `"${pa.source}" (${a.worker.id}) and workers[${b.index}].owns[${ib}] "${pb.source}" (${b.worker.id}) could both own a path such as ${JSON.stringify(example)}; make the patterns disjoint (e.g. anchor them with a leading "/" or name distinct folders)`,
-          });
-        });
-      });
-    }
-  }
   return problems;
 }
 
@@ -79,4 +53,49 @@ export function findUnownedFiles(
   const owned = new Set<string>();
   for (const files of trackedByWorker.values()) for (const file of files) owned.add(file);
   return allFiles.filter((file) => !owned.has(file));
+}
+
+/** Whether a pattern matches at any depth (no `/` but a trailing one, or a leading `**` segment). */
+function isFloating(source: string): boolean {
+  return source.startsWith('**/') || !source.replace(/\/$/, '').includes('/');
+}
+
+/**
+ * No two patterns of different workers may both own a path, existing or not
+ * (conservative: an overlap is never missed). Pure; part of plan validation.
+ */
+export function findPatternOverlaps(workers: readonly WorkerSpec[], file: string): Problem[] {
+  const problems: Problem[] = [];
+  const compiled = workers.map((worker, index) => ({
+    worker,
+    index,
+    patterns: worker.owns.map((source) => {
+      const parsed = parseScopePattern(source);
+      return parsed.ok ? parsed.pattern : null;
+    }),
+  }));
+  for (let i = 0; i < compiled.length; i++) {
+    for (let j = i + 1; j < compiled.length; j++) {
+      const a = compiled[i]!;
+      const b = compiled[j]!;
+      if (!a.worker.id || !b.worker.id || a.worker.id === b.worker.id) continue;
+      a.patterns.forEach((pa, ia) => {
+        b.patterns.forEach((pb, ib) => {
+          if (!pa || !pb) return;
+          const example = findPatternOverlap(pa, pb);
+          if (example === null) return;
+          const floating = [pa.source, pb.source].filter(isFloating);
+          const advice = floating.length
+            ? `anchor ${floating.map((p) => `"${p}"`).join(' and ')} at the root with a leading "/" (e.g. "/${floating[0]}"), or`
+            : 'one contains the other:';
+          problems.push({
+            file,
+            path: `workers[${a.index}].owns[${ia}]`,
+            message: `"${pa.source}" (${a.worker.id}) and workers[${b.index}].owns[${ib}] "${pb.source}" (${b.worker.id}) could both own a path such as ${JSON.stringify(example)}; ${advice} narrow one of them so no path is owned twice`,
+          });
+        });
+      });
+    }
+  }
+  return problems;
 }

@@ -7,6 +7,7 @@ import {
   type PlanSettings,
   type WorkerSpec,
 } from './plan.js';
+import { findPatternOverlaps } from './plan-overlaps.js';
 import { parseScopePattern } from './scope-pattern.js';
 
 /** One problem, with the file and the key path it is about. */
@@ -384,6 +385,8 @@ export function validatePlan(
       }
     });
   });
+  c.problems.push(...findPatternOverlaps(workers, file));
+
   const cycle = findCycle(new Map(workers.filter((w) => w.id).map((w) => [w.id, w.dependsOn])));
   if (cycle && cycle.length > 2) {
     c.problem(

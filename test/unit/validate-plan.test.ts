@@ -202,3 +202,61 @@ describe('findCycle', () => {
     ).toEqual(['a', 'b', 'a']);
   });
 });
+
+describe('ownership overlaps', () => {
+  it('are reported with every other problem and the warnings, in one pass', () => {
+    const result = validate({
+      name: 'p',
+      stalAfter: '1h',
+      workers: [
+        { id: 'api', owns: ['/tests/'], task: 't' },
+        { id: 'web', owns: ['/tests/api/'], task: 't', dependsOn: ['nobody'] },
+      ],
+    });
+    expect(result.problems.map(formatProblem)).toEqual([
+      expect.stringContaining('workers[1].dependsOn[0]: "nobody" is not a worker'),
+      'plan.yaml: workers[0].owns[0]: "/tests/" (api) and workers[1].owns[0] "/tests/api/" (web) could both own a path such as "tests/api/a"; one contains the other: narrow one of them so no path is owned twice',
+    ]);
+    expect(result.warnings.map(formatProblem)).toEqual([
+      expect.stringContaining('stalAfter: unknown key, ignored (did you mean "stallAfter"?)'),
+    ]);
+  });
+
+  it('suggest anchoring a floating pattern', () => {
+    const problems = messages({
+      name: 'p',
+      workers: [
+        { id: 'a', owns: ['docs/'], task: 't' },
+        { id: 'b', owns: ['*.md'], task: 't' },
+      ],
+    });
+    expect(problems).toEqual([
+      expect.stringContaining(
+        'anchor "docs/" and "*.md" at the root with a leading "/" (e.g. "/docs/"), or narrow one of them',
+      ),
+    ]);
+  });
+});
+
+describe('findTrackedOverlaps', () => {
+  it('lists the tracked files two workers both own', async () => {
+    const { findTrackedOverlaps } = await import('../../src/domain/plan-overlaps.js');
+    const plan = validate({
+      name: 'p',
+      workers: [
+        { id: 'a', owns: ['/a/'], task: 't' },
+        { id: 'b', owns: ['/b/'], task: 't' },
+      ],
+    }).value!;
+    const problems = findTrackedOverlaps(
+      plan,
+      new Map([
+        ['a', ['x/1', 'x/2']],
+        ['b', ['x/2', 'y']],
+      ]),
+    );
+    expect(problems.map(formatProblem)).toEqual([
+      'plan.yaml: workers: "a" and "b" both own 1 tracked file: x/2; give each file to one worker',
+    ]);
+  });
+});
