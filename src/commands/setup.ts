@@ -42,6 +42,7 @@ import { addWorktree, pruneWorktrees, removeWorktree } from '../git/worktree.js'
 import { renderSetupReport } from '../render/setup-report.js';
 import {
   appendEvent,
+  listPlanNames,
   planPaths,
   readCompiledPlan,
   readTextIfExists,
@@ -87,6 +88,8 @@ export interface SetupReport {
   unowned: { count: number; sample: string[] };
   warnings: string[];
   tmux: { session: string; attach: string; alreadyOpen: string[] } | null;
+  /** Other plans set up in this repository (commands then need --plan). */
+  otherPlans: string[];
 }
 
 interface SetupContext {
@@ -392,6 +395,16 @@ async function executeActions(
   }
 }
 
+async function listOtherActivePlans(commonDir: string, name: string): Promise<string[]> {
+  const others: string[] = [];
+  for (const other of await listPlanNames(commonDir)) {
+    if (other === name) continue;
+    const plan = await readCompiledPlan(commonDir, other);
+    if (plan && !plan.tornDownAt) others.push(other);
+  }
+  return others;
+}
+
 /** Removes a folder tree that holds no files (only empty folders); leaves it alone otherwise. */
 async function removeEmptyTree(dir: string): Promise<void> {
   let entries;
@@ -540,6 +553,7 @@ export async function runSetup(options: SetupOptions, deps: CommandDeps): Promis
     unowned: { count: context.unowned.length, sample: context.unowned.slice(0, 8) },
     warnings: context.warnings,
     tmux: null,
+    otherPlans: await listOtherActivePlans(context.repo.commonDir, context.desired.name),
   };
   if (options.tmux && !dryRun) report.tmux = await openTmux(context, deps);
   for (const warning of context.warnings) deps.stderr(`pw: warning: ${warning}\n`);

@@ -43,6 +43,7 @@ export function renderBrief(template: string, plan: CompiledPlan, worker: Compil
     exampleOther,
     exampleItem: 'the-thing-you-need',
     exampleSubject: `progress on ${worker.id}`,
+    exampleComplete: 'what you delivered, in one line',
     context: plan.context ? `\n## Context for every worker\n\n${plan.context}\n` : '',
   });
 }

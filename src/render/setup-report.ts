@@ -48,7 +48,9 @@ export function renderSetupReport(report: SetupReport, _options: { cwd: string }
         '(or pw setup --tmux to open them all in tmux). Each brief is WORKER.md in its worktree.',
       );
     }
-    lines.push('Then follow them with: pw status');
+    lines.push(
+      `Then follow them with: pw status${report.otherPlans.length ? ` --plan ${report.plan}` : ''}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
