@@ -16,7 +16,11 @@ import { resolvePlan } from '../config/read-plan.js';
 import { BRIEF_FILE, renderBrief, renderLaunchScript } from '../domain/brief.js';
 import { compilePlan } from '../domain/compile-plan.js';
 import type { CompiledPlan } from '../domain/plan.js';
-import { findTrackedOverlaps, findUnownedFiles } from '../domain/plan-overlaps.js';
+import {
+  findCrossPlanOverlaps,
+  findTrackedOverlaps,
+  findUnownedFiles,
+} from '../domain/plan-overlaps.js';
 import {
   describeAction,
   planSetup,
@@ -222,7 +226,10 @@ async function readSetupContext(options: SetupOptions, deps: CommandDeps): Promi
     repo,
     desired,
     unowned: findUnownedFiles(allFiles, trackedByWorker),
-    warnings: warnings.map(formatProblem),
+    warnings: [
+      ...warnings.map(formatProblem),
+      ...findCrossPlanOverlaps(plan, await readOtherActivePlans(repo.commonDir, plan.name)),
+    ],
     includeFile,
     snapshot: {
       desired,
@@ -395,12 +402,12 @@ async function executeActions(
   }
 }
 
-async function listOtherActivePlans(commonDir: string, name: string): Promise<string[]> {
-  const others: string[] = [];
+async function readOtherActivePlans(commonDir: string, name: string): Promise<CompiledPlan[]> {
+  const others: CompiledPlan[] = [];
   for (const other of await listPlanNames(commonDir)) {
     if (other === name) continue;
     const plan = await readCompiledPlan(commonDir, other);
-    if (plan && !plan.tornDownAt) others.push(other);
+    if (plan && !plan.tornDownAt) others.push(plan);
   }
   return others;
 }
@@ -553,7 +560,9 @@ export async function runSetup(options: SetupOptions, deps: CommandDeps): Promis
     unowned: { count: context.unowned.length, sample: context.unowned.slice(0, 8) },
     warnings: context.warnings,
     tmux: null,
-    otherPlans: await listOtherActivePlans(context.repo.commonDir, context.desired.name),
+    otherPlans: (await readOtherActivePlans(context.repo.commonDir, context.desired.name)).map(
+      (plan) => plan.name,
+    ),
   };
   if (options.tmux && !dryRun) report.tmux = await openTmux(context, deps);
   for (const warning of context.warnings) deps.stderr(`pw: warning: ${warning}\n`);

@@ -99,3 +99,35 @@ export function findPatternOverlaps(workers: readonly WorkerSpec[], file: string
   }
   return problems;
 }
+
+/**
+ * Workers of another plan set up in the same repository that could own the
+ * same paths: both plans' workers would edit them, and the second integrate
+ * would conflict. A warning, not an error: the plans may run one after the other.
+ */
+export function findCrossPlanOverlaps(
+  plan: Plan,
+  others: readonly { name: string; workers: readonly { id: string; owns: readonly string[] }[] }[],
+): string[] {
+  const warnings: string[] = [];
+  for (const other of others) {
+    for (const worker of plan.workers) {
+      for (const theirs of other.workers) {
+        const example = worker.owns
+          .flatMap((a) => theirs.owns.map((b) => [a, b] as const))
+          .map(([a, b]) => {
+            const pa = parseScopePattern(a);
+            const pb = parseScopePattern(b);
+            return pa.ok && pb.ok ? findPatternOverlap(pa.pattern, pb.pattern) : null;
+          })
+          .find((path) => path !== null);
+        if (example) {
+          warnings.push(
+            `${plan.source}: worker "${worker.id}" and worker "${theirs.id}" of plan "${other.name}", also set up here, could both own a path such as ${JSON.stringify(example)}; their branches would conflict at integration (finish or tear down "${other.name}" first, or make the scopes disjoint)`,
+          );
+        }
+      }
+    }
+  }
+  return warnings;
+}

@@ -310,3 +310,27 @@ describe('environment', () => {
     }
   });
 });
+
+describe('several plans', () => {
+  it('warns when another plan set up here could own the same paths, and points status at --plan', () => {
+    const repo = createTempRepo({ files: FILES });
+    try {
+      expect(repo.pw(['setup', writePlan(repo, 'one.yaml', PLAN)]).status).toBe(0);
+      const other = writePlan(
+        repo,
+        'two.yaml',
+        'name: other\nworkers:\n  - id: docs\n    owns: [/src/web/, /docs/]\n    task: t\n',
+      );
+      const result = repo.pw(['setup', other]);
+      expect(result.status).toBe(0);
+      expect(result.stderr).toContain(
+        'pw: warning: ' +
+          join(repo.root, 'two.yaml') +
+          ': worker "docs" and worker "web" of plan "feat", also set up here, could both own a path such as "src/web/a"',
+      );
+      expect(result.stdout).toContain('Then follow them with: pw status --plan other');
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
