@@ -1,3 +1,4 @@
+import { findNeedResolution } from './find-need-resolution.js';
 import type { CompiledPlan } from './plan.js';
 import {
   summarizeWorkerHistory,
@@ -302,15 +303,7 @@ function resolveNeeds(
   const open = new Map<string, OpenNeed>();
   const resolved: ResolvedNeed[] = [];
   for (const need of s.needs) {
-    const provider = summaryOf(need.worker);
-    const byProvides = provider.provides.find((p) => p.item === need.item && p.time >= need.time);
-    const byComplete = provider.completions.find((c) => c.time >= need.time);
-    const resolution =
-      byProvides && (!byComplete || byProvides.time <= byComplete.time)
-        ? { by: 'provides' as const, time: byProvides.time, sha: byProvides.sha }
-        : byComplete
-          ? { by: 'complete' as const, time: byComplete.time, sha: byComplete.sha }
-          : null;
+    const resolution = findNeedResolution(need, summaryOf(need.worker));
     const key = `${need.worker}/${need.item}`;
     if (resolution) {
       resolved.push({

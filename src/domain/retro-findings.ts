@@ -7,6 +7,7 @@
  */
 import { formatDuration } from './duration.js';
 import type { NeedRetro, Retro, WorkerRetro } from './retro.js';
+import { findCycle } from './validate-plan.js';
 
 export interface Finding {
   /** Which rule found it: `needs-wait`, `blocked`, `stalls`, `imbalance`, ... */
@@ -33,6 +34,7 @@ const pct = (ratio: number): string =>
   ratio > 0 && ratio < 0.005 ? '<1%' : `${Math.round(ratio * 100)}%`;
 const times = (n: number, word: string, plural = `${word}s`): string =>
   `${n} ${n === 1 ? word : plural}`;
+const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** Rounds a suggested duration up to a number people write: 5-minute steps below an hour, 15-minute steps above. */
 function roundUp(ms: number): number {
@@ -78,10 +80,51 @@ export function planRetroFindings(retro: RetroFigures): Finding[] {
   return chosen;
 }
 
-function needSuggestion(needer: WorkerRetro, need: NeedRetro): string {
+/**
+ * The dependsOn cycle that `from` depending on `to` would close (with the
+ * edges in `added` too), as plan validation would name it, or null: advice
+ * must never suggest a plan that `pw setup` refuses.
+ */
+function dependsOnCycle(
+  retro: RetroFigures,
+  from: string,
+  to: string,
+  added: readonly (readonly [string, string])[] = [],
+): string[] | null {
+  const edges = new Map(retro.workers.map((w) => [w.id, [...w.dependsOn]]));
+  for (const [a, b] of [...added, [from, to] as const]) edges.get(a)?.push(b);
+  const cycle = findCycle(edges);
+  if (!cycle) return null;
+  // Start it at the new edge: `from -> to -> … -> from`.
+  const nodes = cycle.slice(0, -1);
+  const i = nodes.findIndex((id, k) => id === from && nodes[(k + 1) % nodes.length] === to);
+  if (i < 0) return cycle;
+  return [...nodes.slice(i), ...nodes.slice(0, i), from];
+}
+
+/** When the provider delivered the item before it was asked for (the NEEDS then stays open, as in `pw status`). */
+function deliveredBefore(retro: RetroFigures, need: NeedRetro): string | null {
+  const provider = retro.workers.find((w) => w.id === need.provider);
+  const raised = Date.parse(need.raisedAt);
+  return (
+    provider?.provided.find((p) => p.item === need.item && Date.parse(p.at) < raised)?.at ?? null
+  );
+}
+
+function needSuggestion(retro: RetroFigures, needer: WorkerRetro, need: NeedRetro): string {
   const declared = needer.dependsOn.includes(need.provider);
+  const cycle = declared ? null : dependsOnCycle(retro, needer.id, need.provider);
+  const ownWorker = `give ${need.item} to a worker of its own that finishes first, or agree its interface in the plan so ${needer.id} can start against a stub`;
+  const noDependsOn = cycle
+    ? ` (\`dependsOn: [${need.provider}]\` for ${needer.id} would close the cycle ${cycle.join(' -> ')})`
+    : '';
+  if (need.open && deliveredBefore(retro, need))
+    return `Merge ${need.provider}'s branch into ${needer.id} and go on (\`pw status\` lists it under "can resume"); next time tell workers in the plan to look for an item on the provider's branch before asking for it.`;
   if (need.open)
-    return `Ask ${need.provider} for ${need.item} now, or take the part that needs it out of ${needer.id}'s task; next time declare \`dependsOn: [${need.provider}]\` for ${needer.id} or give ${need.item} to a worker of its own that finishes first.`;
+    return cycle
+      ? `Ask ${need.provider} for ${need.item} now, or take the part that needs it out of ${needer.id}'s task; next time ${ownWorker}${noDependsOn}.`
+      : `Ask ${need.provider} for ${need.item} now, or take the part that needs it out of ${needer.id}'s task; next time declare \`dependsOn: [${need.provider}]\` for ${needer.id} or give ${need.item} to a worker of its own that finishes first.`;
+  if (cycle) return `${capitalize(ownWorker)}${noDependsOn}.`;
   if (!declared)
     return `Declare \`dependsOn: [${need.provider}]\` for ${needer.id} so the order is in the plan, or give ${need.item} to its own worker that finishes first.`;
   if (need.resolvedBy === 'complete')
@@ -95,6 +138,10 @@ function findNeedsWaits(retro: RetroFigures): Finding[] {
   for (const worker of retro.workers) {
     for (const need of worker.needs) {
       if (need.waitedMs < MIN_TIME_MS) continue;
+      const earlier = need.open ? deliveredBefore(retro, need) : null;
+      const cycle = worker.dependsOn.includes(need.provider)
+        ? null
+        : dependsOnCycle(retro, worker.id, need.provider);
       const resolution = need.open
         ? `still open at ${at(retro.endedAt)}`
         : need.resolvedBy === 'provides'
@@ -107,9 +154,16 @@ function findNeedsWaits(retro: RetroFigures): Finding[] {
           `\`[NEEDS:${need.provider}/${need.item}]\` raised at ${at(need.raisedAt)} (${short(need.sha)}), ${resolution}.`,
           worker.dependsOn.includes(need.provider)
             ? `${need.provider} is in ${worker.id}'s dependsOn.`
-            : `${need.provider} is not in ${worker.id}'s dependsOn: the plan did not know about this edge.`,
+            : cycle
+              ? `${need.provider} is not in ${worker.id}'s dependsOn, and cannot be: the plan already has ${cycle.slice(1).join(' -> ')}.`
+              : `${need.provider} is not in ${worker.id}'s dependsOn: the plan did not know about this edge.`,
+          ...(earlier
+            ? [
+                `${need.provider} had delivered ${need.item} at ${at(earlier)}, before it was asked for: ${worker.id} can merge it and go on.`,
+              ]
+            : []),
         ],
-        suggestion: needSuggestion(worker, need),
+        suggestion: needSuggestion(retro, worker, need),
         weight: need.waitedMs / Math.max(retro.wallMs, 1) + (need.open ? 0.2 : 0),
       });
     }
@@ -146,7 +200,7 @@ function findNeedsCycles(retro: RetroFigures): Finding[] {
         const need = edges.get(id)![0]!;
         return `${id} needs ${need.provider}/${need.item} (open since ${offsetFrom(Date.parse(retro.startedAt))(need.raisedAt)}).`;
       }),
-      suggestion: `Break the cycle: give one of ${cycle.map((id) => edges.get(id)![0]!.item).join(', ')} to a worker of its own, or order the workers with dependsOn so one delivers first.`,
+      suggestion: `Break the cycle: give one of ${cycle.map((id) => edges.get(id)![0]!.item).join(', ')} to a worker of its own that finishes first, or agree the interfaces in the plan so each can start against a stub.`,
       weight: 1.5,
     });
   }
@@ -515,10 +569,12 @@ function summaryFindings(retro: RetroFigures): Finding[] {
 function dependencyFindings(retro: RetroFigures): Finding[] {
   const declared = retro.workers.flatMap((w) => w.dependsOn.map((dep) => `${w.id} → ${dep}`));
   const raised = new Map<string, number>();
+  const items = new Map<string, Set<string>>();
   for (const w of retro.workers)
     for (const need of w.needs) {
       const edge = `${w.id} → ${need.provider}`;
       raised.set(edge, (raised.get(edge) ?? 0) + 1);
+      items.set(edge, (items.get(edge) ?? new Set()).add(need.item));
     }
   const undeclared = [...raised.keys()].filter((edge) => !declared.includes(edge));
   const evidence = [
@@ -528,17 +584,33 @@ function dependencyFindings(retro: RetroFigures): Finding[] {
       : 'No NEEDS raised.',
   ];
   if (undeclared.length) {
+    // Each edge is suggested only if it, with the ones suggested before it, keeps dependsOn acyclic.
+    const added: [string, string][] = [];
+    const instead: string[] = [];
+    for (const edge of undeclared) {
+      const [from, to] = edge.split(' → ') as [string, string];
+      const cycle = dependsOnCycle(retro, from, to, added);
+      if (!cycle) {
+        added.push([from, to]);
+        continue;
+      }
+      const what = [...(items.get(edge) ?? [])].join(', ');
+      const withAdded = dependsOnCycle(retro, from, to) ? '' : ', with the dependsOn above,';
+      instead.push(
+        `For ${edge}, give ${what} to a worker of its own that finishes first, or agree ${what.includes(',') ? 'their interfaces' : 'its interface'} in the plan so ${from} can start against a stub: \`dependsOn: [${to}]\` for ${from} would${withAdded} close the cycle ${cycle.join(' -> ')}.`,
+      );
+    }
+    const declare = added.length
+      ? [
+          `Add ${added.map(([from, to]) => `\`dependsOn: [${to}]\` to ${from}`).join(', ')}, so integrate orders them and the briefs say who waits for whom.`,
+        ]
+      : [];
     return [
       {
         kind: 'undeclared-needs',
         title: `${times(undeclared.length, 'dependency', 'dependencies')} turned up that the plan did not declare: ${undeclared.join(', ')}`,
         evidence,
-        suggestion: `Add ${undeclared
-          .map((edge) => {
-            const [from, to] = edge.split(' → ');
-            return `\`dependsOn: [${to}]\` to ${from}`;
-          })
-          .join(', ')}, so integrate orders them and the briefs say who waits for whom.`,
+        suggestion: [...declare, ...instead].join(' '),
         weight: 0.15,
       },
     ];

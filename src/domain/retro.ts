@@ -8,6 +8,7 @@
  * seconds like git's; the plan starts at its first setup event, also cut to
  * the second so that "time to first commit" is not off by a fraction.
  */
+import { findNeedResolution, type ProviderDeliveries } from './find-need-resolution.js';
 import { compileOwners } from './ownership.js';
 import { parseCommitMessage, parseProvides } from './protocol.js';
 import { classifyRetroEvents, type PlanEvents, type RetroEvent } from './retro-events.js';
@@ -94,7 +95,7 @@ export interface NeedRetro {
   sha: string;
   raisedAt: string;
   resolvedAt: string | null;
-  /** `provides`: a Provides trailer on the provider's branch; `complete`: the provider's COMPLETE. */
+  /** `provides`: a Provides trailer on the provider's branch; `complete`: the provider's COMPLETE (made at or after the NEEDS, as in `pw status`). */
   resolvedBy: 'provides' | 'complete' | null;
   /** Until resolved; while open, until the end of the observed time (or the needing worker's COMPLETE). */
   waitedMs: number;
@@ -242,7 +243,7 @@ function parseHistory(
       sha: commit.sha,
       at: commit.commitTime,
       header,
-      // A Provides trailer counts on any commit of the provider's branch.
+      // Listed from any commit (`provided`, the timeline); only prefixed commits resolve a NEEDS.
       provides: parseProvides(commit.message),
       reason: null,
       need: null,
@@ -270,6 +271,8 @@ interface WorkerWalk {
   blocked: { reason: string; from: number; to: number | null }[];
   /** Per commit: the state just after it. */
   after: { blocked: boolean; complete: boolean }[];
+  /** What can resolve another worker's NEEDS of this one. */
+  deliveries: ProviderDeliveries;
 }
 
 /** Walks one worker's commits in order: blocked spans, COMPLETE and reopening. */
@@ -299,6 +302,7 @@ function walkWorker(commits: ParsedCommit[]): WorkerWalk {
     reopened,
     blocked: spans,
     after,
+    deliveries: deliveriesOf(commits),
   };
 }
 
@@ -477,8 +481,11 @@ function computeWorker(
       const resolved = pending.get(key)!;
       if (resolved === null || resolved > commit.at) continue;
     }
-    const resolution = findDelivery(walks.get(commit.need.provider), commit.need.item);
-    const resolvedAt = resolution ? Math.max(commit.at, resolution.at) : null;
+    const resolution = findNeedResolution(
+      { item: commit.need.item, time: commit.at },
+      walks.get(commit.need.provider)?.deliveries ?? { provides: [], completions: [] },
+    );
+    const resolvedAt = resolution?.time ?? null;
     const waitEnd = Math.min(resolvedAt ?? end, finish);
     pending.set(key, resolvedAt);
     needs.push({
@@ -594,17 +601,18 @@ function lastProtocolKind(commits: readonly ParsedCommit[]): TimelineKind | null
   return null;
 }
 
-/** The provider's first delivery of `item`: a Provides trailer, or its first COMPLETE (which resolves every need). */
-function findDelivery(
-  walk: WorkerWalk | undefined,
-  item: string,
-): { at: number; by: 'provides' | 'complete' } | null {
-  if (!walk) return null;
-  for (const commit of walk.commits) {
-    if (commit.provides.includes(item)) return { at: commit.at, by: 'provides' };
-    if (commit.kind === 'complete') return { at: commit.at, by: 'complete' };
-  }
-  return null;
+/**
+ * What can resolve a NEEDS on the provider's branch, read as `pw status` reads
+ * it: Provides trailers and COMPLETEs of commits with a valid status prefix.
+ */
+function deliveriesOf(history: readonly ParsedCommit[]): ProviderDeliveries {
+  const commits = history.filter((c) => c.kind !== 'exempt' && c.kind !== 'invalid');
+  return {
+    provides: commits.flatMap((c) => c.provides.map((item) => ({ item, time: c.at, sha: c.sha }))),
+    completions: commits
+      .filter((c) => c.kind === 'complete')
+      .map((c) => ({ time: c.at, sha: c.sha })),
+  };
 }
 
 /**

@@ -252,7 +252,32 @@ describe('computeRetro, edge cases', () => {
     expect(retro.totals.openNeeds).toBe(1);
   });
 
-  it('a NEEDS raised after the item was provided waited nothing', () => {
+  it('a COMPLETE from before a reopening does not resolve a later NEEDS (as in pw status)', () => {
+    const retro = computeRetro(
+      base({
+        now: at(100),
+        histories: new Map([
+          [
+            'api',
+            [
+              commit(10, '[COMPLETE] api done'),
+              commit(20, '[CHECKPOINT] reopened'),
+              commit(50, '[CHECKPOINT] thing\n\nProvides: thing'),
+            ],
+          ],
+          ['web', [commit(30, '[NEEDS:api/thing] need the thing')]],
+        ]),
+      }),
+    );
+    expect(worker(retro, 'web').needs[0]).toMatchObject({
+      resolvedAt: iso(50),
+      resolvedBy: 'provides',
+      waitedMs: 20 * MIN,
+      open: false,
+    });
+  });
+
+  it('a NEEDS raised after the item was provided stays open (status: can resume), and the finding says so', () => {
     const retro = computeRetro(
       base({
         now: at(100),
@@ -263,10 +288,16 @@ describe('computeRetro, edge cases', () => {
       }),
     );
     expect(worker(retro, 'web').needs[0]).toMatchObject({
-      resolvedAt: iso(10),
-      waitedMs: 0,
-      resolvedBy: 'provides',
+      resolvedAt: null,
+      resolvedBy: null,
+      waitedMs: 90 * MIN,
+      open: true,
     });
+    const finding = retro.findings.find((f) => f.kind === 'needs-wait')!;
+    expect(finding.evidence).toContain(
+      'api had delivered token at +5m, before it was asked for: web can merge it and go on.',
+    );
+    expect(finding.suggestion).toMatch(/^Merge api's branch into web/);
   });
 
   it('an open BLOCKED lasts until the end and is not active time', () => {
@@ -309,10 +340,40 @@ describe('computeRetro, edge cases', () => {
         ]),
       }),
     );
-    // web → api is declared in the plan; api → web is not.
+    // web → api is declared in the plan; api → web is not, and cannot be: it would close a cycle.
     const undeclared = retro.findings.find((f) => f.kind === 'undeclared-needs')!;
     expect(undeclared.title).toContain('api → web');
-    expect(undeclared.suggestion).toContain('`dependsOn: [web]` to api');
+    expect(undeclared.suggestion).toBe(
+      'For api → web, give forms to a worker of its own that finishes first, or agree its interface in the plan so api can start against a stub: `dependsOn: [web]` for api would close the cycle api -> web -> api.',
+    );
+    // No finding advises a dependsOn that plan validation would refuse.
+    for (const finding of retro.findings) {
+      const advice = finding.suggestion.replace(/`dependsOn: \[web\]` for api would close/g, '');
+      expect(advice, finding.kind).not.toContain('dependsOn: [web]');
+    }
+    const wait = retro.findings.find((f) => f.kind === 'needs-wait')!;
+    expect(wait.evidence).toContain(
+      "web is not in api's dependsOn, and cannot be: the plan already has web -> api.",
+    );
+  });
+
+  it('suggests each undeclared dependsOn that keeps the plan acyclic, and only those', () => {
+    const retro = computeRetro(
+      base({
+        now: at(40),
+        histories: new Map([
+          ['docs', [commit(10, '[NEEDS:api/spec] need the spec'), commit(15, '[CHECKPOINT] go')]],
+          ['api', [commit(11, '[NEEDS:docs/glossary] need words'), commit(16, '[CHECKPOINT] go')]],
+          ['web', [commit(12, '[CHECKPOINT] x\n\nProvides: y')]],
+        ]),
+      }),
+    );
+    // api → docs can be declared; docs → api then would close api -> docs -> api.
+    const undeclared = retro.findings.find((f) => f.kind === 'undeclared-needs')!;
+    expect(undeclared.suggestion).toBe(
+      'Add `dependsOn: [docs]` to api, so integrate orders them and the briefs say who waits for whom. ' +
+        'For docs → api, give spec to a worker of its own that finishes first, or agree its interface in the plan so docs can start against a stub: `dependsOn: [api]` for docs would, with the dependsOn above, close the cycle docs -> api -> docs.',
+    );
   });
 
   it('counts files, lines and out-of-scope paths from the per-commit stats', () => {
