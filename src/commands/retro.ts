@@ -65,8 +65,10 @@ async function writeOutput(path: string, content: string): Promise<void> {
 
 /**
  * `pw retro`: the retrospective of a plan, mid-flight, after integrate or
- * after teardown. Markdown to stdout (or --out), every figure with --json,
- * and the timeline as SVG (--svg) or report and picture in one page (--html).
+ * after teardown. Markdown to stdout when no output is asked for, or to a
+ * file (--out); every figure with --json; the timeline as SVG (--svg) or
+ * report and picture in one page (--html). With file outputs, stdout says
+ * only where they are.
  */
 export async function runRetro(options: RetroOptions, deps: CommandDeps): Promise<CommandResult> {
   const retro = await readRetro(deps.cwd, options.plan, deps.now());
@@ -85,25 +87,25 @@ export async function runRetro(options: RetroOptions, deps: CommandDeps): Promis
   const svg = files.svg || files.html ? renderRetroSvg(retro) : null;
   if (files.svg) await writeOutput(files.svg, svg!);
   if (files.html) await writeOutput(files.html, renderRetroHtml(retro, svg!));
-  const markdown = renderRetroMarkdown(retro, {
-    svgHref: files.svg && files.markdown ? linkFrom(files.markdown, files.svg) : null,
-  });
-  if (files.markdown) await writeOutput(files.markdown, markdown);
+  if (files.markdown) {
+    const svgHref = files.svg ? linkFrom(files.markdown, files.svg) : null;
+    await writeOutput(files.markdown, renderRetroMarkdown(retro, { svgHref }));
+  }
 
   if (options.json) {
     deps.stdout(`${JSON.stringify({ ...retro, files }, null, 2)}\n`);
     return { exitCode: 0 };
   }
-  if (!files.markdown) deps.stdout(markdown);
   const written = [
     files.markdown && `report    ${files.markdown}`,
     files.svg && `timeline  ${files.svg}`,
     files.html && `page      ${files.html}`,
   ].filter((line): line is string => Boolean(line));
-  if (written.length) {
-    // With the report on stdout, the list of files goes to stderr so a pipe gets Markdown only.
-    const say = files.markdown ? deps.stdout : deps.stderr;
-    say(`Retrospective of ${retro.plan} written:\n${written.map((l) => `  ${l}`).join('\n')}\n`);
-  }
+  // The report goes to stdout only when no output was asked for; otherwise just where the files are.
+  if (written.length === 0) deps.stdout(renderRetroMarkdown(retro));
+  else
+    deps.stdout(
+      `Retrospective of ${retro.plan} written:\n${written.map((l) => `  ${l}`).join('\n')}\n`,
+    );
   return { exitCode: 0 };
 }

@@ -55,13 +55,30 @@ describe('pw retro (built binary)', () => {
     expect(retro.files).toEqual({ markdown: null, svg: null, html: null });
   });
 
-  it('prints Markdown on stdout and names the files it wrote on stderr', () => {
+  it('with --svg or --html prints only where the files are, not the report', () => {
     const result = repo.pw(['retro', '--svg', 'out/t.svg', '--html', 'out/t.html']);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^# Retrospective: e2e/);
-    expect(result.stderr).toContain(join(repo.dir, 'out', 't.svg'));
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(
+      `Retrospective of e2e written:\n  timeline  ${join(repo.dir, 'out', 't.svg')}\n  page      ${join(repo.dir, 'out', 't.html')}\n`,
+    );
     expect(readFileSync(join(repo.dir, 'out', 't.svg'), 'utf8')).toMatch(/^<\?xml/);
     expect(existsSync(join(repo.dir, 'out', 't.html'))).toBe(true);
+    const html = repo.pw(['retro', '--html', 'out/only.html']);
+    expect(html.stdout).not.toContain('# Retrospective');
+    expect(html.stdout).toContain(join(repo.dir, 'out', 'only.html'));
+  });
+
+  it('with --json prints the JSON only, files included', () => {
+    const result = repo.pw(['retro', '--json', '--svg', 'out/j.svg']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+    const retro = JSON.parse(result.stdout) as { files: Record<string, string | null> };
+    expect(retro.files).toEqual({
+      markdown: null,
+      svg: join(repo.dir, 'out', 'j.svg'),
+      html: null,
+    });
   });
 
   it('refuses two outputs on one path (exit 2)', () => {
