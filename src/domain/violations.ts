@@ -81,17 +81,30 @@ export function attributeCommits(
   /** Each worker's tips in plan order (a branch, plus e.g. the new value of a ref update). */
   tips: ReadonlyMap<string, readonly string[]>,
 ): Map<string, string[]> {
-  const workers = [...tips.keys()];
-  const reached = new Map(workers.map((w) => [w, reach(dag, tips.get(w)!)]));
-  const chains = new Map(workers.map((w) => [w, firstParents(dag, tips.get(w)!)]));
+  // Each worker's reach once, into per-commit lists: linear in the commits, not commits x workers.
+  const candidates = new Map<string, string[]>();
+  for (const [worker, list] of tips) {
+    for (const sha of reach(dag, list)) {
+      const found = candidates.get(sha);
+      if (found) found.push(worker);
+      else candidates.set(sha, [worker]);
+    }
+  }
+  const chains = new Map<string, Set<string>>();
+  const chainOf = (worker: string): Set<string> => {
+    let chain = chains.get(worker);
+    if (!chain) chains.set(worker, (chain = firstParents(dag, tips.get(worker)!)));
+    return chain;
+  };
   const owners = new Map<string, string[]>();
   for (const sha of dag.keys()) {
-    let candidates = workers.filter((w) => reached.get(w)!.has(sha));
-    if (candidates.length > 1) {
-      const onLine = candidates.filter((w) => chains.get(w)!.has(sha));
-      if (onLine.length) candidates = onLine;
+    let list = candidates.get(sha);
+    if (!list) continue;
+    if (list.length > 1) {
+      const onLine = list.filter((w) => chainOf(w).has(sha));
+      if (onLine.length) list = onLine;
     }
-    if (candidates.length) owners.set(sha, candidates);
+    owners.set(sha, list);
   }
   return owners;
 }

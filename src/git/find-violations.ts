@@ -24,7 +24,16 @@
  * from every parent (dense combined diff), so syncing from the base or
  * merging a provider is not a violation. Renames count as both paths.
  * Throws UsageError for an unknown worker or a range git cannot resolve.
+ * Within a worker, commits come in git's date order (ties in its walk order).
+ *
+ * What it reads (the same answer either way, test/integration/find-
+ * violations-agreement.test.ts): with `worker` and `range`, only that range
+ * (`rev-list A..B`), unless another worker's tip reaches a commit of it (it
+ * may be shared: then the whole history, as without them). The scope of a
+ * worker's commits: one `git log` limited to the paths outside the scope,
+ * which lists only the commits that leave it; merges by `diff-tree -c --cc`.
  */
+import { availableParallelism } from 'node:os';
 import {
   attributeCommits,
   judgeCommits,
@@ -118,11 +127,11 @@ function workerTip(refs: ReadonlyMap<string, string>, branch: string): string | 
 }
 
 /** What is not any worker's own work: the base and target, local and remote-tracking, and the base commit. */
-async function readExclusions(
-  cwd: string,
+function readExclusions(
   plan: CompiledPlan,
   refs: ReadonlyMap<string, string>,
-): Promise<string[]> {
+  baseCommitExists: boolean,
+): string[] {
   const out = new Set<string>();
   for (const branch of new Set([plan.base, plan.target])) {
     for (const [ref, sha] of refs) {
@@ -133,14 +142,15 @@ async function readExclusions(
       }
     }
   }
-  if (await resolveCommit(cwd, plan.baseCommit)) out.add(plan.baseCommit);
+  if (baseCommitExists) out.add(plan.baseCommit);
   return [...out];
 }
 
+/** Parents and message of every commit `include` reaches and `exclude` does not, in git's order. */
 async function readDag(
   cwd: string,
-  tips: readonly string[],
-  exclusions: readonly string[],
+  include: readonly string[],
+  exclude: readonly string[],
 ): Promise<CommitDag> {
   const { stdout } = await runGit(
     [
@@ -148,9 +158,9 @@ async function readDag(
       '-z',
       '--no-show-signature',
       `--format=%H${FIELD}%P${FIELD}%B`,
-      ...new Set(tips),
+      ...new Set(include),
       '--not',
-      ...exclusions,
+      ...exclude,
       '--',
     ],
     { cwd, env: GATE_ENV },
@@ -158,34 +168,122 @@ async function readDag(
   return parseDagLog(stdout);
 }
 
-async function readRangeCommits(
+/** The commits `include` reaches and `exclude` does not, in git's order. */
+async function listCommits(
   cwd: string,
-  from: string | null,
-  to: string,
-  exclusions: readonly string[],
+  include: readonly string[],
+  exclude: readonly string[],
 ): Promise<Set<string>> {
-  const { stdout } = await runGit(
-    ['rev-list', to, '--not', ...(from ? [from] : exclusions), '--'],
-    {
-      cwd,
-      env: GATE_ENV,
-    },
-  );
+  const { stdout } = await runGit(['rev-list', ...new Set(include), '--not', ...exclude, '--'], {
+    cwd,
+    env: GATE_ENV,
+  });
   return new Set(stdout.split('\n').filter(Boolean));
 }
 
 /**
+ * Parses `git log -z --format=/%H --name-only`: each commit (the '/' marks it:
+ * no path starts with one) with the paths listed after it. git puts a newline
+ * between a commit's header and its first path. Pure.
+ */
+export function parseNameOnlyLog(output: string): Map<string, string[]> {
+  const result = new Map<string, string[]>();
+  let paths: string[] | null = null;
+  let first = false;
+  for (const field of splitNul(output)) {
+    if (field.startsWith('/')) {
+      paths = [];
+      result.set(field.slice(1), paths);
+      first = true;
+      continue;
+    }
+    if (!paths) continue;
+    paths.push(first && field.startsWith('\n') ? field.slice(1) : field);
+    first = false;
+  }
+  return result;
+}
+
+/** Which commits the walk reaches: tips, and what it stops at. */
+export interface HistoryWalk {
+  include: readonly string[];
+  exclude: readonly string[];
+}
+
+/**
  * Paths each commit changes outside a scope: its diff to its parent, for a
- * merge what differs from every parent, hunk by hunk. One `diff-tree --stdin`
- * for all commits, one more per merge that has candidates.
+ * merge what differs from every parent, hunk by hunk; nothing for a root
+ * commit (as `diff-tree` without `--root`). Commits with one parent come from
+ * `listSingles` (readSinglesOutside over a walk that reaches them all); merges
+ * take one `diff-tree --stdin -c`, and one more per merge that has candidates.
  */
 export async function readPathsOutside(
   cwd: string,
   commits: readonly DagCommit[],
   excludes: readonly string[],
+  listSingles: () => Promise<Map<string, string[]>>,
 ): Promise<Map<string, string[]>> {
-  if (commits.length === 0) return new Map();
-  const shas = commits.map((c) => c.sha);
+  const outside = new Map<string, string[]>(commits.map((c) => [c.sha, []]));
+  const singles = commits.filter((c) => c.parents.length === 1);
+  const merges = commits.filter((c) => c.parents.length > 1);
+  const [listed, merged] = await Promise.all([
+    singles.length ? listSingles() : new Map<string, string[]>(),
+    merges.length ? readMergesOutside(cwd, merges, excludes) : new Map<string, string[]>(),
+  ]);
+  for (const commit of singles) outside.set(commit.sha, listed.get(commit.sha) ?? []);
+  for (const commit of merges) outside.set(commit.sha, merged.get(commit.sha) ?? []);
+  return outside;
+}
+
+/**
+ * The commits with one parent that `walk` reaches and that change paths
+ * outside a scope, with those paths: ONE `git log` limited to the paths
+ * outside (`:/` and the scope's excludes), so git prunes the scope's subtrees
+ * and lists only the commits that leave it.
+ */
+export async function readSinglesOutside(
+  cwd: string,
+  walk: HistoryWalk,
+  excludes: readonly string[],
+): Promise<Map<string, string[]>> {
+  // --full-history: without it git follows one TREESAME parent of a merge and
+  // skips the other side, which may hold the worker's own commits
+  // (git-log(1), "History Simplification"). --no-relative and
+  // --ignore-submodules=none: diff.relative and diff.ignoreSubmodules would
+  // otherwise narrow what this porcelain command lists (git-config(1)).
+  const { stdout } = await runGit(
+    [
+      '-c',
+      'log.showRoot=false',
+      'log',
+      '-z',
+      '--no-show-signature',
+      '--format=/%H',
+      '--full-history',
+      '--no-merges',
+      '--name-only',
+      '--no-renames',
+      '--no-relative',
+      '--ignore-submodules=none',
+      ...new Set(walk.include),
+      '--not',
+      ...walk.exclude,
+      '--',
+      ':/',
+      ...excludes,
+    ],
+    { cwd, env: GATE_ENV },
+  );
+  return parseNameOnlyLog(stdout);
+}
+
+/** Of the merges: the paths outside the scope where each differs from every parent, hunk by hunk. */
+async function readMergesOutside(
+  cwd: string,
+  merges: readonly DagCommit[],
+  excludes: readonly string[],
+): Promise<Map<string, string[]>> {
+  const shas = merges.map((c) => c.sha);
   const { stdout } = await runGit(
     [
       'diff-tree',
@@ -203,10 +301,9 @@ export async function readPathsOutside(
     { cwd, env: GATE_ENV, input: `${shas.join('\n')}\n` },
   );
   const outside = parseDiffTreeNames(stdout, shas);
-  for (const commit of commits) {
-    const paths = outside.get(commit.sha)!;
-    if (commit.parents.length < 2 || paths.length === 0) continue;
-    outside.set(commit.sha, await readDenseMergePaths(cwd, commit.sha, paths));
+  for (const sha of shas) {
+    const paths = outside.get(sha)!;
+    if (paths.length) outside.set(sha, await readDenseMergePaths(cwd, sha, paths));
   }
   return outside;
 }
@@ -258,6 +355,17 @@ export interface HistoryJudgement {
   unattributed: string[];
 }
 
+/** The commits to judge, whose they are, and where each worker's lie. */
+interface HistoryRead {
+  /** Every commit to judge (and maybe more), in git's order. */
+  dag: CommitDag;
+  /** The commits to judge and their owners (attributeCommits). */
+  judged: Map<string, string[]>;
+  unattributed: string[];
+  /** A walk that reaches every commit judged for the worker. */
+  walk: (worker: string) => HistoryWalk;
+}
+
 /** findViolations, with what `pw check` reports besides: how much it judged and what it could not attribute. */
 export async function judgeHistory(
   cwd: string,
@@ -270,69 +378,179 @@ export async function judgeHistory(
       `Workers: ${plan.workers.map((w) => w.id).join(', ')}`,
     ]);
   }
-  const refs = new Map([
-    ...(await listRefs(cwd, 'refs/heads/')),
-    ...(await listRefs(cwd, 'refs/remotes/')),
+  const parsed = options.range === undefined ? null : parseRange(options.range);
+  if (options.range !== undefined && !parsed) {
+    throw new UsageError(`cannot read the range "${options.range}"`, [
+      'Write it as A..B (the commits B has and A lacks), e.g. --range origin/main..HEAD.',
+    ]);
+  }
+  const [refs, baseCommit, from, to] = await Promise.all([
+    listRefs(cwd, ['refs/heads/', 'refs/remotes/']),
+    resolveCommit(cwd, plan.baseCommit),
+    parsed?.from ? resolveCommit(cwd, parsed.from) : null,
+    parsed ? resolveCommit(cwd, parsed.to) : null,
   ]);
   const tips = new Map<string, string[]>();
   for (const worker of plan.workers) {
     const tip = workerTip(refs, worker.branch);
     tips.set(worker.id, tip ? [tip] : []);
   }
-  const exclusions = await readExclusions(cwd, plan, refs);
+  const exclusions = readExclusions(plan, refs, baseCommit !== null);
 
   let range: { from: string | null; to: string } | null = null;
-  if (options.range !== undefined) {
-    const parsed = parseRange(options.range);
-    if (!parsed) {
-      throw new UsageError(`cannot read the range "${options.range}"`, [
-        'Write it as A..B (the commits B has and A lacks), e.g. --range origin/main..HEAD.',
-      ]);
-    }
-    const from = parsed.from === null ? null : await resolveCommit(cwd, parsed.from);
-    const to = await resolveCommit(cwd, parsed.to);
-    const unknown = [
-      parsed.from !== null && !from ? parsed.from : null,
-      to ? null : parsed.to,
-    ].filter(Boolean);
-    if (unknown.length) {
-      throw new UsageError(`the range "${options.range}" names no commit: ${unknown.join(', ')}`, [
-        'Fetch the branches first (in CI: actions/checkout with fetch-depth: 0), or fix the names.',
-      ]);
+  if (parsed) {
+    const unknown = [parsed.from !== null && !from ? parsed.from : null, to ? null : parsed.to];
+    if (unknown.some(Boolean)) {
+      throw new UsageError(
+        `the range "${options.range}" names no commit: ${unknown.filter(Boolean).join(', ')}`,
+        [
+          'Fetch the branches first (in CI: actions/checkout with fetch-depth: 0), or fix the names.',
+        ],
+      );
     }
     range = { from, to: to! };
     if (options.worker !== undefined) tips.get(options.worker)!.push(range.to);
   }
 
-  const inRange = range ? await readRangeCommits(cwd, range.from, range.to, exclusions) : null;
+  const limit = createLimiter(Math.max(2, availableParallelism()));
+  const excludes = new Map<string, string[]>();
+  const excludesOf = (worker: CompiledPlan['workers'][number]): string[] => {
+    let list = excludes.get(worker.id);
+    if (!list) excludes.set(worker.id, (list = scopeExcludePathspecs(worker.owns)));
+    return list;
+  };
+  // Without a range every worker with a tip has commits to judge, over a walk
+  // known already: its out-of-scope commits are read while the history is.
+  const early = new Map<string, Promise<Map<string, string[]>>>();
+  if (!range && kinds.includes('scope')) {
+    for (const worker of plan.workers) {
+      const include = tips.get(worker.id)!;
+      if (include.length === 0) continue;
+      if (options.worker !== undefined && worker.id !== options.worker) continue;
+      const read = limit(() =>
+        readSinglesOutside(cwd, { include, exclude: exclusions }, excludesOf(worker)),
+      );
+      // Awaited below if the worker has commits to judge; a failure is not unhandled meanwhile.
+      read.catch(() => undefined);
+      early.set(worker.id, read);
+    }
+  }
+
+  const history =
+    (range && options.worker !== undefined
+      ? await readWorkerRange(cwd, options.worker, range, tips, exclusions)
+      : null) ?? (await readAllHistory(cwd, tips, exclusions, range, options.worker));
+
+  const outside = new Map<string, Map<string, string[]>>();
+  if (kinds.includes('scope')) {
+    const commitsOf = new Map<string, DagCommit[]>();
+    for (const [sha, owners] of history.judged) {
+      for (const id of owners) {
+        const list = commitsOf.get(id);
+        if (list) list.push(history.dag.get(sha)!);
+        else commitsOf.set(id, [history.dag.get(sha)!]);
+      }
+    }
+    await Promise.all(
+      plan.workers
+        .filter((w) => commitsOf.has(w.id))
+        .map(async (worker) => {
+          const listSingles = (): Promise<Map<string, string[]>> =>
+            early.get(worker.id) ??
+            limit(() => readSinglesOutside(cwd, history.walk(worker.id), excludesOf(worker)));
+          outside.set(
+            worker.id,
+            await readPathsOutside(cwd, commitsOf.get(worker.id)!, excludesOf(worker), listSingles),
+          );
+        }),
+    );
+  }
+  return {
+    violations: judgeCommits({
+      dag: history.dag,
+      owners: history.judged,
+      outside,
+      workers: plan.workers,
+      kinds,
+    }),
+    judged: history.judged.size,
+    unattributed: history.unattributed,
+  };
+}
+
+/**
+ * One worker's range, read alone: the commits `to` has and `from` and the
+ * exclusions lack (what attribution would give that worker anyway, as `to`
+ * counts as its tip), unless another worker's tip reaches one of them. Then
+ * the commit may be shared or another's, which only the whole history says:
+ * null, and the caller reads it all.
+ */
+async function readWorkerRange(
+  cwd: string,
+  worker: string,
+  range: { from: string | null; to: string },
+  tips: ReadonlyMap<string, readonly string[]>,
+  exclusions: readonly string[],
+): Promise<HistoryRead | null> {
+  const stop = [...(range.from ? [range.from] : []), ...exclusions];
+  const others = [...tips].filter(([id]) => id !== worker).flatMap(([, list]) => list);
+  const [dag, inRange, unshared] = await Promise.all([
+    readDag(cwd, [range.to], stop),
+    range.from ? listCommits(cwd, [range.to], [range.from]) : null,
+    others.length ? listCommits(cwd, [range.to], [...stop, ...new Set(others)]) : null,
+  ]);
+  if (unshared && unshared.size !== dag.size) return null;
+  return {
+    dag,
+    judged: new Map([...dag.keys()].map((sha) => [sha, [worker]])),
+    unattributed: inRange ? [...inRange].filter((sha) => !dag.has(sha)) : [],
+    walk: () => ({ include: [range.to], exclude: stop }),
+  };
+}
+
+/** Every worker's history, attributed (attributeCommits), then narrowed to the range and the worker. */
+async function readAllHistory(
+  cwd: string,
+  tips: ReadonlyMap<string, readonly string[]>,
+  exclusions: readonly string[],
+  range: { from: string | null; to: string } | null,
+  worker: string | undefined,
+): Promise<HistoryRead> {
   const allTips = [...tips.values()].flat();
-  const dag = allTips.length
-    ? await readDag(cwd, allTips, exclusions)
-    : new Map<string, DagCommit>();
+  const [dag, inRange] = await Promise.all([
+    allTips.length ? readDag(cwd, allTips, exclusions) : new Map<string, DagCommit>(),
+    range ? listCommits(cwd, [range.to], range.from ? [range.from] : exclusions) : null,
+  ]);
   const owners = attributeCommits(dag, tips);
   const judged = new Map<string, string[]>();
   for (const [sha, list] of owners) {
     if (inRange && !inRange.has(sha)) continue;
-    if (options.worker !== undefined && !list.includes(options.worker)) continue;
+    if (worker !== undefined && !list.includes(worker)) continue;
     judged.set(sha, list);
   }
-
-  const outside = new Map<string, Map<string, string[]>>();
-  if (kinds.includes('scope')) {
-    for (const worker of plan.workers) {
-      const commits = [...judged]
-        .filter(([, list]) => list.includes(worker.id))
-        .map(([sha]) => dag.get(sha)!);
-      if (commits.length === 0) continue;
-      outside.set(
-        worker.id,
-        await readPathsOutside(cwd, commits, scopeExcludePathspecs(worker.owns)),
-      );
-    }
-  }
+  const stop = [...(range?.from ? [range.from] : []), ...exclusions];
   return {
-    violations: judgeCommits({ dag, owners: judged, outside, workers: plan.workers, kinds }),
-    judged: judged.size,
+    dag,
+    judged,
     unattributed: inRange ? [...inRange].filter((sha) => !owners.has(sha)) : [],
+    walk: (id) => ({ include: tips.get(id) ?? [], exclude: stop }),
+  };
+}
+
+/** Runs the functions given to it at most `lanes` at a time (git processes on a few cores). */
+function createLimiter(lanes: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    // A finished function hands its lane straight to the next one waiting.
+    if (running < lanes) running++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
   };
 }

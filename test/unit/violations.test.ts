@@ -7,7 +7,11 @@ import {
   unquoteGitPath,
   type DagCommit,
 } from '../../src/domain/violations.js';
-import { parseDagLog, parseDiffTreeNames } from '../../src/git/find-violations.js';
+import {
+  parseDagLog,
+  parseDiffTreeNames,
+  parseNameOnlyLog,
+} from '../../src/git/find-violations.js';
 import { comparePlans, planToJudge } from '../../src/domain/trust-check.js';
 import type { CompiledPlan } from '../../src/domain/plan.js';
 
@@ -126,6 +130,30 @@ describe('parsers of git output', () => {
       c2: [],
       c3: ['c.ts'],
     });
+  });
+
+  it('splits git log -z --format=/%H --name-only output by its commit headers', () => {
+    const a = 'a'.repeat(40);
+    const b = 'b'.repeat(40);
+    const c = 'c'.repeat(40);
+    // A path that looks like a SHA, one starting with a newline (first and later in
+    // its commit), a commit with no paths; git puts a newline before a commit's first path.
+    const out = [
+      `/${a}`,
+      `\n${b}`,
+      'src/x.ts',
+      `/${b}`,
+      `/${c}`,
+      '\n\nroot.txt',
+      '\nlater',
+      '',
+    ].join('\0');
+    expect(Object.fromEntries(parseNameOnlyLog(out))).toEqual({
+      [a]: [b, 'src/x.ts'],
+      [b]: [],
+      [c]: ['\nroot.txt', '\nlater'],
+    });
+    expect(parseNameOnlyLog('').size).toBe(0);
   });
 
   it('reads git log -z records, messages with any text', () => {
