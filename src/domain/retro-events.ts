@@ -42,6 +42,8 @@ export interface BypassEvent {
   /** Which gate caught it: `check`, `integrate`, ... */
   caughtBy: string;
   kind: string;
+  /** The commit it is about, when the event says. */
+  commit: string | null;
   detail: string | null;
 }
 
@@ -212,7 +214,14 @@ export function classifyRetroEvents(events: readonly RetroEvent[], plan: string)
     if (violations.length || /violation|bypass|out-of-scope/.test(type)) {
       const caughtBy = fromIntegrate ? 'integrate' : /check/.test(type) ? 'check' : type;
       if (violations.length === 0)
-        out.bypasses.push({ at, worker, caughtBy, kind: str(event.kind) ?? type, detail });
+        out.bypasses.push({
+          at,
+          worker,
+          caughtBy,
+          kind: str(event.kind) ?? type,
+          commit: str(event.commit) ?? str(event.sha),
+          detail,
+        });
       for (const item of violations) {
         const value = record(item) ?? {};
         out.bypasses.push({
@@ -220,7 +229,9 @@ export function classifyRetroEvents(events: readonly RetroEvent[], plan: string)
           worker: str(value.worker) ?? worker,
           caughtBy,
           kind: str(value.kind) ?? str(value.type) ?? 'violation',
-          detail: str(value.path) ?? str(value.message) ?? str(value.sha) ?? null,
+          commit: str(value.commit) ?? str(value.sha),
+          // check writes `path` for a scope violation and `header` for a protocol one.
+          detail: str(value.path) ?? str(value.header) ?? str(value.message),
         });
       }
     }

@@ -339,14 +339,15 @@ function findScopeTrouble(retro: RetroFigures): Finding[] {
       const paths = [...new Set(worker.outOfScope.map((o) => o.path))];
       out.push({
         kind: 'out-of-scope',
-        title: `${worker.id} changed ${times(paths.length, 'path')} outside its scope, and it got in`,
+        // Judged with the plan as it is now: the scope may have been narrowed after the commit.
+        title: `${worker.id} changed ${times(paths.length, 'path')} outside its scope as the plan stands now`,
         evidence: worker.outOfScope
           .slice(0, 5)
           .map((o) => `${o.path} in ${short(o.sha)}.`)
           .concat(
-            `${worker.id} owns ${worker.owns.map((o) => `\`${o}\``).join(', ') || 'nothing'}${worker.refusals.total ? '' : '; no hook refusal was logged for it, so the hooks were off or bypassed'}.`,
+            `${worker.id} owns ${worker.owns.map((o) => `\`${o}\``).join(', ') || 'nothing'} now${worker.refusals.total ? '' : '; no hook refusal was logged for it: the hooks were off or bypassed, or its scope was narrowed after these commits'}.`,
           ),
-        suggestion: `If ${worker.id} needs ${paths.slice(0, 3).join(', ')}, add them to its \`owns\`; otherwise keep the hooks on (\`pw hooks status\`) and run \`pw check\` in CI so this is refused before integrate.`,
+        suggestion: `If ${worker.id} needs ${paths.slice(0, 3).join(', ')}, add them to its \`owns\`; if its scope was narrowed on purpose after these commits, nothing is wrong; otherwise keep the hooks on (\`pw hooks status\`) and run \`pw check\` in CI so this is refused before integrate.`,
         weight: 0.5,
       });
     }
@@ -415,22 +416,64 @@ function findProtocolTrouble(retro: RetroFigures): Finding[] {
       weight: 0.05 + 0.03 * total,
     });
   }
-  if (retro.hygiene.bypassesCaught.length) {
-    out.push({
-      kind: 'bypasses',
-      title: `${times(retro.hygiene.bypassesCaught.length, 'bypass')} of the hooks caught by check or integrate`,
-      evidence: retro.hygiene.bypassesCaught
-        .slice(0, 5)
-        .map(
-          (b) =>
-            `${b.worker ?? 'unknown worker'}: ${b.kind}${b.detail ? ` (${b.detail})` : ''}, caught by ${b.caughtBy}.`,
-        ),
-      suggestion:
-        'Find out why the hooks did not refuse these (commit --no-verify, hooks switched off): `pw hooks status`, and keep `pw check` in CI.',
-      weight: 0.45,
-    });
-  }
+  const caught = findCaughtViolations(retro);
+  if (caught) out.push(caught);
   return out;
+}
+
+/**
+ * Violations that check or integrate reported (events with `violations`).
+ * They judge history with the plan as it stands now, so a change outside a
+ * scope is a bypass of the hooks or a scope narrowed after the commit: the
+ * finding says both and asserts neither.
+ */
+function findCaughtViolations(retro: RetroFigures): Finding | null {
+  const caught = retro.hygiene.bypassesCaught;
+  if (caught.length === 0) return null;
+  const at = offsetFrom(Date.parse(retro.startedAt));
+  const isProtocol = (kind: string): boolean => /protocol|message|header|prefix/i.test(kind);
+  const isScope = (kind: string): boolean => !isProtocol(kind) && /scope|path|own/i.test(kind);
+  /** Distinct commits, or distinct reports when the event named no commit. */
+  const commits = (list: typeof caught): { n: number; allCommits: boolean } => ({
+    n: new Set(
+      list.map((b) => (b.commit ? `${b.worker}\0${b.commit}` : `${b.worker}\0${b.detail}`)),
+    ).size,
+    allCommits: list.every((b) => b.commit !== null),
+  });
+  const scope = commits(caught.filter((b) => isScope(b.kind)));
+  const protocol = commits(caught.filter((b) => isProtocol(b.kind)));
+  const other = caught.filter((b) => !isScope(b.kind) && !isProtocol(b.kind)).length;
+  const parts: string[] = [];
+  if (scope.n)
+    parts.push(
+      scope.allCommits
+        ? `${times(scope.n, 'commit')} changed files outside their worker's scope as the plan stands now`
+        : `${times(scope.n, 'change')} outside a worker's scope as the plan stands now`,
+    );
+  if (protocol.n)
+    parts.push(
+      protocol.allCommits
+        ? `${times(protocol.n, 'commit')} broke the protocol`
+        : `${times(protocol.n, 'protocol break')}`,
+    );
+  if (other) parts.push(times(other, 'other violation'));
+  const by = [...new Set(caught.map((b) => b.caughtBy))].join(' and ');
+  const reasons = scope.n
+    ? `Each change outside a scope is a bypass of the hooks (--no-verify, hooks off) or a scope narrowed after the fact: check and integrate judge history with the plan as it stands now. If the plan changed on purpose, nothing is wrong; otherwise find out why the hooks let them through`
+    : `Find out why the hooks let them through (--no-verify, hooks off, or a plan changed after the commits)`;
+  return {
+    kind: 'bypasses',
+    title: `${parts.join('; ')} (caught by ${by})`,
+    evidence: caught
+      .slice(0, 5)
+      .map(
+        (b) =>
+          `${b.worker ?? 'unknown worker'}: ${b.kind}${b.detail ? `, ${b.detail}` : ''}${b.commit ? ` in ${short(b.commit)}` : ''}, caught by ${b.caughtBy} at ${at(b.at)}.`,
+      )
+      .concat(caught.length > 5 ? [`… and ${caught.length - 5} more.`] : []),
+    suggestion: `${reasons} (\`pw hooks status\` in those worktrees) and keep \`pw check\` in CI.`,
+    weight: 0.45,
+  };
 }
 
 function findReopened(retro: RetroFigures): Finding[] {

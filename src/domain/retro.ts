@@ -11,7 +11,12 @@
 import { findNeedResolution, type ProviderDeliveries } from './find-need-resolution.js';
 import { compileOwners } from './ownership.js';
 import { parseCommitMessage, parseProvides } from './protocol.js';
-import { classifyRetroEvents, type PlanEvents, type RetroEvent } from './retro-events.js';
+import {
+  classifyRetroEvents,
+  type BypassEvent,
+  type PlanEvents,
+  type RetroEvent,
+} from './retro-events.js';
 import { planRetroFindings, type Finding } from './retro-findings.js';
 import { matchesScopePattern } from './scope-pattern.js';
 
@@ -201,10 +206,12 @@ export interface Retro {
     unprefixed: number;
     outOfScope: number;
     refusalsByKind: Record<string, number>;
+    /** Each violation once (check logs them every time it runs), at its first report. */
     bypassesCaught: {
       worker: string | null;
       caughtBy: string;
       kind: string;
+      commit: string | null;
       detail: string | null;
       at: string;
     }[];
@@ -408,7 +415,7 @@ export function computeRetro(input: RetroInput): Retro {
       unprefixed: sum(workers.map((w) => w.unprefixed.length)),
       outOfScope: sum(workers.map((w) => w.outOfScope.length)),
       refusalsByKind,
-      bypassesCaught: events.bypasses.map((b) => ({ ...b, at: iso(b.at) })),
+      bypassesCaught: firstReports(events.bypasses).map((b) => ({ ...b, at: iso(b.at) })),
       reopened: sum(workers.map((w) => w.reopened)),
     },
     integrate: {
@@ -423,6 +430,16 @@ export function computeRetro(input: RetroInput): Retro {
 }
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+
+/** Each caught violation once, at its first report, in the order first reported. */
+function firstReports(bypasses: readonly BypassEvent[]): BypassEvent[] {
+  const first = new Map<string, BypassEvent>();
+  for (const b of [...bypasses].sort((x, y) => x.at - y.at)) {
+    const key = [b.worker, b.kind, b.commit, b.detail].join('\0');
+    if (!first.has(key)) first.set(key, b);
+  }
+  return [...first.values()];
+}
 
 function computeWorker(
   spec: RetroWorkerSpec,

@@ -53,7 +53,14 @@ describe('classifyRetroEvents', () => {
     expect(events.verifyFailures.map((v) => v.worker)).toEqual(['b', 'a']);
     expect(events.publishes).toEqual([{ at: Date.parse(t(24)), commit: 'abc' }]);
     expect(events.bypasses).toEqual([
-      { at: Date.parse(t(26)), worker: 'a', caughtBy: 'check', kind: 'out-of-scope', detail: 'z' },
+      {
+        at: Date.parse(t(26)),
+        worker: 'a',
+        caughtBy: 'check',
+        kind: 'out-of-scope',
+        commit: null,
+        detail: 'z',
+      },
     ]);
   });
 

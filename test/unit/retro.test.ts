@@ -403,7 +403,53 @@ describe('computeRetro, edge cases', () => {
     const api = worker(retro, 'api');
     expect(api.files).toEqual({ changed: 3, linesAdded: 14, linesDeleted: 3, binary: 1 });
     expect(api.outOfScope).toEqual([{ sha: c2.sha, path: 'package.json' }]);
-    expect(retro.findings.map((f) => f.kind)).toContain('out-of-scope');
+    const finding = retro.findings.find((f) => f.kind === 'out-of-scope')!;
+    // Judged with the plan as it is now: a bypass, or a scope narrowed after the commit.
+    expect(finding.title).toBe('api changed 1 path outside its scope as the plan stands now');
+    expect(finding.evidence).toContain(
+      'api owns `src/api/` now; no hook refusal was logged for it: the hooks were off or bypassed, or its scope was narrowed after these commits.',
+    );
+  });
+
+  it('words violations caught by check without asserting a bypass, each once', () => {
+    const scope = (commit: string, path: string) => ({
+      worker: 'web',
+      commit,
+      kind: 'scope',
+      path,
+    });
+    const report = {
+      type: 'check',
+      plan: 'demo',
+      violations: [
+        scope('a'.repeat(40), 'src/api/x.ts'),
+        scope('a'.repeat(40), 'src/api/y.ts'),
+        scope('b'.repeat(40), 'src/api/x.ts'),
+        scope('c'.repeat(40), 'README.md'),
+        { worker: 'docs', commit: 'd'.repeat(40), kind: 'protocol', header: 'wip' },
+      ],
+    };
+    const retro = computeRetro(
+      base({
+        now: at(40),
+        histories: new Map([['web', [commit(10, '[CHECKPOINT] a')]]]),
+        // check ran twice and reported the same violations both times.
+        events: [setupEvent, { time: iso(20), ...report }, { time: iso(30), ...report }],
+      }),
+    );
+    expect(retro.hygiene.bypassesCaught).toHaveLength(5);
+    const finding = retro.findings.find((f) => f.kind === 'bypasses')!;
+    expect(finding.title).toBe(
+      "3 commits changed files outside their worker's scope as the plan stands now; 1 commit broke the protocol (caught by check)",
+    );
+    expect(finding.title).not.toMatch(/bypasss/);
+    expect(finding.evidence[0]).toBe(
+      'web: scope, src/api/x.ts in aaaaaaa, caught by check at +20m.',
+    );
+    expect(finding.evidence).toContain('docs: protocol, wip in ddddddd, caught by check at +20m.');
+    expect(finding.suggestion).toBe(
+      'Each change outside a scope is a bypass of the hooks (--no-verify, hooks off) or a scope narrowed after the fact: check and integrate judge history with the plan as it stands now. If the plan changed on purpose, nothing is wrong; otherwise find out why the hooks let them through (`pw hooks status` in those worktrees) and keep `pw check` in CI.',
+    );
   });
 
   it('gives hook refusals as evidence, with when and what was refused', () => {
