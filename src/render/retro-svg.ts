@@ -63,6 +63,58 @@ function clockLabel(t: number, step: number, spanMs: number): string {
   return text.slice(11, step < 60_000 ? 19 : 16);
 }
 
+interface LabelSpot {
+  x: number;
+  y: number;
+  anchor: 'start' | 'end';
+}
+
+/**
+ * Keeps labels from covering each other and the commit marks: each label
+ * takes the first of its spots whose box misses every mark and every label
+ * placed before it, or is left out (its mark stays, and hovering the mark
+ * still names it). Widths are estimated generously (0.62em a character):
+ * the SVG is written without text metrics.
+ */
+class LabelPlacer {
+  private readonly boxes: { left: number; right: number; top: number; bottom: number }[] = [];
+  constructor(
+    private readonly minX: number,
+    private readonly maxX: number,
+  ) {}
+
+  /** A mark no label may cover. */
+  block(cx: number, cy: number, halfWidth: number, halfHeight: number): void {
+    this.boxes.push({
+      left: cx - halfWidth,
+      right: cx + halfWidth,
+      top: cy - halfHeight,
+      bottom: cy + halfHeight,
+    });
+  }
+
+  place(text: string, fontSize: number, spots: readonly LabelSpot[]): LabelSpot | null {
+    const width = text.length * fontSize * 0.62;
+    for (const spot of spots) {
+      const left = spot.anchor === 'end' ? spot.x - width : spot.x;
+      const box = {
+        left: left - 1,
+        right: left + width + 1,
+        top: spot.y - fontSize * 0.8 - 1,
+        bottom: spot.y + fontSize * 0.2 + 1,
+      };
+      if (box.left < this.minX || box.right > this.maxX) continue;
+      const hit = this.boxes.some(
+        (b) => box.left < b.right && b.left < box.right && box.top < b.bottom && b.top < box.bottom,
+      );
+      if (hit) continue;
+      this.boxes.push(box);
+      return spot;
+    }
+    return null;
+  }
+}
+
 const STATE_COLOR: Record<WorkerRetro['state'], string> = {
   complete: '#15803d',
   working: '#2563eb',
@@ -153,6 +205,9 @@ export function renderRetroSvg(retro: Retro): string {
     '</g>',
   );
 
+  // Labels are placed after every mark, and may cover none of them nor each other.
+  const labels = new LabelPlacer(plotLeft - 4, WIDTH - 2);
+
   // Per worker: the lane bar, silences, blocked spans, NEEDS waits, commits.
   for (const [i, worker] of retro.workers.entries()) {
     const cy = yc(i);
@@ -187,6 +242,8 @@ export function renderRetroSvg(retro: Retro): string {
     const lastComplete = worker.completedAt;
     for (const mark of worker.timeline) {
       const mx = x(mark.at);
+      labels.block(mx, cy, 8, 12);
+      if (mark.provides.length) labels.block(mx, cy - 13, 4, 4);
       const title = `<title>${esc(`${off(mark.at)} ${mark.header} (${mark.sha.slice(0, 7)})${mark.provides.length ? ` · Provides: ${mark.provides.join(', ')}` : ''}`)}</title>`;
       if (mark.kind === 'complete') {
         const filled = mark.at === lastComplete;
@@ -212,6 +269,14 @@ export function renderRetroSvg(retro: Retro): string {
     out.push('</g>');
   }
 
+  for (const conflict of retro.integrate.conflicts)
+    for (const w of conflict.workers) {
+      const row = laneOf.get(w);
+      if (row !== undefined) labels.block(x(conflict.at), yc(row), 7, 7);
+    }
+  for (const failure of retro.integrate.verifyFailures)
+    labels.block(x(failure.at), yc(failure.worker ? (laneOf.get(failure.worker) ?? 0) : 0), 8, 8);
+
   // NEEDS arrows: from the needing lane when raised to the providing lane when delivered.
   out.push('<g class="needs">');
   for (const [i, worker] of retro.workers.entries()) {
@@ -228,11 +293,21 @@ export function renderRetroSvg(retro: Retro): string {
       out.push(
         `<path class="need-arrow" data-from="${esc(worker.id)}" data-to="${esc(need.provider)}" d="${path}" fill="none" stroke="${NEEDS_COLOR}" stroke-width="1.8" stroke-dasharray="${need.open ? '5 4' : 'none'}" marker-end="url(#pw-arrow)"><title>${esc(`${worker.id} needs ${need.provider}/${need.item}: raised ${off(need.raisedAt)}, ${need.open ? 'still open' : `delivered ${off(need.resolvedAt!)}`} (waited ${formatDuration(need.waitedMs)})`)}</title></path>`,
       );
-      const lx = x1 + 6;
+      // Beside the arrow's start; a label that would cover another moves further along the arrow, or to its other side.
+      const text = truncate(need.item, 24);
       const ly = y1 + (down ? 14 : -6);
-      out.push(
-        `<text class="need-label" x="${n(lx)}" y="${n(ly)}" font-size="11" fill="${NEEDS_COLOR}" stroke="#ffffff" stroke-width="3" paint-order="stroke">${esc(truncate(need.item, 24))}</text>`,
+      const spot = labels.place(
+        text,
+        11,
+        [0, 1, 2].flatMap((k) => [
+          { x: x1 + 6, y: ly + (down ? 12 : -12) * k, anchor: 'start' as const },
+          { x: x1 - 6, y: ly + (down ? 12 : -12) * k, anchor: 'end' as const },
+        ]),
       );
+      if (spot)
+        out.push(
+          `<text class="need-label" x="${n(spot.x)}" y="${n(spot.y)}"${spot.anchor === 'end' ? ' text-anchor="end"' : ''} font-size="11" fill="${NEEDS_COLOR}" stroke="#ffffff" stroke-width="3" paint-order="stroke">${esc(text)}</text>`,
+        );
     }
   }
   out.push('</g>');
@@ -241,9 +316,22 @@ export function renderRetroSvg(retro: Retro): string {
   out.push('<g class="plan-events">');
   const vline = (cls: string, at: string, color: string, label: string, dash: string): void => {
     const vx = x(at);
+    // Left of the line, else right of it, a row lower each time; left out when every spot is taken.
+    const rows: number[] = [];
+    for (let dy = 12; lanesTop + dy <= lanesBottom - 2; dy += 14) rows.push(dy);
+    const spot = labels.place(
+      label,
+      11.5,
+      rows.flatMap((dy) => [
+        { x: vx - 4, y: lanesTop + dy, anchor: 'end' as const },
+        { x: vx + 4, y: lanesTop + dy, anchor: 'start' as const },
+      ]),
+    );
     out.push(
-      `<g class="${cls}"><line x1="${n(vx)}" y1="${lanesTop - 2}" x2="${n(vx)}" y2="${lanesBottom}" stroke="${color}" stroke-width="2" stroke-dasharray="${dash}"/>`,
-      `<text x="${n(vx - 4)}" y="${lanesTop + 12}" text-anchor="end" font-size="11.5" font-weight="600" fill="${color}" stroke="#ffffff" stroke-width="3" paint-order="stroke">${esc(label)}</text></g>`,
+      `<g class="${cls}"><line x1="${n(vx)}" y1="${lanesTop - 2}" x2="${n(vx)}" y2="${lanesBottom}" stroke="${color}" stroke-width="2" stroke-dasharray="${dash}"><title>${esc(`${label} ${off(at)}`)}</title></line>`,
+      spot
+        ? `<text x="${n(spot.x)}" y="${n(spot.y)}" text-anchor="${spot.anchor}" font-size="11.5" font-weight="600" fill="${color}" stroke="#ffffff" stroke-width="3" paint-order="stroke">${esc(label)}</text></g>`
+        : '</g>',
     );
   };
   for (const publish of retro.integrate.publishes)

@@ -1,10 +1,10 @@
-import { DOMParser } from '@xmldom/xmldom';
+import { DOMParser, type Element } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import { computeRetro } from '../../src/domain/retro.js';
 import { renderRetroHtml } from '../../src/render/retro-html.js';
 import { renderRetroMarkdown } from '../../src/render/retro-markdown.js';
 import { pickTickStep, renderRetroSvg } from '../../src/render/retro-svg.js';
-import { at, histories, input, setupEvent } from './retro-fixture.js';
+import { at, commit, histories, input, setupEvent } from './retro-fixture.js';
 import { TEN_IDS, tenWorkerInput } from './retro-ten-workers.js';
 
 /** Parses the SVG as XML; a malformed document throws. */
@@ -98,6 +98,84 @@ describe('renderRetroSvg', () => {
     expect(height).toBeLessThan(900);
     expect(byClass('tick-label').length).toBeGreaterThanOrEqual(4);
     expect(byClass('tick-label').length).toBeLessThanOrEqual(11);
+  });
+
+  it('places no label over another: integrate runs close together, NEEDS raised close in time', () => {
+    const crowded = computeRetro(
+      input({
+        histories: new Map([
+          [
+            'api',
+            [
+              commit(10, '[CHECKPOINT] a'),
+              commit(40, '[CHECKPOINT] m\n\nProvides: user-model, session, token'),
+              commit(90, '[COMPLETE] api'),
+            ],
+          ],
+          [
+            'web',
+            [
+              commit(20, '[NEEDS:api/user-model] m'),
+              commit(22, '[NEEDS:api/session] s'),
+              commit(24, '[NEEDS:docs/glossary] g'),
+              commit(50, '[COMPLETE] web'),
+            ],
+          ],
+          [
+            'docs',
+            [
+              commit(21, '[NEEDS:api/token] t'),
+              commit(60, '[CHECKPOINT] d\n\nProvides: glossary'),
+              commit(95, '[COMPLETE] docs'),
+            ],
+          ],
+        ]),
+        events: [
+          setupEvent,
+          { time: iso(96), type: 'integrate', plan: 'demo', phase: 'published', to: 'a' },
+          { time: iso(97), type: 'integrate', plan: 'demo', phase: 'published', to: 'b' },
+          { time: iso(99), type: 'teardown', plan: 'demo' },
+        ],
+      }),
+    );
+    const { all, byClass } = parseSvg(renderRetroSvg(crowded));
+    // Every mark is still drawn.
+    expect(byClass('integrate')).toHaveLength(2);
+    expect(byClass('need-arrow')).toHaveLength(4);
+    // A generous width (0.62em a character) and the text's height around its baseline.
+    const labels = all('text').filter(
+      (el) =>
+        el.getAttribute('class') === 'need-label' ||
+        ['integrate', 'teardown', 'now'].includes(
+          (el.parentNode as Element | null)?.getAttribute?.('class') ?? '',
+        ),
+    );
+    const boxes = labels.map((el) => {
+      const size = Number(el.getAttribute('font-size'));
+      const w = (el.textContent ?? '').length * size * 0.62;
+      const x = Number(el.getAttribute('x'));
+      const y = Number(el.getAttribute('y'));
+      const left = el.getAttribute('text-anchor') === 'end' ? x - w : x;
+      return {
+        text: el.textContent,
+        left,
+        right: left + w,
+        top: y - size * 0.8,
+        bottom: y + size * 0.2,
+      };
+    });
+    expect(boxes.map((b) => b.text)).toEqual(expect.arrayContaining(['integrated', 'torn down']));
+    // COMPLETE diamonds: `M x,(cy - 10) L…`, 16 wide and 20 high.
+    const diamonds = byClass('complete').map((el) => {
+      const [mx, my] = /^M([\d.]+),([\d.]+)/.exec(el.getAttribute('d')!)!.slice(1).map(Number);
+      return { text: 'a COMPLETE mark', left: mx! - 8, right: mx! + 8, top: my!, bottom: my! + 20 };
+    });
+    for (const [i, a] of boxes.entries())
+      for (const b of [...boxes.slice(i + 1), ...diamonds]) {
+        const overlap =
+          a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        expect(overlap, `"${a.text}" and "${b.text}" overlap`).toBe(false);
+      }
   });
 
   it('picks tick steps that give a handful of labels', () => {
