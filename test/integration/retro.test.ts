@@ -205,3 +205,61 @@ describe('pw retro on a real repository with scripted commit times', () => {
     expect(html).toContain('<svg');
   });
 });
+
+describe('pw retro and pw status agree on when a NEEDS was resolved', () => {
+  let repo: TempRepo;
+  afterAll(() => repo?.cleanup());
+
+  it('a COMPLETE from before a reopening leaves a later NEEDS open until the Provides', () => {
+    repo = createTempRepo({
+      files: {
+        'src/api/index.ts': 'export {};\n',
+        'src/web/index.ts': 'export {};\n',
+        'plan.yaml': PLAN.replace('name: demo', 'name: reopen'),
+      },
+    });
+    const setup = repo.pw(['setup', 'plan.yaml', '--json']);
+    expect(setup.status, setup.stderr).toBe(0);
+    const worktree = Object.fromEntries(
+      (JSON.parse(setup.stdout) as { workers: { id: string; worktree: string }[] }).workers.map(
+        (w) => [w.id, w.worktree],
+      ),
+    );
+    const start = Math.floor(Date.now() / 1000) * 1000 + 60_000;
+    const date = (minutes: number): string => `@${(start + minutes * MIN) / 1000} +0000`;
+    const commit = (worker: string, minutes: number, message: string): void => {
+      repo.git(['commit', '-q', '--allow-empty', '-m', message], {
+        cwd: worktree[worker],
+        env: { GIT_AUTHOR_DATE: date(minutes), GIT_COMMITTER_DATE: date(minutes) },
+      });
+    };
+    commit('api', 1, '[COMPLETE] api done');
+    commit('api', 2, '[CHECKPOINT] reopened');
+    commit('web', 3, '[NEEDS:api/thing] need the thing');
+    const now = { PW_NOW: new Date(start + 10 * MIN).toISOString() };
+
+    type Status = { workers: { id: string; needs: { item: string }[] }[] };
+    const before = JSON.parse(repo.pw(['status', '--json'], { env: now }).stdout) as Status;
+    expect(before.workers.find((w) => w.id === 'web')!.needs.map((n) => n.item)).toEqual(['thing']);
+    const open = JSON.parse(repo.pw(['retro', '--json'], { env: now }).stdout) as Retro;
+    expect(open.workers.find((w) => w.id === 'web')!.needs[0]).toMatchObject({
+      open: true,
+      resolvedBy: null,
+    });
+
+    commit('api', 7, '[CHECKPOINT] the thing\n\nProvides: thing');
+    type Resolved = {
+      workers: { id: string; resolvedNeeds: { by: string; resolvedAt: string }[] }[];
+    };
+    const status = JSON.parse(repo.pw(['status', '--json'], { env: now }).stdout) as Resolved;
+    const retro = JSON.parse(repo.pw(['retro', '--json'], { env: now }).stdout) as Retro;
+    const byStatus = status.workers.find((w) => w.id === 'web')!.resolvedNeeds;
+    const byRetro = retro.workers.find((w) => w.id === 'web')!.needs;
+    expect(byStatus.map((n) => [n.by, n.resolvedAt])).toEqual([
+      ['provides', new Date(start + 7 * MIN).toISOString()],
+    ]);
+    expect(byRetro.map((n) => [n.resolvedBy, n.resolvedAt, n.waitedMs])).toEqual([
+      ['provides', new Date(start + 7 * MIN).toISOString(), 4 * MIN],
+    ]);
+  });
+});
