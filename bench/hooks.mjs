@@ -10,11 +10,11 @@
 // and prints the medians and the ratios. Goal (issue 3): pw <= 2.0 x bare.
 //
 // Options: BENCH_ROUNDS=<n> (default 30), --json.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createBenchRepo, fastImportCommit, median } from './lib.mjs';
 
 const project = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(project, 'dist', 'cli', 'bin.js');
@@ -23,57 +23,27 @@ const json = process.argv.includes('--json');
 const WORKERS = 10;
 const FILES_PER_WORKER = 500;
 
-const root = mkdtempSync(join(tmpdir(), 'pw-bench-hooks-'));
-const home = join(root, 'home');
-const repo = join(root, 'repo');
-mkdirSync(home);
-const env = {
-  PATH: process.env.PATH,
-  HOME: home,
-  XDG_CONFIG_HOME: join(home, '.config'),
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-  LANG: 'C.UTF-8',
-  LC_ALL: 'C.UTF-8',
-  NO_COLOR: '1',
-};
-
-function git(args, cwd = repo, input) {
-  return execFileSync('git', args, { cwd, env, input, encoding: 'utf8', maxBuffer: 1 << 28 });
-}
+const { work: root, repo, env, git } = createBenchRepo('pw-bench-hooks-', bin);
 
 /** One commit of 5,000 files through git fast-import: no files on disk, one process. */
 function generateRepository() {
-  git(['init', '-q', '-b', 'main', repo], root);
-  for (const [key, value] of [
-    ['user.name', 'Bench'],
-    ['user.email', 'bench@example.com'],
-    ['gc.auto', '0'],
-    ['commit.gpgSign', 'false'],
-    ['maintenance.auto', 'false'],
-  ])
-    git(['config', key, value]);
-  const chunks = [];
-  let mark = 0;
   const files = [];
   for (let w = 0; w < WORKERS; w++) {
     for (let f = 0; f < FILES_PER_WORKER; f++) {
       const data = `// module ${w}, file ${f}\nexport const value${f} = ${w * FILES_PER_WORKER + f};\n`;
-      mark++;
-      chunks.push(`blob\nmark :${mark}\ndata ${Buffer.byteLength(data)}\n${data}\n`);
-      files.push({ mark, path: `mod${w}/src/file${f}.ts` });
+      files.push({ path: `mod${w}/src/file${f}.ts`, data });
     }
   }
-  const message = 'initial: 5,000 files\n';
-  chunks.push(
-    `commit refs/heads/main\ncommitter Bench <bench@example.com> 1700000000 +0000\ndata ${Buffer.byteLength(message)}\n${message}`,
+  git(
+    ['fast-import', '--quiet'],
+    repo,
+    fastImportCommit({
+      ref: 'refs/heads/main',
+      time: 1700000000,
+      message: 'initial: 5,000 files\n',
+      files,
+    }),
   );
-  for (const file of files) chunks.push(`M 100644 :${file.mark} ${file.path}\n`);
-  chunks.push('\n');
-  git(['fast-import', '--quiet'], repo, chunks.join(''));
   git(['reset', '-q', '--hard', 'main']);
   writeFileSync(
     join(repo, 'plan.yaml'),
@@ -121,12 +91,6 @@ for (const line of readFileSync(0, 'utf8').split('\\n')) {
     writeFileSync(join(dir, name), content);
     chmodSync(join(dir, name), 0o755);
   }
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 try {

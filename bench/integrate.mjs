@@ -9,11 +9,11 @@
 // rounds; prints medians and the ratios, checks that all produce the same
 // tree, and that pw left every user worktree (main and the 20 worker
 // worktrees: HEAD, status, index file) untouched.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createBenchRepo, fastImportCommit, median } from './lib.mjs';
 
 const WORKERS = 20;
 const FILES = 5000;
@@ -21,71 +21,35 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'dist', 'cli', 'bin.js');
 
-const work = mkdtempSync(join(tmpdir(), 'pw-bench-integrate-'));
-const home = join(work, 'home');
-const repo = join(work, 'repo');
-const env = {
-  PATH: process.env.PATH,
-  HOME: home,
-  XDG_CONFIG_HOME: join(home, '.config'),
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-  NO_COLOR: '1',
-  LANG: 'C.UTF-8',
-  LC_ALL: 'C.UTF-8',
-  TZ: 'UTC',
-};
-
-function git(args, cwd = repo, input) {
-  return execFileSync('git', args, {
-    cwd,
-    env,
-    input,
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  }).trim();
-}
-
-function pw(args) {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd: repo, env, encoding: 'utf8' });
-  if (result.status !== 0)
-    throw new Error(
-      `pw ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`,
-    );
-  return result.stdout;
-}
+const { work, repo, env, git, pw } = createBenchRepo('pw-bench-integrate-', bin);
 
 const pad = (n, width) => String(n).padStart(width, '0');
 const dirOf = (w) => `w${pad(w, 2)}`;
 
 function generateRepository() {
-  execFileSync('git', ['init', '-q', '-b', 'main', repo], { env });
-  for (const [key, value] of [
-    ['user.name', 'Bench'],
-    ['user.email', 'bench@example.com'],
-    ['gc.auto', '0'],
-    ['commit.gpgSign', 'false'],
-  ])
-    git(['config', key, value]);
   // One fast-import stream: 5,000 files spread over the 20 worker folders and a shared one.
   const perDir = Math.floor(FILES / (WORKERS + 1));
-  let stream =
-    'commit refs/heads/main\ncommitter Bench <bench@example.com> 1700000000 +0000\ndata 15\ninitial commit\n';
-  let count = 0;
+  const files = [];
   for (let d = 0; d <= WORKERS; d++) {
     const dir = d === WORKERS ? 'shared' : dirOf(d);
-    const n = d === WORKERS ? FILES - count : perDir;
-    for (let f = 0; f < n; f++, count++) {
-      const body = `// ${dir}/file${pad(f, 4)}\n${'export const value = 1;\n'.repeat(8)}`;
-      stream += `M 100644 inline ${dir}/sub${f % 10}/file${pad(f, 4)}.ts\ndata ${Buffer.byteLength(body)}\n${body}\n`;
+    const n = d === WORKERS ? FILES - files.length : perDir;
+    for (let f = 0; f < n; f++) {
+      const data = `// ${dir}/file${pad(f, 4)}\n${'export const value = 1;\n'.repeat(8)}`;
+      files.push({ path: `${dir}/sub${f % 10}/file${pad(f, 4)}.ts`, data });
     }
   }
-  git(['fast-import', '--quiet'], repo, stream);
+  git(
+    ['fast-import', '--quiet'],
+    repo,
+    fastImportCommit({
+      ref: 'refs/heads/main',
+      time: 1700000000,
+      message: 'initial commit\n',
+      files,
+    }),
+  );
   git(['checkout', '-q', '-f', 'main']);
-  if (count !== FILES) throw new Error(`generated ${count} files`);
+  if (files.length !== FILES) throw new Error(`generated ${files.length} files`);
 }
 
 function setUpPlan() {
@@ -177,12 +141,6 @@ function runUsualReused(start, scratch) {
   const tree = mergeAll(scratch);
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, tree };
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 try {
   const t0 = Date.now();

@@ -12,11 +12,11 @@
 // under 300 ms and faster than the loop); one worker moved (the full history
 // is read again, the new commit's scope checked); cold (no cache at all: the
 // scope check of all 50,000 commits too).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createBenchRepo, fastImportCommit, median } from './lib.mjs';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 50);
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 1000);
@@ -26,48 +26,7 @@ const GOAL_MS = 300;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'dist', 'cli', 'bin.js');
 
-const work = mkdtempSync(join(tmpdir(), 'pw-bench-status-'));
-const home = join(work, 'home');
-const repo = join(work, 'repo');
-mkdirSync(home, { recursive: true });
-const env = {
-  PATH: process.env.PATH,
-  HOME: home,
-  XDG_CONFIG_HOME: join(home, '.config'),
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-  NO_COLOR: '1',
-  LANG: 'C.UTF-8',
-  LC_ALL: 'C.UTF-8',
-  TZ: 'UTC',
-};
-
-function git(args, cwd = repo, input) {
-  return execFileSync('git', args, {
-    cwd,
-    env,
-    input,
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-  }).trim();
-}
-
-function pw(args) {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd: repo,
-    env,
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  });
-  if (result.status !== 0)
-    throw new Error(
-      `pw ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`,
-    );
-  return result.stdout;
-}
+const { work, repo, env, git, pw } = createBenchRepo('pw-bench-status-', bin);
 
 const id = (w) => `w${String(w).padStart(2, '0')}`;
 const branch = (w) => `pw/bench/${id(w)}`;
@@ -83,14 +42,6 @@ function message(w, c) {
 
 function generate() {
   const t0 = Date.now();
-  execFileSync('git', ['init', '-q', '-b', 'main', repo], { env });
-  for (const [key, value] of [
-    ['user.name', 'Bench'],
-    ['user.email', 'bench@example.com'],
-    ['gc.auto', '0'],
-    ['commit.gpgSign', 'false'],
-  ])
-    git(['config', key, value]);
   for (let w = 0; w < WORKERS; w++) {
     mkdirSync(join(repo, id(w)), { recursive: true });
     writeFileSync(join(repo, id(w), 'work.txt'), 'start\n');
@@ -115,13 +66,14 @@ function generate() {
   let time = 1_700_000_000;
   for (let w = 0; w < WORKERS; w++) {
     for (let c = 0; c < COMMITS; c++) {
-      const msg = message(w, c);
-      const data = `work ${c}\n`;
       chunks.push(
-        `commit refs/heads/${branch(w)}\ncommitter Bench <bench@example.com> ${time++} +0000\n`,
-        `data ${Buffer.byteLength(msg)}\n${msg}\n`,
-        c === 0 ? `from ${base}\n` : '',
-        `M 100644 inline ${id(w)}/work.txt\ndata ${Buffer.byteLength(data)}\n${data}\n`,
+        fastImportCommit({
+          ref: `refs/heads/${branch(w)}`,
+          time: time++,
+          message: message(w, c),
+          from: c === 0 ? base : null,
+          files: [{ path: `${id(w)}/work.txt`, data: `work ${c}\n` }],
+        }),
       );
     }
   }
@@ -133,12 +85,6 @@ function generate() {
     `generated ${WORKERS} workers x ${COMMITS} commits (${WORKERS * COMMITS}) with worktrees in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
   return base;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function time(fn) {
