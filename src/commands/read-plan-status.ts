@@ -23,7 +23,7 @@ import { readWorktreesEdits } from '../git/worktree-status.js';
 import { readStatusCache, statusCacheKey, writeStatusCache } from '../store/status-cache.js';
 import { readEvents } from '../store/trusted-store.js';
 import { readHooksOff } from './read-hooks-off.js';
-import { readViolations } from './status-violations.js';
+import { prefetchViolations, readViolations } from './status-violations.js';
 
 export interface ReadPlanStatusOptions {
   /** The repository, when the caller has read it already (saves git calls). */
@@ -204,6 +204,20 @@ async function readHistoryPart(
   baseTip: string | null,
 ): Promise<HistoryPart> {
   const shas = [...candidates.values()].flat().flatMap((ref) => refs.get(ref) ?? []);
+  const targetTip = refs.get(`refs/heads/${plan.target}`) ?? null;
+  // Where every worker is read from its branch, the tips are known before the history.
+  const present = [...candidates.values()].map((list) => list.filter((ref) => refs.has(ref)));
+  const branchesOnly = present.every((list, i) =>
+    list.every((ref) => ref === `refs/heads/${plan.workers[i]!.branch}`),
+  );
+  const prefetch = await prefetchViolations({
+    cwd,
+    commonDir,
+    plan,
+    baseTip,
+    targetTip,
+    branches: branchesOnly ? present.filter((list) => list.length).length : null,
+  });
   const graph = await readCommitGraph(
     cwd,
     [...shas, ...(baseTip ? [baseTip] : [])],
@@ -240,15 +254,10 @@ async function readHistoryPart(
   const aheadBehind = new Map(
     [...tips].map(([id, tip]) => [id, countAheadBehind(graph, tip.sha, baseReach)]),
   );
-  const checked = await readViolations({
-    cwd,
-    commonDir,
-    plan,
-    graph,
-    tips,
-    baseTip,
-    targetTip: refs.get(`refs/heads/${plan.target}`) ?? null,
-  });
+  const checked = await readViolations(
+    { cwd, commonDir, plan, graph, tips, baseTip, targetTip },
+    prefetch,
+  );
   warnings.push(...checked.warnings);
   return {
     summaries,

@@ -7,7 +7,7 @@ import type { HistoryCommit } from '../git/worker-history.js';
 import { statusCacheKey } from '../store/status-cache.js';
 import { planDir, readTextIfExists, writeFileAtomic } from '../store/trusted-store.js';
 
-interface ViolationsCache {
+export interface ViolationsCache {
   key: string;
   workers: Record<string, { tip: string; violations: StatusViolation[] }>;
 }
@@ -24,6 +24,54 @@ export interface ViolationsInput {
   targetTip: string | null;
 }
 
+/** The judgement cache as read before the history, and a whole-plan check already running. */
+export interface ViolationsPrefetch {
+  cached: ViolationsCache | null;
+  /** findViolations over the plan, started early; null when not started. */
+  all: Promise<Violation[]> | null;
+}
+
+function cachePath(commonDir: string, plan: string): string {
+  return join(planDir(commonDir, plan), 'cache', 'violations.json');
+}
+
+function cacheKey(plan: CompiledPlan, baseTip: string | null, targetTip: string | null): string {
+  return statusCacheKey({
+    workers: plan.workers.map((w) => [w.id, w.branch, w.pathspecs]),
+    baseCommit: plan.baseCommit,
+    base: baseTip,
+    target: targetTip,
+  });
+}
+
+/**
+ * Reads the judgement cache before the history is read and, when nothing in
+ * it can be reused and every worker will be read from its own branch (so
+ * readViolations checks the whole plan in one findViolations), starts that
+ * check at once: its git reads then run while the history is read and parsed.
+ */
+export async function prefetchViolations(input: {
+  cwd: string;
+  commonDir: string;
+  plan: CompiledPlan;
+  baseTip: string | null;
+  targetTip: string | null;
+  /**
+   * How many workers have a branch, when every worker's history will come
+   * from its local branch (no archive or hub ref to choose from); else null.
+   */
+  branches: number | null;
+}): Promise<ViolationsPrefetch> {
+  const { plan } = input;
+  const cached = await readCache(cachePath(input.commonDir, plan.name));
+  const usable = cached?.key === cacheKey(plan, input.baseTip, input.targetTip);
+  if (usable || input.branches === null || input.branches < 2) return { cached, all: null };
+  const all = findViolations(input.cwd, plan);
+  // Used only if readViolations checks the whole plan; a failure is reported there.
+  all.catch(() => undefined);
+  return { cached, all };
+}
+
 /**
  * Out-of-scope changes and protocol breaks in the workers' histories, from
  * the one check (`findViolations`, as `pw check` runs it), grouped per
@@ -38,24 +86,23 @@ export interface ViolationsInput {
  */
 export async function readViolations(
   input: ViolationsInput,
+  prefetch?: ViolationsPrefetch,
 ): Promise<{ violations: StatusViolation[]; warnings: string[] }> {
   const { plan, graph, tips } = input;
-  const path = join(planDir(input.commonDir, plan.name), 'cache', 'violations.json');
-  const key = statusCacheKey({
-    workers: plan.workers.map((w) => [w.id, w.branch, w.pathspecs]),
-    baseCommit: plan.baseCommit,
-    base: input.baseTip,
-    target: input.targetTip,
-  });
-  const cached = await readCache(path);
+  const path = cachePath(input.commonDir, plan.name);
+  const key = cacheKey(plan, input.baseTip, input.targetTip);
+  const cached = prefetch ? prefetch.cached : await readCache(path);
   const known = cached?.key === key ? cached.workers : {};
   const timeOf = (sha: string): number | null => graph.get(sha)?.commitTime ?? null;
   const result = new Map<string, StatusViolation[]>();
   const full: string[] = [];
   const warnings: string[] = [];
-  const check = async (options: { worker?: string; range?: string }): Promise<Violation[]> => {
+  const check = async (
+    options: { worker?: string; range?: string },
+    started?: Promise<Violation[]> | null,
+  ): Promise<Violation[]> => {
     try {
-      return await findViolations(input.cwd, plan, options);
+      return await (started ?? findViolations(input.cwd, plan, options));
     } catch (error) {
       warnings.push(
         `the scope check failed${options.worker ? ` for ${options.worker}` : ''}, so violations may be missing: ${(error as Error).message.split('\n')[0]}`,
@@ -76,7 +123,7 @@ export async function readViolations(
   }
   const onBranches = full.every((id) => tips.get(id)!.ref === `refs/heads/${branchOf(plan, id)}`);
   if (full.length > 1 && onBranches) {
-    const all = groupFindings(await check({}), timeOf);
+    const all = groupFindings(await check({}, prefetch?.all), timeOf);
     for (const id of full)
       result.set(
         id,
