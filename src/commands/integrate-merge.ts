@@ -1,6 +1,6 @@
 import type { IntegrateStrategy } from '../domain/plan.js';
 import { commitTree, treeOf } from '../git/commit-tree.js';
-import { mergeTree, type MergeTreeResult } from '../git/merge-tree.js';
+import { openMergeTreeSession, type MergeTreeResult } from '../git/merge-tree.js';
 import { isAncestor } from '../git/refs.js';
 import type { IntegrateStepRecord } from '../store/integrate-state.js';
 
@@ -26,9 +26,10 @@ export interface MergeStepsOptions {
 
 /**
  * Merges the steps one after another, in memory: `merge-tree --write-tree`
- * onto the previous result, then `commit-tree` (a merge commit with the
- * worker tip as second parent, or one squash commit). No worktree, index or
- * ref is touched; the caller records the head. Mutates `steps[i].result`.
+ * onto the previous result (one merge-tree process for the whole chain), then
+ * `commit-tree` (a merge commit with the worker tip as second parent, or one
+ * squash commit). No worktree, index or ref is touched; the caller records
+ * the head. Mutates `steps[i].result`.
  */
 export async function mergeSteps(
   cwd: string,
@@ -45,32 +46,37 @@ export async function mergeSteps(
   for (let i = 0; i < options.from; i++) {
     if (options.strategy === 'squash' && steps[i]!.result) heldTips.push(steps[i]!.tip);
   }
-  for (let i = options.from; i < steps.length; i++) {
-    options.beforeStep?.();
-    const step = steps[i]!;
-    const ours = heldTips.length
-      ? await commitTree(
-          cwd,
-          ontoTree,
-          [onto, ...new Set(heldTips)],
-          'pw: merge base helper (not published)\n',
-        )
-      : onto;
-    const merge = await mergeTree(cwd, ours, step.tip);
-    if (!merge.clean) return { kind: 'conflict', index: i, onto, merge };
-    const unchanged = merge.tree === ontoTree;
-    if (unchanged && (options.strategy === 'squash' || (await isAncestor(cwd, step.tip, onto)))) {
-      // Nothing to add: an earlier worker already merged this one's work in.
-      step.result = onto;
-      step.contained = true;
-    } else {
-      const parents = options.strategy === 'merge' ? [onto, step.tip] : [onto];
-      step.result = await commitTree(cwd, merge.tree, parents, step.message);
-      onto = step.result;
-      ontoTree = merge.tree;
+  const merges = openMergeTreeSession(cwd);
+  try {
+    for (let i = options.from; i < steps.length; i++) {
+      options.beforeStep?.();
+      const step = steps[i]!;
+      const ours = heldTips.length
+        ? await commitTree(
+            cwd,
+            ontoTree,
+            [onto, ...new Set(heldTips)],
+            'pw: merge base helper (not published)\n',
+          )
+        : onto;
+      const merge = await merges.merge(ours, step.tip);
+      if (!merge.clean) return { kind: 'conflict', index: i, onto, merge: merge.result };
+      const unchanged = merge.tree === ontoTree;
+      if (unchanged && (options.strategy === 'squash' || (await isAncestor(cwd, step.tip, onto)))) {
+        // Nothing to add: an earlier worker already merged this one's work in.
+        step.result = onto;
+        step.contained = true;
+      } else {
+        const parents = options.strategy === 'merge' ? [onto, step.tip] : [onto];
+        step.result = await commitTree(cwd, merge.tree, parents, step.message);
+        onto = step.result;
+        ontoTree = merge.tree;
+      }
+      if (options.strategy === 'squash') heldTips.push(step.tip);
+      options.onStep?.(i, step);
     }
-    if (options.strategy === 'squash') heldTips.push(step.tip);
-    options.onStep?.(i, step);
+  } finally {
+    await merges.close();
   }
   return { kind: 'done', head: onto };
 }

@@ -1,4 +1,5 @@
 import { GitError } from '../errors.js';
+import { startGitSession, type GitSession } from './git-session.js';
 import { runGit, splitNul } from './run-git.js';
 
 /** One informational message of `git merge-tree --messages` (a conflict, or "Auto-merging"). */
@@ -78,4 +79,117 @@ export async function mergeTree(
     );
   }
   return result;
+}
+
+/** A merge of a session: the tree when clean; everything, as mergeTree gives it, when not. */
+export type SessionMerge =
+  { clean: true; tree: string } | { clean: false; result: MergeTreeResult };
+
+export interface MergeTreeSession {
+  /** mergeTree(cwd, ours, theirs), through the session's git. */
+  merge(ours: string, theirs: string): Promise<SessionMerge>;
+  close(): Promise<void>;
+}
+
+/**
+ * Merges one after another through ONE `git merge-tree --write-tree --stdin`
+ * (git 2.39+; git-merge-tree(1), "--stdin"): one line per merge, the answers
+ * in order, each `<1 clean, 0 conflicts>NUL<tree>NUL<paths>NUL...NUL<messages>NUL`.
+ * A chain of merges where each merges onto the last result's commit saves a
+ * git start per merge.
+ *
+ * git writes an answer when it flushes its output, which it does after the
+ * messages of each merge (with --messages; not a documented promise), except
+ * the answer's last NUL. So a clean answer is taken as soon as its status
+ * and tree came, and the rest of it read before the next one; a conflicted
+ * one after closing git's input, which makes git finish and flush. When an
+ * answer does not come within `waitMs` (a slow merge, or a git that does not
+ * flush), git's input is closed the same way, and the merges after it run
+ * one `git merge-tree` each, as they do when the session fails (git 2.38).
+ * Either way each merge gets the answer mergeTree gives.
+ */
+export function openMergeTreeSession(
+  cwd: string,
+  options: { waitMs?: number } = {},
+): MergeTreeSession {
+  const waitMs = options.waitMs ?? 1000;
+  let session: GitSession | null = null;
+  /** The session still takes merges. */
+  let open = true;
+  /** After a clean answer: the fields of it not read yet (its paths, messages and last NUL). */
+  let tail = false;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const alone = async (ours: string, theirs: string): Promise<SessionMerge> => {
+    const result = await mergeTree(cwd, ours, theirs);
+    return result.clean ? { clean: true, tree: result.tree } : { clean: false, result };
+  };
+  const finish = async (): Promise<void> => {
+    open = false;
+    await session?.end();
+  };
+  /** The next field; on a timeout, closes git's input (it finishes, flushes and exits) and reads on. */
+  const next = async (): Promise<string | null> => {
+    const field = await session!.nextField(waitMs);
+    if (field !== 'timeout') return field;
+    await finish();
+    const late = await session!.nextField(0);
+    return late === 'timeout' ? null : late;
+  };
+  /** Fields up to the next empty one (a list of paths, or of messages); null at the end of output. */
+  const list = async (): Promise<string[] | null> => {
+    const out: string[] = [];
+    for (let field = await next(); field !== ''; field = await next()) {
+      if (field === null) return null;
+      out.push(field);
+    }
+    return out;
+  };
+
+  const merge = async (ours: string, theirs: string): Promise<SessionMerge> => {
+    if (!open) return alone(ours, theirs);
+    session ??= startGitSession(
+      ['merge-tree', '--write-tree', '--stdin', '-z', '--name-only', '--messages'],
+      { cwd },
+    );
+    session.write(`${ours} ${theirs}\n`);
+    if (tail) {
+      tail = false;
+      if ((await list()) === null || (await list()) === null) {
+        await finish();
+        return alone(ours, theirs);
+      }
+    }
+    const status = await next();
+    const tree = status === null ? null : await next();
+    if ((status !== '0' && status !== '1') || tree === null || !/^[0-9a-f]{40,64}$/.test(tree)) {
+      // No answer: git failed (no --stdin before 2.39, a bad commit). Alone, the merge says why.
+      await finish();
+      return alone(ours, theirs);
+    }
+    if (status === '1') {
+      tail = true;
+      return { clean: true, tree };
+    }
+    await finish();
+    const paths = await list();
+    const messages = paths === null ? null : await list();
+    if (messages === null) return alone(ours, theirs);
+    return {
+      clean: false,
+      result: parseMergeTree([tree, ...paths!, '', ...messages, ''].join('\0'), 1),
+    };
+  };
+
+  return {
+    merge(ours, theirs) {
+      const result = queue.then(() => merge(ours, theirs));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    async close() {
+      await queue;
+      await finish();
+    },
+  };
 }
