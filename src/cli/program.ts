@@ -163,7 +163,14 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--dry-run', 'merge in memory and report; write no ref')
     .option('--matrix', 'predict conflicts between every pair of workers')
     .option('--only <ids...>', 'integrate only these workers')
-    .option('--allow-incomplete', 'integrate what is there, skipping workers that are not complete')
+    .option(
+      '--allow-incomplete',
+      'also merge selected workers that are not complete (their commits so far; a worker with none is skipped)',
+    )
+    .option(
+      '--allow-missing-providers',
+      'with --only: merge a worker even when a provider it needs (dependsOn or NEEDS) is neither selected nor in the target yet',
+    )
     .option('--continue', 'continue after resolving a conflict in the prepared worktree')
     .option('--abort', 'drop the attempt and leave everything as before')
     .option('--teardown', 'remove the worktrees after a successful publish')

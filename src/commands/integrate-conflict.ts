@@ -196,8 +196,13 @@ export async function stopAtConflict(
   report.conflict = conflict;
   report.integrationRef = ref;
   report.outcome = 'conflict';
+  const before = attempt.steps.slice(0, outcome.index).filter((s) => !s.contained).length;
   report.next = [
-    `The ${outcome.index} step${outcome.index === 1 ? '' : 's'} before it ${outcome.index === 1 ? 'is' : 'are'} kept at ${ref}.`,
+    ...(before === 0
+      ? []
+      : [
+          `The ${before === 1 ? 'step' : `${before} steps`} merged before it ${before === 1 ? 'is' : 'are'} kept at ${ref}.`,
+        ]),
     `Resolve the conflict in ${worktree}:`,
     `  cd ${worktree}`,
     `  # edit ${conflict.paths.join(', ') || 'the conflicted files'}, then`,
@@ -301,7 +306,7 @@ export async function continueIntegration(
       kept,
     });
     Object.assign(state, next);
-    report.warnings.push(`${step.worker}: your resolution commit is kept at ${kept}`);
+    report.notes.push(`${step.worker}: your resolution commit is kept at ${kept}`);
   }
 
   resolveSteps(report, state.steps);
@@ -379,6 +384,11 @@ export async function abortIntegration(context: IntegrateContext): Promise<Integ
   }
   report.outcome = state ? 'aborted' : 'nothing-to-abort';
   report.ok = true;
-  context.print(report.warnings.map((w) => `warning: ${w}\n`).join(''));
+  context.print(
+    [
+      ...report.warnings.map((w) => `warning: ${w}\n`),
+      ...report.notes.map((n) => `note: ${n}\n`),
+    ].join(''),
+  );
   return report;
 }

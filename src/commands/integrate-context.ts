@@ -20,6 +20,7 @@ export interface IntegrateOptions {
   matrix?: boolean;
   only?: string[];
   allowIncomplete?: boolean;
+  allowMissingProviders?: boolean;
   continue?: boolean;
   abort?: boolean;
   teardown?: boolean;
@@ -42,6 +43,8 @@ export interface IntegrateContext {
   print: (text: string) => void;
   /** True once the user pressed Ctrl-C: stop before the next step, verify run or publish. */
   interrupted: () => boolean;
+  /** Notes gathered before the report existed (a wait for an interrupted run's git); every report starts with them. */
+  notes: string[];
 }
 
 export function newReport(
@@ -62,6 +65,7 @@ export function newReport(
     steps: [],
     skipped: [],
     warnings: [],
+    notes: [...context.notes],
     preflight: [],
     conflict: null,
     verify: null,
@@ -124,6 +128,7 @@ export function request(context: IntegrateContext, options: IntegrateOptions): I
   return {
     only: options.only?.length ? options.only : null,
     allowIncomplete: Boolean(options.allowIncomplete),
+    allowMissingProviders: Boolean(options.allowMissingProviders),
     strategy: context.strategy,
   };
 }

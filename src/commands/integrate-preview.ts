@@ -9,7 +9,11 @@ import {
   type IntegrateReport,
 } from '../render/integrate-report.js';
 import { readIntegrateState, type IntegrateStepRecord } from '../store/integrate-state.js';
-import { readScopeFindings } from './integrate-gates.js';
+import {
+  assertNoScopeFindings,
+  assertNothingInProgress,
+  readScopeFindings,
+} from './integrate-gates.js';
 import { mergeSteps } from './integrate-merge.js';
 import { findOverwrittenPaths } from './integrate-publish.js';
 import { readIntegrateSnapshot } from './integrate-snapshot.js';
@@ -17,6 +21,7 @@ import { conflictReport } from './integrate-conflict.js';
 import {
   newReport,
   refusalError,
+  settle,
   request,
   stepReport,
   doneStatus,
@@ -26,41 +31,37 @@ import {
   type IntegrateContext,
 } from './integrate-context.js';
 
-/** `pw integrate --dry-run`: the whole merge in memory; writes no ref, touches no worktree. */
+/**
+ * `pw integrate --dry-run`: the whole merge in memory; writes no ref, touches
+ * no worktree. It predicts the same command without --dry-run: what that run
+ * refuses before merging (an attempt in progress, workers not complete, a
+ * missing provider, an order cycle, pw check findings) it refuses with the
+ * same message and exit code; then it merges and reports the first conflict,
+ * or a publish that would be refused.
+ */
 export async function runDryRun(
   context: IntegrateContext,
   options: IntegrateOptions,
 ): Promise<IntegrateReport> {
   const { cwd, plan, repo } = context;
   const report = newReport(context, 'dry-run');
+  assertNothingInProgress(await readIntegrateState(repo.commonDir, plan.name));
+  const findingsRead = settle(readScopeFindings(cwd, plan));
   const readout = await readIntegrateSnapshot(cwd, plan, context.deps.now());
-  const strict = planIntegration(readout.snapshot, request(context, options));
-  const lenient = planIntegration(readout.snapshot, {
-    ...request(context, options),
-    allowIncomplete: true,
-  });
-  if (!lenient.ok) throw refusalError(lenient.refusal);
-  if (!strict.ok) {
-    if (strict.refusal.kind === 'usage') throw refusalError(strict.refusal);
-    report.preflight.push(strict.refusal.message, ...strict.refusal.details.slice(0, -1));
-  }
-  const program = lenient.program;
-  const state = await readIntegrateState(repo.commonDir, plan.name);
-  if (state && state.phase !== 'ready') {
-    report.preflight.push(
-      'an integration is in progress: pw integrate --continue or --abort first',
-    );
-  }
-  const merging = program.steps.map((s) => s.worker);
-  const findings = (await readScopeFindings(cwd, plan)).filter((f) => merging.includes(f.worker));
-  report.preflight.push(...findings.map((f) => `pw check: ${f.worker}: ${f.text}`));
+  const planned = planIntegration(readout.snapshot, request(context, options));
+  if (!planned.ok) throw refusalError(planned.refusal);
+  const program = planned.program;
+  assertNoScopeFindings(
+    await findingsRead(),
+    program.steps.map((s) => s.worker),
+  );
   Object.assign(report, {
     from: readout.target.commit,
     start: readout.target.start,
     order: program.steps.map((s) => s.worker),
     edges: program.edges,
     skipped: program.skipped,
-    warnings: strict.ok ? program.warnings : [],
+    warnings: [...report.warnings, ...program.warnings],
   });
   const steps: IntegrateStepRecord[] = program.steps.map((s) => ({ ...s, result: null }));
   resolveSteps(report, steps);

@@ -6,10 +6,11 @@
  */
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import { planIntegration } from '../domain/plan-integration.js';
-import { FailedError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { planArchiveUpdates } from '../git/archive-tips.js';
 import { updateRefs } from '../git/ref-transaction.js';
 import { resolveCommit } from '../git/repo.js';
+import { watchDetachedGit } from '../git/run-git.js';
 import { removeScratchWorktree } from '../git/scratch-worktree.js';
 import {
   renderIntegrateEnd,
@@ -26,8 +27,13 @@ import {
   readIntegrateState,
   type IntegrateState,
 } from '../store/integrate-state.js';
+import { describeGit, recordDetachedGit, waitForDetachedGit } from '../store/detached-git.js';
 import { loadActivePlan } from './active-plan.js';
-import { readScopeFindings } from './integrate-gates.js';
+import {
+  assertNoScopeFindings,
+  assertNothingInProgress,
+  readScopeFindings,
+} from './integrate-gates.js';
 import { mergeSteps } from './integrate-merge.js';
 import { readIntegrateSnapshot, type IntegrateReadout } from './integrate-snapshot.js';
 import {
@@ -64,10 +70,10 @@ function assertOptions(options: IntegrateOptions): void {
   }
   if (
     (options.continue || options.abort) &&
-    (options.only || options.strategy || options.allowIncomplete)
+    (options.only || options.strategy || options.allowIncomplete || options.allowMissingProviders)
   ) {
     throw new UsageError(
-      `${options.continue ? '--continue' : '--abort'} takes no --only, --strategy or --allow-incomplete`,
+      `${options.continue ? '--continue' : '--abort'} takes no --only, --strategy, --allow-incomplete or --allow-missing-providers`,
       ['They were fixed when the integration started; --abort and start again to change them.'],
     );
   }
@@ -98,6 +104,7 @@ export async function runIntegrate(
         : { command: plan.integrate.verify, mode: plan.integrate.verifyMode },
     print: json ? () => {} : (text) => deps.stdout(text),
     interrupted: () => interrupted,
+    notes: [],
   };
   let interrupted = false;
   void deps.interrupted.then(() => {
@@ -105,10 +112,14 @@ export async function runIntegrate(
   });
   let report: IntegrateReport;
   if (options.matrix) report = await runMatrix(context, options);
-  else if (options.dryRun) report = await runDryRun(context, options);
-  else {
+  else if (options.dryRun) {
+    await waitForInterruptedRun(context, false);
+    report = await runDryRun(context, options);
+  } else {
     const release = await acquireIntegrateLock(repo.commonDir, plan.name, deps.now());
     try {
+      await waitForInterruptedRun(context, true);
+      watchDetachedGit(recordDetachedGit(repo.commonDir, plan.name));
       if (options.abort) report = await abortIntegration(context);
       else if (options.continue) report = await continueIntegration(context, options);
       else report = await startIntegration(context, options);
@@ -117,6 +128,7 @@ export async function runIntegrate(
       if (interrupted) throw interruptedError(context);
       throw error;
     } finally {
+      watchDetachedGit(null);
       await release();
     }
   }
@@ -126,22 +138,22 @@ export async function runIntegrate(
   return { exitCode: report.ok ? 0 : 1 };
 }
 
-/** Refuses to start while another attempt waits for the user. */
-function assertNothingInProgress(state: IntegrateState | null): void {
-  if (!state || state.phase === 'ready') return;
-  if (state.phase === 'conflict' && state.conflict) {
-    const step = state.steps[state.conflict.step]!;
-    throw new FailedError(
-      `an integration of plan "${state.plan}" is waiting for a conflict in ${step.worker} to be resolved`,
-      [
-        `Resolve it in ${state.conflict.worktree} and commit there, then run pw integrate --continue.`,
-        'Or drop the attempt with pw integrate --abort.',
-      ],
-    );
-  }
-  throw new FailedError(
-    `an integration of plan "${state.plan}" is half done (a conflict was resolved)`,
-    ['Finish it with pw integrate --continue, or drop it with pw integrate --abort.'],
+/**
+ * A killed run can leave a detached git running (the publishing fast-forward,
+ * above all): until it ends, the target's worktree looks dirty and the branch
+ * has not moved. Waits for it, so this run sees the outcome, and says so.
+ */
+async function waitForInterruptedRun(context: IntegrateContext, clean: boolean): Promise<void> {
+  const waited = await waitForDetachedGit(context.repo.commonDir, context.plan.name, {
+    clean,
+    onWait: (running) =>
+      context.print(
+        `Waiting for ${running.map((r) => `${describeGit(r)} (pid ${r.pid})`).join(', ')} to finish: an interrupted pw integrate left it running.\n`,
+      ),
+  });
+  if (!waited) return;
+  context.notes.push(
+    `waited ${(waited.waitedMs / 1000).toFixed(1)} s for ${waited.waitedFor.map((r) => `${describeGit(r)} (pid ${r.pid})`).join(', ')}, left running by an interrupted pw integrate`,
   );
 }
 
@@ -209,17 +221,8 @@ async function startIntegration(
 
   // The gate is awaited before anything is written or printed per step: merging
   // in memory meanwhile writes only objects, which a refusal leaves unreferenced.
-  const assertCheckClean = async (): Promise<void> => {
-    const findings = (await findingsRead()).filter((f) => report.order.includes(f.worker));
-    if (findings.length === 0) return;
-    throw new FailedError(
-      `pw check finds ${findings.length} problem${findings.length === 1 ? '' : 's'} in what would be merged`,
-      [
-        ...findings.map((f) => `${f.worker}: ${f.text}`),
-        'Fix them on the worker branches (pw check --worker <id> shows each), then run pw integrate again.',
-      ],
-    );
-  };
+  const assertCheckClean = async (): Promise<void> =>
+    assertNoScopeFindings(await findingsRead(), report.order);
 
   const attempt: IntegrateState = {
     version: 1,

@@ -1,5 +1,11 @@
 import { didYouMean } from './did-you-mean.js';
-import { collectOrderEdges, planIntegrateOrder, type OrderEdge } from './integrate-order.js';
+import {
+  collectOrderEdges,
+  describeOverridden,
+  orderCycleHints,
+  planIntegrateOrder,
+  type OrderEdge,
+} from './integrate-order.js';
 import type { IntegrateStrategy } from './plan.js';
 import type { WorkerState } from './plan-status.js';
 import { parseCommitMessage } from './protocol.js';
@@ -34,7 +40,10 @@ export interface IntegrateSnapshot {
 export interface IntegrateRequest {
   /** `--only`: these workers (plan order is kept); null means every worker. */
   only: readonly string[] | null;
+  /** Also merge workers that are not complete (their commits so far). */
   allowIncomplete: boolean;
+  /** Merge a selected worker even when a provider it needs is neither in this run nor in the target. */
+  allowMissingProviders: boolean;
   strategy: IntegrateStrategy;
 }
 
@@ -262,11 +271,14 @@ export function planIntegration(
   const mergingIds = merging.map((w) => w.id);
   const order = planIntegrateOrder(mergingIds, edges);
   if (!order.ok) {
-    return refuse('failed', `the workers depend on each other in a cycle: ${order.text}`, [
-      'Integrate needs a provider before the workers that need it, so a cycle has no order.',
-      `Integrate one side first, without the other (pw integrate --only ${order.cycle[0]?.to ?? '<worker>'} --allow-incomplete), then the rest.`,
-    ]);
+    return refuse(
+      'failed',
+      `the workers depend on each other in a cycle: ${order.text}`,
+      orderCycleHints(order.cycle),
+    );
   }
+  warnings.push(...order.overridden.map(describeOverridden));
+  const overridden = new Set(order.overridden.map((o) => o.edge));
 
   const byId = new Map(snapshot.workers.map((w) => [w.id, w]));
   const missing: string[] = [];
@@ -278,7 +290,7 @@ export function planIntegration(
       `${edge.from} needs ${edge.to} first (${edge.reason}), and ${edge.to} is not integrated yet`,
     );
   }
-  if (missing.length && !request.allowIncomplete) {
+  if (missing.length && !request.allowMissingProviders) {
     const withProviders = [
       ...new Set([
         ...mergingIds,
@@ -290,7 +302,7 @@ export function planIntegration(
       `${plural(missing.length, 'provider')} would be missing from ${snapshot.target}`,
       [
         ...missing,
-        `Integrate the providers too (pw integrate --only ${withProviders.join(' ')}), or pass --allow-incomplete to go without them.`,
+        `Integrate the providers too (pw integrate --only ${withProviders.join(' ')}), or pass --allow-missing-providers to go without them.`,
       ],
     );
   }
@@ -327,7 +339,9 @@ export function planIntegration(
       target: snapshot.target,
       strategy: request.strategy,
       steps,
-      edges: edges.filter((e) => mergingIds.includes(e.from) && mergingIds.includes(e.to)),
+      edges: edges.filter(
+        (e) => mergingIds.includes(e.from) && mergingIds.includes(e.to) && !overridden.has(e),
+      ),
       skipped,
       warnings,
     },

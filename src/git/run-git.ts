@@ -13,9 +13,33 @@ export interface GitOptions {
   encoding?: 'utf8' | 'buffer';
   /**
    * Run git in its own process group, so a Ctrl-C or a kill of pw's group
-   * does not cut it short half way (integrate's publishing step).
+   * does not cut it short half way (integrate's publishing step). Such a git
+   * outlives a killed pw; see `watchDetachedGit`.
    */
   detached?: boolean;
+}
+
+/**
+ * Told about every detached git while it runs. `started` is called
+ * synchronously right after the spawn, before pw can be interrupted again,
+ * so a record of it exists for as long as it can run.
+ */
+export interface DetachedGitWatch {
+  started(git: { pid: number; args: readonly string[]; cwd: string }): void;
+  ended(pid: number): void;
+}
+
+let detachedWatch: DetachedGitWatch | null = null;
+
+/**
+ * Reports every detached git this process starts to `watch` (null: stops).
+ * `pw integrate` records them beside its lock, so that a run after a killed
+ * one can wait for a publishing git the kill did not stop (it is detached
+ * precisely so that it is not stopped). Process-wide, like the process's
+ * signal handlers: one pw process runs one command.
+ */
+export function watchDetachedGit(watch: DetachedGitWatch | null): void {
+  detachedWatch = watch;
 }
 
 export interface GitResult {
@@ -56,6 +80,9 @@ function spawnGit(args: readonly string[], options: GitOptions): Promise<Spawned
       done({ error: error as Error });
       return;
     }
+    const watch = options.detached && child.pid !== undefined ? detachedWatch : null;
+    const pid = child.pid ?? 0;
+    watch?.started({ pid, args, cwd: options.cwd });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
@@ -69,15 +96,16 @@ function spawnGit(args: readonly string[], options: GitOptions): Promise<Spawned
     });
     child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error) => done({ error }));
-    child.on('close', (code, signal) =>
+    child.on('close', (code, signal) => {
+      watch?.ended(pid);
       done({
         exitCode: code,
         signal,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         error: tooBig ? new Error(`output larger than ${MAX_OUTPUT} bytes`) : null,
-      }),
-    );
+      });
+    });
     if (options.input !== undefined) {
       // git may exit before reading all of its input (EPIPE): its exit code says what happened.
       child.stdin!.on('error', () => undefined);

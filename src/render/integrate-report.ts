@@ -84,6 +84,8 @@ export interface IntegrateReport {
   steps: StepReport[];
   skipped: { worker: string; reason: string }[];
   warnings: string[];
+  /** Things worth knowing that need no action (where something is kept, a wait). */
+  notes: string[];
   /** Preflight findings a dry run reports instead of stopping. */
   preflight: string[];
   conflict: ConflictReport | null;
@@ -119,6 +121,7 @@ export function renderIntegrateStart(report: IntegrateReport): string {
   for (const line of report.preflight) lines.push(`  would stop: ${line}`);
   for (const skip of report.skipped) lines.push(`  skip ${skip.worker}: ${skip.reason}`);
   for (const warning of report.warnings) lines.push(`  warning: ${warning}`);
+  for (const note of report.notes) lines.push(`  note: ${note}`);
   if (report.order.length) {
     lines.push(`Order: ${report.order.join(' -> ')}`);
     if (report.edges.length) lines.push(`  because ${describeEdges(report.edges)}`);

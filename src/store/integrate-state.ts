@@ -14,6 +14,8 @@ export function integratePaths(commonDir: string, plan: string) {
     state: join(dir, 'state.json'),
     lock: join(dir, 'lock'),
     logs: join(dir, 'verify-logs'),
+    /** One record per detached git a run started, while it runs (store/detached-git.ts). */
+    running: join(dir, 'running'),
   };
 }
 
@@ -121,7 +123,7 @@ export async function clearIntegrateState(commonDir: string, plan: string): Prom
   await rm(integratePaths(commonDir, plan).state, { force: true });
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

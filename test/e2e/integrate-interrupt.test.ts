@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlanFixture, type PlanFixture } from '../helpers/integrate-fixture.js';
 import { builtBin } from '../helpers/temp-repo.js';
@@ -12,6 +12,9 @@ import { builtBin } from '../helpers/temp-repo.js';
 // also land around `merge --ff-only` there; verify runs, so kills land while
 // its temporary worktree exists. Every other round kills pw's whole process
 // group, the git command running at that moment included (as a Ctrl-C does).
+// The publishing git (and scratch worktree checkouts) run in a process group
+// of their own, which no kill of pw reaches: they finish after pw is gone, so
+// every check first waits until no process the killed run left is running.
 const ROUNDS = Number(process.env.PW_INTERRUPT_ROUNDS ?? 14);
 const WORKERS = ['a', 'b', 'c', 'd'];
 /** PW_INTERRUPT_GROUP=1: every round kills the process group; 0: never; default: every other round. */
@@ -61,6 +64,70 @@ function runPw(
       resolve({ code, signal, ms: Date.now() - started, output });
     });
   });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Processes whose working directory is inside the test's folder (Linux /proc; none elsewhere). */
+function processesInside(root: string): string[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const pid of pids) {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd !== root && !cwd.startsWith(root + sep)) continue;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      found.push(`${pid} ${cmd}`);
+    } catch {
+      // Gone meanwhile, a zombie (no cwd), or not ours to read.
+    }
+  }
+  return found;
+}
+
+/** Alive and not a zombie (whose /proc cwd link no longer resolves); without /proc, alive. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  return !existsSync('/proc') || existsSync(`/proc/${pid}/cwd`);
+}
+
+/** The detached gits pw recorded that still run (the part of the wait that works without /proc). */
+function recordedGits(): string[] {
+  const dir = join(f.repo.dir, '.git/pw/feat/integrate/running');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((name) => isRunning(Number(name.replace(/\.json$/, ''))));
+}
+
+/**
+ * Waits (up to 30 s) until nothing a killed run left behind is still at work:
+ * no recorded detached git alive, no process inside the test's folder, no
+ * index or branch lock. Only then is the repository in its final state.
+ */
+async function untilSettled(label: string): Promise<void> {
+  const locks = [
+    join(f.repo.dir, '.git', 'index.lock'),
+    join(f.repo.dir, '.git', 'refs', 'heads', 'main.lock'),
+  ];
+  const end = Date.now() + 30_000;
+  for (;;) {
+    const busy = [
+      ...recordedGits().map((r) => `recorded ${r}`),
+      ...processesInside(f.repo.root),
+      ...locks.filter((l) => existsSync(l)),
+    ];
+    if (busy.length === 0) return;
+    if (Date.now() > end) throw new Error(`${label}: still busy after 30 s: ${busy.join('; ')}`);
+    await sleep(25);
+  }
 }
 
 function git(args: string[], cwd = f.repo.dir): string {
@@ -154,6 +221,7 @@ describe('pw integrate killed at random points', () => {
       const label = `seed ${seed}, round ${round}, kill after ${delay} ms (${args.join(' ')})`;
       const killGroup = GROUP === '1' || (GROUP !== '0' && round % 2 === 1);
       const killed = await runPw(args, delay, killGroup);
+      await untilSettled(label);
       const state = assertSane(label);
       const rerun = await runPw(args, null);
       expect(rerun.code, `${label}: rerun exit code; output:\n${rerun.output}`).toBe(0);

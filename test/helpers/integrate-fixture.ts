@@ -32,6 +32,7 @@ export interface IntegrateJson {
   steps: { worker: string; status: string; commit: string | null; tip: string }[];
   skipped: { worker: string; reason: string }[];
   warnings: string[];
+  notes: string[];
   preflight: string[];
   conflict: {
     worker: string;

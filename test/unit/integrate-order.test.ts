@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   collectOrderEdges,
   describeCycle,
+  orderEdgesFromNeeds,
   planIntegrateOrder,
 } from '../../src/domain/integrate-order.js';
 
@@ -47,11 +48,15 @@ describe('planIntegrateOrder', () => {
   it('puts providers first and breaks ties by plan order', () => {
     const edges = collectOrderEdges(workers, new Map());
     const order = planIntegrateOrder(['web', 'docs', 'api', 'db'], edges);
-    expect(order).toEqual({ ok: true, order: ['docs', 'db', 'api', 'web'] });
+    expect(order).toEqual({ ok: true, order: ['docs', 'db', 'api', 'web'], overridden: [] });
   });
 
   it('keeps plan order when nothing depends on anything', () => {
-    expect(planIntegrateOrder(['c', 'a', 'b'], [])).toEqual({ ok: true, order: ['c', 'a', 'b'] });
+    expect(planIntegrateOrder(['c', 'a', 'b'], [])).toEqual({
+      ok: true,
+      order: ['c', 'a', 'b'],
+      overridden: [],
+    });
   });
 
   it('lets a NEEDS edge reorder workers with no dependsOn', () => {
@@ -62,7 +67,11 @@ describe('planIntegrateOrder', () => {
       ],
       new Map([['ui', ['[NEEDS:lib/button] need a button']]]),
     );
-    expect(planIntegrateOrder(['ui', 'lib'], edges)).toEqual({ ok: true, order: ['lib', 'ui'] });
+    expect(planIntegrateOrder(['ui', 'lib'], edges)).toEqual({
+      ok: true,
+      order: ['lib', 'ui'],
+      overridden: [],
+    });
   });
 
   it('ignores edges to workers outside this run (integrated already, or not selected)', () => {
@@ -70,10 +79,11 @@ describe('planIntegrateOrder', () => {
     expect(planIntegrateOrder(['web', 'docs'], edges)).toEqual({
       ok: true,
       order: ['web', 'docs'],
+      overridden: [],
     });
   });
 
-  it('names a cycle with the reason of each edge', () => {
+  it('lets the declared dependsOn win over a NEEDS against it, and returns that NEEDS', () => {
     const edges = collectOrderEdges(
       [
         { id: 'a', dependsOn: [] },
@@ -82,11 +92,79 @@ describe('planIntegrateOrder', () => {
       ],
       new Map([['a', ['[NEEDS:b/token] need the token']]]),
     );
+    expect(planIntegrateOrder(['a', 'b', 'c'], edges)).toEqual({
+      ok: true,
+      order: ['a', 'b', 'c'],
+      overridden: [
+        {
+          edge: { from: 'a', to: 'b', reason: 'NEEDS:b/token' },
+          declared: [{ from: 'b', to: 'a', reason: 'dependsOn' }],
+        },
+      ],
+    });
+  });
+
+  it('follows a declared path of several dependsOn, also through workers outside this run', () => {
+    const edges = collectOrderEdges(
+      [
+        { id: 'ui', dependsOn: ['api'] },
+        { id: 'api', dependsOn: ['db'] },
+        { id: 'db', dependsOn: [] },
+      ],
+      new Map([['db', ['[NEEDS:ui/label] need a label']]]),
+    );
+    const order = planIntegrateOrder(['ui', 'db'], edges);
+    expect(order.ok && order.order).toEqual(['db', 'ui']);
+    expect(order.overridden.map((o) => describeCycle(o.declared))).toEqual([
+      'ui -(dependsOn)-> api -(dependsOn)-> db',
+    ]);
+  });
+
+  it('names a cycle NEEDS alone make, with the reason of each edge', () => {
+    const edges = collectOrderEdges(
+      [
+        { id: 'a', dependsOn: [] },
+        { id: 'b', dependsOn: [] },
+        { id: 'c', dependsOn: [] },
+      ],
+      new Map([
+        ['a', ['[NEEDS:b/token] need the token']],
+        ['b', ['[NEEDS:a/client] need the client']],
+      ]),
+    );
     const order = planIntegrateOrder(['a', 'b', 'c'], edges);
     expect(order.ok).toBe(false);
     if (order.ok) return;
-    expect(order.text).toBe('a -(NEEDS:b/token)-> b -(dependsOn)-> a');
+    expect(order.text).toBe('a -(NEEDS:b/token)-> b -(NEEDS:a/client)-> a');
     expect(order.cycle.map((e) => e.from)).toEqual(['a', 'b']);
+  });
+
+  it('a cycle dependsOn does not settle (two NEEDS against one dependsOn) stays an error', () => {
+    const edges = collectOrderEdges(
+      [
+        { id: 'a', dependsOn: [] },
+        { id: 'b', dependsOn: [] },
+        { id: 'c', dependsOn: ['a'] },
+      ],
+      new Map([
+        ['a', ['[NEEDS:b/x] x']],
+        ['b', ['[NEEDS:c/y] y']],
+      ]),
+    );
+    const order = planIntegrateOrder(['a', 'b', 'c'], edges);
+    expect(order.ok).toBe(false);
+    if (order.ok) return;
+    expect(order.text).toBe('a -(NEEDS:b/x)-> b -(NEEDS:c/y)-> c -(dependsOn)-> a');
+  });
+
+  it('orderEdgesFromNeeds (status, from history summaries) gives the edges collectOrderEdges reads from messages', () => {
+    const plan = [
+      { id: 'a', dependsOn: [] },
+      { id: 'b', dependsOn: ['a'] },
+    ];
+    expect(orderEdgesFromNeeds(plan, new Map([['a', [{ worker: 'b', item: 'token' }]]]))).toEqual(
+      collectOrderEdges(plan, new Map([['a', ['[NEEDS:b/token] need it']]])),
+    );
   });
 
   it('describes an empty cycle without crashing', () => {

@@ -37,7 +37,12 @@ function snapshot(workers: IntegrateWorkerSnapshot[]): IntegrateSnapshot {
   return { plan: 'p', target: 'main', workers };
 }
 
-const all = { only: null, allowIncomplete: false, strategy: 'merge' as const };
+const all = {
+  only: null,
+  allowIncomplete: false,
+  allowMissingProviders: false,
+  strategy: 'merge' as const,
+};
 
 describe('planIntegration', () => {
   it('plans every complete worker in dependency order with its COMPLETE subject', () => {
@@ -133,7 +138,7 @@ describe('planIntegration', () => {
     expect(unknown.refusal.details).toContain('wbe: did you mean "web"?');
   });
 
-  it('refuses --only without a provider that is not integrated yet, unless --allow-incomplete', () => {
+  it('refuses --only without a provider that is not integrated yet, unless --allow-missing-providers', () => {
     const workers = [worker('api'), worker('web', { dependsOn: ['api'] })];
     const planned = planIntegration(snapshot(workers), { ...all, only: ['web'] });
     expect(planned.ok).toBe(false);
@@ -147,10 +152,18 @@ describe('planIntegration', () => {
       { ...all, only: ['web'] },
     );
     expect(provided.ok).toBe(true);
-    const lenient = planIntegration(snapshot(workers), {
+    expect(planned.refusal.details[1]).toContain('--allow-missing-providers');
+    // --allow-incomplete is about workers that are not complete, not about providers.
+    const incomplete = planIntegration(snapshot(workers), {
       ...all,
       only: ['web'],
       allowIncomplete: true,
+    });
+    expect(incomplete.ok).toBe(false);
+    const lenient = planIntegration(snapshot(workers), {
+      ...all,
+      only: ['web'],
+      allowMissingProviders: true,
     });
     expect(lenient.ok && lenient.program.warnings).toEqual([
       'web needs api first (dependsOn), and api is not integrated yet',
@@ -180,8 +193,57 @@ describe('planIntegration', () => {
     expect(planned.refusal.message).toBe(
       'the workers depend on each other in a cycle: a -(NEEDS:b/x)-> b -(NEEDS:a/y)-> a',
     );
-    expect(planned.refusal.details[1]).toBe(
-      'Integrate one side first, without the other (pw integrate --only b --allow-incomplete), then the rest.',
+    expect(planned.refusal.details).toEqual([
+      'Integrate merges a provider before the workers that need it, so a cycle has no order.',
+      'Declare which goes first: add dependsOn to one of them in the plan and run pw setup with it again (the declared order wins over NEEDS), e.g. dependsOn: [b] for a.',
+      'Or integrate one side first, without the other (pw integrate --only b --allow-missing-providers), then the rest.',
+    ]);
+  });
+
+  it('a NEEDS against the declared dependsOn does not order the merge: the declared order wins, with a warning', () => {
+    // web dependsOn api; api asked web for an item, which web delivered.
+    const planned = planIntegration(
+      snapshot([
+        worker('api', {
+          history: [
+            { sha: sha(1), message: '[NEEDS:web/page-url] need the url' },
+            { sha: sha(2), message: '[COMPLETE] api' },
+          ],
+        }),
+        worker('web', {
+          dependsOn: ['api'],
+          history: [
+            { sha: sha(3), message: '[CHECKPOINT] page\n\nProvides: page-url' },
+            { sha: sha(4), message: '[COMPLETE] web' },
+          ],
+        }),
+      ]),
+      all,
+    );
+    expect(planned.ok).toBe(true);
+    if (!planned.ok) return;
+    expect(planned.program.steps.map((s) => s.worker)).toEqual(['api', 'web']);
+    expect(planned.program.edges).toEqual([{ from: 'web', to: 'api', reason: 'dependsOn' }]);
+    expect(planned.program.warnings).toEqual([
+      "api's NEEDS:web/page-url does not order the merge: the plan declares web -(dependsOn)-> api, so api goes first (the declared order wins)",
+    ]);
+  });
+
+  it('--only of one side of such a pair still needs the other: the NEEDS is a real dependency', () => {
+    const workers = [
+      worker('api', {
+        history: [
+          { sha: sha(1), message: '[NEEDS:web/page-url] need the url' },
+          { sha: sha(2), message: '[COMPLETE] api' },
+        ],
+      }),
+      worker('web', { dependsOn: ['api'] }),
+    ];
+    const onlyApi = planIntegration(snapshot(workers), { ...all, only: ['api'] });
+    expect(onlyApi.ok).toBe(false);
+    if (onlyApi.ok) return;
+    expect(onlyApi.refusal.details[0]).toBe(
+      'api needs web first (NEEDS:web/page-url), and web is not integrated yet',
     );
   });
 });
