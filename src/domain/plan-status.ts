@@ -1,4 +1,10 @@
 import { findNeedResolution } from './find-need-resolution.js';
+import {
+  orderEdgesFromNeeds,
+  planIntegrateOrder,
+  type OrderEdge,
+  type OverriddenNeed,
+} from './integrate-order.js';
 import type { CompiledPlan } from './plan.js';
 import {
   summarizeWorkerHistory,
@@ -107,8 +113,10 @@ export interface WorkerStatus {
   blocked: { reason: string; since: string; ageMs: number; sha: string } | null;
   /** When the worker reached COMPLETE, while it is complete. */
   completedAt: string | null;
-  /** Work followed a COMPLETE at some point. */
+  /** Working again after a COMPLETE: work followed its latest COMPLETE (false once it completes again). */
   reopened: boolean;
+  /** How many times work followed a COMPLETE, over its whole history (retro's `reopened` count). */
+  reopenedTimes: number;
   violations: (Omit<StatusViolation, 'time'> & { time: string | null })[];
   hooksOff: boolean | null;
   ahead: number | null;
@@ -125,6 +133,23 @@ export interface CanResume {
   because: 'complete' | 'provided';
 }
 
+/**
+ * The merge order `pw integrate` would use for all the plan's workers
+ * (integrate-order.ts, the rule integrate itself uses).
+ */
+export interface StatusIntegrateOrder {
+  /** False when the order has a cycle: integrate would refuse. */
+  ok: boolean;
+  /** The order, providers first; empty when there is a cycle. */
+  order: string[];
+  /** The cycle's edges, when there is one. */
+  cycle: OrderEdge[];
+  /** `a -(NEEDS:b/token)-> b -(NEEDS:a/client)-> a`, or null. */
+  cycleText: string | null;
+  /** NEEDS edges the declared `dependsOn` order overrides. */
+  overridden: OverriddenNeed[];
+}
+
 export interface PlanStatus {
   plan: string;
   base: string;
@@ -138,6 +163,8 @@ export interface PlanStatus {
   /** NEEDS cycles, each as the workers in order (a needs b, b needs c, c needs a). */
   deadlocks: string[][];
   canResume: CanResume[];
+  integrateOrder: StatusIntegrateOrder;
+  /** Every worker is complete and the integrate order has no cycle. */
   readyToIntegrate: boolean;
   warnings: string[];
 }
@@ -219,7 +246,8 @@ export function computePlanStatusFromSummaries(input: PlanStatusSummaryInput): P
         sha: s.blocked.sha,
       },
       completedAt: completedAt.get(worker.id) == null ? null : iso(completedAt.get(worker.id)!),
-      reopened: s.reopenings.length > 0,
+      reopened: s.reopenings.length > 0 && s.commitsAfterComplete > 0,
+      reopenedTimes: s.reopenings.length,
       violations: violations.map((v) => ({ ...v, time: v.time === null ? null : iso(v.time) })),
       hooksOff: tree?.hooksOff ?? null,
       ahead: ab?.ahead ?? null,
@@ -236,19 +264,36 @@ export function computePlanStatusFromSummaries(input: PlanStatusSummaryInput): P
     number
   >;
   for (const w of statuses) counts[w.state]++;
-  const readyToIntegrate = statuses.length > 0 && counts.complete === statuses.length;
+  const order = planIntegrateOrder(
+    plan.workers.map((w) => w.id),
+    orderEdgesFromNeeds(
+      plan.workers,
+      new Map(plan.workers.map((w) => [w.id, summaryOf(w.id).needs])),
+    ),
+  );
+  const integrateOrder: StatusIntegrateOrder = order.ok
+    ? { ok: true, order: order.order, cycle: [], cycleText: null, overridden: order.overridden }
+    : {
+        ok: false,
+        order: [],
+        cycle: order.cycle,
+        cycleText: order.text,
+        overridden: order.overridden,
+      };
+  const allComplete = statuses.length > 0 && counts.complete === statuses.length;
   return {
     plan: plan.name,
     base: plan.base,
     baseCommit: plan.baseCommit,
     target: plan.target,
     generatedAt: iso(now),
-    summary: formatSummary(counts, statuses.length),
+    summary: formatSummary(counts, statuses.length, integrateOrder.ok),
     counts,
     workers: statuses,
     deadlocks: findNeedsCycles(statuses),
     canResume: findCanResume(statuses, summaryOf),
-    readyToIntegrate,
+    integrateOrder,
+    readyToIntegrate: allComplete && integrateOrder.ok,
     warnings: [...(input.warnings ?? [])],
   };
 }
@@ -350,12 +395,18 @@ function mergeViolations(
   return mine.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
 }
 
-export function formatSummary(counts: Record<WorkerState, number>, total: number): string {
+/** `2/4 complete · 1 working · 1 blocked`; when all are complete, whether integrate can order them. */
+export function formatSummary(
+  counts: Record<WorkerState, number>,
+  total: number,
+  orderOk = true,
+): string {
   const parts = [`${counts.complete}/${total} complete`];
   for (const state of WORKER_STATES) {
     if (state !== 'complete' && counts[state] > 0) parts.push(`${counts[state]} ${state}`);
   }
-  if (total > 0 && counts.complete === total) parts.push('ready to integrate');
+  if (total > 0 && counts.complete === total)
+    parts.push(orderOk ? 'ready to integrate' : 'integrate order has a cycle');
   return parts.join(' · ');
 }
 

@@ -3,7 +3,7 @@ import type { PlanStatus } from './plan-status.js';
 
 export interface AttentionReason {
   worker: string | null;
-  kind: 'blocked' | 'stalled' | 'deadlock' | 'violation';
+  kind: 'blocked' | 'stalled' | 'deadlock' | 'violation' | 'order-cycle';
   message: string;
 }
 
@@ -13,10 +13,12 @@ export type WaitOutcome =
   | { outcome: 'waiting' };
 
 /**
- * What `pw wait` makes of a status: done when every worker is complete;
- * stop for attention when one is blocked or stalled, NEEDS form a cycle, or a
- * history holds a violation (attention wins over complete: violations stop
- * integrate). Otherwise keep waiting. Pure.
+ * What `pw wait` makes of a status: done when every worker is complete and
+ * integrate can order them; stop for attention when one is blocked or
+ * stalled, NEEDS form a cycle, a history holds a violation (attention wins
+ * over complete: violations stop integrate), or all are complete but the
+ * integrate order has a cycle (integrate would refuse it). Otherwise keep
+ * waiting. Pure.
  */
 export function planWaitOutcome(status: PlanStatus): WaitOutcome {
   const reasons: AttentionReason[] = [];
@@ -51,6 +53,15 @@ export function planWaitOutcome(status: PlanStatus): WaitOutcome {
       worker: w.id,
       kind: 'violation',
       message: `${w.id}: ${w.violations.length} violation${w.violations.length === 1 ? '' : 's'}, first ${first.sha ? `${first.sha.slice(0, 8)} ` : ''}${first.message} (pw check --worker ${w.id})`,
+    });
+  }
+  const allComplete =
+    status.workers.length > 0 && status.workers.every((w) => w.state === 'complete');
+  if (allComplete && status.integrateOrder.cycleText) {
+    reasons.push({
+      worker: null,
+      kind: 'order-cycle',
+      message: `all workers are complete, but the integrate order has a cycle: ${status.integrateOrder.cycleText}; pw integrate refuses it (declare which goes first with dependsOn in the plan, then pw setup)`,
     });
   }
   if (reasons.length) return { outcome: 'attention', reasons };

@@ -290,7 +290,9 @@ function walkWorker(commits: ParsedCommit[]): WorkerWalk {
   const spans: WorkerWalk['blocked'] = [];
   const after: WorkerWalk['after'] = [];
   for (const commit of commits) {
-    if (complete) reopened += 1;
+    // Work right after a COMPLETE reopens it; a second COMPLETE does not (the rule of
+    // pw status, WorkerHistorySummary.reopenings, whose count status reports as reopenedTimes).
+    if (complete && commit.kind !== 'complete') reopened += 1;
     complete = false;
     if (commit.kind === 'blocked' && !blocked) {
       blocked = { reason: commit.reason ?? '', from: commit.at, to: null };

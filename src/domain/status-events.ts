@@ -14,6 +14,7 @@ export type StatusEventType =
   | 'stalled'
   | 'deadlock'
   | 'can-resume'
+  | 'order-cycle'
   | 'ready';
 
 /** One line of `pw monitor --events` (docs/status-json.md). */
@@ -177,6 +178,18 @@ export function listStatusEvents(
       waitingOn: c.waitingOn,
       item: c.item,
       because: c.because,
+    });
+  }
+  const allComplete = status.workers.length > 0 && status.workers.every((w) => w.completedAt);
+  if (allComplete && status.integrateOrder.cycleText) {
+    const times = status.workers.map((w) => Date.parse(w.completedAt!));
+    events.push({
+      id: `order-cycle:${status.workers.map((w) => w.tip?.sha ?? '').join(',')}`,
+      type: 'order-cycle',
+      ...base,
+      time: iso(Math.max(...times)),
+      cycle: status.integrateOrder.cycle,
+      text: status.integrateOrder.cycleText,
     });
   }
   if (status.readyToIntegrate) {

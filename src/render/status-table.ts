@@ -71,6 +71,16 @@ export function renderStatusTable(status: PlanStatus, options: StatusTableOption
     notes.push(paint('31', `hooks off: ${hooksOff.join(', ')} (pw hooks install turns them on)`));
   const reopened = status.workers.filter((w) => w.reopened).map((w) => w.id);
   if (reopened.length) notes.push(`reopened (work after COMPLETE): ${reopened.join(', ')}`);
+  for (const { edge } of status.integrateOrder.overridden) {
+    notes.push(
+      `order: ${edge.to} after ${edge.from} as declared, despite ${edge.from}'s ${edge.reason}`,
+    );
+  }
+  const { cycleText } = status.integrateOrder;
+  if (cycleText && status.deadlocks.length === 0) {
+    notes.push(paint('31', `integrate order has a cycle: ${cycleText}`));
+    notes.push('  pw integrate refuses it; declare which goes first (dependsOn, then pw setup)');
+  }
   for (const warning of status.warnings) notes.push(`warning: ${warning}`);
   if (status.readyToIntegrate) notes.push(paint('32', 'ready to integrate: pw integrate'));
   if (notes.length) lines.push('', ...notes.map(fit));

@@ -254,7 +254,7 @@ describe('pw integrate: a clean run', () => {
     expect(f.repo.pw(['integrate', '--only', 'db']).status).toBe(0);
   });
 
-  it('refuses a NEEDS cycle and names it', () => {
+  it('refuses a NEEDS cycle and names it; pw status and pw wait say the same', () => {
     fixture = createPlanFixture({
       workers: [
         { id: 'a', owns: ['/a/'] },
@@ -268,16 +268,113 @@ describe('pw integrate: a clean run', () => {
     f.commit('a', '[COMPLETE] a', { 'a/x': '2\n' });
     f.commit('b', '[COMPLETE] b', { 'b/y': '2\n' });
     const main = f.repo.git(['rev-parse', 'main']);
+    const cycle = 'a -(NEEDS:b/token)-> b -(NEEDS:a/client)-> a';
     const result = f.repo.pw(['integrate']);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(
-      'the workers depend on each other in a cycle: a -(NEEDS:b/token)-> b -(NEEDS:a/client)-> a',
-    );
-    expect(result.stderr).toContain('pw integrate --only b --allow-incomplete');
+    expect(result.stderr).toContain(`the workers depend on each other in a cycle: ${cycle}`);
+    expect(result.stderr).toContain('e.g. dependsOn: [b] for a');
+    expect(result.stderr).toContain('pw integrate --only b --allow-missing-providers');
     expect(f.repo.git(['rev-parse', 'main'])).toBe(main);
+    // The dry run refuses the same way.
+    const dry = f.repo.pw(['integrate', '--dry-run']);
+    expect([dry.status, dry.stderr]).toEqual([1, result.stderr]);
+
+    // Status does not call this ready, and pw wait stops with exit 1, naming the cycle.
+    const status = f.repo.pw(['status']);
+    expect(status.stdout).toContain('2/2 complete · integrate order has a cycle');
+    expect(status.stdout).toContain(`integrate order has a cycle: ${cycle}`);
+    expect(status.stdout).not.toContain('ready to integrate');
+    const json = JSON.parse(f.repo.pw(['status', '--json']).stdout) as {
+      readyToIntegrate: boolean;
+      integrateOrder: { ok: boolean; cycleText: string };
+    };
+    expect(json.readyToIntegrate).toBe(false);
+    expect(json.integrateOrder).toMatchObject({ ok: false, cycleText: cycle });
+    const wait = f.repo.pw(['wait', '--timeout', '0']);
+    expect(wait.status).toBe(1);
+    expect(wait.stdout).toContain(`the integrate order has a cycle: ${cycle}`);
+
     // Breaking the cycle as suggested works.
-    expect(f.repo.pw(['integrate', '--only', 'b', '--allow-incomplete']).status).toBe(0);
+    expect(f.repo.pw(['integrate', '--only', 'b', '--allow-missing-providers']).status).toBe(0);
     expect(f.repo.pw(['integrate']).status).toBe(0);
+  });
+
+  it('a NEEDS against the declared dependsOn: the declared order wins; status, wait and integrate agree', () => {
+    fixture = createPlanFixture({
+      workers: [
+        { id: 'api', owns: ['/api/'] },
+        { id: 'web', owns: ['/web/'], dependsOn: ['api'] },
+      ],
+      files: { 'api/a': '1\n', 'web/w': '1\n' },
+    });
+    const f = fixture;
+    f.commit('api', '[NEEDS:web/page-url] the api links to the page', { 'api/a': '2\n' });
+    f.commit('web', '[CHECKPOINT] the page\n\nProvides: page-url', { 'web/w': '2\n' });
+    f.commit('web', '[COMPLETE] web done');
+    f.commit('api', '[COMPLETE] api done');
+
+    const status = f.repo.pw(['status']);
+    expect(status.stdout).toContain('2/2 complete · ready to integrate');
+    expect(status.stdout).toContain(
+      "order: web after api as declared, despite api's NEEDS:web/page-url",
+    );
+    expect(f.repo.pw(['wait', '--timeout', '0']).status).toBe(0);
+
+    const dry = f.pwJson(['integrate', '--dry-run']);
+    expect(dry.status).toBe(0);
+    const { status: code, json } = f.pwJson(['integrate']);
+    expect(code).toBe(0);
+    expect(json.outcome).toBe('published');
+    expect(json.order).toEqual(['api', 'web']);
+    expect(dry.json.order).toEqual(json.order);
+    expect(json.edges).toEqual([{ from: 'web', to: 'api', reason: 'dependsOn' }]);
+    expect(json.warnings).toEqual([
+      "api's NEEDS:web/page-url does not order the merge: the plan declares web -(dependsOn)-> api, so api goes first (the declared order wins)",
+    ]);
+  });
+
+  it('--dry-run refuses what the run refuses, with the same message and exit code (--only without its provider)', () => {
+    const f = threeWorkers();
+    finishAll(f);
+    const real = f.repo.pw(['integrate', '--only', 'api']);
+    expect(real.status).toBe(1);
+    expect(real.stderr).toContain('pw: 1 provider would be missing from main');
+    expect(real.stderr).toContain('or pass --allow-missing-providers to go without them');
+    for (const extra of [[], ['--json']]) {
+      const dry = f.repo.pw(['integrate', '--only', 'api', '--dry-run', ...extra]);
+      expect([dry.status, dry.stderr, dry.stdout]).toEqual([1, real.stderr, '']);
+    }
+    // --allow-incomplete does not let a worker go without its provider; --allow-missing-providers does.
+    expect(f.repo.pw(['integrate', '--only', 'api', '--allow-incomplete']).stderr).toBe(
+      real.stderr,
+    );
+    const lenientDry = f.pwJson([
+      'integrate',
+      '--only',
+      'api',
+      '--allow-missing-providers',
+      '--dry-run',
+    ]);
+    expect(lenientDry.status).toBe(0);
+    expect(lenientDry.json.warnings).toEqual([
+      'api needs db first (dependsOn), and db is not integrated yet',
+    ]);
+    const lenient = f.pwJson(['integrate', '--only', 'api', '--allow-missing-providers']);
+    expect(lenient.status).toBe(0);
+    expect(lenient.json.warnings).toEqual(lenientDry.json.warnings);
+  });
+
+  it('--dry-run refuses workers that are not complete like the run; with --allow-incomplete it previews', () => {
+    const f = threeWorkers();
+    f.commit('db', '[COMPLETE] schema', { 'db/schema.sql': 'v2\n' });
+    f.commit('api', '[CHECKPOINT] routes', { 'api/routes.ts': 'wip\n' });
+    const real = f.repo.pw(['integrate']);
+    const dry = f.repo.pw(['integrate', '--dry-run']);
+    expect(real.status).toBe(1);
+    expect([dry.status, dry.stderr]).toEqual([1, real.stderr]);
+    const preview = f.pwJson(['integrate', '--dry-run', '--allow-incomplete']);
+    expect(preview.status).toBe(0);
+    expect(preview.json.order).toEqual(['db', 'api']);
   });
 });
 
@@ -320,6 +417,9 @@ describe('pw integrate: conflicts', () => {
     expect(f.repo.git(['rev-parse', 'refs/pw/feat/integration'])).toBe(dbStep.commit);
     const worktree = conflict.worktree!;
     expect(readFileSync(join(worktree, 'api/routes.ts'), 'utf8')).toContain('<<<<<<<');
+    expect(first.json.next[0]).toBe(
+      'The 2 steps merged before it are kept at refs/pw/feat/integration.',
+    );
 
     // The human output says what to do next.
     const human = f.repo.pw(['integrate']);
@@ -338,6 +438,11 @@ describe('pw integrate: conflicts', () => {
     const done = f.pwJson(['integrate', '--continue']);
     expect(done.status).toBe(0);
     expect(done.json.outcome).toBe('published');
+    // Where the resolution is kept is worth knowing, not a warning.
+    expect(done.json.warnings).toEqual([]);
+    expect(done.json.notes).toEqual([
+      'api: your resolution commit is kept at refs/pw/feat/resolved/api',
+    ]);
     expect(done.json.steps.map((s) => [s.worker, s.status])).toEqual([
       ['web', 'merged'],
       ['db', 'merged'],
@@ -370,13 +475,41 @@ describe('pw integrate: conflicts', () => {
     f.repo.write('api/routes.ts', 'both\n', worktree);
     f.repo.git(['add', '-A'], { cwd: worktree });
     f.repo.git(['commit', '-q', '-m', 'api: resolve conflicts'], { cwd: worktree });
-    const done = f.pwJson(['integrate', '--continue']);
+    const done = f.repo.pw(['integrate', '--continue']);
     expect(done.status).toBe(0);
+    expect(done.stdout).toContain(
+      '  note: api: your resolution commit is kept at refs/pw/feat/resolved/api\n',
+    );
+    expect(done.stdout).not.toContain('warning:');
     expect(f.repo.git(['log', '-1', '--format=%P', 'main']).split(' ')).toHaveLength(1);
     const body = f.repo.git(['log', '-1', '--format=%B', 'main']);
     expect(body.split('\n')[0]).toBe('api: routes');
     expect(body).toContain('Conflicts resolved by hand in: api/routes.ts');
     expect(f.repo.git(['show', 'main:api/routes.ts'])).toBe('both');
+  });
+
+  it('a conflict at the first step mentions no steps kept before it', () => {
+    fixture = createPlanFixture({
+      workers: [
+        { id: 'a', owns: ['/a/'] },
+        { id: 'b', owns: ['/b/'] },
+      ],
+      files: { 'a/x': '1\n', 'b/y': '1\n' },
+    });
+    const f = fixture;
+    f.repo.write('a/x', 'from main\n');
+    f.repo.commitAll('hotfix on main');
+    f.commit('a', '[COMPLETE] a', { 'a/x': 'from a\n' });
+    f.commit('b', '[COMPLETE] b', { 'b/y': '2\n' });
+    const first = f.pwJson(['integrate']);
+    expect(first.json.outcome).toBe('conflict');
+    expect(first.json.conflict!.step).toBe(1);
+    expect(first.json.next.join('\n')).not.toMatch(/steps? (merged )?before it/);
+    expect(first.json.next[0]).toMatch(/^Resolve the conflict in /);
+    expect(f.repo.pw(['integrate', '--abort']).status).toBe(0);
+    const human = f.repo.pw(['integrate']);
+    expect(human.stdout).not.toContain('before it');
+    expect(human.stdout).not.toContain('The 0 steps');
   });
 
   it('--abort drops the attempt and leaves everything as before', () => {

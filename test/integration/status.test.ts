@@ -266,7 +266,20 @@ describe('pw status on a real repository', () => {
       state: 'working',
       completedAt: null,
       reopened: true,
+      reopenedTimes: 1,
     });
+    expect(await s.table(29)).toContain('reopened (work after COMPLETE): api');
+    // Its final COMPLETE: complete, not reopened; the history keeps the count.
+    s.commitAt('api', 30, '[COMPLETE] api done again');
+    const again = await s.status(31);
+    expect(s.worker(again, 'api')).toMatchObject({
+      state: 'complete',
+      reopened: false,
+      reopenedTimes: 1,
+    });
+    const table = await s.table(31);
+    expect(table).not.toContain('reopened');
+    expect(table).toMatch(/^ {2}api +complete .* \[COMPLETE\] api done again$/m);
   });
 });
 

@@ -97,6 +97,7 @@ describe('computePlanStatus: the state of each worker', () => {
     );
     expect(reopened.workers[0]!.state).toBe('working');
     expect(reopened.workers[0]!.reopened).toBe(true);
+    expect(reopened.workers[0]!.reopenedTimes).toBe(1);
     expect(reopened.workers[0]!.completedAt).toBeNull();
 
     const again = status(
@@ -107,7 +108,9 @@ describe('computePlanStatus: the state of each worker', () => {
       4,
     );
     expect(again.workers[0]!.state).toBe('complete');
-    expect(again.workers[0]!.reopened).toBe(true);
+    // Complete again: no longer reopened; the history keeps the count.
+    expect(again.workers[0]!.reopened).toBe(false);
+    expect(again.workers[0]!.reopenedTimes).toBe(1);
     expect(again.workers[0]!.completedAt).toBe(new Date(T0 + 3 * MIN).toISOString());
   });
 
@@ -125,6 +128,25 @@ describe('computePlanStatus: the state of each worker', () => {
     const s = status(plan, { api: [c(1, '[COMPLETE] done'), c(2, '[COMPLETE] really')] }, 3);
     expect(s.workers[0]!.state).toBe('complete');
     expect(s.workers[0]!.reopened).toBe(false);
+    expect(s.workers[0]!.reopenedTimes).toBe(0);
+  });
+
+  it('COMPLETE, CHECKPOINT, COMPLETE, CHECKPOINT: reopened again, twice over its history', () => {
+    const s = status(
+      plan,
+      {
+        api: [
+          c(1, '[COMPLETE] done'),
+          c(2, '[CHECKPOINT] fix'),
+          c(3, '[COMPLETE] done again'),
+          c(4, '[CHECKPOINT] one more'),
+        ],
+      },
+      5,
+    );
+    expect(s.workers[0]!.state).toBe('working');
+    expect(s.workers[0]!.reopened).toBe(true);
+    expect(s.workers[0]!.reopenedTimes).toBe(2);
   });
 
   it('empty status-only commits count like any other', () => {
@@ -440,6 +462,46 @@ describe('computePlanStatus: NEEDS, deadlocks and who can resume', () => {
     );
     expect(s.readyToIntegrate).toBe(true);
     expect(s.summary).toBe('3/3 complete · ready to integrate');
+    expect(s.integrateOrder).toMatchObject({ ok: true, order: ['api', 'web', 'db'] });
+  });
+
+  it('every worker complete but NEEDS alone order them in a cycle: not ready, the cycle is named', () => {
+    const s = status(
+      plan,
+      {
+        api: [c(1, '[NEEDS:db/table] table'), c(3, '[COMPLETE] a')],
+        web: [c(3, '[COMPLETE] w')],
+        db: [c(2, '[NEEDS:api/route] route'), c(4, '[COMPLETE] d')],
+      },
+      5,
+    );
+    expect(s.deadlocks).toEqual([]);
+    expect(s.readyToIntegrate).toBe(false);
+    expect(s.summary).toBe('3/3 complete · integrate order has a cycle');
+    expect(s.integrateOrder).toMatchObject({
+      ok: false,
+      cycleText: 'api -(NEEDS:db/table)-> db -(NEEDS:api/route)-> api',
+    });
+  });
+
+  it("a NEEDS against the plan's dependsOn does not stop readiness: the declared order wins", () => {
+    const declared = makePlan([{ id: 'api' }, { id: 'web', dependsOn: ['api'] }]);
+    const s = status(
+      declared,
+      {
+        api: [c(1, '[NEEDS:web/page-url] url'), c(4, '[COMPLETE] a')],
+        web: [c(2, '[CHECKPOINT] page\n\nProvides: page-url'), c(3, '[COMPLETE] w')],
+      },
+      5,
+    );
+    expect(s.readyToIntegrate).toBe(true);
+    expect(s.integrateOrder.order).toEqual(['api', 'web']);
+    expect(s.integrateOrder.overridden).toEqual([
+      {
+        edge: { from: 'api', to: 'web', reason: 'NEEDS:web/page-url' },
+        declared: [{ from: 'web', to: 'api', reason: 'dependsOn' }],
+      },
+    ]);
   });
 });
 

@@ -252,6 +252,25 @@ describe('computeRetro, edge cases', () => {
     expect(retro.totals.openNeeds).toBe(1);
   });
 
+  it('counts reopenings by the rule pw status uses: a second COMPLETE in a row is none', () => {
+    const histories = new Map([
+      ['api', [commit(10, '[COMPLETE] done'), commit(20, '[COMPLETE] really done')]],
+      [
+        'web',
+        [
+          commit(10, '[COMPLETE] done'),
+          commit(20, '[CHECKPOINT] one more fix'),
+          commit(30, '[COMPLETE] done again'),
+        ],
+      ],
+    ]);
+    const retro = computeRetro(base({ now: at(100), histories }));
+    expect(worker(retro, 'api').reopened).toBe(0);
+    expect(worker(retro, 'web').reopened).toBe(1);
+    expect(worker(retro, 'web').state).toBe('complete');
+    expect(retro.hygiene.reopened).toBe(1);
+  });
+
   it('a COMPLETE from before a reopening does not resolve a later NEEDS (as in pw status)', () => {
     const retro = computeRetro(
       base({

@@ -127,6 +127,23 @@ describe('listStatusEvents', () => {
       time: new Date(T0 + 3 * MIN).toISOString(),
     });
   });
+
+  it('all complete, but the integrate order has a cycle: order-cycle, not ready', () => {
+    const { events } = snapshot(
+      {
+        api: [c(1, '[NEEDS:db/table] t'), c(3, '[COMPLETE] a')],
+        web: [c(2, '[COMPLETE] w')],
+        db: [c(2, '[NEEDS:api/route] r'), c(4, '[COMPLETE] d')],
+      },
+      5,
+    );
+    expect(events.some((e) => e.type === 'ready')).toBe(false);
+    expect(events[events.length - 1]).toMatchObject({
+      type: 'order-cycle',
+      time: new Date(T0 + 4 * MIN).toISOString(),
+      text: 'api -(NEEDS:db/table)-> db -(NEEDS:api/route)-> api',
+    });
+  });
 });
 
 describe('planWaitOutcome', () => {
@@ -169,6 +186,27 @@ describe('planWaitOutcome', () => {
     );
     expect(blocked.outcome === 'attention' && blocked.reasons).toEqual([
       { worker: 'api', kind: 'blocked', message: 'api is blocked: need keys (for 5m)' },
+    ]);
+  });
+
+  it('all complete with an integrate order cycle: attention (exit 1), naming the cycle, not complete', () => {
+    const outcome = planWaitOutcome(
+      snapshot(
+        {
+          api: [c(1, '[NEEDS:db/table] t'), c(3, '[COMPLETE] a')],
+          web: [c(2, '[COMPLETE] w')],
+          db: [c(2, '[NEEDS:api/route] r'), c(4, '[COMPLETE] d')],
+        },
+        5,
+      ).status,
+    );
+    expect(outcome.outcome === 'attention' && outcome.reasons).toEqual([
+      {
+        worker: null,
+        kind: 'order-cycle',
+        message:
+          'all workers are complete, but the integrate order has a cycle: api -(NEEDS:db/table)-> db -(NEEDS:api/route)-> api; pw integrate refuses it (declare which goes first with dependsOn in the plan, then pw setup)',
+      },
     ]);
   });
 });

@@ -80,8 +80,39 @@ describe('renderStatusTable', () => {
     all.api = [c(1, '[COMPLETE] done'), c(2, '[CHECKPOINT] more'), c(3, '[COMPLETE] done')];
     const ready = render(all).text;
     expect(ready).toContain('5/5 complete · ready to integrate');
-    expect(ready).toContain('reopened (work after COMPLETE): api');
+    // COMPLETE, CHECKPOINT, COMPLETE: complete again, not reopened.
+    expect(ready).not.toContain('reopened');
+    expect(ready).toMatch(/^ {2}api +complete .* \[COMPLETE\] done$/m);
     expect(ready).toContain('ready to integrate: pw integrate');
+
+    const reopened = render({ ...all, api: [c(1, '[COMPLETE] done'), c(45, '[CHECKPOINT] more')] });
+    expect(reopened.text).toContain('reopened (work after COMPLETE): api');
+    expect(reopened.text).toMatch(/^ {2}api +working .* reopened$/m);
+    expect(reopened.text).not.toContain('ready to integrate');
+  });
+
+  it('an order cycle integrate would refuse replaces "ready to integrate"; a NEEDS the declared order overrides is noted', () => {
+    const all = Object.fromEntries(plan.workers.map((w, i) => [w.id, [c(i, '[COMPLETE] done')]]));
+    // api and db need each other (both delivered): no order.
+    all.api = [c(1, '[NEEDS:db/table] t'), c(2, '[COMPLETE] done')];
+    all.db = [c(1, '[NEEDS:api/route] r'), c(3, '[COMPLETE] done')];
+    const cycle = render(all);
+    expect(cycle.status.readyToIntegrate).toBe(false);
+    expect(cycle.text).toContain('5/5 complete · integrate order has a cycle');
+    expect(cycle.text).toContain(
+      'integrate order has a cycle: api -(NEEDS:db/table)-> db -(NEEDS:api/route)-> api',
+    );
+    expect(cycle.text).not.toContain('ready to integrate');
+
+    // web dependsOn api; api asked web for an item: the declared order wins, integrate can go.
+    all.db = [c(3, '[COMPLETE] done')];
+    all.api = [c(1, '[NEEDS:web/page-url] u'), c(2, '[COMPLETE] done')];
+    const declared = render(all);
+    expect(declared.status.readyToIntegrate).toBe(true);
+    expect(declared.text).toContain(
+      "order: web after api as declared, despite api's NEEDS:web/page-url",
+    );
+    expect(declared.text).toContain('ready to integrate: pw integrate');
   });
 
   it('truncate keeps colour codes and counts code points', () => {
