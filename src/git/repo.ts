@@ -43,37 +43,56 @@ export interface RepoInfo {
   currentBranch: string | null;
 }
 
-/** Everything about the repository a command needs to start, in two git calls. */
+/**
+ * Everything about the repository a command needs to start: four git calls,
+ * run at once (each costs a process start, which is most of what it costs),
+ * and judged in order: git's version first, then whether this is a worktree.
+ */
 export async function readRepoInfo(cwd: string): Promise<RepoInfo> {
-  await assertGitVersion(cwd);
-  let output: string;
-  try {
-    output = await gitOutput(
+  const settle = <T>(
+    promise: Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> =>
+    promise.then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+  const version = assertGitVersion(cwd);
+  const paths = settle(
+    gitOutput(
       ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir', '--git-dir'],
       { cwd },
-    );
-  } catch (error) {
-    if (error instanceof GitError) {
+    ),
+  );
+  const branch = settle(
+    runGit(['symbolic-ref', '-q', '--short', 'HEAD'], { cwd, okExitCodes: [1] }),
+  );
+  const worktrees = settle(listWorktrees(cwd));
+  await version;
+  const read = await paths;
+  if (!read.ok) {
+    if (read.error instanceof GitError) {
       throw new EnvironmentError(`not inside a git repository (or its worktree): ${cwd}`, [
         'Run pw from inside the repository the workers will share, or create one with `git init`.',
       ]);
     }
-    throw error;
+    throw read.error;
   }
-  const [topLevel = '', commonDir = '', gitDir = ''] = output.split('\n');
+  const [topLevel = '', commonDir = '', gitDir = ''] = read.value.split('\n');
   if (!topLevel) {
     throw new EnvironmentError(`${cwd} is inside a git directory, not a worktree`, [
       'Run pw from a checked-out worktree of the repository.',
     ]);
   }
-  const branch = await runGit(['symbolic-ref', '-q', '--short', 'HEAD'], { cwd, okExitCodes: [1] });
-  const worktrees = await listWorktrees(cwd);
+  const head = await branch;
+  if (!head.ok) throw head.error;
+  const list = await worktrees;
+  if (!list.ok) throw list.error;
   return {
     topLevel,
-    mainWorktree: worktrees[0]?.path ?? topLevel,
+    mainWorktree: list.value[0]?.path ?? topLevel,
     commonDir: isAbsolute(commonDir) ? commonDir : resolve(cwd, commonDir),
     gitDir: isAbsolute(gitDir) ? gitDir : resolve(cwd, gitDir),
-    currentBranch: branch.exitCode === 0 ? branch.stdout.trim() : null,
+    currentBranch: head.value.exitCode === 0 ? head.value.stdout.trim() : null,
   };
 }
 
