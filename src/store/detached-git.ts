@@ -7,7 +7,14 @@
  * update for uncommitted changes. Each one is recorded here while it runs,
  * and the next run waits for any that are still alive.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedError } from '../errors.js';
@@ -47,24 +54,38 @@ export function recordDetachedGit(commonDir: string, plan: string): DetachedGitW
 }
 
 /**
- * Whether `pid` is still a running git: alive, and on Linux (where /proc says)
- * neither a zombie nor a reused pid now running something else.
+ * Whether the recorded git is still running: its pid alive and, on Linux
+ * (where /proc says), neither a zombie nor a pid reused since by a process
+ * that is not git or works elsewhere.
  */
-function isRunningGit(pid: number): boolean {
-  if (!isAlive(pid)) return false;
+function isRunningGit(record: DetachedGitRecord): boolean {
+  if (!isAlive(record.pid)) return false;
   let stat: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = readFileSync(`/proc/${record.pid}/stat`, 'utf8');
   } catch {
     // No /proc (macOS), or the process just ended: trust the signal check.
-    return isAlive(pid);
+    return isAlive(record.pid);
   }
   // "pid (comm) state ...": comm may hold spaces and parentheses, so cut at the last ")".
-  const open = stat.indexOf('(');
-  const close = stat.lastIndexOf(')');
-  const comm = stat.slice(open + 1, close);
-  const state = stat.slice(close + 2, close + 3);
-  return comm.startsWith('git') && state !== 'Z' && state !== 'X';
+  const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  const state = stat.slice(stat.lastIndexOf(')') + 2).charAt(0);
+  if (!comm.startsWith('git') || state === 'Z' || state === 'X') return false;
+  if (!record.cwd) return true;
+  let cwd: string;
+  try {
+    cwd = readlinkSync(`/proc/${record.pid}/cwd`);
+  } catch {
+    // Gone meanwhile, or another user's process: not the git this run started.
+    return false;
+  }
+  let recorded = record.cwd;
+  try {
+    recorded = realpathSync(record.cwd);
+  } catch {
+    // The folder is gone: compare the path as recorded.
+  }
+  return cwd === recorded;
 }
 
 async function readRecords(dir: string): Promise<DetachedGitRecord[]> {
@@ -120,7 +141,7 @@ export async function waitForDetachedGit(
   let waitedFor: DetachedGitRecord[] | null = null;
   for (;;) {
     const records = await readRecords(dir);
-    const running = records.filter((r) => isRunningGit(r.pid));
+    const running = records.filter(isRunningGit);
     if (options.clean) {
       for (const gone of records.filter((r) => !running.includes(r)))
         await rm(join(dir, `${gone.pid}.json`), { force: true });

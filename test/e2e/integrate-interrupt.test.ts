@@ -68,7 +68,17 @@ function runPw(
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Processes whose working directory is inside the test's folder (Linux /proc; none elsewhere). */
+/** The process's working directory is inside `root` (Linux /proc); not readable for a zombie. */
+function worksInside(pid: string, root: string): boolean {
+  try {
+    const cwd = readlinkSync(`/proc/${pid}/cwd`);
+    return cwd === root || cwd.startsWith(root + sep);
+  } catch {
+    return false;
+  }
+}
+
+/** Processes at work inside the test's folder (Linux /proc; none elsewhere). */
 function processesInside(root: string): string[] {
   let pids: string[];
   try {
@@ -76,35 +86,35 @@ function processesInside(root: string): string[] {
   } catch {
     return [];
   }
-  const found: string[] = [];
-  for (const pid of pids) {
-    try {
-      const cwd = readlinkSync(`/proc/${pid}/cwd`);
-      if (cwd !== root && !cwd.startsWith(root + sep)) continue;
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      found.push(`${pid} ${cmd}`);
-    } catch {
-      // Gone meanwhile, a zombie (no cwd), or not ours to read.
-    }
-  }
-  return found;
+  return pids
+    .filter((pid) => worksInside(pid, root))
+    .map((pid) => {
+      try {
+        return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`;
+      } catch {
+        return pid;
+      }
+    });
 }
 
-/** Alive and not a zombie (whose /proc cwd link no longer resolves); without /proc, alive. */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  return !existsSync('/proc') || existsSync(`/proc/${pid}/cwd`);
-}
-
-/** The detached gits pw recorded that still run (the part of the wait that works without /proc). */
+/**
+ * The detached gits pw recorded that still run: the part of the wait that
+ * works without /proc. With /proc, a recorded pid counts only while it works
+ * inside the test's folder (not a zombie, not a reused pid).
+ */
 function recordedGits(): string[] {
   const dir = join(f.repo.dir, '.git/pw/feat/integrate/running');
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((name) => isRunning(Number(name.replace(/\.json$/, ''))));
+  return readdirSync(dir)
+    .map((name) => name.replace(/\.json$/, ''))
+    .filter((pid) => {
+      try {
+        process.kill(Number(pid), 0);
+      } catch {
+        return false;
+      }
+      return !existsSync('/proc') || worksInside(pid, f.repo.root);
+    });
 }
 
 /**
