@@ -11,6 +11,12 @@ import {
   type WorktreeInfo,
 } from '../domain/plan-status.js';
 import {
+  findMovedBranches,
+  firstParentLineTo,
+  type HistoryBasis,
+} from '../domain/status-increment.js';
+import {
+  extendWorkerSummary,
   summarizeWorkerHistory,
   type WorkerHistorySummary,
 } from '../domain/summarize-worker-history.js';
@@ -18,12 +24,25 @@ import { fetchWorkerBranches, resolveHub, type WorkerFetch } from '../git/fetch-
 import { listRefs, type RepoInfo } from '../git/repo.js';
 import type { WatchTarget } from '../git/ref-watcher.js';
 import { gitOutput } from '../git/run-git.js';
-import { attributeHistories, readCommitGraph, type HistoryCommit } from '../git/worker-history.js';
+import {
+  attributeHistories,
+  countCommits,
+  historiesAreDisjoint,
+  readCommitGraph,
+  readNewCommits,
+  type HistoryCommit,
+} from '../git/worker-history.js';
 import { readWorktreesEdits } from '../git/worktree-status.js';
-import { readStatusCache, statusCacheKey, writeStatusCache } from '../store/status-cache.js';
+import {
+  PROGRAM_VERSION,
+  readLatestStatusCache,
+  statusCacheKey,
+  writeStatusCache,
+  type StatusCacheEntry,
+} from '../store/status-cache.js';
 import { readEvents } from '../store/trusted-store.js';
 import { readHooksOff } from './read-hooks-off.js';
-import { prefetchViolations, readViolations } from './status-violations.js';
+import { prefetchViolations, readJudgedTips, readViolations } from './status-violations.js';
 
 export interface ReadPlanStatusOptions {
   /** The repository, when the caller has read it already (saves git calls). */
@@ -81,6 +100,8 @@ export interface HistoryPart {
   histories: Map<string, HistoryCommit[]> | null;
   /** False when part of it could not be read (a failed scope check): not worth keeping. */
   cacheable: boolean;
+  /** No commit lay on two workers' chains (see readHistoryIncrement). */
+  disjoint: boolean;
 }
 
 export async function readPlanSnapshot(
@@ -98,14 +119,16 @@ export async function readPlanSnapshot(
   const refs = await listRefs(cwd, refPatterns(plan, hub));
   const baseTip = refs.get(`refs/heads/${plan.base}`) ?? null;
   const candidates = new Map(plan.workers.map((w) => [w.id, tipRefs(plan, w.id, w.branch, hub)]));
-  const refsKey = statusCacheKey({
+  const basis: HistoryBasis = {
+    pw: PROGRAM_VERSION,
     plan: plan.name,
     baseCommit: plan.baseCommit,
     workers: plan.workers.map((w) => [w.id, w.branch, w.pathspecs, w.dependsOn]),
     base: [plan.base, baseTip],
     target: [plan.target, refs.get(`refs/heads/${plan.target}`) ?? null],
-    refs: [...candidates.values()].flat().map((ref) => [ref, refs.get(ref) ?? null]),
-  });
+    refs: [...candidates.values()].map((list) => list.map((ref) => [ref, refs.get(ref) ?? null])),
+  };
+  const refsKey = statusCacheKey(basis);
 
   const useCache = options.cache !== false;
   const [history, worktrees, setupAt] = await Promise.all([
@@ -117,22 +140,25 @@ export async function readPlanSnapshot(
         (!options.withHistories || previous.history.histories)
       )
         return previous.history;
-      const cached =
+      const last =
         useCache && !options.withHistories
-          ? await readStatusCache(commonDir, plan.name, refsKey)
+          ? await readLatestStatusCache(commonDir, plan.name)
           : null;
-      if (cached) {
+      if (last?.key === refsKey) {
         return {
-          summaries: cached.summaries,
-          tips: new Map(cached.tips),
-          aheadBehind: new Map(cached.aheadBehind),
-          violations: cached.violations,
-          warnings: cached.warnings,
+          summaries: last.summaries,
+          tips: new Map(last.tips),
+          aheadBehind: new Map(last.aheadBehind),
+          violations: last.violations,
+          warnings: last.warnings,
           histories: null,
           cacheable: true,
+          disjoint: last.disjoint ?? false,
         };
       }
-      const part = await readHistoryPart(cwd, commonDir, plan, refs, candidates, baseTip);
+      const part =
+        (last && (await readHistoryIncrement(cwd, commonDir, plan, refs, basis, last))) ??
+        (await readHistoryPart(cwd, commonDir, plan, refs, candidates, baseTip));
       if (useCache && part.cacheable) {
         await writeStatusCache(commonDir, plan.name, {
           key: refsKey,
@@ -141,6 +167,8 @@ export async function readPlanSnapshot(
           aheadBehind: [...part.aheadBehind],
           violations: part.violations,
           warnings: part.warnings,
+          basis,
+          disjoint: part.disjoint,
         });
       }
       return part;
@@ -240,12 +268,8 @@ async function readHistoryPart(
       );
     }
   }
-  const histories = attributeHistories(
-    plan,
-    graph,
-    new Map([...tips].map(([id, tip]) => [id, tip.sha])),
-    baseTip,
-  );
+  const tipShas = new Map([...tips].map(([id, tip]) => [id, tip.sha]));
+  const histories = attributeHistories(plan, graph, tipShas, baseTip);
   const workers = plan.workers.map((w) => w.id);
   const summaries = plan.workers.map((w) =>
     summarizeWorkerHistory(histories.get(w.id) ?? [], { worker: w.id, workers }),
@@ -267,6 +291,95 @@ async function readHistoryPart(
     warnings,
     histories,
     cacheable: checked.warnings.length === 0,
+    disjoint: historiesAreDisjoint(plan, graph, tipShas, baseTip),
+  };
+}
+
+/**
+ * The history part built on the last one cached, when only worker branches
+ * moved forward since (findMovedBranches) and no commit lay on two workers'
+ * chains: per moved branch, its new commits (ONE `git log old..new`) must be
+ * on its own line alone (one `rev-list --count` against every other tip and
+ * the base), and then its summary is the old one extended by them, its lead
+ * over the base grows by their number, and every other worker's part stays
+ * as it was, as a full read would find it. Null whenever any of that does
+ * not hold (or a read fails): the caller reads the whole history.
+ */
+async function readHistoryIncrement(
+  cwd: string,
+  commonDir: string,
+  plan: CompiledPlan,
+  refs: ReadonlyMap<string, string>,
+  basis: HistoryBasis,
+  last: StatusCacheEntry,
+): Promise<HistoryPart | null> {
+  if (!last.basis || !last.disjoint) return null;
+  const moved = findMovedBranches(last.basis, basis);
+  if (!moved?.length) return null;
+  const baseTip = basis.base[1];
+  // Every worker's judgement must be cached for its last tip: then only the new commits are checked.
+  const judged = await readJudgedTips(commonDir, plan, baseTip, basis.target[1]);
+  for (const [id, tip] of last.tips) if (judged.get(id) !== tip.sha) return null;
+  const summaries = new Map(last.summaries.map((s) => [s.worker, s]));
+  const tips = new Map(last.tips);
+  const aheadBehind = new Map(last.aheadBehind);
+  const graph = new Map<string, HistoryCommit>();
+  const workers = plan.workers.map((w) => w.id);
+  try {
+    for (const move of moved) {
+      const others = basis.refs
+        .filter((_, i) => workers[i] !== move.worker)
+        .flatMap((group) => group.flatMap(([, sha]) => (sha ? [sha] : [])));
+      const [fresh, alone] = await Promise.all([
+        readNewCommits(cwd, move.to, [move.from, plan.baseCommit]),
+        countCommits(
+          cwd,
+          [move.to],
+          [move.from, plan.baseCommit, ...(baseTip ? [baseTip] : []), ...others],
+        ),
+      ]);
+      if (alone !== fresh.commits.length) return null;
+      const line = firstParentLineTo(
+        new Map(fresh.commits.map((c) => [c.sha, c])),
+        move.to,
+        move.from,
+      );
+      const summary = summaries.get(move.worker);
+      const lead = aheadBehind.get(move.worker);
+      if (!line || !summary || !lead || tips.get(move.worker)?.sha !== move.from) return null;
+      summaries.set(
+        move.worker,
+        extendWorkerSummary(summary, line, { worker: move.worker, workers }),
+      );
+      aheadBehind.set(move.worker, {
+        ahead: lead.ahead + fresh.commits.length,
+        behind: lead.behind,
+      });
+      tips.set(move.worker, { ref: move.ref, sha: move.to });
+      for (const commit of [...fresh.commits, ...fresh.boundary]) graph.set(commit.sha, commit);
+    }
+  } catch {
+    return null;
+  }
+  // The moved tips' old values are in the graph (the boundary): their new commits are checked alone.
+  const checked = await readViolations({
+    cwd,
+    commonDir,
+    plan,
+    graph,
+    tips,
+    baseTip,
+    targetTip: basis.target[1],
+  });
+  return {
+    summaries: plan.workers.map((w) => summaries.get(w.id)!),
+    tips,
+    aheadBehind,
+    violations: checked.violations,
+    warnings: [...last.warnings, ...checked.warnings],
+    histories: null,
+    cacheable: checked.warnings.length === 0,
+    disjoint: true,
   };
 }
 

@@ -72,6 +72,18 @@ export async function prefetchViolations(input: {
   return { cached, all };
 }
 
+/** The tip each worker's cached judgement covers, when the cache is for these base and target tips. */
+export async function readJudgedTips(
+  commonDir: string,
+  plan: CompiledPlan,
+  baseTip: string | null,
+  targetTip: string | null,
+): Promise<Map<string, string>> {
+  const cached = await readCache(cachePath(commonDir, plan.name));
+  if (cached?.key !== cacheKey(plan, baseTip, targetTip)) return new Map();
+  return new Map(Object.entries(cached.workers).map(([id, entry]) => [id, entry.tip]));
+}
+
 /**
  * Out-of-scope changes and protocol breaks in the workers' histories, from
  * the one check (`findViolations`, as `pw check` runs it), grouped per

@@ -32,17 +32,7 @@ export interface AttributionInput<C extends GraphCommit> {
 export function attributeWorkerCommits<C extends GraphCommit>(
   input: AttributionInput<C>,
 ): Map<string, C[]> {
-  const baseChain = new Set(firstParentChain(input.graph, input.baseTip).map((c) => c.sha));
-  const chains = new Map<string, C[]>();
-  for (const [worker, tip] of input.tips) {
-    const chain = firstParentChain(input.graph, tip);
-    while (chain.length) {
-      const oldest = chain[chain.length - 1]!;
-      if (!baseChain.has(oldest.sha) || input.isProtocol(oldest)) break;
-      chain.pop();
-    }
-    chains.set(worker, chain);
-  }
+  const chains = workerChains(input);
 
   const order = [...input.tips.keys()];
   // Who provides for whom matters only when chains share commits, which is rare: computed then.
@@ -62,6 +52,45 @@ export function attributeWorkerCommits<C extends GraphCommit>(
     own.set(worker, chain.filter((commit) => owner.get(commit.sha)?.worker === worker).reverse());
   }
   return own;
+}
+
+/**
+ * Each worker's first-parent chain since the base commit, newest first, less
+ * the run at its bottom that came from the base (see attributeWorkerCommits).
+ */
+export function workerChains<C extends GraphCommit>(
+  input: Pick<AttributionInput<C>, 'graph' | 'tips' | 'baseTip' | 'isProtocol'>,
+): Map<string, C[]> {
+  const baseChain = new Set(firstParentChain(input.graph, input.baseTip).map((c) => c.sha));
+  const chains = new Map<string, C[]>();
+  for (const [worker, tip] of input.tips) {
+    const chain = firstParentChain(input.graph, tip);
+    while (chain.length) {
+      const oldest = chain[chain.length - 1]!;
+      if (!baseChain.has(oldest.sha) || input.isProtocol(oldest)) break;
+      chain.pop();
+    }
+    chains.set(worker, chain);
+  }
+  return chains;
+}
+
+/**
+ * True when no commit lies on two workers' chains: then every worker's own
+ * commits are its whole chain, and no worker's new commits can change whose
+ * another's are (nearest tip, providers) as long as they stay on its chain alone.
+ */
+export function chainsAreDisjoint<C extends GraphCommit>(
+  chains: ReadonlyMap<string, readonly C[]>,
+): boolean {
+  const seen = new Set<string>();
+  for (const chain of chains.values()) {
+    for (const commit of chain) {
+      if (seen.has(commit.sha)) return false;
+      seen.add(commit.sha);
+    }
+  }
+  return true;
 }
 
 function prefers(

@@ -167,3 +167,18 @@ function foldCommit(s: WorkerHistorySummary, commit: StatusCommit, context: Work
       break;
   }
 }
+
+/**
+ * The summary of a history extended by `commits` (oldest first, all after
+ * the summarised ones): the same as summarising the whole history again, as
+ * the summary holds everything the fold carries. Pure; `summary` is not changed.
+ */
+export function extendWorkerSummary(
+  summary: WorkerHistorySummary,
+  commits: readonly StatusCommit[],
+  context: WorkerContext,
+): WorkerHistorySummary {
+  const next = structuredClone(summary);
+  for (const commit of commits) foldCommit(next, commit, context);
+  return next;
+}

@@ -1,4 +1,8 @@
-import { attributeWorkerCommits } from '../domain/attribute-commits.js';
+import {
+  attributeWorkerCommits,
+  chainsAreDisjoint,
+  workerChains,
+} from '../domain/attribute-commits.js';
 import type { CompiledPlan } from '../domain/plan.js';
 import { parseCommitMessage, type ParsedMessage } from '../domain/protocol.js';
 import { listRefs } from './repo.js';
@@ -139,25 +143,94 @@ export function attributeHistories(
   tips: ReadonlyMap<string, string>,
   baseTip: string | null,
 ): Map<string, HistoryCommit[]> {
+  const own = attributeWorkerCommits(attributionInput(plan, graph, tips, baseTip));
+  return new Map(plan.workers.map((w) => [w.id, own.get(w.id) ?? []]));
+}
+
+/** Whether no commit lies on two workers' chains (see chainsAreDisjoint). */
+export function historiesAreDisjoint(
+  plan: CompiledPlan,
+  graph: ReadonlyMap<string, HistoryCommit>,
+  tips: ReadonlyMap<string, string>,
+  baseTip: string | null,
+): boolean {
+  return chainsAreDisjoint(workerChains(attributionInput(plan, graph, tips, baseTip)));
+}
+
+function attributionInput(
+  plan: CompiledPlan,
+  graph: ReadonlyMap<string, HistoryCommit>,
+  tips: ReadonlyMap<string, string>,
+  baseTip: string | null,
+) {
   const ordered = new Map<string, string>();
   for (const worker of plan.workers) {
     const tip = tips.get(worker.id);
     if (tip) ordered.set(worker.id, tip);
   }
-  const own = attributeWorkerCommits({
+  return {
     graph,
     tips: ordered,
     baseTip,
-    isProtocol: (commit) => parsedMessage(commit).type === 'protocol',
-    needsTarget: (commit) => {
+    isProtocol: (commit: HistoryCommit) => parsedMessage(commit).type === 'protocol',
+    needsTarget: (commit: HistoryCommit) => {
       const parsed = parsedMessage(commit);
       return parsed.type === 'protocol' && parsed.header.kind === 'NEEDS'
         ? parsed.header.worker
         : null;
     },
     dependsOn: new Map(plan.workers.map((w) => [w.id, w.dependsOn])),
-  });
-  return new Map(plan.workers.map((w) => [w.id, own.get(w.id) ?? []]));
+  };
+}
+
+/**
+ * The commits `tip` has that `exclude` lacks (all parents, git's order), and
+ * the boundary: the excluded parents of those commits, e.g. the old tip a
+ * branch moved on from. ONE `git log --boundary`.
+ */
+export async function readNewCommits(
+  cwd: string,
+  tip: string,
+  exclude: readonly string[],
+): Promise<{ commits: HistoryCommit[]; boundary: HistoryCommit[] }> {
+  const { stdout } = await runGit(
+    [
+      '-c',
+      'log.showSignature=false',
+      'log',
+      '-z',
+      '--boundary',
+      `--format=%m%H${FIELD}%P${FIELD}%at${FIELD}%ct${FIELD}%B`,
+      tip,
+      '--not',
+      ...new Set(exclude),
+      '--',
+    ],
+    { cwd },
+  );
+  const commits: HistoryCommit[] = [];
+  const boundary: HistoryCommit[] = [];
+  // %m marks each record: '-' a boundary commit, '>' (or '<') one of the walk.
+  for (const record of stdout.split('\0')) {
+    const text = record.replace(/^\n/, '');
+    if (!text) continue;
+    const [commit] = parseCommitLog(text.slice(1));
+    if (commit) (text.startsWith('-') ? boundary : commits).push(commit);
+  }
+  return { commits, boundary };
+}
+
+/** How many commits `include` reaches and `exclude` does not (`rev-list --count`). */
+export async function countCommits(
+  cwd: string,
+  include: readonly string[],
+  exclude: readonly string[],
+): Promise<number> {
+  const { stdout } = await runGit(
+    ['rev-list', '--count', ...new Set(include), '--not', ...new Set(exclude), '--'],
+    { cwd },
+  );
+  return Number(stdout.trim());
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { StatusViolation } from '../domain/plan-status.js';
+import type { HistoryBasis } from '../domain/status-increment.js';
 import type { WorkerHistorySummary } from '../domain/summarize-worker-history.js';
 import { planDir, readTextIfExists, writeFileAtomic } from './trusted-store.js';
 
@@ -19,6 +20,10 @@ export interface StatusCacheEntry {
   aheadBehind: [string, { ahead: number; behind: number }][];
   violations: StatusViolation[];
   warnings: string[];
+  /** What the entry was computed from (its key's parts), for building on it when only branches moved. */
+  basis?: HistoryBasis;
+  /** No commit lay on two workers' chains (chainsAreDisjoint). */
+  disjoint?: boolean;
 }
 
 const CACHE_VERSION = 1;
@@ -41,15 +46,27 @@ export async function readStatusCache(
   plan: string,
   key: string,
 ): Promise<StatusCacheEntry | null> {
+  const entry = await readLatestStatusCache(commonDir, plan);
+  return entry?.key === key ? entry : null;
+}
+
+/** The entry as the last status left it, whatever its key (null when none, or unreadable). */
+export async function readLatestStatusCache(
+  commonDir: string,
+  plan: string,
+): Promise<StatusCacheEntry | null> {
   const text = await readTextIfExists(statusCachePath(commonDir, plan)).catch(() => null);
   if (text === null) return null;
   try {
     const entry = JSON.parse(text) as StatusCacheEntry;
-    return entry.version === CACHE_VERSION && entry.key === key ? entry : null;
+    return entry.version === CACHE_VERSION ? entry : null;
   } catch {
     return null;
   }
 }
+
+/** This program's version, part of every cache key. */
+export const PROGRAM_VERSION = PW_VERSION;
 
 /** Best effort: a read-only repository, or a concurrent writer, only costs the next run a recompute. */
 export async function writeStatusCache(
