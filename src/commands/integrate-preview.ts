@@ -16,7 +16,7 @@ import {
 } from './integrate-gates.js';
 import { mergeSteps } from './integrate-merge.js';
 import { findOverwrittenPaths } from './integrate-publish.js';
-import { readIntegrateSnapshot } from './integrate-snapshot.js';
+import { readIntegrateSnapshot, recordProgram } from './integrate-snapshot.js';
 import { conflictReport } from './integrate-conflict.js';
 import {
   newReport,
@@ -55,14 +55,7 @@ export async function runDryRun(
     await findingsRead(),
     program.steps.map((s) => s.worker),
   );
-  Object.assign(report, {
-    from: readout.target.commit,
-    start: readout.target.start,
-    order: program.steps.map((s) => s.worker),
-    edges: program.edges,
-    skipped: program.skipped,
-    warnings: [...report.warnings, ...program.warnings],
-  });
+  recordProgram(report, readout.target, program);
   const steps: IntegrateStepRecord[] = program.steps.map((s) => ({ ...s, result: null }));
   resolveSteps(report, steps);
   context.print(renderIntegrateStart(report));

@@ -1,4 +1,6 @@
+import type { IntegrationProgram } from '../domain/plan-integration.js';
 import type { CompiledPlan } from '../domain/plan.js';
+import type { IntegrateReport } from '../render/integrate-report.js';
 import {
   parseIntegrationTrailers,
   type IntegrateSnapshot,
@@ -125,4 +127,20 @@ export async function readIntegrateSnapshot(
     archives,
     startTree,
   };
+}
+
+/** Writes the decided program (order, edges, skipped workers, warnings) and where it starts into the report. */
+export function recordProgram(
+  report: IntegrateReport,
+  target: TargetSnapshot,
+  program: IntegrationProgram,
+): void {
+  Object.assign(report, {
+    from: target.commit,
+    start: target.start,
+    order: program.steps.map((s) => s.worker),
+    edges: program.edges,
+    skipped: program.skipped,
+    warnings: [...report.warnings, ...program.warnings],
+  });
 }

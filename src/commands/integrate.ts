@@ -35,7 +35,11 @@ import {
   readScopeFindings,
 } from './integrate-gates.js';
 import { mergeSteps } from './integrate-merge.js';
-import { readIntegrateSnapshot, type IntegrateReadout } from './integrate-snapshot.js';
+import {
+  readIntegrateSnapshot,
+  recordProgram,
+  type IntegrateReadout,
+} from './integrate-snapshot.js';
 import {
   preserveConflictWorktree,
   stopAtConflict,
@@ -191,14 +195,7 @@ async function startIntegration(
   const planned = planIntegration(readout.snapshot, request(context, options));
   if (!planned.ok) throw refusalError(planned.refusal);
   const program = planned.program;
-  Object.assign(report, {
-    from: readout.target.commit,
-    start: readout.target.start,
-    order: program.steps.map((s) => s.worker),
-    edges: program.edges,
-    skipped: program.skipped,
-    warnings: [...report.warnings, ...program.warnings],
-  });
+  recordProgram(report, readout.target, program);
 
   if (program.steps.length === 0) {
     if (state) await clearIntegrateState(repo.commonDir, plan.name);
