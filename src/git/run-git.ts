@@ -9,8 +9,6 @@ export interface GitOptions {
   env?: Record<string, string | undefined>;
   /** Exit codes that are answers, not failures (e.g. 1 for `merge-tree` conflicts). */
   okExitCodes?: readonly number[];
-  /** Accepted for compatibility; stdout is always decoded as UTF-8 text. */
-  encoding?: 'utf8' | 'buffer';
   /**
    * Run git in its own process group, so a Ctrl-C or a kill of pw's group
    * does not cut it short half way (integrate's publishing step). Such a git
