@@ -1,0 +1,161 @@
+import type { RunSettings } from '../domain/run/run-settings.js';
+
+export type AgentKind = 'claude' | 'codex' | 'aider' | 'command';
+
+/** A worker's agent: which profile, its program, and the arguments around pw's own. */
+export interface AgentSpec {
+  kind: AgentKind;
+  /** The program: a name looked up on PATH, or a path. */
+  program: string;
+  /** For claude, codex and aider: extra arguments (permission flags, model). For command: the argv after the program, with placeholders. */
+  args: string[];
+}
+
+/** How one attempt starts: the exact argv (no shell) and what goes to stdin. */
+export interface AgentInvocation {
+  argv: string[];
+  stdin: string | null;
+  /** A file the prompt must be written to first (aider's --message-file), or null. */
+  promptFile: { path: string; content: string } | null;
+}
+
+export interface InvocationInput {
+  /** The brief on a first start, the continuation prompt on a resume. */
+  prompt: string;
+  worktree: string;
+  /** The session to start (claude: a uuid pw chose) or resume (recorded from the stream). */
+  sessionId: string | null;
+  resume: boolean;
+  /** Where aider's message file goes. */
+  promptFilePath: string;
+}
+
+/**
+ * Splits a command line into words the way sh would quote them ('...', "...",
+ * backslash), without running a shell: no expansion, no substitution, no
+ * operators. A plan's `agent: node agent.mjs {brief}` becomes an argv.
+ */
+export function splitCommandLine(text: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote === "'") {
+      if (ch === "'") quote = null;
+      else word += ch;
+    } else if (quote === '"') {
+      if (ch === '"') quote = null;
+      else if (ch === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1]!)) word += text[++i];
+      else word += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      inWord = true;
+    } else if (ch === '\\' && i + 1 < text.length) {
+      word += text[++i];
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += ch;
+      inWord = true;
+    }
+  }
+  if (quote) throw new Error(`unterminated ${quote} quote in: ${text}`);
+  if (inWord) words.push(word);
+  return words;
+}
+
+const PROFILES = new Set(['claude', 'codex', 'aider']);
+
+/**
+ * The profile of a worker's `agent` value: `claude`, `codex` or `aider` (by
+ * name, or a command line whose program is one of them: extra words become
+ * extra arguments), else `command`: any program, with `{brief}`,
+ * `{worktree}` and `{session}` placeholders.
+ */
+export function resolveAgentSpec(agent: string, settings: Pick<RunSettings, 'agentArgs'>): AgentSpec {
+  const words = splitCommandLine(agent);
+  if (words.length === 0) throw new Error('the agent command is empty');
+  const program = words[0]!;
+  const name = program.replace(/^.*\//, '');
+  if (PROFILES.has(name)) {
+    const kind = name as 'claude' | 'codex' | 'aider';
+    return { kind, program, args: [...words.slice(1), ...settings.agentArgs[kind]] };
+  }
+  if (program === 'command') return { kind: 'command', program: words[1] ?? '', args: words.slice(2) };
+  return { kind: 'command', program, args: words.slice(1) };
+}
+
+/** The argv of one attempt: a first start with the brief, or a resume of the session with a prompt. */
+export function buildInvocation(spec: AgentSpec, input: InvocationInput): AgentInvocation {
+  switch (spec.kind) {
+    case 'claude': {
+      const session =
+        input.resume && input.sessionId
+          ? ['--resume', input.sessionId]
+          : input.sessionId
+            ? ['--session-id', input.sessionId]
+            : [];
+      return {
+        argv: [
+          spec.program,
+          '-p',
+          input.prompt,
+          ...session,
+          '--output-format',
+          'stream-json',
+          '--verbose',
+          ...spec.args,
+        ],
+        stdin: null,
+        promptFile: null,
+      };
+    }
+    case 'codex': {
+      const resume = input.resume && input.sessionId ? ['resume', input.sessionId] : [];
+      return {
+        argv: [spec.program, 'exec', '--json', ...spec.args, ...resume, input.prompt],
+        stdin: null,
+        promptFile: null,
+      };
+    }
+    case 'aider':
+      return {
+        argv: [
+          spec.program,
+          '--message-file',
+          input.promptFilePath,
+          '--yes',
+          ...(input.resume ? ['--restore-chat-history'] : []),
+          ...spec.args,
+        ],
+        stdin: null,
+        promptFile: { path: input.promptFilePath, content: input.prompt },
+      };
+    case 'command': {
+      let usedPrompt = false;
+      const argv = [spec.program, ...spec.args].map((word) =>
+        word.replace(/\{(brief|prompt|worktree|session)\}/g, (_m, key: string) => {
+          if (key === 'brief' || key === 'prompt') {
+            usedPrompt = true;
+            return input.prompt;
+          }
+          if (key === 'worktree') return input.worktree;
+          return input.sessionId ?? '';
+        }),
+      );
+      return { argv, stdin: usedPrompt ? null : input.prompt, promptFile: null };
+    }
+  }
+}
+
+/** Whether the profile's session id comes from pw (claude) or from the agent's stream (codex). */
+export function sessionIdSource(kind: AgentKind): 'pw' | 'stream' | 'none' {
+  if (kind === 'claude') return 'pw';
+  if (kind === 'codex') return 'stream';
+  return kind === 'command' ? 'pw' : 'none';
+}

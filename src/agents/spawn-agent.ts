@@ -1,0 +1,153 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+
+/**
+ * The one place that starts agent processes. Each agent runs in its own
+ * process group (detached), so pw can stop it and everything it started with
+ * one signal, and a Ctrl-C in pw's terminal does not reach it directly: pw
+ * decides when and how it stops.
+ */
+export interface AgentProcess {
+  pid: number;
+  /** The process's start time as the kernel records it (for adoption after a restart of pw); null where unknown. */
+  startTime: string | null;
+  /** Resolves when it has exited and its output is read. */
+  exited: Promise<{ exitCode: number | null; signal: string | null }>;
+  /** Signals the whole process group. */
+  signal(signal: NodeJS.Signals): void;
+}
+
+export interface SpawnAgentOptions {
+  argv: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdin: string | null;
+  /** Every chunk of stdout and stderr, as it comes. */
+  onOutput(chunk: string, stream: 'stdout' | 'stderr'): void;
+  /** Each complete stdout line. */
+  onLine(line: string): void;
+}
+
+export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProcess> {
+  const [program, ...args] = options.argv;
+  const child = spawn(program!, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: [options.stdin === null ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    detached: true,
+    windowsHide: true,
+  });
+  const exited = new Promise<{ exitCode: number | null; signal: string | null }>((done) => {
+    let spawnError: Error | null = null;
+    child.on('error', (error) => {
+      spawnError = error;
+      // ENOENT/EACCES: the shell would have said 127/126; so does pw.
+      const code = (error as NodeJS.ErrnoException).code;
+      options.onOutput(`pw: could not start ${program}: ${error.message}\n`, 'stderr');
+      done({ exitCode: code === 'EACCES' ? 126 : 127, signal: null });
+    });
+    child.on('close', (exitCode, signal) => {
+      if (!spawnError) done({ exitCode, signal });
+    });
+  });
+  let pending = '';
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    options.onOutput(chunk, 'stdout');
+    pending += chunk;
+    let newline = pending.indexOf('\n');
+    while (newline !== -1) {
+      options.onLine(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+      newline = pending.indexOf('\n');
+    }
+  });
+  child.stdout?.on('end', () => {
+    if (pending) options.onLine(pending);
+    pending = '';
+  });
+  child.stderr?.on('data', (chunk: string) => options.onOutput(chunk, 'stderr'));
+  if (options.stdin !== null && child.stdin) {
+    // An agent that exits before reading its input: its exit code says what happened.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.stdin);
+  }
+  const pid = child.pid ?? 0;
+  return {
+    pid,
+    startTime: pid ? await readProcessStartTime(pid) : null,
+    exited,
+    signal: (sig) => signalProcessGroup(pid, sig),
+  };
+}
+
+/** Signals a process group (an agent and its children); a group already gone is not an error. */
+export function signalProcessGroup(pid: number, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The start time of a process, so a recorded pid is not mistaken for a new
+ * process that reuses the number: field 22 of /proc/<pid>/stat (clock ticks
+ * since boot) with the boot id. Null where /proc is not there.
+ */
+export async function readProcessStartTime(pid: number): Promise<string | null> {
+  try {
+    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count from the last ')'.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const ticks = fields[19];
+    const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim();
+    return ticks ? `${boot}:${ticks}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The working directory of a live process, where the system says (Linux); null elsewhere. */
+export async function readProcessCwd(pid: number): Promise<string | null> {
+  try {
+    const { readlink } = await import('node:fs/promises');
+    return await readlink(`/proc/${pid}/cwd`);
+  } catch {
+    return null;
+  }
+}
+
+/** Where `program` would be found on `PATH` (as execvp looks), or null. */
+export async function findProgram(program: string, env: NodeJS.ProcessEnv, cwd: string): Promise<string | null> {
+  const candidates = program.includes('/')
+    ? [isAbsolute(program) ? program : resolve(cwd, program)]
+    : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+  for (const candidate of candidates) {
+    try {
+      if (!(await stat(candidate)).isFile()) continue;
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return null;
+}

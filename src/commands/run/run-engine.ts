@@ -1,0 +1,603 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  spawnAgent,
+  isProcessAlive,
+  readProcessStartTime,
+  signalProcessGroup,
+  type AgentProcess,
+} from '../../agents/spawn-agent.js';
+import { parseAgentLine } from '../../agents/parse-agent-output.js';
+import { buildInvocation, sessionIdSource, type AgentSpec } from '../../agents/profiles.js';
+import { BRIEF_FILE } from '../../domain/brief.js';
+import type { CompiledPlan, CompiledWorker } from '../../domain/plan.js';
+import type { PlanStatus, WorkerStatus } from '../../domain/plan-status.js';
+import { classifyFailure, type FailureCategory } from '../../domain/run/classify-failure.js';
+import { continuationPrompt } from '../../domain/run/continuation-prompt.js';
+import { maskSecrets } from '../../domain/run/mask-secrets.js';
+import { planRetry, type Random } from '../../domain/run/plan-retry.js';
+import { planRunStep, type RunPhase } from '../../domain/run/plan-run-step.js';
+import type { RunSettings } from '../../domain/run/run-settings.js';
+import { mergeProviderTip } from '../../git/run/merge-provider.js';
+import { watchRefs } from '../../git/ref-watcher.js';
+import {
+  openLog,
+  runPaths,
+  writePromptFile,
+  writeRunRecord,
+  type AttemptRecord,
+  type RunRecord,
+  type WorkerRunRecord,
+} from '../../store/run/run-record.js';
+import { readPlanSnapshot, statusWatchTargets, type PlanSnapshot } from '../read-plan-status.js';
+import type { RunEvent } from './run-events.js';
+
+/** The engine's clock and timers: real ones in use, the same interface in tests. */
+export interface RunClock {
+  /** Milliseconds, monotonic enough for timeouts and backoff. */
+  now(): number;
+  /** Wall time for records and events (PW_NOW when set). */
+  wall(): Date;
+}
+
+export interface EngineInput {
+  plan: CompiledPlan;
+  commonDir: string;
+  mainWorktree: string;
+  settings: RunSettings;
+  specs: Map<string, AgentSpec>;
+  selected: Set<string>;
+  record: RunRecord;
+  env: NodeJS.ProcessEnv;
+  clock: RunClock;
+  random: Random;
+  newSessionId?: () => string;
+  emit(event: RunEvent): void;
+  interrupted: Promise<void>;
+}
+
+export interface WorkerRuntime {
+  worker: CompiledWorker;
+  spec: AgentSpec;
+  selected: boolean;
+  group: string | null;
+  phase: RunPhase;
+  record: WorkerRunRecord;
+  proc: Pick<AgentProcess, 'pid' | 'signal' | 'exited'> | null;
+  attempt: AttemptRecord | null;
+  attemptStartedAt: number;
+  lastOutputAt: number;
+  tool: string | null;
+  outputTail: string;
+  stoppedFor: 'timeout' | 'idle' | 'interrupt' | null;
+  resultIsError: boolean | null;
+  exit: { exitCode: number | null; signal: string | null } | null;
+  lastCommit: string | null;
+  git: WorkerStatus | null;
+}
+
+export interface EngineResult {
+  outcome: 'complete' | 'incomplete' | 'interrupted';
+  workers: WorkerRuntime[];
+  stopped: string[];
+}
+
+const TAIL = 8192;
+
+/**
+ * Runs the agents of a plan until every selected worker is COMPLETE, none
+ * can make progress, or the user interrupts. Event-driven: it wakes when an
+ * agent exits, when a worker ref moves (fs watch on the refs), when a retry
+ * or a timeout is due, or on Ctrl-C; each wake reads the status from git,
+ * asks planRunStep what to do, and does it.
+ */
+export class RunEngine {
+  private readonly workers: WorkerRuntime[];
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private interrupted = false;
+  private snapshot: PlanSnapshot | null = null;
+
+  constructor(private readonly input: EngineInput) {
+    this.workers = input.plan.workers.map((worker) => {
+      const record: WorkerRunRecord = input.record.workers[worker.id] ?? {
+        agent: input.specs.get(worker.id)!.kind,
+        sessionId: null,
+        pid: null,
+        pidStartTime: null,
+        worktree: worker.worktree,
+        attempts: [],
+        retryAt: null,
+        phase: 'waiting',
+        reason: null,
+        idleStops: 0,
+        countedFailures: 0,
+      };
+      input.record.workers[worker.id] = record;
+      return {
+        worker,
+        spec: input.specs.get(worker.id)!,
+        selected: input.selected.has(worker.id),
+        group: input.settings.groups[worker.id] ?? null,
+        phase: { kind: 'waiting' },
+        record,
+        proc: null,
+        attempt: null,
+        attemptStartedAt: 0,
+        lastOutputAt: 0,
+        tool: null,
+        outputTail: '',
+        stoppedFor: null,
+        resultIsError: null,
+        exit: null,
+        lastCommit: null,
+        git: null,
+      };
+    });
+  }
+
+  get runtimes(): readonly WorkerRuntime[] {
+    return this.workers;
+  }
+
+  private wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+    this.wakeUp = null;
+    this.woken = false;
+  }
+
+  private event(type: RunEvent['type'], worker: string | undefined, data: Record<string, unknown> = {}): void {
+    this.input.emit({
+      time: this.input.clock.wall().toISOString(),
+      type,
+      plan: this.input.plan.name,
+      ...(worker ? { worker } : {}),
+      ...data,
+    });
+  }
+
+  private async save(): Promise<void> {
+    this.input.record.updatedAt = this.input.clock.wall().toISOString();
+    await writeRunRecord(this.input.commonDir, this.input.record);
+  }
+
+  private async readStatus(): Promise<PlanStatus> {
+    this.snapshot = await readPlanSnapshot(this.input.mainWorktree, this.input.plan, this.input.clock.wall(), {
+      repo: { commonDir: this.input.commonDir },
+      previous: this.snapshot,
+    });
+    const status = this.snapshot.status;
+    for (const w of this.workers) {
+      w.git = status.workers.find((s) => s.id === w.worker.id) ?? null;
+      w.lastCommit = w.git?.lastCommit?.header ?? null;
+    }
+    return status;
+  }
+
+  /** Adopts an agent a previous `pw run` started and that still runs: waited for, never started twice. */
+  async adoptLiveAgents(): Promise<string[]> {
+    const adopted: string[] = [];
+    for (const w of this.workers) {
+      const { pid, pidStartTime } = w.record;
+      if (!pid) continue;
+      const alive = isProcessAlive(pid) && (await readProcessStartTime(pid)) === pidStartTime;
+      if (!alive || w.record.worktree !== w.worker.worktree) {
+        w.record.pid = null;
+        w.record.pidStartTime = null;
+        const open = w.record.attempts.at(-1);
+        if (open && open.endedAt === null) {
+          open.endedAt = this.input.clock.wall().toISOString();
+          open.category = 'interrupted';
+        }
+        continue;
+      }
+      const exited = new Promise<{ exitCode: number | null; signal: string | null }>((resolve) => {
+        // Not our child: its exit is seen by polling its pid (the rare case of a crashed pw).
+        const timer = setInterval(() => {
+          if (!isProcessAlive(pid)) {
+            clearInterval(timer);
+            resolve({ exitCode: null, signal: null });
+          }
+        }, 500);
+      });
+      w.proc = { pid, exited, signal: (sig) => signalProcessGroup(pid, sig) };
+      w.attempt = w.record.attempts.at(-1) ?? null;
+      const attempt = w.attempt?.n ?? 1;
+      w.phase = { kind: 'running', attempt };
+      w.attemptStartedAt = this.input.clock.now();
+      w.lastOutputAt = this.input.clock.now();
+      void exited.then((exit) => {
+        w.exit = exit;
+        this.wake();
+      });
+      adopted.push(w.worker.id);
+      this.event('worker-adopted', w.worker.id, { pid, attempt });
+    }
+    return adopted;
+  }
+
+  async run(): Promise<EngineResult> {
+    const { plan, commonDir, settings, clock } = this.input;
+    const watcher = watchRefs(statusWatchTargets(commonDir, plan, null));
+    let closed = false;
+    void (async () => {
+      while (!closed) if ((await watcher.next(3_600_000)) === 'change') this.wake();
+    })();
+    void this.input.interrupted.then(() => {
+      this.interrupted = true;
+      this.wake();
+    });
+    const stopped: string[] = [];
+    try {
+      for (;;) {
+        await this.readStatus();
+        for (const w of this.workers) if (w.exit) await this.settleExit(w);
+        if (this.interrupted) {
+          stopped.push(...(await this.stopAll()));
+          await this.save();
+          return { outcome: 'interrupted', workers: this.workers, stopped };
+        }
+        const now = clock.now();
+        this.checkTimeouts(now);
+        const decision = planRunStep({
+          workers: this.workers.map((w) => ({
+            id: w.worker.id,
+            dependsOn: w.worker.dependsOn,
+            git: w.git?.state ?? 'pending',
+            blockedReason: w.git?.blocked?.reason ?? null,
+            phase: w.phase,
+            selected: w.selected,
+            group: w.group,
+          })),
+          maxWorkers: settings.maxWorkers,
+          concurrencyLimits: settings.concurrencyLimits,
+          now,
+        });
+        for (const { id, phase } of decision.settle) {
+          const w = this.byId(id);
+          const was = w.phase.kind;
+          this.setPhase(w, phase);
+          if (phase.kind === 'complete' && was !== 'complete')
+            this.event('worker-complete', id, { commit: w.git?.tip?.sha ?? null, attempts: w.record.attempts.length });
+          if (phase.kind === 'blocked') this.event('worker-blocked', id, { reason: phase.reason });
+        }
+        for (const { id, reason } of decision.skip) {
+          this.setPhase(this.byId(id), { kind: 'skipped', reason });
+          this.event('worker-skipped', id, { reason });
+        }
+        for (const start of decision.start) await this.start(this.byId(start.id), start.attempt);
+        await this.save();
+        const running = this.workers.filter((w) => w.proc !== null);
+        if (decision.finished && running.length === 0 && !decision.start.length) {
+          const again = planRunStep({
+            workers: this.workers.map((w) => ({
+              id: w.worker.id,
+              dependsOn: w.worker.dependsOn,
+              git: w.git?.state ?? 'pending',
+              blockedReason: null,
+              phase: w.phase,
+              selected: w.selected,
+              group: w.group,
+            })),
+            maxWorkers: settings.maxWorkers,
+            concurrencyLimits: settings.concurrencyLimits,
+            now: clock.now(),
+          });
+          if (again.finished && again.start.length === 0) {
+            return { outcome: again.finished.allComplete ? 'complete' : 'incomplete', workers: this.workers, stopped };
+          }
+          continue;
+        }
+        const deadlines = [decision.wakeAt, ...running.map((w) => this.deadlineOf(w))].filter(
+          (t): t is number => t !== null,
+        );
+        const wait = deadlines.length ? Math.max(0, Math.min(...deadlines) - clock.now()) : 3_600_000;
+        await this.sleep(wait);
+      }
+    } finally {
+      closed = true;
+      watcher.close();
+    }
+  }
+
+  private byId(id: string): WorkerRuntime {
+    return this.workers.find((w) => w.worker.id === id)!;
+  }
+
+  private setPhase(w: WorkerRuntime, phase: RunPhase): void {
+    w.phase = phase;
+    w.record.phase = phase.kind;
+    w.record.reason = 'reason' in phase ? phase.reason : null;
+    w.record.retryAt = phase.kind === 'retry' ? new Date(this.wallAt(phase.at)).toISOString() : null;
+  }
+
+  private wallAt(monotonic: number): number {
+    return this.input.clock.wall().getTime() + (monotonic - this.input.clock.now());
+  }
+
+  /** The earliest moment this running attempt must be looked at again: its total or idle timeout. */
+  private deadlineOf(w: WorkerRuntime): number | null {
+    const { timeoutMs, idleTimeoutMs } = this.input.settings;
+    const times: number[] = [];
+    if (timeoutMs !== null) times.push(w.attemptStartedAt + timeoutMs);
+    if (idleTimeoutMs !== null) times.push(this.lastActivity(w) + idleTimeoutMs);
+    return times.length ? Math.min(...times) : null;
+  }
+
+  /** The latest output, commit or file change of a running worker, on the engine's clock. */
+  private lastActivity(w: WorkerRuntime): number {
+    const wallNow = this.input.clock.wall().getTime();
+    const toMono = (iso: string | null | undefined): number =>
+      iso ? this.input.clock.now() - (wallNow - Date.parse(iso)) : 0;
+    return Math.max(
+      w.attemptStartedAt,
+      w.lastOutputAt,
+      toMono(w.git?.lastCommit?.time),
+      toMono(w.git?.uncommitted?.newestEditAt),
+    );
+  }
+
+  private checkTimeouts(now: number): void {
+    const { timeoutMs, idleTimeoutMs, killGraceMs } = this.input.settings;
+    for (const w of this.workers) {
+      if (!w.proc || w.stoppedFor) continue;
+      let reason: 'timeout' | 'idle' | null = null;
+      if (timeoutMs !== null && now >= w.attemptStartedAt + timeoutMs) reason = 'timeout';
+      else if (idleTimeoutMs !== null && now >= this.lastActivity(w) + idleTimeoutMs) reason = 'idle';
+      if (!reason) continue;
+      w.stoppedFor = reason;
+      this.event('worker-stopping', w.worker.id, { reason, pid: w.proc.pid });
+      const proc = w.proc;
+      proc.signal('SIGINT');
+      const timer = setTimeout(() => proc.signal('SIGKILL'), killGraceMs);
+      void proc.exited.then(() => clearTimeout(timer));
+    }
+  }
+
+  private async start(w: WorkerRuntime, attemptNumber: number): Promise<void> {
+    const { plan, env, clock } = this.input;
+    const id = w.worker.id;
+    const fresh = w.record.attempts.length === 0;
+    if (fresh) {
+      for (const providerId of w.worker.dependsOn) {
+        const provider = this.byId(providerId);
+        const sha = provider.git?.tip?.sha;
+        if (!sha) continue;
+        const merged = await mergeProviderTip(
+          w.worker.worktree,
+          { id: providerId, branch: provider.worker.branch, sha },
+          w.worker.branch,
+          env,
+        );
+        if (merged.kind === 'failed') {
+          const reason = `merging ${providerId}'s COMPLETE tip failed: ${merged.message}`;
+          this.setPhase(w, { kind: 'failed', category: 'merge', reason });
+          this.event('worker-failed', id, { category: 'merge', reason });
+          return;
+        }
+        if (merged.kind === 'merged')
+          this.event('worker-merged', id, { provider: providerId, providerCommit: sha, commit: merged.commit });
+      }
+    }
+    const n = w.record.attempts.length + 1;
+    const resume = !fresh;
+    if (!w.record.sessionId && sessionIdSource(w.spec.kind) === 'pw')
+      w.record.sessionId = (this.input.newSessionId ?? randomUUID)();
+    const prompt = resume
+      ? continuationPrompt({
+          worker: id,
+          plan: plan.name,
+          lastCommit: w.git?.lastCommit ? { sha: w.git.lastCommit.sha, header: w.git.lastCommit.header } : null,
+          reason: w.record.attempts.at(-1)?.category ?? 'it stopped',
+        })
+      : await readFile(join(w.worker.worktree, BRIEF_FILE), 'utf8').catch(() => w.worker.task);
+    const paths = runPaths(this.input.commonDir, plan.name);
+    const invocation = buildInvocation(w.spec, {
+      prompt,
+      worktree: w.worker.worktree,
+      sessionId: w.record.sessionId,
+      resume: resume && w.record.sessionId !== null,
+      promptFilePath: paths.prompt(id, n),
+    });
+    if (invocation.promptFile) await writePromptFile(invocation.promptFile.path, invocation.promptFile.content);
+    const logPath = paths.log(id, n);
+    const log = await openLog(logPath);
+    const attempt: AttemptRecord = {
+      n,
+      startedAt: clock.wall().toISOString(),
+      endedAt: null,
+      resume,
+      exitCode: null,
+      signal: null,
+      category: null,
+      inputTokens: null,
+      outputTokens: null,
+      costUsd: null,
+      log: logPath,
+    };
+    w.record.attempts.push(attempt);
+    w.attempt = attempt;
+    w.outputTail = '';
+    w.stoppedFor = null;
+    w.resultIsError = null;
+    w.exit = null;
+    w.tool = null;
+    w.attemptStartedAt = clock.now();
+    w.lastOutputAt = clock.now();
+    const mask = (text: string): string => maskSecrets(text, env);
+    log.write(`# pw run ${plan.name}/${id} attempt ${n} at ${attempt.startedAt}\n# argv: ${mask(JSON.stringify(invocation.argv))}\n`);
+    const proc = await spawnAgent({
+      argv: invocation.argv,
+      cwd: w.worker.worktree,
+      env: {
+        ...env,
+        PW_PLAN: plan.name,
+        PW_WORKER: id,
+        PW_WORKTREE: w.worker.worktree,
+        PW_BRIEF: join(w.worker.worktree, BRIEF_FILE),
+        PW_RUN_ATTEMPT: String(n),
+      },
+      stdin: invocation.stdin,
+      onOutput: (chunk) => {
+        w.lastOutputAt = clock.now();
+        log.write(mask(chunk));
+        w.outputTail = (w.outputTail + chunk).slice(-TAIL);
+      },
+      onLine: (line) => {
+        for (const signal of parseAgentLine(w.spec.kind, line)) {
+          if (signal.type === 'session' && signal.id !== w.record.sessionId) {
+            w.record.sessionId = signal.id;
+            void this.save();
+          } else if (signal.type === 'tool') {
+            w.tool = `${signal.name}${signal.detail ? ` ${signal.detail}` : ''}`;
+            this.event('agent-tool', id, { tool: signal.name, detail: mask(signal.detail).slice(0, 200) });
+          } else if (signal.type === 'result') {
+            w.resultIsError = signal.isError;
+            attempt.inputTokens = signal.inputTokens;
+            attempt.outputTokens = signal.outputTokens;
+            attempt.costUsd = signal.costUsd;
+          } else if (signal.type === 'usage') {
+            attempt.inputTokens = (attempt.inputTokens ?? 0) + (signal.inputTokens ?? 0);
+            attempt.outputTokens = (attempt.outputTokens ?? 0) + (signal.outputTokens ?? 0);
+          }
+        }
+      },
+    });
+    w.proc = proc;
+    w.record.pid = proc.pid;
+    w.record.pidStartTime = proc.startTime;
+    this.setPhase(w, { kind: 'running', attempt: n });
+    await this.save();
+    this.event('worker-started', id, {
+      attempt: n,
+      resume,
+      pid: proc.pid,
+      argv: invocation.argv.map((arg) => (arg === prompt ? `<${resume ? 'prompt' : 'brief'}>` : mask(arg))),
+      log: logPath,
+    });
+    void proc.exited.then(async (exit) => {
+      await log.close();
+      w.exit = exit;
+      this.wake();
+    });
+  }
+
+  /** An agent exited: git decides whether it is done; otherwise classify and retry or give up. */
+  private async settleExit(w: WorkerRuntime): Promise<void> {
+    const exit = w.exit!;
+    w.exit = null;
+    w.proc = null;
+    w.record.pid = null;
+    w.record.pidStartTime = null;
+    w.tool = null;
+    const id = w.worker.id;
+    const attempt = w.attempt;
+    const state = w.git?.state ?? 'pending';
+    if (attempt) {
+      attempt.endedAt = this.input.clock.wall().toISOString();
+      attempt.exitCode = exit.exitCode;
+      attempt.signal = exit.signal;
+    }
+    this.event('worker-exited', id, {
+      attempt: attempt?.n ?? null,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      state,
+    });
+    if (state === 'complete') {
+      if (attempt) attempt.category = 'complete';
+      this.setPhase(w, { kind: 'complete' });
+      this.event('worker-complete', id, { commit: w.git?.tip?.sha ?? null, attempts: w.record.attempts.length });
+      return;
+    }
+    if (this.interrupted && w.stoppedFor === 'interrupt') {
+      if (attempt) attempt.category = 'interrupted';
+      this.setPhase(w, { kind: 'waiting' });
+      return;
+    }
+    if (state === 'blocked') {
+      if (attempt) attempt.category = 'blocked';
+      const reason = w.git?.blocked?.reason ?? 'blocked';
+      this.setPhase(w, { kind: 'blocked', reason });
+      this.event('worker-blocked', id, { reason });
+      return;
+    }
+    const category: FailureCategory = classifyFailure({
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      outputTail: w.outputTail,
+      stoppedFor: w.stoppedFor === 'interrupt' ? null : w.stoppedFor,
+      resultIsError: w.resultIsError,
+    });
+    if (attempt) attempt.category = category;
+    if (category === 'idle') w.record.idleStops++;
+    const decision = planRetry({
+      category,
+      countedFailures: w.record.countedFailures + (category === 'idle' && w.record.idleStops <= 1 ? 0 : 1),
+      idleStops: w.record.idleStops,
+      retries: this.input.settings.retries,
+      backoffMs: this.input.settings.backoffMs,
+      random: this.input.random,
+    });
+    if (decision.retry) {
+      if (decision.counted) w.record.countedFailures++;
+      const at = this.input.clock.now() + decision.delayMs;
+      this.setPhase(w, { kind: 'retry', at, attempt: w.record.attempts.length + 1 });
+      this.event('worker-retry', id, {
+        category,
+        delayMs: decision.delayMs,
+        nextAttempt: w.record.attempts.length + 1,
+        retryAt: w.record.retryAt,
+      });
+    } else {
+      w.record.countedFailures++;
+      const tail = maskSecrets(w.outputTail, this.input.env).trim().split('\n').slice(-3).join(' | ');
+      const reason = `${category}: ${decision.reason}${tail ? ` (last output: ${tail.slice(0, 300)})` : ''}`;
+      this.setPhase(w, { kind: 'failed', category, reason });
+      this.event('worker-failed', id, { category, reason });
+    }
+  }
+
+  /** Ctrl-C: SIGINT to every agent's process group, a grace period, then SIGKILL. Nothing is removed. */
+  private async stopAll(): Promise<string[]> {
+    const running = this.workers.filter((w) => w.proc);
+    const names = running.map((w) => w.worker.id);
+    for (const w of running) {
+      w.stoppedFor = 'interrupt';
+      this.event('worker-stopping', w.worker.id, { reason: 'interrupted', pid: w.proc!.pid });
+      w.proc!.signal('SIGINT');
+    }
+    const all = Promise.all(running.map((w) => w.proc!.exited));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'grace'>((resolve) => {
+      timer = setTimeout(() => resolve('grace'), this.input.settings.killGraceMs);
+    });
+    if ((await Promise.race([all, grace])) === 'grace') {
+      for (const w of running) w.proc?.signal('SIGKILL');
+      await all;
+    }
+    clearTimeout(timer);
+    // Let the exit handlers record their ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.readStatus().catch(() => null);
+    for (const w of running) if (w.exit) await this.settleExit(w);
+    return names;
+  }
+}

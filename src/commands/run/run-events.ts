@@ -1,0 +1,28 @@
+/**
+ * What `pw run` reports as it goes: one object per change. `--json` prints
+ * them as NDJSON (the family of `pw status --events`: time, type, plan,
+ * worker); the plain and live views are rendered from them.
+ */
+export interface RunEvent {
+  time: string;
+  type:
+    | 'run-started'
+    | 'setup'
+    | 'worker-merged'
+    | 'worker-started'
+    | 'worker-adopted'
+    | 'agent-tool'
+    | 'worker-exited'
+    | 'worker-retry'
+    | 'worker-complete'
+    | 'worker-blocked'
+    | 'worker-failed'
+    | 'worker-skipped'
+    | 'worker-stopping'
+    | 'run-interrupted'
+    | 'run-finished'
+    | 'integrate';
+  plan: string;
+  worker?: string;
+  [key: string]: unknown;
+}

@@ -1,0 +1,62 @@
+import { isAncestor } from '../refs.js';
+import { runGit } from '../run-git.js';
+
+export type ProviderMerge =
+  | { kind: 'up-to-date' }
+  | { kind: 'merged'; commit: string }
+  | { kind: 'failed'; message: string };
+
+/**
+ * Merges a provider's COMPLETE tip into a worker's branch, inside the
+ * worker's worktree, so its agent starts from the code it depends on. Always
+ * a merge commit (`--no-ff`): a fast-forward would make the worker's branch
+ * the provider's, COMPLETE and all. The worker's hooks run as for any merge
+ * (merging a provider is within the rules). Git refuses rather than
+ * overwrite an uncommitted change; a conflicted merge is aborted, which
+ * restores the worktree as it was.
+ */
+export async function mergeProviderTip(
+  worktree: string,
+  provider: { id: string; branch: string; sha: string },
+  into: string,
+  env: NodeJS.ProcessEnv,
+): Promise<ProviderMerge> {
+  if (await isAncestor(worktree, provider.sha, 'HEAD')) return { kind: 'up-to-date' };
+  const result = await runGit(
+    [
+      'merge',
+      '--no-ff',
+      '--no-edit',
+      '-m',
+      `Merge branch '${provider.branch}' into ${into}`,
+      '-m',
+      `pw run: ${provider.id} is COMPLETE at ${provider.sha}; its work is merged before this worker starts.`,
+      provider.sha,
+    ],
+    { cwd: worktree, env, okExitCodes: [1, 128] },
+  );
+  if (result.exitCode === 0) {
+    const head = await runGit(['rev-parse', 'HEAD'], { cwd: worktree, env });
+    return { kind: 'merged', commit: head.stdout.trim() };
+  }
+  const inMerge = await runGit(['rev-parse', '-q', '--verify', 'MERGE_HEAD'], {
+    cwd: worktree,
+    env,
+    okExitCodes: [1],
+  });
+  if (inMerge.exitCode === 0)
+    await runGit(['merge', '--abort'], { cwd: worktree, env, okExitCodes: [128] });
+  return {
+    kind: 'failed',
+    message: `${result.stdout}${result.stderr}`.trim().split('\n').slice(-6).join('\n'),
+  };
+}
+
+/** The commit a ref points at, or null. */
+export async function readRefCommit(cwd: string, ref: string): Promise<string | null> {
+  const result = await runGit(['rev-parse', '-q', '--verify', `${ref}^{commit}`], {
+    cwd,
+    okExitCodes: [1, 128],
+  });
+  return result.exitCode === 0 ? result.stdout.trim() : null;
+}

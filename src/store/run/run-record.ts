@@ -1,0 +1,133 @@
+import { chmod, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { planDir, readTextIfExists, writeFileAtomic } from '../trusted-store.js';
+import type { FailureCategory } from '../../domain/run/classify-failure.js';
+
+/**
+ * The run record, `<common-dir>/pw/<plan>/run.json`: what git cannot say
+ * (session ids, live pids with their start times, attempts). Deleting it
+ * loses no work, only the agents' memory of their sessions.
+ */
+export interface RunRecord {
+  version: 1;
+  runId: string;
+  plan: string;
+  startedAt: string;
+  updatedAt: string;
+  workers: Record<string, WorkerRunRecord>;
+}
+
+export interface AttemptRecord {
+  n: number;
+  startedAt: string;
+  endedAt: string | null;
+  resume: boolean;
+  exitCode: number | null;
+  signal: string | null;
+  category: FailureCategory | 'complete' | 'blocked' | 'interrupted' | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsd: number | null;
+  log: string;
+}
+
+export interface WorkerRunRecord {
+  agent: string;
+  sessionId: string | null;
+  /** The live agent, while one runs. */
+  pid: number | null;
+  pidStartTime: string | null;
+  worktree: string;
+  attempts: AttemptRecord[];
+  /** When a retry is due (ISO), while one is scheduled. */
+  retryAt: string | null;
+  /** The run's verdict so far: running, waiting, retry, complete, blocked, failed, skipped. */
+  phase: string;
+  reason: string | null;
+  idleStops: number;
+  countedFailures: number;
+}
+
+export function runPaths(commonDir: string, plan: string) {
+  const dir = planDir(commonDir, plan);
+  return {
+    record: join(dir, 'run.json'),
+    lock: join(dir, 'run.lock'),
+    logs: join(dir, 'logs'),
+    log: (worker: string, attempt: number) => join(dir, 'logs', worker, `attempt-${attempt}.log`),
+    prompt: (worker: string, attempt: number) =>
+      join(dir, 'logs', worker, `attempt-${attempt}.prompt.md`),
+  };
+}
+
+export async function readRunRecord(commonDir: string, plan: string): Promise<RunRecord | null> {
+  const text = await readTextIfExists(runPaths(commonDir, plan).record);
+  if (text === null) return null;
+  try {
+    const record = JSON.parse(text) as RunRecord;
+    return record.version === 1 ? record : null;
+  } catch {
+    // A damaged record costs the sessions' memory, nothing else: start afresh.
+    return null;
+  }
+}
+
+export async function writeRunRecord(commonDir: string, record: RunRecord): Promise<void> {
+  await writeFileAtomic(runPaths(commonDir, record.plan).record, `${JSON.stringify(record, null, 2)}\n`, 0o600);
+}
+
+/**
+ * One `pw run` per plan at a time: a lock file holding the owner's pid and
+ * start time, created exclusively. A lock whose owner is gone is taken over.
+ */
+export async function acquireRunLock(
+  commonDir: string,
+  plan: string,
+  owner: { pid: number; startTime: string | null },
+  isOwnerAlive: (pid: number, startTime: string | null) => Promise<boolean>,
+): Promise<{ release(): Promise<void> } | { heldBy: number }> {
+  const path = runPaths(commonDir, plan).lock;
+  await mkdir(planDir(commonDir, plan), { recursive: true });
+  for (let tries = 0; tries < 3; tries++) {
+    try {
+      const handle = await open(path, 'wx', 0o600);
+      await handle.writeFile(JSON.stringify(owner));
+      await handle.close();
+      return { release: () => unlink(path).catch(() => undefined) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let held: { pid?: number; startTime?: string | null } = {};
+      try {
+        held = JSON.parse(await readFile(path, 'utf8')) as typeof held;
+      } catch {
+        // Half written by an owner that died at once: stale.
+      }
+      if (typeof held.pid === 'number' && (await isOwnerAlive(held.pid, held.startTime ?? null)))
+        return { heldBy: held.pid };
+      await unlink(path).catch(() => undefined);
+    }
+  }
+  return { heldBy: -1 };
+}
+
+/** Opens a log for appending, owner-only (0600): agent output can hold secrets despite masking. */
+export async function openLog(path: string): Promise<{ write(text: string): void; close(): Promise<void> }> {
+  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+  const handle = await open(path, 'a', 0o600);
+  await chmod(path, 0o600);
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    write(text) {
+      chain = chain.then(() => handle.write(text)).catch(() => undefined);
+    },
+    async close() {
+      await chain;
+      await handle.close();
+    },
+  };
+}
+
+export async function writePromptFile(path: string, content: string): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(path, content, 0o600);
+}
