@@ -47,7 +47,8 @@ export function splitCommandLine(text: string): string[] {
       else word += ch;
     } else if (quote === '"') {
       if (ch === '"') quote = null;
-      else if (ch === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1]!)) word += text[++i];
+      else if (ch === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1]!))
+        word += text[++i];
       else word += ch;
     } else if (ch === "'" || ch === '"') {
       quote = ch;
@@ -77,7 +78,10 @@ const PROFILES = new Set(['claude', 'codex', 'aider']);
  * extra arguments), else `command`: any program, with `{brief}`,
  * `{worktree}` and `{session}` placeholders.
  */
-export function resolveAgentSpec(agent: string, settings: Pick<RunSettings, 'agentArgs'>): AgentSpec {
+export function resolveAgentSpec(
+  agent: string,
+  settings: Pick<RunSettings, 'agentArgs'>,
+): AgentSpec {
   const words = splitCommandLine(agent);
   if (words.length === 0) throw new Error('the agent command is empty');
   const program = words[0]!;
@@ -86,7 +90,8 @@ export function resolveAgentSpec(agent: string, settings: Pick<RunSettings, 'age
     const kind = name as 'claude' | 'codex' | 'aider';
     return { kind, program, args: [...words.slice(1), ...settings.agentArgs[kind]] };
   }
-  if (program === 'command') return { kind: 'command', program: words[1] ?? '', args: words.slice(2) };
+  if (program === 'command')
+    return { kind: 'command', program: words[1] ?? '', args: words.slice(2) };
   return { kind: 'command', program, args: words.slice(1) };
 }
 

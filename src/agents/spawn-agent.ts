@@ -136,10 +136,17 @@ export async function readProcessCwd(pid: number): Promise<string | null> {
 }
 
 /** Where `program` would be found on `PATH` (as execvp looks), or null. */
-export async function findProgram(program: string, env: NodeJS.ProcessEnv, cwd: string): Promise<string | null> {
+export async function findProgram(
+  program: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<string | null> {
   const candidates = program.includes('/')
     ? [isAbsolute(program) ? program : resolve(cwd, program)]
-    : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, program));
   for (const candidate of candidates) {
     try {
       if (!(await stat(candidate)).isFile()) continue;

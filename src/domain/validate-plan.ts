@@ -28,9 +28,10 @@ export interface Validated<T> {
 }
 
 const SETTINGS_KEYS = ['branchPrefix', 'worktreeRoot', 'stallAfter', 'agent', 'integrate'];
-const PLAN_KEYS = ['name', 'base', 'workers', ...SETTINGS_KEYS];
-export const CONFIG_KEYS = ['plan', ...SETTINGS_KEYS];
-const WORKER_KEYS = ['id', 'owns', 'task', 'dependsOn', 'agent', 'stallAfter'];
+// `run` is read by pw run (domain/run/run-settings.ts).
+const PLAN_KEYS = ['name', 'base', 'workers', 'run', ...SETTINGS_KEYS];
+export const CONFIG_KEYS = ['plan', 'run', ...SETTINGS_KEYS];
+const WORKER_KEYS = ['id', 'owns', 'task', 'dependsOn', 'agent', 'stallAfter', 'concurrencyGroup'];
 const AGENT_KEYS = ['command'];
 const INTEGRATE_KEYS = ['target', 'verify', 'verifyMode', 'strategy'];
 

@@ -163,7 +163,11 @@ export class RunEngine {
     this.woken = false;
   }
 
-  private event(type: RunEvent['type'], worker: string | undefined, data: Record<string, unknown> = {}): void {
+  private event(
+    type: RunEvent['type'],
+    worker: string | undefined,
+    data: Record<string, unknown> = {},
+  ): void {
     this.input.emit({
       time: this.input.clock.wall().toISOString(),
       type,
@@ -179,10 +183,15 @@ export class RunEngine {
   }
 
   private async readStatus(): Promise<PlanStatus> {
-    this.snapshot = await readPlanSnapshot(this.input.mainWorktree, this.input.plan, this.input.clock.wall(), {
-      repo: { commonDir: this.input.commonDir },
-      previous: this.snapshot,
-    });
+    this.snapshot = await readPlanSnapshot(
+      this.input.mainWorktree,
+      this.input.plan,
+      this.input.clock.wall(),
+      {
+        repo: { commonDir: this.input.commonDir },
+        previous: this.snapshot,
+      },
+    );
     const status = this.snapshot.status;
     for (const w of this.workers) {
       w.git = status.workers.find((s) => s.id === w.worker.id) ?? null;
@@ -275,7 +284,10 @@ export class RunEngine {
           const was = w.phase.kind;
           this.setPhase(w, phase);
           if (phase.kind === 'complete' && was !== 'complete')
-            this.event('worker-complete', id, { commit: w.git?.tip?.sha ?? null, attempts: w.record.attempts.length });
+            this.event('worker-complete', id, {
+              commit: w.git?.tip?.sha ?? null,
+              attempts: w.record.attempts.length,
+            });
           if (phase.kind === 'blocked') this.event('worker-blocked', id, { reason: phase.reason });
         }
         for (const { id, reason } of decision.skip) {
@@ -301,14 +313,20 @@ export class RunEngine {
             now: clock.now(),
           });
           if (again.finished && again.start.length === 0) {
-            return { outcome: again.finished.allComplete ? 'complete' : 'incomplete', workers: this.workers, stopped };
+            return {
+              outcome: again.finished.allComplete ? 'complete' : 'incomplete',
+              workers: this.workers,
+              stopped,
+            };
           }
           continue;
         }
         const deadlines = [decision.wakeAt, ...running.map((w) => this.deadlineOf(w))].filter(
           (t): t is number => t !== null,
         );
-        const wait = deadlines.length ? Math.max(0, Math.min(...deadlines) - clock.now()) : 3_600_000;
+        const wait = deadlines.length
+          ? Math.max(0, Math.min(...deadlines) - clock.now())
+          : 3_600_000;
         await this.sleep(wait);
       }
     } finally {
@@ -325,7 +343,8 @@ export class RunEngine {
     w.phase = phase;
     w.record.phase = phase.kind;
     w.record.reason = 'reason' in phase ? phase.reason : null;
-    w.record.retryAt = phase.kind === 'retry' ? new Date(this.wallAt(phase.at)).toISOString() : null;
+    w.record.retryAt =
+      phase.kind === 'retry' ? new Date(this.wallAt(phase.at)).toISOString() : null;
   }
 
   private wallAt(monotonic: number): number {
@@ -360,7 +379,8 @@ export class RunEngine {
       if (!w.proc || w.stoppedFor) continue;
       let reason: 'timeout' | 'idle' | null = null;
       if (timeoutMs !== null && now >= w.attemptStartedAt + timeoutMs) reason = 'timeout';
-      else if (idleTimeoutMs !== null && now >= this.lastActivity(w) + idleTimeoutMs) reason = 'idle';
+      else if (idleTimeoutMs !== null && now >= this.lastActivity(w) + idleTimeoutMs)
+        reason = 'idle';
       if (!reason) continue;
       w.stoppedFor = reason;
       this.event('worker-stopping', w.worker.id, { reason, pid: w.proc.pid });
@@ -393,7 +413,11 @@ export class RunEngine {
           return;
         }
         if (merged.kind === 'merged')
-          this.event('worker-merged', id, { provider: providerId, providerCommit: sha, commit: merged.commit });
+          this.event('worker-merged', id, {
+            provider: providerId,
+            providerCommit: sha,
+            commit: merged.commit,
+          });
       }
     }
     const n = w.record.attempts.length + 1;
@@ -404,7 +428,9 @@ export class RunEngine {
       ? continuationPrompt({
           worker: id,
           plan: plan.name,
-          lastCommit: w.git?.lastCommit ? { sha: w.git.lastCommit.sha, header: w.git.lastCommit.header } : null,
+          lastCommit: w.git?.lastCommit
+            ? { sha: w.git.lastCommit.sha, header: w.git.lastCommit.header }
+            : null,
           reason: w.record.attempts.at(-1)?.category ?? 'it stopped',
         })
       : await readFile(join(w.worker.worktree, BRIEF_FILE), 'utf8').catch(() => w.worker.task);
@@ -416,7 +442,8 @@ export class RunEngine {
       resume: resume && w.record.sessionId !== null,
       promptFilePath: paths.prompt(id, n),
     });
-    if (invocation.promptFile) await writePromptFile(invocation.promptFile.path, invocation.promptFile.content);
+    if (invocation.promptFile)
+      await writePromptFile(invocation.promptFile.path, invocation.promptFile.content);
     const logPath = paths.log(id, n);
     const log = await openLog(logPath);
     const attempt: AttemptRecord = {
@@ -442,7 +469,9 @@ export class RunEngine {
     w.attemptStartedAt = clock.now();
     w.lastOutputAt = clock.now();
     const mask = (text: string): string => maskSecrets(text, env);
-    log.write(`# pw run ${plan.name}/${id} attempt ${n} at ${attempt.startedAt}\n# argv: ${mask(JSON.stringify(invocation.argv))}\n`);
+    log.write(
+      `# pw run ${plan.name}/${id} attempt ${n} at ${attempt.startedAt}\n# argv: ${mask(JSON.stringify(invocation.argv))}\n`,
+    );
     const proc = await spawnAgent({
       argv: invocation.argv,
       cwd: w.worker.worktree,
@@ -467,7 +496,10 @@ export class RunEngine {
             void this.save();
           } else if (signal.type === 'tool') {
             w.tool = `${signal.name}${signal.detail ? ` ${signal.detail}` : ''}`;
-            this.event('agent-tool', id, { tool: signal.name, detail: mask(signal.detail).slice(0, 200) });
+            this.event('agent-tool', id, {
+              tool: signal.name,
+              detail: mask(signal.detail).slice(0, 200),
+            });
           } else if (signal.type === 'result') {
             w.resultIsError = signal.isError;
             attempt.inputTokens = signal.inputTokens;
@@ -489,7 +521,9 @@ export class RunEngine {
       attempt: n,
       resume,
       pid: proc.pid,
-      argv: invocation.argv.map((arg) => (arg === prompt ? `<${resume ? 'prompt' : 'brief'}>` : mask(arg))),
+      argv: invocation.argv.map((arg) =>
+        arg === prompt ? `<${resume ? 'prompt' : 'brief'}>` : mask(arg),
+      ),
       log: logPath,
     });
     void proc.exited.then(async (exit) => {
@@ -524,7 +558,10 @@ export class RunEngine {
     if (state === 'complete') {
       if (attempt) attempt.category = 'complete';
       this.setPhase(w, { kind: 'complete' });
-      this.event('worker-complete', id, { commit: w.git?.tip?.sha ?? null, attempts: w.record.attempts.length });
+      this.event('worker-complete', id, {
+        commit: w.git?.tip?.sha ?? null,
+        attempts: w.record.attempts.length,
+      });
       return;
     }
     if (this.interrupted && w.stoppedFor === 'interrupt') {
@@ -550,7 +587,8 @@ export class RunEngine {
     if (category === 'idle') w.record.idleStops++;
     const decision = planRetry({
       category,
-      countedFailures: w.record.countedFailures + (category === 'idle' && w.record.idleStops <= 1 ? 0 : 1),
+      countedFailures:
+        w.record.countedFailures + (category === 'idle' && w.record.idleStops <= 1 ? 0 : 1),
       idleStops: w.record.idleStops,
       retries: this.input.settings.retries,
       backoffMs: this.input.settings.backoffMs,
@@ -568,7 +606,11 @@ export class RunEngine {
       });
     } else {
       w.record.countedFailures++;
-      const tail = maskSecrets(w.outputTail, this.input.env).trim().split('\n').slice(-3).join(' | ');
+      const tail = maskSecrets(w.outputTail, this.input.env)
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' | ');
       const reason = `${category}: ${decision.reason}${tail ? ` (last output: ${tail.slice(0, 300)})` : ''}`;
       this.setPhase(w, { kind: 'failed', category, reason });
       this.event('worker-failed', id, { category, reason });

@@ -34,7 +34,14 @@ const PERMANENT = [
   /insufficient_quota/i,
   /permission denied/i,
 ];
-const RATE_LIMITED = [/\b429\b/, /\b529\b/, /rate[_ -]?limit/i, /quota/i, /overloaded/i, /too many requests/i];
+const RATE_LIMITED = [
+  /\b429\b/,
+  /\b529\b/,
+  /rate[_ -]?limit/i,
+  /quota/i,
+  /overloaded/i,
+  /too many requests/i,
+];
 
 /** Classifies an attempt that ended without COMPLETE. Pure: same input, same answer. */
 export function classifyFailure(end: AttemptEnd): FailureCategory {

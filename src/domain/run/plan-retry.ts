@@ -27,8 +27,7 @@ export interface RetryInput {
 }
 
 export type RetryDecision =
-  | { retry: true; delayMs: number; counted: boolean }
-  | { retry: false; reason: string };
+  { retry: true; delayMs: number; counted: boolean } | { retry: false; reason: string };
 
 const MAX_DELAY_MS = 15 * 60_000;
 /** Rate limits clear slowly: their backoff starts this many times higher. */
@@ -42,8 +41,12 @@ const RATE_LIMIT_FACTOR = 6;
 export function planRetry(input: RetryInput): RetryDecision {
   const { category } = input;
   if (category === 'permanent' || category === 'merge')
-    return { retry: false, reason: `${category} failure: starting it again would fail the same way` };
-  if (category === 'idle' && input.idleStops <= 1) return { retry: true, delayMs: 0, counted: false };
+    return {
+      retry: false,
+      reason: `${category} failure: starting it again would fail the same way`,
+    };
+  if (category === 'idle' && input.idleStops <= 1)
+    return { retry: true, delayMs: 0, counted: false };
   if (input.countedFailures > input.retries)
     return {
       retry: false,

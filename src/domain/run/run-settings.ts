@@ -72,7 +72,12 @@ function readDuration(
   const value = raw[key];
   if (value === undefined) return undefined;
   if (allowNone && (value === null || value === 0 || value === 'off' || value === '0')) return null;
-  const ms = typeof value === 'number' ? value * 1000 : typeof value === 'string' ? parseDuration(value) : null;
+  const ms =
+    typeof value === 'number'
+      ? value * 1000
+      : typeof value === 'string'
+        ? parseDuration(value)
+        : null;
   if (ms === null || !(ms >= 0)) {
     problems.push(`${path}.${key}: "${String(value)}" is not a duration; write e.g. 90s, 30m, 2h`);
     return undefined;
@@ -80,10 +85,17 @@ function readDuration(
   return ms;
 }
 
-function readCount(value: unknown, path: string, problems: string[], min: number): number | undefined {
+function readCount(
+  value: unknown,
+  path: string,
+  problems: string[],
+  min: number,
+): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    problems.push(`${path}: must be a whole number of at least ${min}, found ${JSON.stringify(value)}`);
+    problems.push(
+      `${path}: must be a whole number of at least ${min}, found ${JSON.stringify(value)}`,
+    );
     return undefined;
   }
   return value;
@@ -112,7 +124,9 @@ export function parseRunSettings(
         const raw = layer.run;
         for (const key of Object.keys(raw))
           if (!RUN_KEYS.includes(key))
-            warnings.push(`${path}.${key}: unknown key, ignored; known keys: ${RUN_KEYS.join(', ')}`);
+            warnings.push(
+              `${path}.${key}: unknown key, ignored; known keys: ${RUN_KEYS.join(', ')}`,
+            );
         if (raw.maxWorkers === null || raw.maxWorkers === 'all') settings.maxWorkers = null;
         else {
           const max = readCount(raw.maxWorkers, `${path}.maxWorkers`, problems, 1);
@@ -142,7 +156,9 @@ export function parseRunSettings(
           else
             for (const [name, profile] of Object.entries(raw.agents)) {
               if (name !== 'claude' && name !== 'codex' && name !== 'aider') {
-                problems.push(`${path}.agents.${name}: unknown agent profile; use claude, codex or aider`);
+                problems.push(
+                  `${path}.agents.${name}: unknown agent profile; use claude, codex or aider`,
+                );
                 continue;
               }
               const args = isRecord(profile) ? profile.args : undefined;
@@ -159,7 +175,9 @@ export function parseRunSettings(
         const group = worker.concurrencyGroup;
         if (group === undefined || group === null) return;
         if (typeof group !== 'string' || group.trim() === '')
-          problems.push(`${layer.file}: workers[${index}].concurrencyGroup: must be a non-empty string`);
+          problems.push(
+            `${layer.file}: workers[${index}].concurrencyGroup: must be a non-empty string`,
+          );
         else settings.groups[worker.id] = group;
       });
     }

@@ -2,9 +2,7 @@ import { isAncestor } from '../refs.js';
 import { runGit } from '../run-git.js';
 
 export type ProviderMerge =
-  | { kind: 'up-to-date' }
-  | { kind: 'merged'; commit: string }
-  | { kind: 'failed'; message: string };
+  { kind: 'up-to-date' } | { kind: 'merged'; commit: string } | { kind: 'failed'; message: string };
 
 /**
  * Merges a provider's COMPLETE tip into a worker's branch, inside the

@@ -73,7 +73,11 @@ export async function readRunRecord(commonDir: string, plan: string): Promise<Ru
 }
 
 export async function writeRunRecord(commonDir: string, record: RunRecord): Promise<void> {
-  await writeFileAtomic(runPaths(commonDir, record.plan).record, `${JSON.stringify(record, null, 2)}\n`, 0o600);
+  await writeFileAtomic(
+    runPaths(commonDir, record.plan).record,
+    `${JSON.stringify(record, null, 2)}\n`,
+    0o600,
+  );
 }
 
 /**
@@ -111,7 +115,9 @@ export async function acquireRunLock(
 }
 
 /** Opens a log for appending, owner-only (0600): agent output can hold secrets despite masking. */
-export async function openLog(path: string): Promise<{ write(text: string): void; close(): Promise<void> }> {
+export async function openLog(
+  path: string,
+): Promise<{ write(text: string): void; close(): Promise<void> }> {
   await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
   const handle = await open(path, 'a', 0o600);
   await chmod(path, 0o600);

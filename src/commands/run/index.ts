@@ -1,0 +1,371 @@
+import { randomUUID } from 'node:crypto';
+import { lstat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { CommandDeps, CommandResult } from '../../cli/deps.js';
+import { buildInvocation, resolveAgentSpec, type AgentSpec } from '../../agents/profiles.js';
+import { findProgram, isProcessAlive, readProcessStartTime } from '../../agents/spawn-agent.js';
+import { loadConfig } from '../../config/load-config.js';
+import { parseDuration } from '../../domain/duration.js';
+import type { CompiledPlan } from '../../domain/plan.js';
+import { seededRandom } from '../../domain/run/plan-retry.js';
+import { EnvironmentError, ExitCode, FailedError, UsageError } from '../../errors.js';
+import { readRepoInfo } from '../../git/repo.js';
+import { createLiveView } from '../../render/live-view.js';
+import { buildRunReport, renderRunReportMarkdown } from '../../render/run/run-report.js';
+import { formatRunEventLine, renderRunFrame } from '../../render/run/run-view.js';
+import {
+  acquireRunLock,
+  readRunRecord,
+  writeRunRecord,
+  type RunRecord,
+} from '../../store/run/run-record.js';
+import { listPlanNames, readCompiledPlan, writeFileAtomic } from '../../store/trusted-store.js';
+import { loadActivePlan } from '../active-plan.js';
+import { RunEngine } from './run-engine.js';
+import type { RunEvent } from './run-events.js';
+import { readRunSettings } from './read-run-settings.js';
+
+export interface RunOptions {
+  plan?: string;
+  maxWorkers?: string;
+  only?: string[];
+  dryRun?: boolean;
+  integrate?: boolean;
+  report?: string;
+  json?: boolean;
+  timeout?: string;
+  idleTimeout?: string;
+  retries?: string;
+  seed?: string;
+}
+
+/** Exit code of an interrupted run (128 + SIGINT), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+function count(text: string | undefined, flag: string, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`${flag} must be a whole number of at least ${min}, found "${text}"`);
+  return n;
+}
+
+function duration(text: string | undefined, flag: string): number | null | undefined {
+  if (text === undefined) return undefined;
+  if (text === '0' || text === 'off') return null;
+  const ms = parseDuration(text);
+  if (ms === null || ms <= 0)
+    throw new UsageError(`${flag}: "${text}" is not a duration; write e.g. 90s, 30m, 2h, or off`);
+  return ms;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return lstat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/** Sets the plan up when a plan file is named or none is set up yet (idempotent, as pw setup). */
+async function ensurePlan(
+  options: RunOptions,
+  deps: CommandDeps,
+  emit: (event: Omit<RunEvent, 'time'>) => void,
+): Promise<CompiledPlan> {
+  const repo = await readRepoInfo(deps.cwd);
+  const named = options.plan !== undefined && (await isFile(resolve(deps.cwd, options.plan)));
+  const anySetUp = (await listPlanNames(repo.commonDir)).length > 0;
+  if (named || !anySetUp) {
+    const { runSetup } = await import('../setup.js');
+    let report = '';
+    const quiet: CommandDeps = { ...deps, stdout: (text) => void (report += text) };
+    await runSetup({ plan: options.plan, json: true, dryRun: Boolean(options.dryRun) }, quiet);
+    const parsed = JSON.parse(report) as { plan: string; actions: string[] };
+    if (options.dryRun) {
+      const existing = await readCompiledPlan(repo.commonDir, parsed.plan);
+      if (!existing || parsed.actions.length)
+        throw new UsageError(`plan "${parsed.plan}" is not set up yet; --dry-run changes nothing`, [
+          `pw setup ${options.plan ?? ''} sets it up (pw setup --dry-run shows how); then pw run --dry-run shows the stages.`,
+        ]);
+    } else if (parsed.actions.length)
+      emit({ type: 'setup', plan: parsed.plan, actions: parsed.actions });
+    return (await loadActivePlan(deps.cwd, parsed.plan)).plan;
+  }
+  return (await loadActivePlan(deps.cwd, options.plan)).plan;
+}
+
+/** Dependency layers among the selected workers, for --dry-run. */
+function stagesOf(plan: CompiledPlan, selected: ReadonlySet<string>): string[][] {
+  const depth = new Map<string, number>();
+  const of = (id: string): number => {
+    if (depth.has(id)) return depth.get(id)!;
+    const worker = plan.workers.find((w) => w.id === id)!;
+    const d = Math.max(0, ...worker.dependsOn.filter((x) => selected.has(x)).map((x) => of(x) + 1));
+    depth.set(id, d);
+    return d;
+  };
+  const stages: string[][] = [];
+  for (const w of plan.workers) if (selected.has(w.id)) (stages[of(w.id)] ??= []).push(w.id);
+  return stages;
+}
+
+export async function runRun(options: RunOptions, deps: CommandDeps): Promise<CommandResult> {
+  const json = Boolean(options.json);
+  const maxWorkers = count(options.maxWorkers, '--max-workers', 1);
+  const retries = count(options.retries, '--retries', 0);
+  const timeoutMs = duration(options.timeout, '--timeout');
+  const idleTimeoutMs = duration(options.idleTimeout, '--idle-timeout');
+  if (options.report && !/\.(json|md)$/i.test(options.report))
+    throw new UsageError(`--report ${options.report}: the file must end in .json or .md`);
+  const seed = count(options.seed ?? deps.env.PW_RUN_SEED, '--seed', 0);
+
+  // Output: NDJSON, a live view on a terminal, or one plain line per change.
+  const view = !json && deps.isTTY ? createLiveView(deps.stdout, true) : null;
+  let engine: RunEngine | null = null;
+  let planName = '';
+  const redraw = (): void => {
+    if (!view || !engine) return;
+    const now = Date.now();
+    view.show(
+      renderRunFrame(
+        planName,
+        engine.runtimes
+          .filter((w) => w.selected)
+          .map((w) => ({
+            id: w.worker.id,
+            phase: w.phase.kind,
+            elapsedMs: w.proc ? now - w.attemptStartedAt : null,
+            attempts: w.record.attempts.length,
+            lastCommit: w.lastCommit,
+            tool: w.tool,
+            tokens:
+              w.attempt?.inputTokens != null
+                ? w.attempt.inputTokens + (w.attempt.outputTokens ?? 0)
+                : null,
+            costUsd: w.record.attempts.some((a) => a.costUsd !== null)
+              ? w.record.attempts.reduce((s, a) => s + (a.costUsd ?? 0), 0)
+              : null,
+          })),
+        { width: Number(deps.env.COLUMNS) || 80, color: !deps.env.NO_COLOR },
+      ),
+    );
+  };
+  const emit = (partial: Omit<RunEvent, 'time'> & { time?: string }): void => {
+    const event = { time: deps.now().toISOString(), ...partial } as RunEvent;
+    if (json) deps.stdout(`${JSON.stringify(event)}\n`);
+    else if (view) redraw();
+    else {
+      const line = formatRunEventLine(event);
+      if (line) deps.stdout(`${line}\n`);
+    }
+  };
+
+  const plan = await ensurePlan(options, deps, emit);
+  planName = plan.name;
+  const repo = await readRepoInfo(plan.repoRoot);
+  const config = await loadConfig(repo.mainWorktree);
+  const { settings, warnings } = await readRunSettings(config, plan);
+  for (const warning of warnings) deps.stderr(`pw: warning: ${warning}\n`);
+  if (maxWorkers !== undefined) settings.maxWorkers = maxWorkers;
+  if (retries !== undefined) settings.retries = retries;
+  if (timeoutMs !== undefined) settings.timeoutMs = timeoutMs;
+  if (idleTimeoutMs !== undefined) settings.idleTimeoutMs = idleTimeoutMs;
+
+  const ids = plan.workers.map((w) => w.id);
+  const only = (options.only ?? []).flatMap((o) => o.split(',')).filter(Boolean);
+  const unknown = only.filter((id) => !ids.includes(id));
+  if (unknown.length)
+    throw new UsageError(
+      `--only names ${unknown.length === 1 ? 'a worker' : 'workers'} not in plan ${plan.name}: ${unknown.join(', ')}`,
+      [`Workers: ${ids.join(', ')}`],
+    );
+  const selected = new Set(only.length ? only : ids);
+
+  const specs = new Map<string, AgentSpec>();
+  const problems: string[] = [];
+  for (const w of plan.workers) {
+    try {
+      specs.set(w.id, resolveAgentSpec(w.agentCommand, settings));
+    } catch (error) {
+      problems.push(`worker ${w.id}: agent "${w.agentCommand}": ${(error as Error).message}`);
+    }
+  }
+  if (problems.length) throw new UsageError('cannot read the agent commands', problems);
+  const missing: string[] = [];
+  for (const id of selected) {
+    const spec = specs.get(id)!;
+    const worker = plan.workers.find((w) => w.id === id)!;
+    if (!(await findProgram(spec.program, deps.env, worker.worktree)))
+      missing.push(`worker ${id}: "${spec.program}" (${spec.kind} profile) is not on PATH`);
+  }
+  if (missing.length)
+    throw new EnvironmentError(
+      `agent program${missing.length === 1 ? '' : 's'} not found; nothing was started`,
+      [
+        ...missing,
+        'Install the agent, put it on PATH, or set the worker\'s agent (plan key "agent") to a program that exists.',
+      ],
+    );
+
+  if (options.dryRun) {
+    const stages = stagesOf(plan, selected);
+    const argv = Object.fromEntries(
+      [...selected].map((id) => {
+        const worker = plan.workers.find((w) => w.id === id)!;
+        const inv = buildInvocation(specs.get(id)!, {
+          prompt: '<brief>',
+          worktree: worker.worktree,
+          sessionId: specs.get(id)!.kind === 'claude' ? '<session-uuid>' : null,
+          resume: false,
+          promptFilePath: '<prompt-file>',
+        });
+        return [
+          id,
+          { argv: inv.argv, stdin: inv.stdin === null ? null : '<brief>', cwd: worker.worktree },
+        ];
+      }),
+    );
+    if (json)
+      deps.stdout(
+        `${JSON.stringify({ plan: plan.name, dryRun: true, settings, stages, agents: argv }, null, 2)}\n`,
+      );
+    else {
+      deps.stdout(`pw run ${plan.name} --dry-run: nothing is started\n`);
+      stages.forEach((stage, i) => {
+        deps.stdout(`stage ${i + 1}: ${stage.join(', ')}\n`);
+        for (const id of stage)
+          deps.stdout(
+            `  ${id}: ${JSON.stringify(argv[id]!.argv)}${argv[id]!.stdin ? ' (brief on stdin)' : ''}\n`,
+          );
+      });
+      deps.stdout(
+        `max workers: ${settings.maxWorkers ?? 'all'}; retries: ${settings.retries}; the brief is each worktree's WORKER.md\n`,
+      );
+    }
+    return { exitCode: ExitCode.ok };
+  }
+
+  const self = { pid: process.pid, startTime: await readProcessStartTime(process.pid) };
+  const lock = await acquireRunLock(
+    repo.commonDir,
+    plan.name,
+    self,
+    async (pid, start) =>
+      isProcessAlive(pid) && (start === null || (await readProcessStartTime(pid)) === start),
+  );
+  if ('heldBy' in lock)
+    throw new FailedError(`another pw run (pid ${lock.heldBy}) is running plan ${plan.name}`, [
+      'Wait for it to finish, or stop it with Ctrl-C in its terminal; a second run would start the agents twice.',
+    ]);
+  try {
+    const previous = await readRunRecord(repo.commonDir, plan.name);
+    const record: RunRecord = previous ?? {
+      version: 1,
+      runId: randomUUID(),
+      plan: plan.name,
+      startedAt: deps.now().toISOString(),
+      updatedAt: deps.now().toISOString(),
+      workers: {},
+    };
+    await writeRunRecord(repo.commonDir, record);
+    let interrupt: () => void = () => undefined;
+    const interrupted = new Promise<void>((resolve) => {
+      interrupt = resolve;
+    });
+    void deps.interrupted.then(() => interrupt());
+    engine = new RunEngine({
+      plan,
+      commonDir: repo.commonDir,
+      mainWorktree: repo.mainWorktree,
+      settings,
+      specs,
+      selected,
+      record,
+      env: deps.env,
+      clock: { now: () => performance.now(), wall: () => deps.now() },
+      random: seededRandom(seed ?? Date.now() % 2 ** 32),
+      emit: (event) => emit(event),
+      interrupted,
+    });
+    emit({
+      type: 'run-started',
+      plan: plan.name,
+      runId: record.runId,
+      resumed: previous !== null,
+      workers: [...selected],
+    });
+    await engine.adoptLiveAgents();
+    const result = await engine.run();
+    const complete = result.workers.filter((w) => w.selected && w.phase.kind === 'complete').length;
+    const resumeCommand = `pw run ${plan.name}${only.length ? ` --only ${only.join(',')}` : ''}`;
+    if (result.outcome === 'interrupted')
+      emit({
+        type: 'run-interrupted',
+        plan: plan.name,
+        stopped: result.stopped,
+        resume: resumeCommand,
+      });
+    emit({
+      type: 'run-finished',
+      plan: plan.name,
+      outcome: result.outcome,
+      complete,
+      total: selected.size,
+    });
+    view?.close();
+
+    let exitCode: number =
+      result.outcome === 'complete'
+        ? ExitCode.ok
+        : result.outcome === 'interrupted'
+          ? EXIT_INTERRUPTED
+          : ExitCode.failed;
+    if (exitCode === ExitCode.ok && options.integrate) {
+      const { runIntegrate } = await import('../integrate.js');
+      let captured = '';
+      const integrateDeps: CommandDeps = json
+        ? { ...deps, stdout: (t) => void (captured += t) }
+        : deps;
+      const integrated = await runIntegrate({ plan: plan.name, json }, integrateDeps).catch(
+        (error: unknown) => {
+          deps.stderr(`pw: integrate failed: ${(error as Error).message}\n`);
+          return { exitCode: ExitCode.failed };
+        },
+      );
+      emit({
+        type: 'integrate',
+        plan: plan.name,
+        exitCode: integrated.exitCode,
+        ...(json && captured ? { report: JSON.parse(captured) as unknown } : {}),
+      });
+      if (integrated.exitCode !== 0) exitCode = ExitCode.failed;
+    }
+    if (options.report) {
+      const commits = new Map(result.workers.map((w) => [w.worker.id, w.git?.counts.commits ?? 0]));
+      const report = buildRunReport(record, result.outcome, commits, selected);
+      const text = options.report.toLowerCase().endsWith('.md')
+        ? renderRunReportMarkdown(report)
+        : `${JSON.stringify(report, null, 2)}\n`;
+      await writeFileAtomic(resolve(deps.cwd, options.report), text);
+    }
+    if (!json && result.outcome !== 'complete') {
+      for (const w of result.workers)
+        if (w.selected && w.phase.kind !== 'complete')
+          deps.stderr(
+            `pw: ${w.worker.id}: ${w.phase.kind}${'reason' in w.phase ? `: ${w.phase.reason}` : ''}\n`,
+          );
+      if (result.outcome === 'interrupted') {
+        deps.stderr(
+          `pw: interrupted; worktrees and uncommitted changes are kept. Resume with: ${resumeCommand}\n`,
+        );
+      } else
+        deps.stderr(
+          `pw: not every worker is complete; fix what is said above, then: ${resumeCommand}\n`,
+        );
+    }
+    return { exitCode };
+  } finally {
+    view?.close();
+    await lock.release();
+  }
+}

@@ -1,0 +1,98 @@
+import { formatDuration } from '../../domain/duration.js';
+import type { RunRecord } from '../../store/run/run-record.js';
+
+export interface RunReportWorker {
+  id: string;
+  status: string;
+  reason: string | null;
+  attempts: number;
+  failures: string[];
+  durationMs: number;
+  commits: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface RunReport {
+  plan: string;
+  runId: string;
+  outcome: string;
+  workers: RunReportWorker[];
+  totals: {
+    attempts: number;
+    retries: number;
+    durationMs: number;
+    inputTokens: number;
+    outputTokens: number;
+    costUsd: number;
+  };
+}
+
+/** The run report from the run record and the commit counts git gives. */
+export function buildRunReport(
+  record: RunRecord,
+  outcome: string,
+  commits: ReadonlyMap<string, number>,
+  selected: ReadonlySet<string>,
+): RunReport {
+  const workers = Object.entries(record.workers)
+    .filter(([id]) => selected.has(id))
+    .map(([id, w]): RunReportWorker => {
+      const sum = (pick: (a: (typeof w.attempts)[number]) => number | null): number =>
+        w.attempts.reduce((total, a) => total + (pick(a) ?? 0), 0);
+      return {
+        id,
+        status: w.phase,
+        reason: w.reason,
+        attempts: w.attempts.length,
+        failures: w.attempts
+          .map((a) => a.category)
+          .filter((c): c is NonNullable<typeof c> => c !== null && c !== 'complete'),
+        durationMs: sum((a) =>
+          a.endedAt ? Date.parse(a.endedAt) - Date.parse(a.startedAt) : null,
+        ),
+        commits: commits.get(id) ?? 0,
+        inputTokens: sum((a) => a.inputTokens),
+        outputTokens: sum((a) => a.outputTokens),
+        costUsd: Math.round(sum((a) => a.costUsd) * 1e6) / 1e6,
+      };
+    });
+  const total = (pick: (w: RunReportWorker) => number): number =>
+    workers.reduce((s, w) => s + pick(w), 0);
+  return {
+    plan: record.plan,
+    runId: record.runId,
+    outcome,
+    workers,
+    totals: {
+      attempts: total((w) => w.attempts),
+      retries: total((w) => Math.max(0, w.attempts - 1)),
+      durationMs: total((w) => w.durationMs),
+      inputTokens: total((w) => w.inputTokens),
+      outputTokens: total((w) => w.outputTokens),
+      costUsd: Math.round(total((w) => w.costUsd) * 1e6) / 1e6,
+    },
+  };
+}
+
+export function renderRunReportMarkdown(report: RunReport): string {
+  const rows = report.workers.map(
+    (w) =>
+      `| ${w.id} | ${w.status} | ${w.attempts} | ${w.failures.join(', ') || '-'} | ${formatDuration(w.durationMs)} | ${w.commits} | ${w.inputTokens + w.outputTokens} | $${w.costUsd.toFixed(4)} |`,
+  );
+  const t = report.totals;
+  return [
+    `# pw run report: ${report.plan}`,
+    '',
+    `Run ${report.runId}: ${report.outcome}.`,
+    '',
+    '| worker | status | attempts | failures | agent time | commits | tokens | cost |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+    `| **total** | | ${t.attempts} | ${t.retries} retries | ${formatDuration(t.durationMs)} | | ${t.inputTokens + t.outputTokens} | $${t.costUsd.toFixed(4)} |`,
+    '',
+    ...report.workers.filter((w) => w.reason).map((w) => `- ${w.id}: ${w.reason}`),
+    '',
+  ].join('\n');
+}
