@@ -294,7 +294,7 @@ export class RunEngine {
           this.setPhase(this.byId(id), { kind: 'skipped', reason });
           this.event('worker-skipped', id, { reason });
         }
-        for (const start of decision.start) await this.start(this.byId(start.id), start.attempt);
+        for (const start of decision.start) await this.start(this.byId(start.id));
         await this.save();
         const running = this.workers.filter((w) => w.proc !== null);
         if (decision.finished && running.length === 0 && !decision.start.length) {
@@ -391,7 +391,7 @@ export class RunEngine {
     }
   }
 
-  private async start(w: WorkerRuntime, attemptNumber: number): Promise<void> {
+  private async start(w: WorkerRuntime): Promise<void> {
     const { plan, env, clock } = this.input;
     const id = w.worker.id;
     const fresh = w.record.attempts.length === 0;
