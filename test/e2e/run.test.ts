@@ -1,0 +1,316 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { agentArg, agentStdin, createRunRepo, type RunRepo } from '../helpers/run-fixture.js';
+import { builtBin } from '../helpers/temp-repo.js';
+
+const FILES = {
+  'src/api/a.ts': 'a\n',
+  'src/web/w.ts': 'w\n',
+  'src/db/d.ts': 'd\n',
+};
+
+function plan(extra = '', workers?: string): string {
+  return `name: demo
+run:
+  backoff: 10ms
+  killGrace: 2s
+${extra}workers:
+${
+  workers ??
+  `  - id: api
+    owns: ["/src/api/"]
+    task: Build the API.
+    agent: ${agentArg}
+  - id: web
+    owns: ["/src/web/"]
+    task: Build the web app.
+    dependsOn: [api]
+    agent: ${agentStdin}
+  - id: db
+    owns: ["/src/db/"]
+    task: Build the database.
+    agent: ${agentArg}
+`
+}`;
+}
+
+let repo: RunRepo | null = null;
+afterEach(() => {
+  repo?.cleanup();
+  repo = null;
+});
+
+const types = (events: Record<string, unknown>[], worker?: string): string[] =>
+  events.filter((e) => !worker || e.worker === worker).map((e) => String(e.type));
+
+describe('pw run', () => {
+  it('runs every agent, merges a provider before its dependent starts, resumes an agent that stopped early', () => {
+    repo = createRunRepo(plan(), FILES);
+    repo.script('api', [
+      [{ write: 'src/api/a.ts', content: 'a1\n' }, { commit: '[CHECKPOINT] half the API' }, { exit: 0 }],
+      [{ write: 'src/api/b.ts' }, { commit: '[COMPLETE] the API' }],
+    ]);
+    repo.script('web', [[{ write: 'src/web/w.ts', content: 'w1\n' }, { commit: '[COMPLETE] the web app' }]]);
+    repo.script('db', [[{ write: 'src/db/d.ts', content: 'd1\n' }, { commit: '[COMPLETE] the database' }]]);
+    const result = repo.run(['run', 'plan.yaml', '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const events = repo.events(result.stdout);
+    expect(types(events, 'api')).toEqual([
+      'worker-started',
+      'worker-exited',
+      'worker-retry',
+      'worker-started',
+      'worker-exited',
+      'worker-complete',
+    ]);
+    expect(events.find((e) => e.type === 'worker-retry')).toMatchObject({ category: 'incomplete', delayMs: 0 });
+    expect(types(events, 'web').slice(0, 2)).toEqual(['worker-merged', 'worker-started']);
+    expect(events.at(-1)).toMatchObject({ type: 'run-finished', outcome: 'complete', complete: 3, total: 3 });
+    // The brief as one argument; the resume with a continuation prompt naming the last commit.
+    const api = repo.calls('api');
+    expect(api[0]!.argv[0]).toContain('# ');
+    expect(api[1]!.argv[0]).toContain('[CHECKPOINT] half the API');
+    expect(api[1]!.argv[0]).toContain('[COMPLETE]');
+    // The dependent got its brief on stdin and started from the provider's COMPLETE work.
+    const web = repo.calls('web');
+    expect(web[0]!.argv).toEqual([]);
+    expect(web[0]!.stdin).toContain('web');
+    const webLog = repo.git(['log', '--format=%s', 'pw/demo/web']);
+    expect(webLog).toContain('[COMPLETE] the API');
+    expect(webLog).toContain("Merge branch 'pw/demo/api' into pw/demo/web");
+    const status = JSON.parse(repo.pw(['status', '--json']).stdout) as { workers: { id: string; state: string }[] };
+    expect(status.workers.map((w) => w.state)).toEqual(['complete', 'complete', 'complete']);
+    // A second run finds everything COMPLETE and starts nothing.
+    const again = repo.run(['run', '--json']);
+    expect(again.status).toBe(0);
+    expect(types(repo.events(again.stdout)).filter((t) => t === 'worker-started')).toEqual([]);
+  });
+
+  it('does not restart a BLOCKED worker, skips its dependents, still runs the others, and exits 1', () => {
+    repo = createRunRepo(plan(), FILES);
+    repo.script('api', [[{ commit: '[BLOCKED:no-schema] waiting for the schema decision' }]]);
+    repo.script('web', [[{ commit: '[COMPLETE] never' }]]);
+    repo.script('db', [[{ write: 'src/db/d.ts', content: 'd1\n' }, { commit: '[COMPLETE] the database' }]]);
+    const result = repo.run(['run', 'plan.yaml', '--json']);
+    expect(result.status).toBe(1);
+    const events = repo.events(result.stdout);
+    expect(types(events, 'api').filter((t) => t === 'worker-started')).toHaveLength(1);
+    expect(events.find((e) => e.type === 'worker-blocked')).toMatchObject({ worker: 'api', reason: 'no-schema' });
+    expect(events.find((e) => e.type === 'worker-skipped')).toMatchObject({
+      worker: 'web',
+      reason: 'dependency api is blocked',
+    });
+    expect(repo.calls('web')).toEqual([]);
+    expect(events.find((e) => e.type === 'worker-complete')).toMatchObject({ worker: 'db' });
+  });
+
+  it('classifies failures: permanent is not retried, rate limits back off longer, retries run out', () => {
+    repo = createRunRepo(plan(), FILES);
+    repo.script('api', [[{ stderr: 'API Error: 401 {"type":"authentication_error"}' }, { exit: 1 }]]);
+    repo.script('db', [[{ stderr: 'Error: 429 rate limit exceeded' }, { exit: 1 }]]);
+    const result = repo.run(['run', 'plan.yaml', '--json', '--retries', '1']);
+    expect(result.status).toBe(1);
+    const events = repo.events(result.stdout);
+    expect(events.filter((e) => e.type === 'worker-failed' && e.worker === 'api')).toMatchObject([
+      { category: 'permanent' },
+    ]);
+    expect(repo.calls('api')).toHaveLength(1);
+    const retry = events.find((e) => e.type === 'worker-retry' && e.worker === 'db')!;
+    expect(retry.category).toBe('rate-limited');
+    // backoff 10ms x 6 for a rate limit, plus at most 50% jitter from the fixed seed.
+    expect(Number(retry.delayMs)).toBeGreaterThanOrEqual(60);
+    expect(Number(retry.delayMs)).toBeLessThanOrEqual(90);
+    expect(repo.calls('db')).toHaveLength(2);
+    expect(events.find((e) => e.type === 'worker-failed' && e.worker === 'db')).toMatchObject({
+      category: 'rate-limited',
+    });
+    expect(events.find((e) => e.type === 'worker-skipped')).toMatchObject({ worker: 'web' });
+  });
+
+  it('stops an idle agent, resumes it once for free, and counts the second idle stop', () => {
+    repo = createRunRepo(
+      plan(
+        '',
+        `  - id: api
+    owns: ["/src/api/"]
+    task: Build the API.
+    agent: ${agentArg}
+`,
+      ),
+      FILES,
+    );
+    repo.script('api', [[{ write: 'src/api/a.ts', content: 'edited, not committed\n' }, { hang: true }]]);
+    const result = repo.run(['run', 'plan.yaml', '--json', '--idle-timeout', '1s', '--retries', '0']);
+    expect(result.status).toBe(1);
+    const events = repo.events(result.stdout);
+    expect(types(events, 'api')).toEqual([
+      'worker-started',
+      'worker-stopping',
+      'worker-exited',
+      'worker-retry',
+      'worker-started',
+      'worker-stopping',
+      'worker-exited',
+      'worker-failed',
+    ]);
+    expect(events.find((e) => e.type === 'worker-retry')).toMatchObject({ category: 'idle' });
+    // Nothing is lost: the uncommitted change is still in the worktree.
+    expect(readFileSync(join(repo.wt('api'), 'src/api/a.ts'), 'utf8')).toBe('edited, not committed\n');
+  });
+
+  it('refuses to start when an agent program is missing (exit 3), before anything starts', () => {
+    repo = createRunRepo(plan().replace(agentStdin, 'no-such-agent-program --flag'), FILES);
+    repo.script('api', [[{ commit: '[COMPLETE] x' }]]);
+    const result = repo.run(['run', 'plan.yaml']);
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('worker web: "no-such-agent-program"');
+    expect(repo.calls('api')).toEqual([]);
+  });
+
+  it('--only skips a worker whose dependency is outside the run and not complete; --dry-run starts nothing', () => {
+    repo = createRunRepo(plan(), FILES);
+    repo.script('web', [[{ commit: '[COMPLETE] x' }]]);
+    expect(repo.run(['setup', 'plan.yaml']).status).toBe(0);
+    const dry = repo.run(['run', '--dry-run', '--json']);
+    expect(dry.status).toBe(0);
+    const doc = JSON.parse(dry.stdout) as { stages: string[][]; agents: Record<string, { argv: string[] }> };
+    expect(doc.stages).toEqual([['api', 'db'], ['web']]);
+    expect(doc.agents.api!.argv).toEqual(['node', expect.stringContaining('fake-agent.mjs'), '<brief>']);
+    expect(repo.calls('api')).toEqual([]);
+    const result = repo.run(['run', '--only', 'web', '--json']);
+    expect(result.status).toBe(1);
+    expect(repo.events(result.stdout).find((e) => e.type === 'worker-skipped')).toMatchObject({
+      worker: 'web',
+      reason: 'dependency api is not complete and not part of this run',
+    });
+    expect(repo.run(['run', '--only', 'nope']).status).toBe(2);
+  });
+
+  it('keeps a concurrency group to its limit and --max-workers to its number', () => {
+    repo = createRunRepo(
+      plan(
+        '  concurrencyLimits: { heavy: 1 }\n',
+        `  - id: api
+    owns: ["/src/api/"]
+    task: Build the API.
+    agent: ${agentArg}
+    concurrencyGroup: heavy
+  - id: web
+    owns: ["/src/web/"]
+    task: Build the web app.
+    agent: ${agentArg}
+    concurrencyGroup: heavy
+  - id: db
+    owns: ["/src/db/"]
+    task: Build the database.
+    agent: ${agentArg}
+`,
+      ),
+      FILES,
+    );
+    for (const id of ['api', 'web', 'db']) repo.script(id, [[{ sleep: 300 }, { commit: `[COMPLETE] ${id}` }]]);
+    const result = repo.run(['run', 'plan.yaml', '--json']);
+    expect(result.status).toBe(0);
+    const order = repo
+      .events(result.stdout)
+      .filter((e) => e.type === 'worker-started' || e.type === 'worker-exited')
+      .map((e) => `${String(e.type).slice(7)} ${String(e.worker)}`);
+    // web (same group as api) starts only after api exited; db does not wait.
+    expect(order.indexOf('started web')).toBeGreaterThan(order.indexOf('exited api'));
+    expect(order.indexOf('started db')).toBeLessThan(order.indexOf('exited api'));
+  });
+
+  it('writes logs owner-only with secrets masked, and a report', () => {
+    repo = createRunRepo(plan(), FILES);
+    const key = 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz';
+    repo.script('api', [
+      [
+        { stdout: `using ${key}` },
+        { stderr: 'Authorization: Bearer abcdef0123456789abcdef' },
+        { commit: '[COMPLETE] the API' },
+      ],
+    ]);
+    repo.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
+    repo.script('db', [[{ commit: '[COMPLETE] the database' }]]);
+    const result = repo.run(['run', 'plan.yaml', '--report', 'report.md'], { ANTHROPIC_API_KEY: key });
+    expect(result.status).toBe(0);
+    const logs = join(repo.commonDir, 'pw', 'demo', 'logs', 'api');
+    const [log] = readdirSync(logs).filter((f) => f.endsWith('.log'));
+    const path = join(logs, log!);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const text = readFileSync(path, 'utf8');
+    expect(text).not.toContain(key);
+    expect(text).not.toContain('abcdef0123456789abcdef');
+    expect(text).toContain('Bearer ***');
+    expect(statSync(join(repo.commonDir, 'pw', 'demo', 'run.json')).mode & 0o777).toBe(0o600);
+    const report = readFileSync(join(repo.dir, 'report.md'), 'utf8');
+    expect(report).toContain('| api | complete | 1 |');
+  });
+
+  it('refuses an out-of-scope commit through the real hooks; the agent fixes it and completes', () => {
+    repo = createRunRepo(plan(), FILES);
+    repo.script('api', [
+      [
+        { write: 'src/db/d.ts', content: 'not mine\n' },
+        { commit: '[CHECKPOINT] touch the database', unstageOnRefusal: true },
+        { exit: 0 },
+      ],
+      [
+        { write: 'src/db/d.ts', content: 'd\n' },
+        { write: 'src/api/a.ts', content: 'mine\n' },
+        { commit: '[COMPLETE] the API' },
+      ],
+    ]);
+    repo.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
+    repo.script('db', [[{ commit: '[COMPLETE] the database' }]]);
+    const result = repo.run(['run', 'plan.yaml', '--json']);
+    expect(result.status).toBe(0);
+    expect(repo.git(['log', '--format=%s', 'pw/demo/api'])).not.toContain('touch the database');
+    expect(repo.pw(['check']).status).toBe(0);
+  });
+
+  it('Ctrl-C stops every agent (SIGINT to its group), keeps uncommitted work, exits 130; a rerun resumes', async () => {
+    repo = createRunRepo(plan(), FILES);
+    repo.script('api', [
+      [{ write: 'src/api/a.ts', content: 'work in progress\n' }, { stdout: 'ready' }, { hang: true }],
+      [{ commit: '[COMPLETE] the API' }],
+    ]);
+    repo.script('db', [[{ stdout: 'ready' }, { hang: true }], [{ commit: '[COMPLETE] the database' }]]);
+    repo.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
+    const r = repo;
+    const child = spawn(process.execPath, [builtBin, 'run', 'plan.yaml', '--json'], {
+      cwd: r.dir,
+      env: { ...r.env, FAKE_AGENT_DIR: r.agents, PW_RUN_SEED: '7' },
+    });
+    let stdout = '';
+    let interrupted = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const started = (stdout.match(/"worker-started"/g) ?? []).length;
+      if (!interrupted && started === 2 && r.calls('api').length && r.calls('db').length) {
+        interrupted = true;
+        // Let the agents reach their hang, then Ctrl-C.
+        setTimeout(() => child.kill('SIGINT'), 300);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    const events = r.events(stdout);
+    expect(events.find((e) => e.type === 'run-interrupted')).toMatchObject({ resume: 'pw run demo' });
+    expect(readFileSync(join(r.wt('api'), 'src/api/a.ts'), 'utf8')).toBe('work in progress\n');
+    const record = JSON.parse(readFileSync(join(r.commonDir, 'pw', 'demo', 'run.json'), 'utf8')) as {
+      workers: Record<string, { pid: number | null; sessionId: string; attempts: { category: string }[] }>;
+    };
+    expect(record.workers.api!.pid).toBeNull();
+    expect(record.workers.api!.attempts.map((a) => a.category)).toEqual(['interrupted']);
+    expect(existsSync(join(r.commonDir, 'pw', 'demo', 'run.lock'))).toBe(false);
+    // The rerun resumes (a continuation prompt) and finishes.
+    const again = r.run(['run', '--json']);
+    expect(again.status).toBe(0);
+    expect(r.events(again.stdout).find((e) => e.type === 'run-started')).toMatchObject({ resumed: true });
+    expect(r.calls('api')[1]!.argv[0]).toContain('Your previous session ended');
+  });
+});
