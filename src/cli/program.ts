@@ -184,9 +184,12 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
   program
     .command('run')
     .description(
-      'set the plan up if needed, then run each worker\'s agent headless until all are COMPLETE',
+      "set the plan up if needed, then run each worker's agent headless until all are COMPLETE",
     )
-    .argument('[plan]', 'plan file or name; default: the only plan set up, or the one in the config')
+    .argument(
+      '[plan]',
+      'plan file or name; default: the only plan set up, or the one in the config',
+    )
     .option('--max-workers <n>', 'at most this many agents at once (default: all)')
     .option('--only <ids...>', 'run only these workers (comma or space separated)')
     .option('--dry-run', 'print the stages and the exact argv of each agent; start nothing')
@@ -194,7 +197,10 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--report <file>', 'write a run report (.json or .md)')
     .option('--json', 'NDJSON events on stdout instead of the live view')
     .option('--timeout <duration>', 'stop an attempt after this long (e.g. 2h; off)')
-    .option('--idle-timeout <duration>', 'stop an attempt with no output, commit or file change for this long')
+    .option(
+      '--idle-timeout <duration>',
+      'stop an attempt with no output, commit or file change for this long',
+    )
     .option('--retries <n>', 'restarts per worker after a failed attempt (default 2)')
     .addOption(new Option('--seed <n>', 'seed of the retry jitter').hideHelp())
     .action((plan: string | undefined, options) =>

@@ -42,6 +42,14 @@ afterEach(() => {
   repo = null;
 });
 
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 const types = (events: Record<string, unknown>[], worker?: string): string[] =>
   events.filter((e) => !worker || e.worker === worker).map((e) => String(e.type));
 
@@ -49,11 +57,19 @@ describe('pw run', () => {
   it('runs every agent, merges a provider before its dependent starts, resumes an agent that stopped early', () => {
     repo = createRunRepo(plan(), FILES);
     repo.script('api', [
-      [{ write: 'src/api/a.ts', content: 'a1\n' }, { commit: '[CHECKPOINT] half the API' }, { exit: 0 }],
+      [
+        { write: 'src/api/a.ts', content: 'a1\n' },
+        { commit: '[CHECKPOINT] half the API' },
+        { exit: 0 },
+      ],
       [{ write: 'src/api/b.ts' }, { commit: '[COMPLETE] the API' }],
     ]);
-    repo.script('web', [[{ write: 'src/web/w.ts', content: 'w1\n' }, { commit: '[COMPLETE] the web app' }]]);
-    repo.script('db', [[{ write: 'src/db/d.ts', content: 'd1\n' }, { commit: '[COMPLETE] the database' }]]);
+    repo.script('web', [
+      [{ write: 'src/web/w.ts', content: 'w1\n' }, { commit: '[COMPLETE] the web app' }],
+    ]);
+    repo.script('db', [
+      [{ write: 'src/db/d.ts', content: 'd1\n' }, { commit: '[COMPLETE] the database' }],
+    ]);
     const result = repo.run(['run', 'plan.yaml', '--json']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
@@ -66,9 +82,17 @@ describe('pw run', () => {
       'worker-exited',
       'worker-complete',
     ]);
-    expect(events.find((e) => e.type === 'worker-retry')).toMatchObject({ category: 'incomplete', delayMs: 0 });
+    expect(events.find((e) => e.type === 'worker-retry')).toMatchObject({
+      category: 'incomplete',
+      delayMs: 0,
+    });
     expect(types(events, 'web').slice(0, 2)).toEqual(['worker-merged', 'worker-started']);
-    expect(events.at(-1)).toMatchObject({ type: 'run-finished', outcome: 'complete', complete: 3, total: 3 });
+    expect(events.at(-1)).toMatchObject({
+      type: 'run-finished',
+      outcome: 'complete',
+      complete: 3,
+      total: 3,
+    });
     // The brief as one argument; the resume with a continuation prompt naming the last commit.
     const api = repo.calls('api');
     expect(api[0]!.argv[0]).toContain('# ');
@@ -81,7 +105,9 @@ describe('pw run', () => {
     const webLog = repo.git(['log', '--format=%s', 'pw/demo/web']);
     expect(webLog).toContain('[COMPLETE] the API');
     expect(webLog).toContain("Merge branch 'pw/demo/api' into pw/demo/web");
-    const status = JSON.parse(repo.pw(['status', '--json']).stdout) as { workers: { id: string; state: string }[] };
+    const status = JSON.parse(repo.pw(['status', '--json']).stdout) as {
+      workers: { id: string; state: string }[];
+    };
     expect(status.workers.map((w) => w.state)).toEqual(['complete', 'complete', 'complete']);
     // A second run finds everything COMPLETE and starts nothing.
     const again = repo.run(['run', '--json']);
@@ -93,12 +119,17 @@ describe('pw run', () => {
     repo = createRunRepo(plan(), FILES);
     repo.script('api', [[{ commit: '[BLOCKED:no-schema] waiting for the schema decision' }]]);
     repo.script('web', [[{ commit: '[COMPLETE] never' }]]);
-    repo.script('db', [[{ write: 'src/db/d.ts', content: 'd1\n' }, { commit: '[COMPLETE] the database' }]]);
+    repo.script('db', [
+      [{ write: 'src/db/d.ts', content: 'd1\n' }, { commit: '[COMPLETE] the database' }],
+    ]);
     const result = repo.run(['run', 'plan.yaml', '--json']);
     expect(result.status).toBe(1);
     const events = repo.events(result.stdout);
     expect(types(events, 'api').filter((t) => t === 'worker-started')).toHaveLength(1);
-    expect(events.find((e) => e.type === 'worker-blocked')).toMatchObject({ worker: 'api', reason: 'no-schema' });
+    expect(events.find((e) => e.type === 'worker-blocked')).toMatchObject({
+      worker: 'api',
+      reason: 'no-schema',
+    });
     expect(events.find((e) => e.type === 'worker-skipped')).toMatchObject({
       worker: 'web',
       reason: 'dependency api is blocked',
@@ -109,7 +140,9 @@ describe('pw run', () => {
 
   it('classifies failures: permanent is not retried, rate limits back off longer, retries run out', () => {
     repo = createRunRepo(plan(), FILES);
-    repo.script('api', [[{ stderr: 'API Error: 401 {"type":"authentication_error"}' }, { exit: 1 }]]);
+    repo.script('api', [
+      [{ stderr: 'API Error: 401 {"type":"authentication_error"}' }, { exit: 1 }],
+    ]);
     repo.script('db', [[{ stderr: 'Error: 429 rate limit exceeded' }, { exit: 1 }]]);
     const result = repo.run(['run', 'plan.yaml', '--json', '--retries', '1']);
     expect(result.status).toBe(1);
@@ -142,8 +175,18 @@ describe('pw run', () => {
       ),
       FILES,
     );
-    repo.script('api', [[{ write: 'src/api/a.ts', content: 'edited, not committed\n' }, { hang: true }]]);
-    const result = repo.run(['run', 'plan.yaml', '--json', '--idle-timeout', '1s', '--retries', '0']);
+    repo.script('api', [
+      [{ write: 'src/api/a.ts', content: 'edited, not committed\n' }, { hang: true }],
+    ]);
+    const result = repo.run([
+      'run',
+      'plan.yaml',
+      '--json',
+      '--idle-timeout',
+      '1s',
+      '--retries',
+      '0',
+    ]);
     expect(result.status).toBe(1);
     const events = repo.events(result.stdout);
     expect(types(events, 'api')).toEqual([
@@ -158,11 +201,16 @@ describe('pw run', () => {
     ]);
     expect(events.find((e) => e.type === 'worker-retry')).toMatchObject({ category: 'idle' });
     // Nothing is lost: the uncommitted change is still in the worktree.
-    expect(readFileSync(join(repo.wt('api'), 'src/api/a.ts'), 'utf8')).toBe('edited, not committed\n');
+    expect(readFileSync(join(repo.wt('api'), 'src/api/a.ts'), 'utf8')).toBe(
+      'edited, not committed\n',
+    );
   });
 
   it('refuses to start when an agent program is missing (exit 3), before anything starts', () => {
-    repo = createRunRepo(plan().replace(agentStdin, 'no-such-agent-program --flag'), FILES);
+    repo = createRunRepo(
+      plan().replace(`agent: ${agentStdin}\n`, 'agent: no-such-agent-program --flag\n'),
+      FILES,
+    );
     repo.script('api', [[{ commit: '[COMPLETE] x' }]]);
     const result = repo.run(['run', 'plan.yaml']);
     expect(result.status).toBe(3);
@@ -176,9 +224,16 @@ describe('pw run', () => {
     expect(repo.run(['setup', 'plan.yaml']).status).toBe(0);
     const dry = repo.run(['run', '--dry-run', '--json']);
     expect(dry.status).toBe(0);
-    const doc = JSON.parse(dry.stdout) as { stages: string[][]; agents: Record<string, { argv: string[] }> };
+    const doc = JSON.parse(dry.stdout) as {
+      stages: string[][];
+      agents: Record<string, { argv: string[] }>;
+    };
     expect(doc.stages).toEqual([['api', 'db'], ['web']]);
-    expect(doc.agents.api!.argv).toEqual(['node', expect.stringContaining('fake-agent.mjs'), '<brief>']);
+    expect(doc.agents.api!.argv).toEqual([
+      'node',
+      expect.stringContaining('fake-agent.mjs'),
+      '<brief>',
+    ]);
     expect(repo.calls('api')).toEqual([]);
     const result = repo.run(['run', '--only', 'web', '--json']);
     expect(result.status).toBe(1);
@@ -211,7 +266,8 @@ describe('pw run', () => {
       ),
       FILES,
     );
-    for (const id of ['api', 'web', 'db']) repo.script(id, [[{ sleep: 300 }, { commit: `[COMPLETE] ${id}` }]]);
+    for (const id of ['api', 'web', 'db'])
+      repo.script(id, [[{ sleep: 300 }, { commit: `[COMPLETE] ${id}` }]]);
     const result = repo.run(['run', 'plan.yaml', '--json']);
     expect(result.status).toBe(0);
     const order = repo
@@ -235,7 +291,9 @@ describe('pw run', () => {
     ]);
     repo.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
     repo.script('db', [[{ commit: '[COMPLETE] the database' }]]);
-    const result = repo.run(['run', 'plan.yaml', '--report', 'report.md'], { ANTHROPIC_API_KEY: key });
+    const result = repo.run(['run', 'plan.yaml', '--report', 'report.md'], {
+      ANTHROPIC_API_KEY: key,
+    });
     expect(result.status).toBe(0);
     const logs = join(repo.commonDir, 'pw', 'demo', 'logs', 'api');
     const [log] = readdirSync(logs).filter((f) => f.endsWith('.log'));
@@ -275,10 +333,17 @@ describe('pw run', () => {
   it('Ctrl-C stops every agent (SIGINT to its group), keeps uncommitted work, exits 130; a rerun resumes', async () => {
     repo = createRunRepo(plan(), FILES);
     repo.script('api', [
-      [{ write: 'src/api/a.ts', content: 'work in progress\n' }, { stdout: 'ready' }, { hang: true }],
+      [
+        { write: 'src/api/a.ts', content: 'work in progress\n' },
+        { stdout: 'ready' },
+        { hang: true },
+      ],
       [{ commit: '[COMPLETE] the API' }],
     ]);
-    repo.script('db', [[{ stdout: 'ready' }, { hang: true }], [{ commit: '[COMPLETE] the database' }]]);
+    repo.script('db', [
+      [{ stdout: 'ready' }, { hang: true }],
+      [{ commit: '[COMPLETE] the database' }],
+    ]);
     repo.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
     const r = repo;
     const child = spawn(process.execPath, [builtBin, 'run', 'plan.yaml', '--json'], {
@@ -289,20 +354,32 @@ describe('pw run', () => {
     let interrupted = false;
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      const started = (stdout.match(/"worker-started"/g) ?? []).length;
-      if (!interrupted && started === 2 && r.calls('api').length && r.calls('db').length) {
-        interrupted = true;
-        // Let the agents reach their hang, then Ctrl-C.
-        setTimeout(() => child.kill('SIGINT'), 300);
-      }
     });
+    // Ctrl-C once both agents have said they are ready (bounded: at most 60 s of checks).
+    let checks = 0;
+    const poll = setInterval(() => {
+      const ready = (w: string) =>
+        readFileSafe(join(r.commonDir, 'pw', 'demo', 'logs', w, 'attempt-1.log')).includes('ready');
+      if (!interrupted && ((ready('api') && ready('db')) || ++checks > 600)) {
+        interrupted = true;
+        clearInterval(poll);
+        child.kill('SIGINT');
+      }
+    }, 100);
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(130);
     const events = r.events(stdout);
-    expect(events.find((e) => e.type === 'run-interrupted')).toMatchObject({ resume: 'pw run demo' });
+    expect(events.find((e) => e.type === 'run-interrupted')).toMatchObject({
+      resume: 'pw run demo',
+    });
     expect(readFileSync(join(r.wt('api'), 'src/api/a.ts'), 'utf8')).toBe('work in progress\n');
-    const record = JSON.parse(readFileSync(join(r.commonDir, 'pw', 'demo', 'run.json'), 'utf8')) as {
-      workers: Record<string, { pid: number | null; sessionId: string; attempts: { category: string }[] }>;
+    const record = JSON.parse(
+      readFileSync(join(r.commonDir, 'pw', 'demo', 'run.json'), 'utf8'),
+    ) as {
+      workers: Record<
+        string,
+        { pid: number | null; sessionId: string; attempts: { category: string }[] }
+      >;
     };
     expect(record.workers.api!.pid).toBeNull();
     expect(record.workers.api!.attempts.map((a) => a.category)).toEqual(['interrupted']);
@@ -310,7 +387,9 @@ describe('pw run', () => {
     // The rerun resumes (a continuation prompt) and finishes.
     const again = r.run(['run', '--json']);
     expect(again.status).toBe(0);
-    expect(r.events(again.stdout).find((e) => e.type === 'run-started')).toMatchObject({ resumed: true });
+    expect(r.events(again.stdout).find((e) => e.type === 'run-started')).toMatchObject({
+      resumed: true,
+    });
     expect(r.calls('api')[1]!.argv[0]).toContain('Your previous session ended');
   });
 });

@@ -23,7 +23,10 @@ export interface RunRepo extends TempRepo {
   calls(worker: string): { attempt: number; argv: string[]; stdin: string; cwd: string }[];
   wt(worker: string): string;
   /** Runs the built pw with the fake agents' folder in the environment. */
-  run(args: string[], env?: Record<string, string>): { status: number; stdout: string; stderr: string };
+  run(
+    args: string[],
+    env?: Record<string, string>,
+  ): { status: number; stdout: string; stderr: string };
   /** Parses NDJSON output. */
   events(stdout: string): Record<string, unknown>[];
 }
@@ -55,13 +58,17 @@ export function createRunRepo(plan: string, files: Record<string, string>): RunR
         return readFileSync(join(agents, `${worker}.calls.ndjson`), 'utf8')
           .split('\n')
           .filter(Boolean)
-          .map((line) => JSON.parse(line) as { attempt: number; argv: string[]; stdin: string; cwd: string });
+          .map(
+            (line) =>
+              JSON.parse(line) as { attempt: number; argv: string[]; stdin: string; cwd: string },
+          );
       } catch {
         return [];
       }
     },
     wt: (worker) => join(repo.root, 'repo.pw', /name: (\S+)/.exec(plan)![1]!, worker),
-    run: (args, env = {}) => repo.pw(args, { env: { FAKE_AGENT_DIR: agents, PW_RUN_SEED: '7', ...env } }),
+    run: (args, env = {}) =>
+      repo.pw(args, { env: { FAKE_AGENT_DIR: agents, PW_RUN_SEED: '7', ...env } }),
     events: (stdout) =>
       stdout
         .split('\n')

@@ -73,6 +73,8 @@ export interface WorkerRuntime {
   stoppedFor: 'timeout' | 'idle' | 'interrupt' | null;
   resultIsError: boolean | null;
   exit: { exitCode: number | null; signal: string | null } | null;
+  /** Resolves once the exit is recorded in `exit` (output read, log closed). */
+  done: Promise<void>;
   lastCommit: string | null;
   git: WorkerStatus | null;
 }
@@ -131,6 +133,7 @@ export class RunEngine {
         stoppedFor: null,
         resultIsError: null,
         exit: null,
+        done: Promise.resolve(),
         lastCommit: null,
         git: null,
       };
@@ -232,7 +235,7 @@ export class RunEngine {
       w.phase = { kind: 'running', attempt };
       w.attemptStartedAt = this.input.clock.now();
       w.lastOutputAt = this.input.clock.now();
-      void exited.then((exit) => {
+      w.done = exited.then((exit) => {
         w.exit = exit;
         this.wake();
       });
@@ -256,8 +259,10 @@ export class RunEngine {
     const stopped: string[] = [];
     try {
       for (;;) {
+        // Exits seen before the status is read: git then already has everything they committed.
+        const exited = this.workers.filter((w) => w.exit);
         await this.readStatus();
-        for (const w of this.workers) if (w.exit) await this.settleExit(w);
+        for (const w of exited) await this.settleExit(w);
         if (this.interrupted) {
           stopped.push(...(await this.stopAll()));
           await this.save();
@@ -526,7 +531,7 @@ export class RunEngine {
       ),
       log: logPath,
     });
-    void proc.exited.then(async (exit) => {
+    w.done = proc.exited.then(async (exit) => {
       await log.close();
       w.exit = exit;
       this.wake();
@@ -626,7 +631,7 @@ export class RunEngine {
       this.event('worker-stopping', w.worker.id, { reason: 'interrupted', pid: w.proc!.pid });
       w.proc!.signal('SIGINT');
     }
-    const all = Promise.all(running.map((w) => w.proc!.exited));
+    const all = Promise.all(running.map((w) => w.done));
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<'grace'>((resolve) => {
       timer = setTimeout(() => resolve('grace'), this.input.settings.killGraceMs);
@@ -636,10 +641,9 @@ export class RunEngine {
       await all;
     }
     clearTimeout(timer);
-    // Let the exit handlers record their ends.
-    await new Promise((resolve) => setImmediate(resolve));
+    const exited = running.filter((w) => w.exit);
     await this.readStatus().catch(() => null);
-    for (const w of running) if (w.exit) await this.settleExit(w);
+    for (const w of exited) await this.settleExit(w);
     return names;
   }
 }
