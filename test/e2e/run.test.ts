@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentArg, agentStdin, createRunRepo, type RunRepo } from '../helpers/run-fixture.js';
@@ -391,5 +391,43 @@ describe('pw run', () => {
       resumed: true,
     });
     expect(r.calls('api')[1]!.argv[0]).toContain('Your previous session ended');
+  });
+
+  it('a rerun after pw itself was killed adopts the agent still running; it is never started twice', async () => {
+    repo = createRunRepo(
+      plan(
+        '',
+        `  - id: api
+    owns: ["/src/api/"]
+    task: Build the API.
+    agent: ${agentArg}
+`,
+      ),
+      FILES,
+    );
+    const r = repo;
+    r.script('api', [[{ stdout: 'ready' }, { waitFile: 'go' }, { commit: '[COMPLETE] the API' }]]);
+    const env = { ...r.env, FAKE_AGENT_DIR: r.agents, PW_RUN_SEED: '7' };
+    const first = spawn(process.execPath, [builtBin, 'run', 'plan.yaml', '--json'], {
+      cwd: r.dir,
+      env,
+    });
+    const log = join(r.commonDir, 'pw', 'demo', 'logs', 'api', 'attempt-1.log');
+    for (let i = 0; i < 600 && !readFileSafe(log).includes('ready'); i++)
+      await new Promise((ok) => setTimeout(ok, 100));
+    // A crash of pw: SIGKILL, no chance to stop its agent (which runs in its own process group).
+    first.kill('SIGKILL');
+    await new Promise((ok) => first.on('close', ok));
+    const second = spawn(process.execPath, [builtBin, 'run', '--json'], { cwd: r.dir, env });
+    let stdout = '';
+    second.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('"worker-adopted"')) writeFileSync(join(r.agents, 'go'), '');
+    });
+    const code = await new Promise<number | null>((ok) => second.on('close', ok));
+    expect(code).toBe(0);
+    const events = r.events(stdout);
+    expect(types(events, 'api')).toEqual(['worker-adopted', 'worker-exited', 'worker-complete']);
+    expect(r.calls('api')).toHaveLength(1);
   });
 });

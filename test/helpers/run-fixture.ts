@@ -12,6 +12,7 @@ export type FakeStep =
   | { stderr: string }
   | { sleep: number }
   | { hang: true }
+  | { waitFile: string }
   | { exit: number };
 
 export interface RunRepo extends TempRepo {
