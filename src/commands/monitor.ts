@@ -128,10 +128,18 @@ export async function runMonitor(
     repo,
     fetch: options.fetch,
   });
+  // What `pw run` knows beyond git (attempts, retries, live agents), when it has run.
+  const { readRunState } = await import('./run/read-run-state.js');
+  const run = await readRunState(repo.commonDir, plan, snapshot.status);
   deps.stdout(
     options.json
-      ? statusJson(snapshot.status)
-      : renderStatusTable(snapshot.status, { color: useColor(deps) }),
+      ? run
+        ? statusJson({
+            ...snapshot.status,
+            run: { runId: run.runId, workers: run.workers },
+          } as PlanStatus)
+        : statusJson(snapshot.status)
+      : renderStatusTable(snapshot.status, { color: useColor(deps) }) + (run?.text ?? ''),
   );
   return { exitCode: 0 };
 

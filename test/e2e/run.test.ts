@@ -136,6 +136,10 @@ describe('pw run', () => {
     });
     expect(repo.calls('web')).toEqual([]);
     expect(events.find((e) => e.type === 'worker-complete')).toMatchObject({ worker: 'db' });
+    // pw status shows what the run knows beside the table.
+    const status = repo.pw(['status']).stdout;
+    expect(status).toMatch(/api\s+blocked, attempt 1 \(no-schema\)/);
+    expect(status).toMatch(/web\s+skipped \(dependency api is blocked\)/);
   });
 
   it('classifies failures: permanent is not retried, rate limits back off longer, retries run out', () => {

@@ -1,0 +1,22 @@
+import { isProcessAlive } from '../../agents/spawn-agent.js';
+import type { CompiledPlan } from '../../domain/plan.js';
+import type { PlanStatus } from '../../domain/plan-status.js';
+import {
+  describeRunState,
+  renderRunState,
+  type WorkerRunState,
+} from '../../render/run/run-state.js';
+import { readRunRecord } from '../../store/run/run-record.js';
+
+/** The run state `pw status` shows beside the table (and in --json), or null without a run record. */
+export async function readRunState(
+  commonDir: string,
+  plan: CompiledPlan,
+  status: PlanStatus,
+): Promise<{ runId: string; workers: WorkerRunState[]; text: string } | null> {
+  const record = await readRunRecord(commonDir, plan.name);
+  if (!record) return null;
+  const complete = new Set(status.workers.filter((w) => w.state === 'complete').map((w) => w.id));
+  const workers = describeRunState(plan, record, complete, isProcessAlive);
+  return { runId: record.runId, workers, text: renderRunState(record.runId, workers) };
+}

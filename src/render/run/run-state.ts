@@ -1,0 +1,67 @@
+import type { CompiledPlan } from '../../domain/plan.js';
+import type { RunRecord } from '../../store/run/run-record.js';
+import { neutralize } from './run-view.js';
+
+export interface WorkerRunState {
+  worker: string;
+  state: string;
+  attempt: number;
+  detail: string | null;
+}
+
+/**
+ * What `pw status` says of each worker's run: running (attempt k), waiting
+ * for a dependency, retry at HH:MM, failed, skipped. `live` tells whether a
+ * recorded pid still runs; complete-ness still comes from git.
+ */
+export function describeRunState(
+  plan: CompiledPlan,
+  record: RunRecord,
+  complete: ReadonlySet<string>,
+  live: (pid: number) => boolean,
+): WorkerRunState[] {
+  return plan.workers.flatMap((worker): WorkerRunState[] => {
+    const w = record.workers[worker.id];
+    if (!w) return [];
+    const attempt = w.attempts.length;
+    if (complete.has(worker.id))
+      return [{ worker: worker.id, state: 'complete', attempt, detail: null }];
+    if (w.pid && live(w.pid))
+      return [{ worker: worker.id, state: 'running', attempt, detail: `pid ${w.pid}` }];
+    if (w.pid)
+      return [
+        {
+          worker: worker.id,
+          state: 'stopped',
+          attempt,
+          detail: 'pw run is not running; pw run continues it',
+        },
+      ];
+    if (w.phase === 'retry' && w.retryAt)
+      return [
+        { worker: worker.id, state: 'retry', attempt, detail: `at ${w.retryAt.slice(11, 16)}` },
+      ];
+    if (w.phase === 'waiting') {
+      const waiting = worker.dependsOn.filter((d) => !complete.has(d));
+      return [
+        {
+          worker: worker.id,
+          state: 'waiting',
+          attempt,
+          detail: waiting.length ? `for ${waiting.join(', ')}` : null,
+        },
+      ];
+    }
+    return [{ worker: worker.id, state: w.phase, attempt, detail: w.reason }];
+  });
+}
+
+export function renderRunState(runId: string, states: readonly WorkerRunState[]): string {
+  if (!states.length) return '';
+  const width = Math.max(...states.map((s) => s.worker.length));
+  const lines = states.map(
+    (s) =>
+      `  ${s.worker.padEnd(width)}  ${s.state}${s.attempt ? `, attempt ${s.attempt}` : ''}${s.detail ? ` (${neutralize(s.detail).slice(0, 100)})` : ''}`,
+  );
+  return `\npw run ${runId.slice(0, 8)}:\n${lines.join('\n')}\n`;
+}
