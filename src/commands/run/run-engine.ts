@@ -180,9 +180,15 @@ export class RunEngine {
     });
   }
 
-  private async save(): Promise<void> {
-    this.input.record.updatedAt = this.input.clock.wall().toISOString();
-    await writeRunRecord(this.input.commonDir, this.input.record);
+  private saving: Promise<void> = Promise.resolve();
+
+  /** Writes the record; one write at a time (each goes through the same temporary file). */
+  private save(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      this.input.record.updatedAt = this.input.clock.wall().toISOString();
+      await writeRunRecord(this.input.commonDir, this.input.record);
+    });
+    return this.saving;
   }
 
   private async readStatus(): Promise<PlanStatus> {
@@ -250,7 +256,8 @@ export class RunEngine {
     const watcher = watchRefs(statusWatchTargets(commonDir, plan, null));
     let closed = false;
     void (async () => {
-      while (!closed) if ((await watcher.next(3_600_000)) === 'change') this.wake();
+      while (!closed)
+        if ((await watcher.next(3_600_000)) === 'change' && this.waitsOnOthers()) this.wake();
     })();
     void this.input.interrupted.then(() => {
       this.interrupted = true;
@@ -299,7 +306,8 @@ export class RunEngine {
           this.setPhase(this.byId(id), { kind: 'skipped', reason });
           this.event('worker-skipped', id, { reason });
         }
-        for (const start of decision.start) await this.start(this.byId(start.id));
+        // Started side by side: a start waits for its provider merges (the hooks run) and the spawn.
+        await Promise.all(decision.start.map((start) => this.start(this.byId(start.id))));
         await this.save();
         const running = this.workers.filter((w) => w.proc !== null);
         if (decision.finished && running.length === 0 && !decision.start.length) {
@@ -338,6 +346,24 @@ export class RunEngine {
       closed = true;
       watcher.close();
     }
+  }
+
+  /**
+   * Whether a ref moving can change a decision by itself: only when a waiting
+   * worker depends on one this run does not run (a person may complete it).
+   * A running agent's own commits are read when it exits, or at its idle
+   * deadline, so they need no status read of their own.
+   */
+  private waitsOnOthers(): boolean {
+    return this.workers.some(
+      (w) =>
+        w.selected &&
+        w.phase.kind === 'waiting' &&
+        w.worker.dependsOn.some((d) => {
+          const dep = this.byId(d);
+          return dep.proc === null && dep.phase.kind !== 'complete';
+        }),
+    );
   }
 
   private byId(id: string): WorkerRuntime {
@@ -532,6 +558,7 @@ export class RunEngine {
       log: logPath,
     });
     w.done = proc.exited.then(async (exit) => {
+      attempt.endedAt = clock.wall().toISOString();
       await log.close();
       w.exit = exit;
       this.wake();
@@ -550,7 +577,7 @@ export class RunEngine {
     const attempt = w.attempt;
     const state = w.git?.state ?? 'pending';
     if (attempt) {
-      attempt.endedAt = this.input.clock.wall().toISOString();
+      attempt.endedAt ??= this.input.clock.wall().toISOString();
       attempt.exitCode = exit.exitCode;
       attempt.signal = exit.signal;
     }
