@@ -72,6 +72,11 @@ async function writeOutput(path: string, content: string): Promise<void> {
  */
 export async function runRetro(options: RetroOptions, deps: CommandDeps): Promise<CommandResult> {
   const retro = await readRetro(deps.cwd, options.plan, deps.now());
+  // Attempts, retries and cost of the agents `pw run` ran, when it ran them.
+  const { readRunRetro } = await import('./run/read-run-retro.js');
+  const run = await readRunRetro(deps.cwd, retro.plan);
+  const markdown = (opts?: Parameters<typeof renderRetroMarkdown>[1]): string =>
+    renderRetroMarkdown(retro, opts) + (run?.markdown ?? '');
   const files: RetroFiles = {
     markdown: options.out ? resolve(deps.cwd, options.out) : null,
     svg: options.svg ? resolve(deps.cwd, options.svg) : null,
@@ -89,11 +94,13 @@ export async function runRetro(options: RetroOptions, deps: CommandDeps): Promis
   if (files.html) await writeOutput(files.html, renderRetroHtml(retro, svg!));
   if (files.markdown) {
     const svgHref = files.svg ? linkFrom(files.markdown, files.svg) : null;
-    await writeOutput(files.markdown, renderRetroMarkdown(retro, { svgHref }));
+    await writeOutput(files.markdown, markdown({ svgHref }));
   }
 
   if (options.json) {
-    deps.stdout(`${JSON.stringify({ ...retro, files }, null, 2)}\n`);
+    deps.stdout(
+      `${JSON.stringify({ ...retro, ...(run ? { run: run.report } : {}), files }, null, 2)}\n`,
+    );
     return { exitCode: 0 };
   }
   const written = [
@@ -102,7 +109,7 @@ export async function runRetro(options: RetroOptions, deps: CommandDeps): Promis
     files.html && `page      ${files.html}`,
   ].filter((line): line is string => Boolean(line));
   // The report goes to stdout only when no output was asked for; otherwise just where the files are.
-  if (written.length === 0) deps.stdout(renderRetroMarkdown(retro));
+  if (written.length === 0) deps.stdout(markdown());
   else
     deps.stdout(
       `Retrospective of ${retro.plan} written:\n${written.map((l) => `  ${l}`).join('\n')}\n`,

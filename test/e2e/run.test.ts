@@ -109,6 +109,10 @@ describe('pw run', () => {
       workers: { id: string; state: string }[];
     };
     expect(status.workers.map((w) => w.state)).toEqual(['complete', 'complete', 'complete']);
+    // The retrospective counts the attempts.
+    const retro = repo.pw(['retro']).stdout;
+    expect(retro).toContain('## Agent runs');
+    expect(retro).toContain('| api | complete | 2 | 1 | incomplete | 0 | $0.0000 |');
     // A second run finds everything COMPLETE and starts nothing.
     const again = repo.run(['run', '--json']);
     expect(again.status).toBe(0);

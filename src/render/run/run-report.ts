@@ -96,3 +96,22 @@ export function renderRunReportMarkdown(report: RunReport): string {
     '',
   ].join('\n');
 }
+
+/** The retrospective's section on agent runs. */
+export function renderRunRetroSection(report: RunReport): string {
+  const t = report.totals;
+  return [
+    '',
+    '## Agent runs',
+    '',
+    `pw run ${report.runId.slice(0, 8)}: ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}, ${t.retries} retr${t.retries === 1 ? 'y' : 'ies'}, ${t.inputTokens + t.outputTokens} tokens, $${t.costUsd.toFixed(4)}.`,
+    '',
+    '| worker | run state | attempts | retries | failures | tokens | cost |',
+    '|---|---|---|---|---|---|---|',
+    ...report.workers.map(
+      (w) =>
+        `| ${w.id} | ${w.status} | ${w.attempts} | ${Math.max(0, w.attempts - 1)} | ${w.failures.join(', ') || '-'} | ${w.inputTokens + w.outputTokens} | $${w.costUsd.toFixed(4)} |`,
+    ),
+    '',
+  ].join('\n');
+}
