@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ID_PATTERN, type CompiledPlan } from '../domain/plan.js';
+import { ID_PATTERN, type CompiledPlan } from '../domain/plan/plan.js';
 import { UsageError } from '../errors.js';
 import { readRepoInfo, type RepoInfo } from '../git/repo.js';
 import { listPlanNames, readCompiledPlan } from '../store/trusted-store.js';

@@ -3,15 +3,15 @@ import { relative } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import { loadConfig } from '../config/load-config.js';
 import { readPlanFile, resolvePlan } from '../config/read-plan.js';
-import { compilePlan } from '../domain/compile-plan.js';
-import type { CompiledPlan, Plan } from '../domain/plan.js';
-import { comparePlans, planToJudge, type TrustProblem } from '../domain/trust-check.js';
+import { compilePlan } from '../domain/plan/compile-plan.js';
+import type { CompiledPlan, Plan } from '../domain/plan/plan.js';
+import { comparePlans, planToJudge, type TrustProblem } from '../domain/plan/trust-check.js';
 import { UsageError } from '../errors.js';
 import { judgeHistory } from '../git/find-violations.js';
-import { expectedGuardTable, guardTablePath, inspectPlanHooks } from '../git/hooks.js';
+import { expectedGuardTable, guardTablePath, inspectPlanHooks } from '../git/hooks/index.js';
 import { listRefs, readRepoInfo, type RepoInfo } from '../git/repo.js';
 import { gitOutput } from '../git/run-git.js';
-import { renderCheckReport, type CheckReport } from '../render/check-report.js';
+import { renderCheckReport, type CheckReport } from '../render/check/report.js';
 import {
   appendEvent,
   listPlanNames,

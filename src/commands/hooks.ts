@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
-import type { CompiledPlan } from '../domain/plan.js';
+import type { CompiledPlan } from '../domain/plan/plan.js';
 import { FailedError, UsageError } from '../errors.js';
 import {
   inspectHubHooks,
@@ -11,7 +11,7 @@ import {
   uninstallHubHooks,
   uninstallPlanHooks,
   type HooksHealth,
-} from '../git/hooks.js';
+} from '../git/hooks/index.js';
 import { gitOutput } from '../git/run-git.js';
 import { renderColumns } from '../render/table.js';
 import { listPlanNames, readCompiledPlan } from '../store/trusted-store.js';

@@ -8,8 +8,8 @@ import {
   findOwners,
   type OwnerAnswer,
   type OwnerWorker,
-} from '../domain/ownership.js';
-import { printable } from '../domain/validate-plan.js';
+} from '../domain/scope/ownership.js';
+import { printable } from '../domain/plan/validate-plan.js';
 import { UsageError } from '../errors.js';
 import { listTrackedFiles, readRepoInfo } from '../git/repo.js';
 import { listPlanNames, readCompiledPlan } from '../store/trusted-store.js';

@@ -1,10 +1,10 @@
 import { lstat, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
-import type { CompiledPlan } from '../domain/plan.js';
+import type { CompiledPlan } from '../domain/plan/plan.js';
 import { FailedError } from '../errors.js';
 import { archiveRef, archiveTip, archiveUncommitted, wipRef } from '../git/archive.js';
-import { uninstallPlanHooks } from '../git/hooks.js';
+import { uninstallPlanHooks } from '../git/hooks/index.js';
 import { deleteRef, isAncestor } from '../git/refs.js';
 import {
   listCommitsNotIn,
@@ -23,7 +23,7 @@ import {
   writeFileAtomic,
 } from '../store/trusted-store.js';
 import { loadActivePlan } from './active-plan.js';
-import { restoreRepoSnapshot } from './repo-setup-state.js';
+import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
 
 export interface TeardownOptions {
   plan?: string;

@@ -43,14 +43,14 @@ import {
   type DagCommit,
   type Violation,
   type ViolationKind,
-} from '../domain/violations.js';
-import type { CompiledPlan } from '../domain/plan.js';
-import { scopeExcludePathspecs } from '../domain/scope-excludes.js';
+} from '../domain/scope/violations.js';
+import type { CompiledPlan } from '../domain/plan/plan.js';
+import { scopeExcludePathspecs } from '../domain/scope/excludes.js';
 import { UsageError } from '../errors.js';
 import { listRefs, resolveCommit } from './repo.js';
 import { runGit, splitNul } from './run-git.js';
 
-export type { Violation, ViolationKind } from '../domain/violations.js';
+export type { Violation, ViolationKind } from '../domain/scope/violations.js';
 
 /**
  * Environment for every git call that judges scopes. Pathspec variables in

@@ -2,9 +2,9 @@ import {
   attributeWorkerCommits,
   chainsAreDisjoint,
   workerChains,
-} from '../domain/attribute-commits.js';
-import type { CompiledPlan } from '../domain/plan.js';
-import { parseCommitMessage, type ParsedMessage } from '../domain/protocol.js';
+} from '../domain/history/attribute-commits.js';
+import type { CompiledPlan } from '../domain/plan/plan.js';
+import { parseCommitMessage, type ParsedMessage } from '../domain/protocol/protocol.js';
 import { listRefs } from './repo.js';
 import { runGit } from './run-git.js';
 

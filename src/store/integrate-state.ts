@@ -1,7 +1,7 @@
 import { open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CompiledPlan, IntegrateStrategy, VerifyMode } from '../domain/plan.js';
-import type { IntegrateWorkerState } from '../domain/plan-integration.js';
+import type { CompiledPlan, IntegrateStrategy, VerifyMode } from '../domain/plan/plan.js';
+import type { IntegrateWorkerState } from '../domain/integrate/plan-integration.js';
 import { FailedError } from '../errors.js';
 import type { MergeMessage } from '../git/merge-tree.js';
 import { planDir, readTextIfExists, writeFileAtomic } from './trusted-store.js';
