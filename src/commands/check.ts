@@ -9,8 +9,7 @@ import { comparePlans, planToJudge, type TrustProblem } from '../domain/plan/tru
 import { UsageError } from '../errors.js';
 import { judgeHistory } from '../git/find-violations.js';
 import { expectedGuardTable, guardTablePath, inspectPlanHooks } from '../git/hooks/index.js';
-import { listRefs, readRepoInfo, type RepoInfo } from '../git/repo.js';
-import { gitOutput } from '../git/run-git.js';
+import { listRefs, readOriginHead, readRepoInfo, type RepoInfo } from '../git/repo.js';
 import { renderCheckReport, type CheckReport } from '../render/check/report.js';
 import {
   appendEvent,
@@ -115,10 +114,7 @@ async function verifyTrustedFiles(
 async function readBase(cwd: string, plan: Plan): Promise<{ base: string; baseCommit: string }> {
   let base = plan.base;
   if (!base) {
-    const head = await gitOutput(['symbolic-ref', '-q', '--short', 'refs/remotes/origin/HEAD'], {
-      cwd,
-    }).catch(() => '');
-    base = head.replace(/^origin\//, '') || null;
+    base = await readOriginHead(cwd);
   }
   base ??= 'main';
   const refs = new Map([

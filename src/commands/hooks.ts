@@ -12,7 +12,7 @@ import {
   uninstallPlanHooks,
   type HooksHealth,
 } from '../git/hooks/index.js';
-import { gitOutput } from '../git/run-git.js';
+import { isBareRepository } from '../git/repo.js';
 import { renderColumns } from '../render/table.js';
 import { listPlanNames, readCompiledPlan } from '../store/trusted-store.js';
 import { loadActivePlan } from './active-plan.js';
@@ -68,10 +68,7 @@ async function readSetUpPlans(cwd: string, name: string | undefined): Promise<Co
 }
 
 async function assertHub(path: string): Promise<void> {
-  const bare = await gitOutput(['rev-parse', '--is-bare-repository'], { cwd: path }).catch(
-    () => null,
-  );
-  if (bare !== 'true') {
+  if (!(await isBareRepository(path))) {
     throw new UsageError(`--hub ${path} is not a bare git repository`, [
       'Give the path of the bare repository the workers push to (created with git init --bare).',
     ]);

@@ -1,5 +1,4 @@
 /** What every part of `pw integrate` shares: the context of one run, the report it fills, events. */
-import { lstat } from 'node:fs/promises';
 import type { CommandDeps } from '../../cli/deps.js';
 import type { CompiledPlan, IntegrateStrategy, VerifyMode } from '../../domain/plan/plan.js';
 import {
@@ -153,12 +152,7 @@ export function doneStatus(step: IntegrateStepRecord): StepReport['status'] {
   return step.contained ? 'contained' : 'merged';
 }
 
-export async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(
-    () => true,
-    () => false,
-  );
-}
+export { exists } from '../../store/fs.js';
 
 export function resolveSteps(report: IntegrateReport, steps: readonly IntegrateStepRecord[]): void {
   report.steps = steps.map((s) => stepReport(s, s.result ? doneStatus(s) : 'not-reached'));

@@ -10,7 +10,7 @@ import { UsageError } from '../../errors.js';
 import { planArchiveUpdates } from '../../git/archive-tips.js';
 import { updateRefs } from '../../git/ref-transaction.js';
 import { resolveCommit } from '../../git/repo.js';
-import { watchDetachedGit } from '../../git/run-git.js';
+import { watchDetachedGit } from '../../git/detached-git-watch.js';
 import { removeScratchWorktree } from '../../git/scratch-worktree.js';
 import {
   renderIntegrateEnd,

@@ -1,5 +1,4 @@
-import { lstat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { dirname as posixDirname } from 'node:path/posix';
 import { chooseWorkerTip, type TipCandidate } from '../../domain/status/choose-worker-tip.js';
 import { countAheadBehind, reachableFrom } from '../../domain/history/commit-graph.js';
@@ -21,9 +20,9 @@ import {
   type WorkerHistorySummary,
 } from '../../domain/status/summarize-worker-history.js';
 import { fetchWorkerBranches, resolveHub, type WorkerFetch } from '../../git/fetch-workers.js';
-import { listRefs, type RepoInfo } from '../../git/repo.js';
+import { listRefs, readCommonDir, type RepoInfo } from '../../git/repo.js';
 import type { WatchTarget } from '../../git/ref-watcher.js';
-import { gitOutput } from '../../git/run-git.js';
+import { exists } from '../../store/fs.js';
 import {
   attributeHistories,
   countCommits,
@@ -189,13 +188,6 @@ export async function readPlanSnapshot(
     warnings: history.warnings,
   });
   return { status, histories: history.histories, refsKey, hub, commonDir, history };
-}
-
-async function readCommonDir(cwd: string): Promise<string> {
-  const dir = await gitOutput(['rev-parse', '--path-format=absolute', '--git-common-dir'], {
-    cwd,
-  });
-  return isAbsolute(dir) ? dir : resolve(cwd, dir);
 }
 
 /** Refs a worker's history may be read from, in order of preference. */
@@ -436,13 +428,6 @@ async function readSetupTimes(commonDir: string, plan: string): Promise<Map<stri
     for (const id of workers) if (!out.has(id)) out.set(id, time);
   }
   return out;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** What a live view watches to wake when a worker's ref moves (see git/ref-watcher.ts). */

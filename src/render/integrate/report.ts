@@ -1,7 +1,7 @@
 import type { OrderEdge } from '../../domain/integrate/order.js';
 import type { IntegrateStrategy, VerifyMode } from '../../domain/plan/plan.js';
 import type { IntegrateWorkerState } from '../../domain/integrate/plan-integration.js';
-import type { MergeMessage } from '../../git/merge-tree.js';
+import type { MergeMessage } from '../../domain/integrate/merge-message.js';
 import { renderColumns } from '../table.js';
 
 export type IntegrateOutcome =
