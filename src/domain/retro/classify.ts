@@ -92,14 +92,6 @@ export function walkWorker(commits: ParsedCommit[]): WorkerWalk {
   };
 }
 
-export function lastProtocolKind(commits: readonly ParsedCommit[]): TimelineKind | null {
-  for (let i = commits.length - 1; i >= 0; i--) {
-    const kind = commits[i]!.kind;
-    if (kind !== 'exempt' && kind !== 'invalid') return kind;
-  }
-  return null;
-}
-
 /**
  * What can resolve a NEEDS on the provider's branch, read as `pw status` reads
  * it: Provides trailers and COMPLETEs of commits with a valid status prefix.

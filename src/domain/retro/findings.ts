@@ -8,6 +8,7 @@
 import { formatDuration } from '../plan/duration.js';
 import type { NeedRetro, Retro, WorkerRetro } from './retro.js';
 import { findCycle } from '../plan/validate-plan.js';
+import { findNeedsCycles as findStatusNeedsCycles } from '../status/plan-status.js';
 
 export interface Finding {
   /** Which rule found it: `needs-wait`, `blocked`, `stalls`, `imbalance`, ... */
@@ -171,40 +172,38 @@ function findNeedsWaits(retro: RetroFigures): Finding[] {
   return out;
 }
 
-/** Open NEEDS that wait on each other: nobody can move. */
+/**
+ * Open NEEDS that wait on each other: nobody can move. The cycles are the
+ * ones `pw status` reports (every open NEEDS is an edge), from one function.
+ */
 function findNeedsCycles(retro: RetroFigures): Finding[] {
-  const edges = new Map<string, NeedRetro[]>();
-  for (const worker of retro.workers)
-    edges.set(
-      worker.id,
-      worker.needs.filter((n) => n.open),
-    );
-  const seen = new Set<string>();
-  const out: Finding[] = [];
-  for (const startId of edges.keys()) {
-    const path: string[] = [];
-    let current: string | undefined = startId;
-    while (current && !path.includes(current)) {
-      path.push(current);
-      current = edges.get(current)?.[0]?.provider;
-    }
-    if (!current) continue;
-    const cycle = path.slice(path.indexOf(current));
-    const key = [...cycle].sort().join(',');
-    if (seen.has(key) || cycle.length < 2) continue;
-    seen.add(key);
-    out.push({
+  const open = new Map<string, NeedRetro[]>(
+    retro.workers.map((worker) => [worker.id, worker.needs.filter((n) => n.open)]),
+  );
+  const cycles = findStatusNeedsCycles(
+    retro.workers.map((worker) => ({
+      id: worker.id,
+      needs: open.get(worker.id)!.map((n) => ({ worker: n.provider })),
+    })),
+  );
+  return cycles.map((cycle) => {
+    // The NEEDS each worker of the cycle has open on the next one.
+    const edge = (id: string, i: number): NeedRetro => {
+      const next = cycle[(i + 1) % cycle.length];
+      const needs = open.get(id)!;
+      return needs.find((n) => n.provider === next) ?? needs[0]!;
+    };
+    return {
       kind: 'deadlock',
       title: `Deadlock: ${cycle.join(' → ')} → ${cycle[0]} wait for each other`,
-      evidence: cycle.map((id) => {
-        const need = edges.get(id)![0]!;
+      evidence: cycle.map((id, i) => {
+        const need = edge(id, i);
         return `${id} needs ${need.provider}/${need.item} (open since ${offsetFrom(Date.parse(retro.startedAt))(need.raisedAt)}).`;
       }),
-      suggestion: `Break the cycle: give one of ${cycle.map((id) => edges.get(id)![0]!.item).join(', ')} to a worker of its own that finishes first, or agree the interfaces in the plan so each can start against a stub.`,
+      suggestion: `Break the cycle: give one of ${cycle.map((id, i) => edge(id, i).item).join(', ')} to a worker of its own that finishes first, or agree the interfaces in the plan so each can start against a stub.`,
       weight: 1.5,
-    });
-  }
-  return out;
+    };
+  });
 }
 
 function findBlocked(retro: RetroFigures): Finding[] {

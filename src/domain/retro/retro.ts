@@ -8,6 +8,8 @@
  * seconds like git's; the plan starts at its first setup event, also cut to
  * the second so that "time to first commit" is not off by a fraction.
  */
+import { deriveWorkerStates } from '../status/plan-status.js';
+import { summarizeWorkerHistory } from '../status/summarize-worker-history.js';
 import { classifyRetroEvents } from './events.js';
 import { planRetroFindings } from './findings.js';
 import { type RetroInput, type PlanStatus, type Retro } from './types.js';
@@ -78,8 +80,25 @@ export function computeRetro(input: RetroInput): Retro {
   if (allCommits.length) end = Math.max(end, lastCommit);
   end = Math.max(end, start);
 
+  // Worker states follow pw status's rule exactly: one derivation, in domain/status.
+  const states = deriveWorkerStates({
+    workers: plan.workers,
+    summaryOf: (id) =>
+      summarizeWorkerHistory(
+        (input.histories.get(id) ?? []).map((c) => ({
+          sha: c.sha,
+          parents: [],
+          authorTime: c.commitTime,
+          commitTime: c.commitTime,
+          message: c.message,
+        })),
+        { worker: id, workers: ids },
+      ),
+    setupAt: events.setupAt === null ? undefined : new Map(ids.map((id) => [id, events.setupAt!])),
+    now: end,
+  });
   const workers = plan.workers.map((spec) =>
-    computeWorker(spec, walks, events, input, { start, end, status }),
+    computeWorker(spec, walks, events, input, { start, end, status }, states.get(spec.id)!.state),
   );
 
   const totals = {

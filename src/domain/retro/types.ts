@@ -1,6 +1,7 @@
 /** The retrospective's model: what `computeRetro` returns and what it reads. */
 import type { RetroEvent } from './events.js';
 import type { Finding } from './findings.js';
+import type { WorkerState } from '../status/plan-status.js';
 
 /** A commit on a worker's own line of history (the shape `readWorkerHistories` returns). */
 export interface RetroCommit {
@@ -86,7 +87,7 @@ export interface NeedRetro {
   open: boolean;
 }
 
-export type WorkerState = 'pending' | 'working' | 'blocked' | 'complete' | 'stalled';
+export type { WorkerState } from '../status/plan-status.js';
 
 export interface WorkerRetro {
   id: string;

@@ -13,7 +13,7 @@ import {
   type WorkerRetro,
   type PlanStatus,
 } from './types.js';
-import { iso, WorkerWalk, lastProtocolKind } from './classify.js';
+import { iso, WorkerWalk } from './classify.js';
 
 export const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
@@ -33,6 +33,8 @@ export function computeWorker(
   events: PlanEvents,
   input: RetroInput,
   window: { start: number; end: number; status: PlanStatus },
+  /** The worker's state, derived as pw status derives it. */
+  state: WorkerState,
 ): WorkerRetro {
   const { start, end } = window;
   const walk = walks.get(spec.id)!;
@@ -137,14 +139,6 @@ export function computeWorker(
   for (const commit of commits) byKind[commit.kind] += 1;
 
   const first = commits[0];
-  const last = commits[commits.length - 1];
-  const lastState = after[after.length - 1];
-  let state: WorkerState;
-  if (!first) state = 'pending';
-  else if (lastState?.complete) state = 'complete';
-  else if (end - last!.at > stallAfter) state = 'stalled';
-  else if (lastProtocolKind(commits) === 'blocked') state = 'blocked';
-  else state = 'working';
 
   return {
     id: spec.id,

@@ -190,15 +190,14 @@ export function computePlanStatusFromSummaries(input: PlanStatusSummaryInput): P
   const summaryOf = (id: string): WorkerHistorySummary =>
     input.summaries.get(id) ?? summarizeWorkerHistory([], { worker: id, workers: [] });
 
-  const baseState = new Map(plan.workers.map((w) => [w.id, stateFromHistory(summaryOf(w.id))]));
-  const completedAt = new Map<string, number | null>();
-  for (const w of plan.workers) {
-    const s = summaryOf(w.id);
-    completedAt.set(
-      w.id,
-      baseState.get(w.id) === 'complete' ? s.completions[s.completions.length - 1]!.time : null,
-    );
-  }
+  const derived = deriveWorkerStates({
+    workers: plan.workers,
+    summaryOf,
+    setupAt: input.setupAt,
+    newestEditAt: (id) => input.worktrees?.get(id)?.newestEditAt ?? null,
+    now,
+  });
+  const baseState = new Map(plan.workers.map((w) => [w.id, derived.get(w.id)!.base]));
 
   const needsOf = new Map<string, { open: OpenNeed[]; resolved: ResolvedNeed[] }>();
   for (const w of plan.workers) {
@@ -211,10 +210,7 @@ export function computePlanStatusFromSummaries(input: PlanStatusSummaryInput): P
   const statuses = plan.workers.map((worker): WorkerStatus => {
     const s = summaryOf(worker.id);
     const tree = input.worktrees?.get(worker.id) ?? null;
-    let state: WorkerState = baseState.get(worker.id)!;
-    const activity = lastActivity(worker.id, s, tree, input, baseState, completedAt);
-    const idleMs = activity === null ? null : now - activity;
-    if (state !== 'complete' && idleMs !== null && idleMs > worker.stallAfterMs) state = 'stalled';
+    const { state, lastActivity: activity, idleMs, completedAt } = derived.get(worker.id)!;
     const violations = mergeViolations(worker.id, s, input.violations ?? []);
     const ab = input.aheadBehind?.get(worker.id) ?? null;
     const needs = needsOf.get(worker.id)!;
@@ -245,7 +241,7 @@ export function computePlanStatusFromSummaries(input: PlanStatusSummaryInput): P
         ageMs: now - s.blocked.since,
         sha: s.blocked.sha,
       },
-      completedAt: completedAt.get(worker.id) == null ? null : iso(completedAt.get(worker.id)!),
+      completedAt: completedAt === null ? null : iso(completedAt),
       reopened: s.reopenings.length > 0 && s.commitsAfterComplete > 0,
       reopenedTimes: s.reopenings.length,
       violations: violations.map((v) => ({ ...v, time: v.time === null ? null : iso(v.time) })),
@@ -312,25 +308,89 @@ export function stateFromHistory(s: WorkerHistorySummary): Exclude<WorkerState, 
  * completed; while a dependency is not complete it is waiting, not stalled.
  */
 function lastActivity(
-  id: string,
+  worker: StateWorker,
   s: WorkerHistorySummary,
-  tree: WorktreeInfo | null,
-  input: PlanStatusSummaryInput,
+  newestEditAt: number | null,
+  setupAt: number | undefined,
   baseState: ReadonlyMap<string, WorkerState>,
   completedAt: ReadonlyMap<string, number | null>,
 ): number | null {
   const times: number[] = [];
   if (s.lastCommit) times.push(s.lastCommit.time);
-  if (tree?.newestEditAt != null) times.push(tree.newestEditAt);
+  if (newestEditAt != null) times.push(newestEditAt);
   if (s.counts.commits === 0) {
-    const worker = input.plan.workers.find((w) => w.id === id)!;
     const deps = worker.dependsOn.filter((d) => baseState.has(d));
     if (deps.some((d) => baseState.get(d) !== 'complete')) return null;
-    const setup = input.setupAt?.get(id);
-    if (setup !== undefined) times.push(setup);
+    if (setupAt !== undefined) times.push(setupAt);
     for (const d of deps) times.push(completedAt.get(d)!);
   }
   return times.length ? Math.max(...times) : null;
+}
+
+/** What the state derivation needs of a worker. */
+export interface StateWorker {
+  id: string;
+  dependsOn: readonly string[];
+  stallAfterMs: number;
+}
+
+export interface DerivedWorkerState {
+  /** The state from the history alone (never stalled). */
+  base: Exclude<WorkerState, 'stalled'>;
+  /** The state: `base`, or stalled when idle for longer than the worker's stallAfter. */
+  state: WorkerState;
+  /** The stall clock (ms since the epoch), or null when it does not run. */
+  lastActivity: number | null;
+  idleMs: number | null;
+  /** When the worker reached its current COMPLETE, or null. */
+  completedAt: number | null;
+}
+
+/**
+ * The one derivation of every worker's state (DESIGN.md section 4): status,
+ * wait, integrate and retro all take it from here.
+ */
+export function deriveWorkerStates(input: {
+  workers: readonly StateWorker[];
+  summaryOf: (id: string) => WorkerHistorySummary;
+  setupAt?: ReadonlyMap<string, number> | undefined;
+  newestEditAt?: (id: string) => number | null;
+  now: number;
+}): Map<string, DerivedWorkerState> {
+  const baseState = new Map(
+    input.workers.map((w) => [w.id, stateFromHistory(input.summaryOf(w.id))]),
+  );
+  const completedAt = new Map<string, number | null>();
+  for (const w of input.workers) {
+    const s = input.summaryOf(w.id);
+    completedAt.set(
+      w.id,
+      baseState.get(w.id) === 'complete' ? s.completions[s.completions.length - 1]!.time : null,
+    );
+  }
+  const derived = new Map<string, DerivedWorkerState>();
+  for (const worker of input.workers) {
+    const base = baseState.get(worker.id)!;
+    const activity = lastActivity(
+      worker,
+      input.summaryOf(worker.id),
+      input.newestEditAt?.(worker.id) ?? null,
+      input.setupAt?.get(worker.id),
+      baseState,
+      completedAt,
+    );
+    const idleMs = activity === null ? null : input.now - activity;
+    const state: WorkerState =
+      base !== 'complete' && idleMs !== null && idleMs > worker.stallAfterMs ? 'stalled' : base;
+    derived.set(worker.id, {
+      base,
+      state,
+      lastActivity: activity,
+      idleMs,
+      completedAt: completedAt.get(worker.id) ?? null,
+    });
+  }
+  return derived;
 }
 
 /**
