@@ -1,3 +1,4 @@
+import { isArchiveRef } from '../git/archive.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
@@ -41,7 +42,7 @@ export async function readRetro(
   const sources = new Map<string, HistorySource>(
     plan.workers.map((w) => {
       const tip = tips.get(w.id);
-      return [w.id, !tip ? 'none' : tip.ref.startsWith('refs/pw/archive/') ? 'archive' : 'branch'];
+      return [w.id, !tip ? 'none' : isArchiveRef(tip.ref) ? 'archive' : 'branch'];
     }),
   );
   return computeRetro({ plan, histories, sources, events, fileStats, now: now.getTime() });

@@ -3,7 +3,13 @@ import { dirname } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
 import { FailedError } from '../errors.js';
-import { archiveRef, archiveTip, archiveUncommitted, wipRef } from '../git/archive.js';
+import {
+  archivePrefix,
+  archiveRef,
+  archiveTip,
+  archiveUncommitted,
+  wipRef,
+} from '../git/archive.js';
 import { uninstallPlanHooks } from '../git/hooks/index.js';
 import { deleteRef, isAncestor } from '../git/refs.js';
 import {
@@ -123,7 +129,7 @@ export async function runTeardown(
       );
     }
     details.push(
-      `Commit or integrate that work first (pw integrate), or run pw teardown ${plan.name} --force to archive every tip under refs/pw/archive/${plan.name}/ and remove anyway.`,
+      `Commit or integrate that work first (pw integrate), or run pw teardown ${plan.name} --force to archive every tip under ${archivePrefix(plan.name)} and remove anyway.`,
     );
     throw new FailedError(
       `refusing to tear down plan "${plan.name}": work would be left behind`,
@@ -233,7 +239,7 @@ async function purgePlanRecord(
   const target = (await resolveCommit(cwd, `refs/heads/${plan.target}`)) ?? plan.baseCommit;
   const kept: string[] = [];
   const refs = new Map([
-    ...(await listRefs(cwd, `refs/pw/archive/${plan.name}/`)),
+    ...(await listRefs(cwd, archivePrefix(plan.name))),
     ...(await listRefs(cwd, `refs/pw/wip/${plan.name}/`)),
     ...(await listRefs(cwd, `refs/pw/${plan.name}/`)),
   ]);

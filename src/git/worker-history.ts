@@ -1,3 +1,4 @@
+import { archivePrefix, archiveRef } from './archive.js';
 import {
   attributeWorkerCommits,
   chainsAreDisjoint,
@@ -77,14 +78,11 @@ export async function readWorkerTips(
 ): Promise<Map<string, { ref: string; sha: string }>> {
   const refs = new Map([
     ...(await listRefs(cwd, 'refs/heads/')),
-    ...(await listRefs(cwd, `refs/pw/archive/${plan.name}/`)),
+    ...(await listRefs(cwd, archivePrefix(plan.name))),
   ]);
   const tips = new Map<string, { ref: string; sha: string }>();
   for (const worker of plan.workers) {
-    for (const ref of [
-      `refs/heads/${worker.branch}`,
-      `refs/pw/archive/${plan.name}/${worker.id}`,
-    ]) {
+    for (const ref of [`refs/heads/${worker.branch}`, archiveRef(plan.name, worker.id)]) {
       const sha = refs.get(ref);
       if (sha) {
         tips.set(worker.id, { ref, sha });

@@ -1,4 +1,5 @@
 /** The end of `pw integrate` (fresh or continued): verify, publish atomically, archive, teardown. */
+import { archivePrefix } from '../../git/archive.js';
 import { findFirstFailing } from '../../domain/integrate/find-first-failing.js';
 import { PwError } from '../../errors.js';
 import { planArchiveUpdates } from '../../git/archive-tips.js';
@@ -36,7 +37,7 @@ export async function finish(
   const { cwd, plan, repo } = context;
   const ref = integrationRef(plan.name);
   report.result = head;
-  const archives = knownArchives ?? (await listRefs(cwd, `refs/pw/archive/${plan.name}/`));
+  const archives = knownArchives ?? (await listRefs(cwd, archivePrefix(plan.name)));
   const archive = await planArchiveUpdates(
     cwd,
     plan.name,

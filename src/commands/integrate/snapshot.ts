@@ -1,3 +1,4 @@
+import { archivePrefix } from '../../git/archive.js';
 import type { IntegrationProgram } from '../../domain/integrate/plan-integration.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import type { IntegrateReport } from '../../render/integrate/report.js';
@@ -56,10 +57,10 @@ export async function readIntegrateSnapshot(
   plan: CompiledPlan,
   now: Date,
 ): Promise<IntegrateReadout> {
-  const archivePrefix = `refs/pw/archive/${plan.name}/`;
-  const refs = await listRefs(cwd, ['refs/heads/', archivePrefix]);
+  const archiveRefs = archivePrefix(plan.name);
+  const refs = await listRefs(cwd, ['refs/heads/', archiveRefs]);
   const heads = new Map([...refs].filter(([ref]) => ref.startsWith('refs/heads/')));
-  const archives = new Map([...refs].filter(([ref]) => ref.startsWith(archivePrefix)));
+  const archives = new Map([...refs].filter(([ref]) => ref.startsWith(archiveRefs)));
   const target = readTarget(plan, heads);
   const baseTip = heads.get(`refs/heads/${plan.base}`) ?? null;
   const tips = new Map<string, { ref: string; sha: string }>();

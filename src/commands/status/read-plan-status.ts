@@ -1,3 +1,4 @@
+import { archivePrefix, archiveRef } from '../../git/archive.js';
 import { join, resolve } from 'node:path';
 import { dirname as posixDirname } from 'node:path/posix';
 import { chooseWorkerTip, type TipCandidate } from '../../domain/status/choose-worker-tip.js';
@@ -199,7 +200,7 @@ function tipRefs(
 ): string[] {
   return [
     `refs/heads/${branch}`,
-    `refs/pw/archive/${plan.name}/${id}`,
+    archiveRef(plan.name, id),
     ...(hub ? [`refs/remotes/${hub.namespace}/${branch}`] : []),
   ];
 }
@@ -209,7 +210,7 @@ function refPatterns(plan: CompiledPlan, hub: WorkerFetch | null): string[] {
     `refs/heads/${plan.base}`,
     `refs/heads/${plan.target}`,
     ...plan.workers.map((w) => `refs/heads/${w.branch}`),
-    `refs/pw/archive/${plan.name}/`,
+    archivePrefix(plan.name),
     ...(hub ? plan.workers.map((w) => `refs/remotes/${hub.namespace}/${w.branch}`) : []),
   ];
 }

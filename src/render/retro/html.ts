@@ -1,13 +1,8 @@
+import { escapeHtml } from '../escape-html.js';
 import type { Retro } from '../../domain/retro/retro.js';
 import { buildRetroDocument, type RetroBlock } from './document.js';
 
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-}
+export { escapeHtml } from '../escape-html.js';
 
 /** The document's inline markup (`code`, **bold**) as HTML; everything else escaped. */
 function inline(text: string): string {

@@ -6,6 +6,7 @@
  * diamond and integrate a vertical line. Self-contained: no script, no
  * external font or image; hovering a mark shows its commit (SVG <title>).
  */
+import { escapeHtml } from '../escape-html.js';
 import { formatDuration } from '../../domain/plan/duration.js';
 import type { Retro, TimelineKind, WorkerRetro } from '../../domain/retro/retro.js';
 
@@ -35,13 +36,7 @@ const STEPS_S = [
   604800,
 ];
 
-function esc(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-}
+const esc = escapeHtml;
 
 const n = (value: number): string => String(Math.round(value * 10) / 10);
 
