@@ -23,7 +23,7 @@ export function renderColumns(rows: readonly (readonly string[])[], indent = '  
 const WIDE =
   /[\u{1100}-\u{115F}\u{2E80}-\u{303E}\u{3041}-\u{33FF}\u{3400}-\u{4DBF}\u{4E00}-\u{9FFF}\u{A000}-\u{A4CF}\u{AC00}-\u{D7A3}\u{F900}-\u{FAFF}\u{FE30}-\u{FE4F}\u{FF00}-\u{FF60}\u{FFE0}-\u{FFE6}\u{20000}-\u{3FFFD}]|\p{Emoji_Presentation}/u;
 /** Code points that take no column of their own (combining marks, joiners, variation selectors). */
-const ZERO_WIDTH = /[\p{Mn}\p{Me}\u{200B}-\u{200F}\u{FE00}-\u{FE0F}]/u;
+const ZERO_WIDTH = /\p{Mn}|\p{Me}|\p{Variation_Selector}|[\u{200B}-\u{200F}]/u;
 
 /** Width in terminal columns, without escape sequences (colour codes). */
 export function visibleLength(text: string): number {
