@@ -13,10 +13,9 @@ import { listRefs, readOriginHead, readRepoInfo, type RepoInfo } from '../git/re
 import { renderCheckReport, type CheckReport } from '../render/check/report.js';
 import {
   appendEvent,
-  listPlanNames,
   planPaths,
-  readCompiledPlan,
   readTextIfExists,
+  readActivePlans,
 } from '../store/trusted-store.js';
 
 export interface CheckOptions {
@@ -36,12 +35,7 @@ interface CheckPlan {
 }
 
 async function setUpPlans(commonDir: string): Promise<CompiledPlan[]> {
-  const plans: CompiledPlan[] = [];
-  for (const name of await listPlanNames(commonDir)) {
-    const plan = await readCompiledPlan(commonDir, name);
-    if (plan && !plan.tornDownAt) plans.push(plan);
-  }
-  return plans;
+  return readActivePlans(commonDir);
 }
 
 async function isFile(path: string): Promise<boolean> {

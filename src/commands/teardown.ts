@@ -22,11 +22,10 @@ import {
 import { pruneWorktrees, removeWorktree } from '../git/worktree.js';
 import {
   appendEvent,
-  listPlanNames,
   planPaths,
-  readCompiledPlan,
   removePath,
   writeFileAtomic,
+  readActivePlans,
 } from '../store/trusted-store.js';
 import { loadActivePlan } from './active-plan.js';
 import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
@@ -211,11 +210,7 @@ export async function runTeardown(
         archived: report.workers.filter((w) => w.archived).map((w) => w.id),
       });
     }
-    const stillActive = [];
-    for (const name of await listPlanNames(repo.commonDir)) {
-      const other = await readCompiledPlan(repo.commonDir, name);
-      if (other && !other.tornDownAt) stillActive.push(name);
-    }
+    const stillActive = await readActivePlans(repo.commonDir);
     if (stillActive.length === 0)
       report.repoConfigRestored = await restoreRepoSnapshot(repo.commonDir);
   }

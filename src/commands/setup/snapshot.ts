@@ -27,10 +27,10 @@ import {
   type RepoInfo,
 } from '../../git/repo.js';
 import {
-  listPlanNames,
   planPaths,
   readCompiledPlan,
   readTextIfExists,
+  readActivePlans,
 } from '../../store/trusted-store.js';
 import { isBriefExcluded } from './repo-setup-state.js';
 import { readTemplate } from '../templates.js';
@@ -183,11 +183,5 @@ export async function readOtherActivePlans(
   commonDir: string,
   name: string,
 ): Promise<CompiledPlan[]> {
-  const others: CompiledPlan[] = [];
-  for (const other of await listPlanNames(commonDir)) {
-    if (other === name) continue;
-    const plan = await readCompiledPlan(commonDir, other);
-    if (plan && !plan.tornDownAt) others.push(plan);
-  }
-  return others;
+  return (await readActivePlans(commonDir)).filter((plan) => plan.name !== name);
 }
