@@ -1,4 +1,5 @@
 /** `pw integrate --dry-run` and `--matrix`: merges in memory that write no ref and touch no worktree. */
+import { mapLimit } from '../../limit.js';
 import { planIntegration } from '../../domain/integrate/plan-integration.js';
 import { UsageError } from '../../errors.js';
 import { mergeTree } from '../../git/merge-tree.js';
@@ -117,24 +118,6 @@ async function predictPublish(
   return overlap.length
     ? `${context.plan.target} is checked out in ${holder.path} with uncommitted changes the update would overwrite: ${overlap.join(', ')}`
     : null;
-}
-
-/** Runs `tasks` with at most `limit` at a time, results in order. */
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** `pw integrate --matrix`: merges every pair of workers (and each with the target) in memory. */
