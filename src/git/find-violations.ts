@@ -35,8 +35,8 @@
  */
 import { createLimiter } from '../limit.js';
 import { availableParallelism } from 'node:os';
+import { attributeCommits } from '../domain/history/own-commits.js';
 import {
-  attributeCommits,
   judgeCommits,
   parseDenseCombinedPaths,
   parseRange,

@@ -3,7 +3,7 @@ import {
   attributeWorkerCommits,
   chainsAreDisjoint,
   workerChains,
-} from '../domain/history/attribute-commits.js';
+} from '../domain/history/own-commits.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
 import { parseCommitMessage, type ParsedMessage } from '../domain/protocol/protocol.js';
 import { listRefs } from './repo.js';

@@ -5,8 +5,8 @@
  * attributes every commit and judges each with `diff-tree --stdin`.
  * Not used by pw itself.
  */
+import { attributeCommits } from '../../src/domain/history/own-commits.js';
 import {
-  attributeCommits,
   judgeCommits,
   parseDenseCombinedPaths,
   parseRange,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { attributeCommits } from '../../src/domain/history/own-commits.js';
 import {
-  attributeCommits,
   judgeCommits,
   parseDenseCombinedPaths,
   parseRange,

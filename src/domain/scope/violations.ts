@@ -6,7 +6,8 @@ import { parseCommitMessage } from '../protocol/protocol.js';
  * (DESIGN.md section 5). Pure: `src/git/find-violations.ts` reads git and
  * hands the facts in.
  *
- * Whose commit is it? A commit is a worker's own when it is reachable from
+ * Whose commit is it? (domain/history/own-commits.ts names this notion and
+ * the first-parent one status uses.) A commit is a worker's own when it is reachable from
  * that worker's branch and NOT from the base (or the target). A commit
  * reachable from several worker branches (a provider's branch merged in)
  * belongs to the worker(s) on whose first-parent line it lies; when that
@@ -44,70 +45,6 @@ export interface DagCommit {
 
 /** Commits in the order git listed them; a parent outside the map is the boundary (the base). */
 export type CommitDag = ReadonlyMap<string, DagCommit>;
-
-function reach(dag: CommitDag, tips: readonly string[]): Set<string> {
-  const seen = new Set<string>();
-  const stack = tips.filter((tip) => dag.has(tip));
-  while (stack.length) {
-    const sha = stack.pop()!;
-    if (seen.has(sha)) continue;
-    seen.add(sha);
-    for (const parent of dag.get(sha)!.parents)
-      if (dag.has(parent) && !seen.has(parent)) stack.push(parent);
-  }
-  return seen;
-}
-
-function firstParents(dag: CommitDag, tips: readonly string[]): Set<string> {
-  const chain = new Set<string>();
-  for (const tip of tips) {
-    let current = dag.get(tip);
-    while (current && !chain.has(current.sha)) {
-      chain.add(current.sha);
-      const parent = current.parents[0];
-      current = parent === undefined ? undefined : dag.get(parent);
-    }
-  }
-  return chain;
-}
-
-/**
- * Who owns each commit of the DAG (see the file comment): worker ids in plan
- * order, one for almost every commit, several for a shared one. Commits no
- * worker tip reaches are left out.
- */
-export function attributeCommits(
-  dag: CommitDag,
-  /** Each worker's tips in plan order (a branch, plus e.g. the new value of a ref update). */
-  tips: ReadonlyMap<string, readonly string[]>,
-): Map<string, string[]> {
-  // Each worker's reach once, into per-commit lists: linear in the commits, not commits x workers.
-  const candidates = new Map<string, string[]>();
-  for (const [worker, list] of tips) {
-    for (const sha of reach(dag, list)) {
-      const found = candidates.get(sha);
-      if (found) found.push(worker);
-      else candidates.set(sha, [worker]);
-    }
-  }
-  const chains = new Map<string, Set<string>>();
-  const chainOf = (worker: string): Set<string> => {
-    let chain = chains.get(worker);
-    if (!chain) chains.set(worker, (chain = firstParents(dag, tips.get(worker)!)));
-    return chain;
-  };
-  const owners = new Map<string, string[]>();
-  for (const sha of dag.keys()) {
-    let list = candidates.get(sha);
-    if (!list) continue;
-    if (list.length > 1) {
-      const onLine = list.filter((w) => chainOf(w).has(sha));
-      if (onLine.length) list = onLine;
-    }
-    owners.set(sha, list);
-  }
-  return owners;
-}
 
 export interface JudgeInput {
   dag: CommitDag;
