@@ -1,6 +1,21 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const SPAWN = 'only src/git (git) and src/agents (agents, verify commands, tmux) start processes';
+const SPAWN_PATHS = ['node:child_process', 'child_process', 'execa'].map((name) => ({
+  name,
+  message: SPAWN,
+}));
+const RUN_GIT = {
+  group: ['**/run-git', '**/run-git.js'],
+  message: 'only src/git runs git: add a function there instead',
+};
+const PURE_LAYERS = {
+  group: ['**/commands/**', '**/git/**', '**/store/**'],
+  message: 'src/domain and src/render are pure: they take data, never read it from git or files',
+};
+const layerFolders = (...names) => names.map((name) => `src/${name}/**/*.ts`);
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'templates/'] },
   js.configs.recommended,
@@ -46,6 +61,28 @@ export default tseslint.config(
           message: 'domain code does not print',
         },
       ],
+    },
+  },
+  {
+    // Type-aware: a promise nobody awaits loses its error and its order.
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+    },
+  },
+  // The layers (README, Layout): which folder may import which, and where processes start.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/git/**', 'src/agents/**', ...layerFolders('domain', 'render')],
+    rules: { 'no-restricted-imports': ['error', { paths: SPAWN_PATHS, patterns: [RUN_GIT] }] },
+  },
+  {
+    files: layerFolders('domain', 'render'),
+    rules: {
+      'no-restricted-imports': ['error', { paths: SPAWN_PATHS, patterns: [RUN_GIT, PURE_LAYERS] }],
     },
   },
 );

@@ -1,7 +1,17 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+// Integration and e2e tests spend most of their time waiting for the git and pw
+// processes they start, so one test file per core keeps a small machine busy
+// without starving it (vitest's default is one fewer than the cores: a single
+// file at a time on 2 cores).
+const forks = Math.max(2, availableParallelism());
 
 export default defineConfig({
   test: {
+    globalSetup: ['test/global-setup.ts'],
+    pool: 'forks',
+    poolOptions: { forks: { minForks: 1, maxForks: forks } },
     projects: [
       {
         test: {

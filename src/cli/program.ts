@@ -54,7 +54,9 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--json', 'report each worker (id, branch, worktree, brief, launch) as JSON')
     .option('--tmux', 'open one tmux window per worker')
     .action((plan: string | undefined, options) =>
-      run(async () => (await import('../commands/setup.js')).runSetup({ ...options, plan }, deps)),
+      run(async () =>
+        (await import('../commands/setup/index.js')).runSetup({ ...options, plan }, deps),
+      ),
     );
 
   program
@@ -138,7 +140,7 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       .addOption(new Option('--fetch [remote]', 'fetch worker branches from a hub first'))
       .option('--interval <duration>', 'polling interval for --watch and --events', '2s')
       .action((options) =>
-        run(async () => (await import('../commands/monitor.js')).runMonitor(options, deps)),
+        run(async () => (await import('../commands/status/index.js')).runMonitor(options, deps)),
       );
   }
 
@@ -178,7 +180,7 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--no-verify', 'skip integrate.verify')
     .option('--json', 'print JSON')
     .action((options) =>
-      run(async () => (await import('../commands/integrate.js')).runIntegrate(options, deps)),
+      run(async () => (await import('../commands/integrate/index.js')).runIntegrate(options, deps)),
     );
 
   program

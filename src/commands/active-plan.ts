@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ID_PATTERN, type CompiledPlan } from '../domain/plan.js';
+import { ID_PATTERN, type CompiledPlan } from '../domain/plan/plan.js';
 import { UsageError } from '../errors.js';
 import { readRepoInfo, type RepoInfo } from '../git/repo.js';
-import { listPlanNames, readCompiledPlan } from '../store/trusted-store.js';
+import { readActivePlans } from '../store/trusted-store.js';
 
 export interface ActivePlan {
   repo: RepoInfo;
@@ -37,12 +37,7 @@ export async function loadActivePlan(
   options: { includeTornDown?: boolean } = {},
 ): Promise<ActivePlan> {
   const repo = await readRepoInfo(cwd);
-  const names = await listPlanNames(repo.commonDir);
-  const plans = (
-    await Promise.all(names.map((name) => readCompiledPlan(repo.commonDir, name)))
-  ).filter(
-    (plan): plan is CompiledPlan => plan !== null && (options.includeTornDown || !plan.tornDownAt),
-  );
+  const plans = await readActivePlans(repo.commonDir, options);
   let name: string | null = null;
   if (planArg) {
     if (ID_PATTERN.test(planArg) && plans.some((p) => p.name === planArg)) name = planArg;

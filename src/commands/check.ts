@@ -3,21 +3,19 @@ import { relative } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import { loadConfig } from '../config/load-config.js';
 import { readPlanFile, resolvePlan } from '../config/read-plan.js';
-import { compilePlan } from '../domain/compile-plan.js';
-import type { CompiledPlan, Plan } from '../domain/plan.js';
-import { comparePlans, planToJudge, type TrustProblem } from '../domain/trust-check.js';
+import { compilePlan } from '../domain/plan/compile-plan.js';
+import type { CompiledPlan, Plan } from '../domain/plan/plan.js';
+import { comparePlans, planToJudge, type TrustProblem } from '../domain/plan/trust-check.js';
 import { UsageError } from '../errors.js';
 import { judgeHistory } from '../git/find-violations.js';
-import { expectedGuardTable, guardTablePath, inspectPlanHooks } from '../git/hooks.js';
-import { listRefs, readRepoInfo, type RepoInfo } from '../git/repo.js';
-import { gitOutput } from '../git/run-git.js';
-import { renderCheckReport, type CheckReport } from '../render/check-report.js';
+import { expectedGuardTable, guardTablePath, inspectPlanHooks } from '../git/hooks/index.js';
+import { listRefs, readOriginHead, readRepoInfo, type RepoInfo } from '../git/repo.js';
+import { renderCheckReport, type CheckReport } from '../render/check/report.js';
 import {
   appendEvent,
-  listPlanNames,
   planPaths,
-  readCompiledPlan,
   readTextIfExists,
+  readActivePlans,
 } from '../store/trusted-store.js';
 
 export interface CheckOptions {
@@ -37,12 +35,7 @@ interface CheckPlan {
 }
 
 async function setUpPlans(commonDir: string): Promise<CompiledPlan[]> {
-  const plans: CompiledPlan[] = [];
-  for (const name of await listPlanNames(commonDir)) {
-    const plan = await readCompiledPlan(commonDir, name);
-    if (plan && !plan.tornDownAt) plans.push(plan);
-  }
-  return plans;
+  return readActivePlans(commonDir);
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -115,10 +108,7 @@ async function verifyTrustedFiles(
 async function readBase(cwd: string, plan: Plan): Promise<{ base: string; baseCommit: string }> {
   let base = plan.base;
   if (!base) {
-    const head = await gitOutput(['symbolic-ref', '-q', '--short', 'refs/remotes/origin/HEAD'], {
-      cwd,
-    }).catch(() => '');
-    base = head.replace(/^origin\//, '') || null;
+    base = await readOriginHead(cwd);
   }
   base ??= 'main';
   const refs = new Map([

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
-import { findOwners } from '../domain/ownership.js';
-import type { CompiledPlan, CompiledWorker } from '../domain/plan.js';
-import { parseCommitMessage, stripMessage } from '../domain/protocol.js';
-import { scopeExcludePathspecs } from '../domain/scope-excludes.js';
-import type { Violation } from '../domain/violations.js';
+import { findOwners } from '../domain/scope/ownership.js';
+import type { CompiledPlan, CompiledWorker } from '../domain/plan/plan.js';
+import { parseCommitMessage, stripMessage } from '../domain/protocol/protocol.js';
+import { scopeExcludePathspecs } from '../domain/scope/excludes.js';
+import type { Violation } from '../domain/scope/violations.js';
 import { UsageError } from '../errors.js';
 import { findViolations } from '../git/find-violations.js';
 import { ZERO_SHA } from '../git/refs.js';
@@ -26,7 +26,7 @@ import {
   renderStagedRefusal,
   type PathOwner,
   type WorkerScope,
-} from '../render/hook-messages.js';
+} from '../render/hooks/messages.js';
 import { appendEvent, readCompiledPlan } from '../store/trusted-store.js';
 
 /**

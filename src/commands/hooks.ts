@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
-import type { CompiledPlan } from '../domain/plan.js';
+import type { CompiledPlan } from '../domain/plan/plan.js';
 import { FailedError, UsageError } from '../errors.js';
 import {
   inspectHubHooks,
@@ -11,10 +11,10 @@ import {
   uninstallHubHooks,
   uninstallPlanHooks,
   type HooksHealth,
-} from '../git/hooks.js';
-import { gitOutput } from '../git/run-git.js';
+} from '../git/hooks/index.js';
+import { isBareRepository } from '../git/repo.js';
 import { renderColumns } from '../render/table.js';
-import { listPlanNames, readCompiledPlan } from '../store/trusted-store.js';
+import { readActivePlans } from '../store/trusted-store.js';
 import { loadActivePlan } from './active-plan.js';
 import { readRepoInfo } from '../git/repo.js';
 
@@ -54,11 +54,7 @@ function renderHealth(entries: readonly HooksHealth[], problems: readonly string
 async function readSetUpPlans(cwd: string, name: string | undefined): Promise<CompiledPlan[]> {
   if (name) return [(await loadActivePlan(cwd, name)).plan];
   const repo = await readRepoInfo(cwd);
-  const plans: CompiledPlan[] = [];
-  for (const planName of await listPlanNames(repo.commonDir)) {
-    const plan = await readCompiledPlan(repo.commonDir, planName);
-    if (plan && !plan.tornDownAt) plans.push(plan);
-  }
+  const plans = await readActivePlans(repo.commonDir);
   if (plans.length === 0) {
     throw new UsageError('no plan is set up in this repository', [
       'Run pw setup <plan-file> first; pw hooks install --hub then copies its plan to the hub.',
@@ -68,10 +64,7 @@ async function readSetUpPlans(cwd: string, name: string | undefined): Promise<Co
 }
 
 async function assertHub(path: string): Promise<void> {
-  const bare = await gitOutput(['rev-parse', '--is-bare-repository'], { cwd: path }).catch(
-    () => null,
-  );
-  if (bare !== 'true') {
+  if (!(await isBareRepository(path))) {
     throw new UsageError(`--hub ${path} is not a bare git repository`, [
       'Give the path of the bare repository the workers push to (created with git init --bare).',
     ]);

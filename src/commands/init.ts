@@ -1,9 +1,10 @@
-import { lstat, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import { readRepoInfo } from '../git/repo.js';
 import { writeFileAtomic } from '../store/trusted-store.js';
 import { readTemplate } from './templates.js';
+import { exists } from '../store/fs.js';
 
 export interface InitOptions {
   json?: boolean;
@@ -11,13 +12,6 @@ export interface InitOptions {
 
 const CONFIG_FILE = '.parallelrc.yaml';
 const PLAN_FILE = join('plans', 'example.md');
-
-async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 export async function runInit(options: InitOptions, deps: CommandDeps): Promise<CommandResult> {
   const repo = await readRepoInfo(deps.cwd);

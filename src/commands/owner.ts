@@ -8,11 +8,11 @@ import {
   findOwners,
   type OwnerAnswer,
   type OwnerWorker,
-} from '../domain/ownership.js';
-import { printable } from '../domain/validate-plan.js';
+} from '../domain/scope/ownership.js';
+import { printable } from '../domain/plan/validate-plan.js';
 import { UsageError } from '../errors.js';
 import { listTrackedFiles, readRepoInfo } from '../git/repo.js';
-import { listPlanNames, readCompiledPlan } from '../store/trusted-store.js';
+import { readActivePlans } from '../store/trusted-store.js';
 import { renderColumns } from '../render/table.js';
 
 export interface OwnerOptions {
@@ -29,11 +29,7 @@ async function readOwnerPlan(
   commonDir: string,
 ): Promise<{ name: string; workers: OwnerWorker[] }> {
   const config = await loadConfig(repoRoot);
-  const setUp = [];
-  for (const name of await listPlanNames(commonDir)) {
-    const plan = await readCompiledPlan(commonDir, name);
-    if (plan && !plan.tornDownAt) setUp.push(plan);
-  }
+  const setUp = await readActivePlans(commonDir);
   if (options.plan) {
     const byName = setUp.find((p) => p.name === options.plan);
     if (byName) return byName;

@@ -1,13 +1,14 @@
+import { isArchiveRef } from '../git/archive.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
-import { computeRetro, type HistorySource, type Retro } from '../domain/retro.js';
+import { computeRetro, type HistorySource, type Retro } from '../domain/retro/retro.js';
 import { UsageError } from '../errors.js';
 import { readCommitFileStats } from '../git/commit-file-stats.js';
 import { readWorkerHistories, readWorkerTips } from '../git/worker-history.js';
-import { renderRetroHtml } from '../render/retro-html.js';
-import { renderRetroMarkdown } from '../render/retro-markdown.js';
-import { renderRetroSvg } from '../render/retro-svg.js';
+import { renderRetroHtml } from '../render/retro/html.js';
+import { renderRetroMarkdown } from '../render/retro/markdown.js';
+import { renderRetroSvg } from '../render/retro/svg.js';
 import { readEvents } from '../store/trusted-store.js';
 import { loadActivePlan } from './active-plan.js';
 
@@ -41,7 +42,7 @@ export async function readRetro(
   const sources = new Map<string, HistorySource>(
     plan.workers.map((w) => {
       const tip = tips.get(w.id);
-      return [w.id, !tip ? 'none' : tip.ref.startsWith('refs/pw/archive/') ? 'archive' : 'branch'];
+      return [w.id, !tip ? 'none' : isArchiveRef(tip.ref) ? 'archive' : 'branch'];
     }),
   );
   return computeRetro({ plan, histories, sources, events, fileStats, now: now.getTime() });

@@ -1,10 +1,16 @@
 import { lstat, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
-import type { CompiledPlan } from '../domain/plan.js';
+import type { CompiledPlan } from '../domain/plan/plan.js';
 import { FailedError } from '../errors.js';
-import { archiveRef, archiveTip, archiveUncommitted, wipRef } from '../git/archive.js';
-import { uninstallPlanHooks } from '../git/hooks.js';
+import {
+  archivePrefix,
+  archiveRef,
+  archiveTip,
+  archiveUncommitted,
+  wipRef,
+} from '../git/archive.js';
+import { uninstallPlanHooks } from '../git/hooks/index.js';
 import { deleteRef, isAncestor } from '../git/refs.js';
 import {
   listCommitsNotIn,
@@ -16,14 +22,13 @@ import {
 import { pruneWorktrees, removeWorktree } from '../git/worktree.js';
 import {
   appendEvent,
-  listPlanNames,
   planPaths,
-  readCompiledPlan,
   removePath,
   writeFileAtomic,
+  readActivePlans,
 } from '../store/trusted-store.js';
 import { loadActivePlan } from './active-plan.js';
-import { restoreRepoSnapshot } from './repo-setup-state.js';
+import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
 
 export interface TeardownOptions {
   plan?: string;
@@ -123,7 +128,7 @@ export async function runTeardown(
       );
     }
     details.push(
-      `Commit or integrate that work first (pw integrate), or run pw teardown ${plan.name} --force to archive every tip under refs/pw/archive/${plan.name}/ and remove anyway.`,
+      `Commit or integrate that work first (pw integrate), or run pw teardown ${plan.name} --force to archive every tip under ${archivePrefix(plan.name)} and remove anyway.`,
     );
     throw new FailedError(
       `refusing to tear down plan "${plan.name}": work would be left behind`,
@@ -205,11 +210,7 @@ export async function runTeardown(
         archived: report.workers.filter((w) => w.archived).map((w) => w.id),
       });
     }
-    const stillActive = [];
-    for (const name of await listPlanNames(repo.commonDir)) {
-      const other = await readCompiledPlan(repo.commonDir, name);
-      if (other && !other.tornDownAt) stillActive.push(name);
-    }
+    const stillActive = await readActivePlans(repo.commonDir);
     if (stillActive.length === 0)
       report.repoConfigRestored = await restoreRepoSnapshot(repo.commonDir);
   }
@@ -233,7 +234,7 @@ async function purgePlanRecord(
   const target = (await resolveCommit(cwd, `refs/heads/${plan.target}`)) ?? plan.baseCommit;
   const kept: string[] = [];
   const refs = new Map([
-    ...(await listRefs(cwd, `refs/pw/archive/${plan.name}/`)),
+    ...(await listRefs(cwd, archivePrefix(plan.name))),
     ...(await listRefs(cwd, `refs/pw/wip/${plan.name}/`)),
     ...(await listRefs(cwd, `refs/pw/${plan.name}/`)),
   ]);

@@ -1,11 +1,11 @@
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
-import { formatDuration, parseDuration } from '../domain/duration.js';
-import type { PlanStatus } from '../domain/plan-status.js';
-import { planWaitOutcome, type WaitOutcome } from '../domain/plan-wait.js';
+import { formatDuration, parseDuration } from '../domain/plan/duration.js';
+import type { PlanStatus } from '../domain/status/plan-status.js';
+import { planWaitOutcome, type WaitOutcome } from '../domain/status/plan-wait.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { loadActivePlan } from './active-plan.js';
-import { STATUS_SCHEMA_VERSION } from './monitor.js';
-import { followPlanStatus, parseInterval } from './status-loop.js';
+import { STATUS_SCHEMA_VERSION } from './status/index.js';
+import { followPlanStatus, parseInterval } from './status/loop.js';
 
 export interface WaitOptions {
   plan?: string;

@@ -1,8 +1,8 @@
 import { cosmiconfig } from 'cosmiconfig';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
-import { formatProblem, validateConfig, type RawConfig } from '../domain/validate-plan.js';
-import type { Problem } from '../domain/validate-plan.js';
+import { formatProblem, validateConfig, type RawConfig } from '../domain/plan/validate-plan.js';
+import type { Problem } from '../domain/plan/validate-plan.js';
 
 /** Where the config may live, in the order they are tried (cosmiconfig, module name `parallel`). */
 export const CONFIG_SEARCH_PLACES = [

@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
-import type { Plan } from '../domain/plan.js';
+import type { Plan } from '../domain/plan/plan.js';
 import {
   formatProblem,
   validatePlan,
   type Problem,
   type Validated,
-} from '../domain/validate-plan.js';
+} from '../domain/plan/validate-plan.js';
 import type { LoadedConfig } from './load-config.js';
 
 export interface PlanText {

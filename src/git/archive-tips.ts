@@ -1,4 +1,4 @@
-import { archiveRef } from './archive.js';
+import { archivePrefix, archiveRef } from './archive.js';
 import { updateRefs, type RefUpdate } from './ref-transaction.js';
 import { isAncestor } from './refs.js';
 import { listRefs } from './repo.js';
@@ -50,7 +50,7 @@ export async function archiveTips(
   tips: readonly { worker: string; tip: string }[],
   message: string,
 ): Promise<ArchivedTip[]> {
-  const existing = await listRefs(cwd, `refs/pw/archive/${plan}/`);
+  const existing = await listRefs(cwd, archivePrefix(plan));
   const { archived, updates } = await planArchiveUpdates(cwd, plan, tips, existing);
   await updateRefs(cwd, updates, message);
   return archived;

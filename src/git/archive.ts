@@ -4,8 +4,20 @@ import { isAncestor, updateRef } from './refs.js';
 import { resolveCommit } from './repo.js';
 import { gitOutput, runGit } from './run-git.js';
 
+const ARCHIVE_ROOT = 'refs/pw/archive/';
+
+/** Where every archived worker tip lives: `refs/pw/archive/` (DESIGN.md section 2). */
+export function isArchiveRef(ref: string): boolean {
+  return ref.startsWith(ARCHIVE_ROOT);
+}
+
+/** The prefix of a plan's archive refs: `refs/pw/archive/<plan>/`. */
+export function archivePrefix(plan: string): string {
+  return `${ARCHIVE_ROOT}${plan}/`;
+}
+
 export function archiveRef(plan: string, worker: string): string {
-  return `refs/pw/archive/${plan}/${worker}`;
+  return `${archivePrefix(plan)}${worker}`;
 }
 
 export function wipRef(plan: string, worker: string): string {

@@ -1,4 +1,4 @@
-import type { CompiledPlan } from '../domain/plan.js';
+import type { CompiledPlan } from '../domain/plan/plan.js';
 import { runGit } from './run-git.js';
 
 /** One path a commit changed, with its line counts (null for a binary file). */

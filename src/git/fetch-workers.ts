@@ -1,5 +1,5 @@
 import { dirname } from 'node:path/posix';
-import type { CompiledPlan } from '../domain/plan.js';
+import type { CompiledPlan } from '../domain/plan/plan.js';
 import { EnvironmentError, GitError, UsageError } from '../errors.js';
 import { readConfig } from './config.js';
 import { runGit } from './run-git.js';

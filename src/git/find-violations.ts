@@ -33,9 +33,10 @@
  * worker's commits: one `git log` limited to the paths outside the scope,
  * which lists only the commits that leave it; merges by `diff-tree -c --cc`.
  */
+import { createLimiter } from '../limit.js';
 import { availableParallelism } from 'node:os';
+import { attributeCommits } from '../domain/history/own-commits.js';
 import {
-  attributeCommits,
   judgeCommits,
   parseDenseCombinedPaths,
   parseRange,
@@ -43,14 +44,14 @@ import {
   type DagCommit,
   type Violation,
   type ViolationKind,
-} from '../domain/violations.js';
-import type { CompiledPlan } from '../domain/plan.js';
-import { scopeExcludePathspecs } from '../domain/scope-excludes.js';
+} from '../domain/scope/violations.js';
+import type { CompiledPlan } from '../domain/plan/plan.js';
+import { scopeExcludePathspecs } from '../domain/scope/excludes.js';
 import { UsageError } from '../errors.js';
 import { listRefs, resolveCommit } from './repo.js';
 import { runGit, splitNul } from './run-git.js';
 
-export type { Violation, ViolationKind } from '../domain/violations.js';
+export type { Violation, ViolationKind } from '../domain/scope/violations.js';
 
 /**
  * Environment for every git call that judges scopes. Pathspec variables in
@@ -534,23 +535,5 @@ async function readAllHistory(
     judged,
     unattributed: inRange ? [...inRange].filter((sha) => !owners.has(sha)) : [],
     walk: (id) => ({ include: tips.get(id) ?? [], exclude: stop }),
-  };
-}
-
-/** Runs the functions given to it at most `lanes` at a time (git processes on a few cores). */
-function createLimiter(lanes: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    // A finished function hands its lane straight to the next one waiting.
-    if (running < lanes) running++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
-    }
   };
 }

@@ -2,14 +2,9 @@ import { GitError } from '../errors.js';
 import { startGitSession, type GitSession } from './git-session.js';
 import { runGit, splitNul } from './run-git.js';
 
-/** One informational message of `git merge-tree --messages` (a conflict, or "Auto-merging"). */
-export interface MergeMessage {
-  paths: string[];
-  /** git's machine-readable type, e.g. `CONFLICT (contents)`, `Auto-merging`. */
-  type: string;
-  /** The sentence git prints for it. */
-  text: string;
-}
+import type { MergeMessage } from '../domain/integrate/merge-message.js';
+
+export type { MergeMessage } from '../domain/integrate/merge-message.js';
 
 export interface MergeTreeResult {
   /** True only when merge-tree exited 0. */

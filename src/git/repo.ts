@@ -271,3 +271,27 @@ export async function listWorktreeIncludeFiles(
   const ignoredSet = new Set(splitNul(ignored.stdout));
   return paths.filter((path) => ignoredSet.has(path));
 }
+
+/** The absolute common git dir of the repository at `cwd`. */
+export async function readCommonDir(cwd: string): Promise<string> {
+  const dir = await gitOutput(['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+    cwd,
+  });
+  return isAbsolute(dir) ? dir : resolve(cwd, dir);
+}
+
+/** The branch `origin/HEAD` names (without `origin/`), or null when it is unset. */
+export async function readOriginHead(cwd: string): Promise<string | null> {
+  const head = await gitOutput(['symbolic-ref', '-q', '--short', 'refs/remotes/origin/HEAD'], {
+    cwd,
+  }).catch(() => '');
+  return head.replace(/^origin\//, '') || null;
+}
+
+/** Whether `path` is a bare repository (false also when it is no repository at all). */
+export async function isBareRepository(path: string): Promise<boolean> {
+  const bare = await gitOutput(['rev-parse', '--is-bare-repository'], { cwd: path }).catch(
+    () => null,
+  );
+  return bare === 'true';
+}

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { EnvironmentError, GitError } from '../errors.js';
+import { currentDetachedGitWatch } from './detached-git-watch.js';
+
+export { watchDetachedGit, type DetachedGitWatch } from './detached-git-watch.js';
 
 export interface GitOptions {
   cwd: string;
@@ -15,29 +18,6 @@ export interface GitOptions {
    * outlives a killed pw; see `watchDetachedGit`.
    */
   detached?: boolean;
-}
-
-/**
- * Told about every detached git while it runs. `started` is called
- * synchronously right after the spawn, before pw can be interrupted again,
- * so a record of it exists for as long as it can run.
- */
-export interface DetachedGitWatch {
-  started(git: { pid: number; args: readonly string[]; cwd: string }): void;
-  ended(pid: number): void;
-}
-
-let detachedWatch: DetachedGitWatch | null = null;
-
-/**
- * Reports every detached git this process starts to `watch` (null: stops).
- * `pw integrate` records them beside its lock, so that a run after a killed
- * one can wait for a publishing git the kill did not stop (it is detached
- * precisely so that it is not stopped). Process-wide, like the process's
- * signal handlers: one pw process runs one command.
- */
-export function watchDetachedGit(watch: DetachedGitWatch | null): void {
-  detachedWatch = watch;
 }
 
 export interface GitResult {
@@ -78,7 +58,7 @@ function spawnGit(args: readonly string[], options: GitOptions): Promise<Spawned
       done({ error: error as Error });
       return;
     }
-    const watch = options.detached && child.pid !== undefined ? detachedWatch : null;
+    const watch = options.detached && child.pid !== undefined ? currentDetachedGitWatch() : null;
     const pid = child.pid ?? 0;
     watch?.started({ pid, args, cwd: options.cwd });
     const out: Buffer[] = [];

@@ -1,10 +1,11 @@
+import { archivePrefix, archiveRef } from './archive.js';
 import {
   attributeWorkerCommits,
   chainsAreDisjoint,
   workerChains,
-} from '../domain/attribute-commits.js';
-import type { CompiledPlan } from '../domain/plan.js';
-import { parseCommitMessage, type ParsedMessage } from '../domain/protocol.js';
+} from '../domain/history/own-commits.js';
+import type { CompiledPlan } from '../domain/plan/plan.js';
+import { parseCommitMessage, type ParsedMessage } from '../domain/protocol/protocol.js';
 import { listRefs } from './repo.js';
 import { runGit } from './run-git.js';
 
@@ -77,14 +78,11 @@ export async function readWorkerTips(
 ): Promise<Map<string, { ref: string; sha: string }>> {
   const refs = new Map([
     ...(await listRefs(cwd, 'refs/heads/')),
-    ...(await listRefs(cwd, `refs/pw/archive/${plan.name}/`)),
+    ...(await listRefs(cwd, archivePrefix(plan.name))),
   ]);
   const tips = new Map<string, { ref: string; sha: string }>();
   for (const worker of plan.workers) {
-    for (const ref of [
-      `refs/heads/${worker.branch}`,
-      `refs/pw/archive/${plan.name}/${worker.id}`,
-    ]) {
+    for (const ref of [`refs/heads/${worker.branch}`, archiveRef(plan.name, worker.id)]) {
       const sha = refs.get(ref);
       if (sha) {
         tips.set(worker.id, { ref, sha });

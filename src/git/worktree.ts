@@ -1,3 +1,4 @@
+import { listWorktrees } from './repo.js';
 import { runGit } from './run-git.js';
 
 /** Adds a worktree for an existing branch. */
@@ -16,4 +17,10 @@ export async function removeWorktree(cwd: string, path: string, force: boolean):
 
 export async function pruneWorktrees(cwd: string): Promise<void> {
   await runGit(['worktree', 'prune'], { cwd });
+}
+
+/** The main worktree, or null when the repository's main "worktree" is bare. */
+export async function readMainWorktree(commonDir: string): Promise<string | null> {
+  const first = (await listWorktrees(commonDir))[0];
+  return first === undefined || first.bare ? null : first.path;
 }

@@ -1,3 +1,5 @@
+import { stripVTControlCharacters } from 'node:util';
+
 /** Pads columns to their widest cell; the last column is not padded. */
 export function renderColumns(rows: readonly (readonly string[])[], indent = '  '): string {
   const widths: number[] = [];
@@ -17,7 +19,16 @@ export function renderColumns(rows: readonly (readonly string[])[], indent = '  
     .join('\n');
 }
 
-/** Length without ANSI colour codes. */
+/** Code points a terminal draws two columns wide (East Asian Wide and Fullwidth, emoji). */
+const WIDE =
+  /[\u{1100}-\u{115F}\u{2E80}-\u{303E}\u{3041}-\u{33FF}\u{3400}-\u{4DBF}\u{4E00}-\u{9FFF}\u{A000}-\u{A4CF}\u{AC00}-\u{D7A3}\u{F900}-\u{FAFF}\u{FE30}-\u{FE4F}\u{FF00}-\u{FF60}\u{FFE0}-\u{FFE6}\u{20000}-\u{3FFFD}]|\p{Emoji_Presentation}/u;
+/** Code points that take no column of their own (combining marks, joiners, variation selectors). */
+const ZERO_WIDTH = /\p{Mn}|\p{Me}|\p{Variation_Selector}|[\u{200B}-\u{200F}]/u;
+
+/** Width in terminal columns, without escape sequences (colour codes). */
 export function visibleLength(text: string): number {
-  return [...text.replace(/\x1b\[[0-9;]*m/g, '')].length;
+  let width = 0;
+  for (const char of stripVTControlCharacters(text))
+    width += ZERO_WIDTH.test(char) ? 0 : WIDE.test(char) ? 2 : 1;
+  return width;
 }

@@ -18,7 +18,7 @@ import {
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedError } from '../errors.js';
-import type { DetachedGitWatch } from '../git/run-git.js';
+import type { DetachedGitWatch } from '../git/detached-git-watch.js';
 import { integratePaths, isAlive } from './integrate-state.js';
 
 export interface DetachedGitRecord {

@@ -1,9 +1,9 @@
 import { open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CompiledPlan, IntegrateStrategy, VerifyMode } from '../domain/plan.js';
-import type { IntegrateWorkerState } from '../domain/plan-integration.js';
+import type { CompiledPlan, IntegrateStrategy, VerifyMode } from '../domain/plan/plan.js';
+import type { IntegrateWorkerState } from '../domain/integrate/plan-integration.js';
 import { FailedError } from '../errors.js';
-import type { MergeMessage } from '../git/merge-tree.js';
+import type { MergeMessage } from '../domain/integrate/merge-message.js';
 import { planDir, readTextIfExists, writeFileAtomic } from './trusted-store.js';
 
 /** Where integrate keeps its state, beside the trusted plan: `<common>/pw/<plan>/integrate/`. */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { StatusViolation } from '../domain/plan-status.js';
-import type { HistoryBasis } from '../domain/status-increment.js';
-import type { WorkerHistorySummary } from '../domain/summarize-worker-history.js';
+import type { StatusViolation } from '../domain/status/plan-status.js';
+import type { HistoryBasis } from '../domain/status/increment.js';
+import type { WorkerHistorySummary } from '../domain/status/summarize-worker-history.js';
 import { planDir, readTextIfExists, writeFileAtomic } from './trusted-store.js';
 
 /**

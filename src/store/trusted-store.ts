@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CompiledPlan } from '../domain/plan.js';
+import type { CompiledPlan } from '../domain/plan/plan.js';
 
 /**
  * The trusted copies live in the common git dir, outside every worktree, so a
@@ -110,4 +110,19 @@ export async function readEvents(commonDir: string, plan: string): Promise<PwEve
 
 export async function removePath(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
+}
+
+/**
+ * Every plan set up in the repository, in name order: the trusted copies, minus
+ * the records teardown kept (unless `includeTornDown`, for retro).
+ */
+export async function readActivePlans(
+  commonDir: string,
+  options: { includeTornDown?: boolean } = {},
+): Promise<CompiledPlan[]> {
+  const names = await listPlanNames(commonDir);
+  const plans = await Promise.all(names.map((name) => readCompiledPlan(commonDir, name)));
+  return plans.filter(
+    (plan): plan is CompiledPlan => plan !== null && (options.includeTornDown || !plan.tornDownAt),
+  );
 }

@@ -653,7 +653,6 @@ describe('pw integrate: Ctrl-C', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1);
     expect(stderr).toContain('pw: interrupted: main was not moved');
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(f.repo.git(['rev-parse', 'main'])).toBe(main);
     expect(existsSync(verifyWorktree)).toBe(false);
     expect(f.repo.git(['worktree', 'list'])).not.toContain('_integrate');

@@ -88,8 +88,10 @@ const commit = (worker: string, message: string) => {
 
 describe('pw status (built binary)', () => {
   it('status and monitor are the same command; the table fits 80 columns; --json has the schema version', () => {
-    const status = repo.pw(['status']);
-    const monitor = repo.pw(['monitor']);
+    // Two runs at different moments print ages (IDLE): pin pw's clock to one moment so they compare.
+    const clock = { env: { PW_NOW: new Date().toISOString() } };
+    const status = repo.pw(['status'], clock);
+    const monitor = repo.pw(['monitor'], clock);
     expect(status.status).toBe(0);
     expect(status.stderr).toBe('');
     expect(status.stdout).toBe(monitor.stdout);

@@ -5,8 +5,8 @@
  * attributes every commit and judges each with `diff-tree --stdin`.
  * Not used by pw itself.
  */
+import { attributeCommits } from '../../src/domain/history/own-commits.js';
 import {
-  attributeCommits,
   judgeCommits,
   parseDenseCombinedPaths,
   parseRange,
@@ -14,9 +14,9 @@ import {
   type DagCommit,
   type Violation,
   type ViolationKind,
-} from '../../src/domain/violations.js';
-import type { CompiledPlan } from '../../src/domain/plan.js';
-import { scopeExcludePathspecs } from '../../src/domain/scope-excludes.js';
+} from '../../src/domain/scope/violations.js';
+import type { CompiledPlan } from '../../src/domain/plan/plan.js';
+import { scopeExcludePathspecs } from '../../src/domain/scope/excludes.js';
 import { UsageError } from '../../src/errors.js';
 import { listRefs, resolveCommit } from '../../src/git/repo.js';
 import { runGit, splitNul } from '../../src/git/run-git.js';

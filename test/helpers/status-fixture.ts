@@ -1,5 +1,5 @@
-import type { CompiledPlan } from '../../src/domain/plan.js';
-import type { StatusCommit } from '../../src/domain/summarize-worker-history.js';
+import type { CompiledPlan } from '../../src/domain/plan/plan.js';
+import type { StatusCommit } from '../../src/domain/status/summarize-worker-history.js';
 
 /** Synthetic plans and commits for the pure status code (no git). */
 export const MIN = 60_000;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CompiledPlan } from '../../src/domain/plan.js';
+import type { CompiledPlan } from '../../src/domain/plan/plan.js';
 import {
   judgeHistory,
   type FindViolationsOptions,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { publishResult } from '../../src/commands/integrate-publish.js';
+import { publishResult } from '../../src/commands/integrate/publish.js';
 import { archiveTips } from '../../src/git/archive-tips.js';
 import { commitTree, treeOf } from '../../src/git/commit-tree.js';
 import { mergeTree } from '../../src/git/merge-tree.js';

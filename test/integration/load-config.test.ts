@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { DEFAULT_SETTINGS } from '../../src/domain/plan.js';
+import { DEFAULT_SETTINGS } from '../../src/domain/plan/plan.js';
 
 describe('loadConfig (cosmiconfig, module name "parallel")', () => {
   let dir: string;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandDeps } from '../../src/cli/deps.js';
 import { runRetro } from '../../src/commands/retro.js';
-import type { Retro } from '../../src/domain/retro.js';
+import type { Retro } from '../../src/domain/retro/retro.js';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 
 const MIN = 60_000;

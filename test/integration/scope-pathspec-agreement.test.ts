@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { matchesScopePattern, parseScopePattern } from '../../src/domain/scope-pattern.js';
+import { matchesScopePattern } from '../../src/domain/scope/scope-match.js';
+import { parseScopePattern } from '../../src/domain/scope/scope-pattern.js';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 
 /**

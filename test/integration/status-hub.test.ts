@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandDeps } from '../../src/cli/deps.js';
-import { runMonitor } from '../../src/commands/monitor.js';
+import { runMonitor } from '../../src/commands/status/index.js';
 import { runWait } from '../../src/commands/wait.js';
-import type { PlanStatus } from '../../src/domain/plan-status.js';
+import type { PlanStatus } from '../../src/domain/status/plan-status.js';
 import { createPlanRepo, type PlanRepo } from '../helpers/plan-repo.js';
 
 // Workers on other machines push their branches to a hub (a bare repository);

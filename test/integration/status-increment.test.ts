@@ -1,8 +1,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readPlanSnapshot } from '../../src/commands/read-plan-status.js';
-import type { CompiledPlan } from '../../src/domain/plan.js';
+import { readPlanSnapshot } from '../../src/commands/status/read-plan-status.js';
+import type { CompiledPlan } from '../../src/domain/plan/plan.js';
 import { createPlanRepo, type PlanRepo } from '../helpers/plan-repo.js';
 
 // When only worker branches moved since the last pw status, status builds on

@@ -2,9 +2,9 @@ import { existsSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandDeps } from '../../src/cli/deps.js';
-import { runMonitor } from '../../src/commands/monitor.js';
+import { runMonitor } from '../../src/commands/status/index.js';
 import { runWait } from '../../src/commands/wait.js';
-import type { PlanStatus, WorkerStatus } from '../../src/domain/plan-status.js';
+import type { PlanStatus, WorkerStatus } from '../../src/domain/status/plan-status.js';
 import { visibleLength } from '../../src/render/table.js';
 import { createPlanRepo, type PlanRepo } from '../helpers/plan-repo.js';
 

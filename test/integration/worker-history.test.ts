@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CompiledPlan } from '../../src/domain/plan.js';
+import type { CompiledPlan } from '../../src/domain/plan/plan.js';
 import {
   parseCommitLog,
   parseHistoryLog,

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { attributeWorkerCommits } from '../../src/domain/attribute-commits.js';
-import { chooseWorkerTip } from '../../src/domain/choose-worker-tip.js';
+import { attributeWorkerCommits } from '../../src/domain/history/attribute-commits.js';
+import { chooseWorkerTip } from '../../src/domain/status/choose-worker-tip.js';
 import {
   countAheadBehind,
   firstParentChain,
   isAncestorInGraph,
   reachableFrom,
-} from '../../src/domain/commit-graph.js';
+} from '../../src/domain/history/commit-graph.js';
 
 interface Node {
   sha: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findFirstFailing } from '../../src/domain/find-first-failing.js';
+import { findFirstFailing } from '../../src/domain/integrate/find-first-failing.js';
 
 /** `passes` for a sequence whose results from `firstBad` on fail; records what was asked. */
 function oracle(firstBad: number) {

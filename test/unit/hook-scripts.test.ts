@@ -13,8 +13,8 @@ import {
   templateFor,
   type HookScriptValues,
   type HookTemplates,
-} from '../../src/domain/hook-scripts.js';
-import { parseCommitMessage } from '../../src/domain/protocol.js';
+} from '../../src/domain/hooks/hook-scripts.js';
+import { parseCommitMessage } from '../../src/domain/protocol/protocol.js';
 import { projectRoot } from '../helpers/temp-repo.js';
 
 const templates = Object.fromEntries(

@@ -4,7 +4,7 @@ import {
   describeCycle,
   orderEdgesFromNeeds,
   planIntegrateOrder,
-} from '../../src/domain/integrate-order.js';
+} from '../../src/domain/integrate/order.js';
 
 const workers = [
   { id: 'web', dependsOn: ['api'] },

@@ -7,8 +7,8 @@ import {
   stepSubject,
   type IntegrateSnapshot,
   type IntegrateWorkerSnapshot,
-} from '../../src/domain/plan-integration.js';
-import { parseCommitMessage } from '../../src/domain/protocol.js';
+} from '../../src/domain/integrate/plan-integration.js';
+import { parseCommitMessage } from '../../src/domain/protocol/protocol.js';
 
 const sha = (n: number): string => n.toString(16).padStart(40, '0');
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { CompiledPlan } from '../../src/domain/plan.js';
+import type { CompiledPlan } from '../../src/domain/plan/plan.js';
 import {
   computePlanStatus,
   findNeedsCycles,
   type PlanStatusInput,
   type StatusViolation,
   type WorktreeInfo,
-} from '../../src/domain/plan-status.js';
-import type { StatusCommit } from '../../src/domain/summarize-worker-history.js';
+} from '../../src/domain/status/plan-status.js';
+import type { StatusCommit } from '../../src/domain/status/summarize-worker-history.js';
 
 import { c, makePlan, MIN, STALL, T0 } from '../helpers/status-fixture.js';
 

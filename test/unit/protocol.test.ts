@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommitMessage, parseProvides, stripMessage } from '../../src/domain/protocol.js';
+import {
+  parseCommitMessage,
+  parseProvides,
+  stripMessage,
+} from '../../src/domain/protocol/protocol.js';
 
 const context = { workers: ['api', 'web', 'docs'], self: 'web' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRetroEvents } from '../../src/domain/retro-events.js';
+import { classifyRetroEvents } from '../../src/domain/retro/events.js';
 import { parseNumstatLog } from '../../src/git/commit-file-stats.js';
 
 const t = (minute: number): string => new Date(Date.UTC(2026, 0, 5, 9, minute)).toISOString();

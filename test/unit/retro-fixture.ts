@@ -1,5 +1,10 @@
 /** A scripted three-worker history with exact times, shared by the retro unit tests. */
-import type { RetroCommit, RetroEvent, RetroInput, RetroPlanSpec } from '../../src/domain/retro.js';
+import type {
+  RetroCommit,
+  RetroEvent,
+  RetroInput,
+  RetroPlanSpec,
+} from '../../src/domain/retro/retro.js';
 
 export const T0 = Date.parse('2026-01-05T09:00:00Z');
 export const MIN = 60_000;

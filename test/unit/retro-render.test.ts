@@ -1,9 +1,9 @@
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
-import { computeRetro } from '../../src/domain/retro.js';
-import { renderRetroHtml } from '../../src/render/retro-html.js';
-import { renderRetroMarkdown } from '../../src/render/retro-markdown.js';
-import { pickTickStep, renderRetroSvg } from '../../src/render/retro-svg.js';
+import { computeRetro } from '../../src/domain/retro/retro.js';
+import { renderRetroHtml } from '../../src/render/retro/html.js';
+import { renderRetroMarkdown } from '../../src/render/retro/markdown.js';
+import { pickTickStep, renderRetroSvg } from '../../src/render/retro/svg.js';
 import { at, commit, histories, input, setupEvent } from './retro-fixture.js';
 import { TEN_IDS, tenWorkerInput } from './retro-ten-workers.js';
 

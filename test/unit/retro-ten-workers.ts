@@ -1,5 +1,10 @@
 /** A scripted ten-worker plan (about six hours, NEEDS between lanes, blocked spans, stalls), for the SVG tests and for looking at the picture. */
-import type { RetroCommit, RetroEvent, RetroInput, RetroPlanSpec } from '../../src/domain/retro.js';
+import type {
+  RetroCommit,
+  RetroEvent,
+  RetroInput,
+  RetroPlanSpec,
+} from '../../src/domain/retro/retro.js';
 
 const T0 = Date.parse('2026-02-02T08:00:00Z');
 const MIN = 60_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeRetro, type RetroInput } from '../../src/domain/retro.js';
+import { computeRetro, type RetroInput } from '../../src/domain/retro/retro.js';
 import { MIN, T0, at, commit, histories, input, plan, setupEvent } from './retro-fixture.js';
 
 const iso = (minutes: number): string => new Date(at(minutes)).toISOString();

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { matchesScopePattern } from '../../src/domain/scope/scope-match.js';
+import { findPatternOverlap } from '../../src/domain/scope/scope-overlap.js';
 import {
   excludePathspecs,
-  findPatternOverlap,
-  matchesScopePattern,
   parseScopePattern,
   type ScopePattern,
-} from '../../src/domain/scope-pattern.js';
+} from '../../src/domain/scope/scope-pattern.js';
 
 function pattern(source: string): ScopePattern {
   const parsed = parseScopePattern(source);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { computePlanStatus } from '../../src/domain/plan-status.js';
-import { planWaitOutcome } from '../../src/domain/plan-wait.js';
-import { listStatusEvents, takeNewEvents } from '../../src/domain/status-events.js';
-import type { StatusCommit } from '../../src/domain/summarize-worker-history.js';
+import { computePlanStatus } from '../../src/domain/status/plan-status.js';
+import { planWaitOutcome } from '../../src/domain/status/plan-wait.js';
+import { listStatusEvents, takeNewEvents } from '../../src/domain/status/events.js';
+import type { StatusCommit } from '../../src/domain/status/summarize-worker-history.js';
 import { c, makePlan, MIN, T0 } from '../helpers/status-fixture.js';
 
 const plan = makePlan([{ id: 'api' }, { id: 'web', dependsOn: ['api'] }, { id: 'db' }]);

@@ -3,12 +3,12 @@ import {
   findMovedBranches,
   firstParentLineTo,
   type HistoryBasis,
-} from '../../src/domain/status-increment.js';
+} from '../../src/domain/status/increment.js';
 import {
   extendWorkerSummary,
   summarizeWorkerHistory,
   type StatusCommit,
-} from '../../src/domain/summarize-worker-history.js';
+} from '../../src/domain/status/summarize-worker-history.js';
 
 const basis = (refs: [string, string | null][][], base: string | null = 'b1'): HistoryBasis => ({
   pw: '0.1.0',

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseSince } from '../../src/commands/monitor.js';
-import { computePlanStatus } from '../../src/domain/plan-status.js';
-import type { StatusCommit } from '../../src/domain/summarize-worker-history.js';
+import { parseSince } from '../../src/commands/status/index.js';
+import { computePlanStatus } from '../../src/domain/status/plan-status.js';
+import type { StatusCommit } from '../../src/domain/status/summarize-worker-history.js';
 import { splitStatusOutputs } from '../../src/git/worktree-status.js';
-import { createLiveView } from '../../src/render/live-view.js';
-import { renderStatusTable, truncate } from '../../src/render/status-table.js';
+import { createLiveView } from '../../src/render/status/live-view.js';
+import { renderStatusTable, truncate } from '../../src/render/status/table.js';
 import { visibleLength } from '../../src/render/table.js';
 import { c, makePlan, MIN, T0 } from '../helpers/status-fixture.js';
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parsePlanYaml, splitFrontMatter } from '../../src/config/read-plan.js';
-import { DEFAULT_SETTINGS } from '../../src/domain/plan.js';
+import { DEFAULT_SETTINGS } from '../../src/domain/plan/plan.js';
 import {
   findCycle,
   formatProblem,
   validateConfig,
   validatePlan,
-} from '../../src/domain/validate-plan.js';
+} from '../../src/domain/plan/validate-plan.js';
 
 const validate = (raw: unknown) => validatePlan(raw, 'plan.yaml', '', DEFAULT_SETTINGS);
 const messages = (raw: unknown) => validate(raw).problems.map(formatProblem);
@@ -240,7 +240,7 @@ describe('ownership overlaps', () => {
 
 describe('findTrackedOverlaps', () => {
   it('lists the tracked files two workers both own', async () => {
-    const { findTrackedOverlaps } = await import('../../src/domain/plan-overlaps.js');
+    const { findTrackedOverlaps } = await import('../../src/domain/plan/overlaps.js');
     const plan = validate({
       name: 'p',
       workers: [

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { attributeCommits } from '../../src/domain/history/own-commits.js';
 import {
-  attributeCommits,
   judgeCommits,
   parseDenseCombinedPaths,
   parseRange,
   unquoteGitPath,
   type DagCommit,
-} from '../../src/domain/violations.js';
+} from '../../src/domain/scope/violations.js';
 import {
   parseDagLog,
   parseDiffTreeNames,
   parseNameOnlyLog,
 } from '../../src/git/find-violations.js';
-import { comparePlans, planToJudge } from '../../src/domain/trust-check.js';
-import type { CompiledPlan } from '../../src/domain/plan.js';
+import { comparePlans, planToJudge } from '../../src/domain/plan/trust-check.js';
+import type { CompiledPlan } from '../../src/domain/plan/plan.js';
 
 /** A DAG from `sha:parent,parent` specs, listed newest first as git log does. */
 function dag(...specs: string[]): Map<string, DagCommit> {

@@ -5,12 +5,12 @@ import type { CommandDeps, CommandResult } from '../../cli/deps.js';
 import { buildInvocation, resolveAgentSpec, type AgentSpec } from '../../agents/profiles.js';
 import { findProgram, isProcessAlive, readProcessStartTime } from '../../agents/spawn-agent.js';
 import { loadConfig } from '../../config/load-config.js';
-import { parseDuration } from '../../domain/duration.js';
-import type { CompiledPlan } from '../../domain/plan.js';
+import { parseDuration } from '../../domain/plan/duration.js';
+import type { CompiledPlan } from '../../domain/plan/plan.js';
 import { seededRandom } from '../../domain/run/plan-retry.js';
 import { EnvironmentError, ExitCode, FailedError, UsageError } from '../../errors.js';
 import { readRepoInfo } from '../../git/repo.js';
-import { createLiveView } from '../../render/live-view.js';
+import { createLiveView } from '../../render/status/live-view.js';
 import { buildRunReport, renderRunReportMarkdown } from '../../render/run/run-report.js';
 import { formatRunEventLine, renderRunFrame } from '../../render/run/run-view.js';
 import {
@@ -22,7 +22,7 @@ import {
 import { listPlanNames, readCompiledPlan, writeFileAtomic } from '../../store/trusted-store.js';
 import { loadActivePlan } from '../active-plan.js';
 import { RunEngine } from './run-engine.js';
-import type { RunEvent } from './run-events.js';
+import type { RunEvent } from '../../domain/run/run-events.js';
 import { readRunSettings } from './read-run-settings.js';
 
 export interface RunOptions {
@@ -76,7 +76,7 @@ async function ensurePlan(
   const named = options.plan !== undefined && (await isFile(resolve(deps.cwd, options.plan)));
   const anySetUp = (await listPlanNames(repo.commonDir)).length > 0;
   if (named || !anySetUp) {
-    const { runSetup } = await import('../setup.js');
+    const { runSetup } = await import('../setup/index.js');
     let report = '';
     const quiet: CommandDeps = { ...deps, stdout: (text) => void (report += text) };
     await runSetup({ plan: options.plan, json: true, dryRun: Boolean(options.dryRun) }, quiet);
@@ -321,7 +321,7 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
           ? EXIT_INTERRUPTED
           : ExitCode.failed;
     if (exitCode === ExitCode.ok && options.integrate) {
-      const { runIntegrate } = await import('../integrate.js');
+      const { runIntegrate } = await import('../integrate/index.js');
       let captured = '';
       const integrateDeps: CommandDeps = json
         ? { ...deps, stdout: (t) => void (captured += t) }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { LoadedConfig } from '../../config/load-config.js';
 import { splitFrontMatter } from '../../config/read-plan.js';
-import type { CompiledPlan } from '../../domain/plan.js';
+import type { CompiledPlan } from '../../domain/plan/plan.js';
 import { parseRunSettings, type RunSettings } from '../../domain/run/run-settings.js';
 import { UsageError } from '../../errors.js';
 

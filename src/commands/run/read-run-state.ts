@@ -1,6 +1,6 @@
 import { isProcessAlive } from '../../agents/spawn-agent.js';
-import type { CompiledPlan } from '../../domain/plan.js';
-import type { PlanStatus } from '../../domain/plan-status.js';
+import type { CompiledPlan } from '../../domain/plan/plan.js';
+import type { PlanStatus } from '../../domain/status/plan-status.js';
 import {
   describeRunState,
   renderRunState,

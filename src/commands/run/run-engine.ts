@@ -10,9 +10,9 @@ import {
 } from '../../agents/spawn-agent.js';
 import { parseAgentLine } from '../../agents/parse-agent-output.js';
 import { buildInvocation, sessionIdSource, type AgentSpec } from '../../agents/profiles.js';
-import { BRIEF_FILE } from '../../domain/brief.js';
-import type { CompiledPlan, CompiledWorker } from '../../domain/plan.js';
-import type { PlanStatus, WorkerStatus } from '../../domain/plan-status.js';
+import { BRIEF_FILE } from '../../domain/setup/brief.js';
+import type { CompiledPlan, CompiledWorker } from '../../domain/plan/plan.js';
+import type { PlanStatus, WorkerStatus } from '../../domain/status/plan-status.js';
 import { classifyFailure, type FailureCategory } from '../../domain/run/classify-failure.js';
 import { continuationPrompt } from '../../domain/run/continuation-prompt.js';
 import { maskSecrets } from '../../domain/run/mask-secrets.js';
@@ -30,8 +30,12 @@ import {
   type RunRecord,
   type WorkerRunRecord,
 } from '../../store/run/run-record.js';
-import { readPlanSnapshot, statusWatchTargets, type PlanSnapshot } from '../read-plan-status.js';
-import type { RunEvent } from './run-events.js';
+import {
+  readPlanSnapshot,
+  statusWatchTargets,
+  type PlanSnapshot,
+} from '../status/read-plan-status.js';
+import type { RunEvent } from '../../domain/run/run-events.js';
 
 /** The engine's clock and timers: real ones in use, the same interface in tests. */
 export interface RunClock {

@@ -1,4 +1,4 @@
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../plan/duration.js';
 
 /** How `pw run` runs agents: from the config's and the plan's `run` key, then the flags. */
 export interface RunSettings {

@@ -1,5 +1,5 @@
-import { formatDuration } from '../../domain/duration.js';
-import type { RunRecord } from '../../store/run/run-record.js';
+import { formatDuration } from '../../domain/plan/duration.js';
+import type { RunRecord } from '../../domain/run/run-record.js';
 
 export interface RunReportWorker {
   id: string;

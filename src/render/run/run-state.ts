@@ -1,5 +1,5 @@
-import type { CompiledPlan } from '../../domain/plan.js';
-import type { RunRecord } from '../../store/run/run-record.js';
+import type { CompiledPlan } from '../../domain/plan/plan.js';
+import type { RunRecord } from '../../domain/run/run-record.js';
 import { neutralize } from './run-view.js';
 
 export interface WorkerRunState {

@@ -1,5 +1,5 @@
-import { formatDuration } from '../../domain/duration.js';
-import type { RunEvent } from '../../commands/run/run-events.js';
+import { formatDuration } from '../../domain/plan/duration.js';
+import type { RunEvent } from '../../domain/run/run-events.js';
 
 /** Control characters from agent output cannot move the cursor or forge lines: shown as \xNN. */
 export function neutralize(text: string): string {

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+
+/**
+ * The only code that starts programs other than git (DESIGN.md section 8):
+ * verify commands and tmux. Git itself is started by src/git/run-git.ts.
+ */
+
+export interface ShellCommandOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** A file descriptor that receives stdout and stderr, interleaved. */
+  outputFd: number;
+}
+
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Runs a user's command line through the shell (a verify command is one); never rejects on a non-zero exit. */
+export function runShellCommand(
+  command: string,
+  options: ShellCommandOptions,
+): Promise<ProcessExit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, {
+      shell: true,
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', options.outputFd, options.outputFd],
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+export interface ProgramResult {
+  failed: boolean;
+  stdout: string;
+}
+
+/**
+ * Runs a program with an argument array (no shell) and collects stdout;
+ * `reject: false` reports a failure (non-zero exit, or not installed) in
+ * `failed` instead of throwing.
+ */
+export async function runProgram(
+  file: string,
+  args: readonly string[],
+  options: { reject?: boolean } = {},
+): Promise<ProgramResult> {
+  // Loaded here only: execa costs every process that imports it about 100 ms (bench/deps.mjs).
+  const { execa } = await import('execa');
+  const result = await execa(file, args, { reject: options.reject ?? true });
+  return { failed: result.failed, stdout: String(result.stdout) };
+}

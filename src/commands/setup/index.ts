@@ -1,0 +1,93 @@
+import { join, relative } from 'node:path';
+import type { CommandDeps, CommandResult } from '../../cli/deps.js';
+import { BRIEF_FILE } from '../../domain/setup/brief.js';
+import { describeAction, planSetup } from '../../domain/setup/plan-setup.js';
+import { UsageError } from '../../errors.js';
+import { renderSetupReport } from '../../render/setup/report.js';
+import { appendEvent, planPaths } from '../../store/trusted-store.js';
+
+import { failureInjector } from './fault-injection.js';
+import { readOtherActivePlans, readSetupContext } from './snapshot.js';
+import { openTmux } from './tmux.js';
+import { executeActions } from './undo.js';
+import type { SetupReport } from '../../domain/setup/report.js';
+
+export type { SetupReport, SetupWorkerReport } from '../../domain/setup/report.js';
+
+export interface SetupOptions {
+  plan?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  tmux?: boolean;
+}
+
+export async function runSetup(options: SetupOptions, deps: CommandDeps): Promise<CommandResult> {
+  const context = await readSetupContext(options, deps);
+  const decision = planSetup(context.snapshot);
+  if (decision.conflicts.length) {
+    throw new UsageError(
+      `cannot set up plan "${context.desired.name}": ${decision.conflicts.length} thing${decision.conflicts.length === 1 ? '' : 's'} in the way`,
+      decision.conflicts,
+    );
+  }
+  const dryRun = Boolean(options.dryRun);
+  if (!dryRun && decision.actions.length) {
+    await executeActions(context, decision.actions, failureInjector(deps.env));
+    await appendEvent(context.repo.commonDir, {
+      time: deps.now().toISOString(),
+      type: 'setup',
+      plan: context.desired.name,
+      workers: context.desired.workers.map((w) => w.id),
+      created: [
+        ...new Set(
+          decision.actions
+            .filter((a) => a.kind === 'add-worktree')
+            .map((a) => (a as { worker: string }).worker),
+        ),
+      ],
+    });
+  }
+  const paths = planPaths(context.repo.commonDir, context.desired.name);
+  const touched = new Set(decision.actions.flatMap((a) => ('worker' in a ? [a.worker] : [])));
+  const created = new Set(
+    decision.actions
+      .filter((a) => a.kind === 'add-worktree')
+      .map((a) => (a as { worker: string }).worker),
+  );
+  const report: SetupReport = {
+    plan: context.desired.name,
+    base: context.desired.base,
+    baseCommit: context.desired.baseCommit,
+    dryRun,
+    actions: decision.actions.map(describeAction),
+    workers: context.desired.workers.map((worker) => ({
+      id: worker.id,
+      branch: worker.branch,
+      worktree: worker.worktree,
+      brief: join(worker.worktree, BRIEF_FILE),
+      launch: paths.launch(worker.id),
+      owns: worker.owns,
+      dependsOn: worker.dependsOn,
+      status: created.has(worker.id) ? 'created' : touched.has(worker.id) ? 'updated' : 'unchanged',
+    })),
+    unowned: { count: context.unowned.length, sample: context.unowned.slice(0, 8) },
+    warnings: context.warnings,
+    tmux: null,
+    otherPlans: (await readOtherActivePlans(context.repo.commonDir, context.desired.name)).map(
+      (plan) => plan.name,
+    ),
+  };
+  if (options.tmux && !dryRun) report.tmux = await openTmux(context, deps);
+  for (const warning of context.warnings) deps.stderr(`pw: warning: ${warning}\n`);
+  if (options.json) deps.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  else
+    deps.stdout(
+      renderSetupReport(report, {
+        cwd:
+          relative(deps.cwd, context.repo.mainWorktree) === ''
+            ? context.repo.mainWorktree
+            : deps.cwd,
+      }),
+    );
+  return { exitCode: 0 };
+}

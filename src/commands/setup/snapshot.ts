@@ -1,0 +1,187 @@
+import type { SetupOptions } from './index.js';
+import { exists } from '../../store/fs.js';
+import { join, resolve } from 'node:path';
+import type { CommandDeps } from '../../cli/deps.js';
+import { loadConfig } from '../../config/load-config.js';
+import { resolvePlan } from '../../config/read-plan.js';
+import { BRIEF_FILE, renderBrief, renderLaunchScript } from '../../domain/setup/brief.js';
+import { compilePlan } from '../../domain/plan/compile-plan.js';
+import type { CompiledPlan } from '../../domain/plan/plan.js';
+import {
+  findCrossPlanOverlaps,
+  findTrackedOverlaps,
+  findUnownedFiles,
+} from '../../domain/plan/overlaps.js';
+import { type SetupSnapshot, type WorkerSnapshot } from '../../domain/setup/plan-setup.js';
+import { formatProblem } from '../../domain/plan/validate-plan.js';
+import { UsageError } from '../../errors.js';
+import { readConfig } from '../../git/config.js';
+import { areWorkerHooksInstalled } from '../../git/hooks/index.js';
+import {
+  listRefs,
+  listTreeFilesByPathspecs,
+  listWorktreeIncludeFiles,
+  listWorktrees,
+  readRepoInfo,
+  resolveCommit,
+  type RepoInfo,
+} from '../../git/repo.js';
+import {
+  planPaths,
+  readCompiledPlan,
+  readTextIfExists,
+  readActivePlans,
+} from '../../store/trusted-store.js';
+import { isBriefExcluded } from './repo-setup-state.js';
+import { readTemplate } from '../templates.js';
+
+export interface SetupContext {
+  repo: RepoInfo;
+  desired: CompiledPlan;
+  snapshot: SetupSnapshot;
+  unowned: string[];
+  warnings: string[];
+  includeFile: string;
+}
+
+/** Read: one snapshot of the repository, the plan and what an earlier setup left. */
+export async function readSetupContext(
+  options: SetupOptions,
+  deps: CommandDeps,
+): Promise<SetupContext> {
+  const repo = await readRepoInfo(deps.cwd);
+  const config = await loadConfig(repo.mainWorktree);
+  const { plan, warnings } = await resolvePlan(options.plan, deps.cwd, config);
+  const worktrees = await listWorktrees(repo.mainWorktree);
+  const mainBranch = worktrees[0]?.branch?.replace(/^refs\/heads\//, '') ?? null;
+  const base = plan.base ?? mainBranch;
+  if (!base) {
+    throw new UsageError(
+      `the plan has no base and the main worktree (${repo.mainWorktree}) is on a detached HEAD`,
+      [
+        `Add "base: <branch>" to ${plan.source}, or check out the base branch in the main worktree.`,
+      ],
+    );
+  }
+  const baseCommit = await resolveCommit(repo.mainWorktree, `refs/heads/${base}`);
+  if (!baseCommit) {
+    throw new UsageError(`unknown base branch "${base}" (${plan.source}: base)`, [
+      'Name an existing local branch as base, or create it first (git branch <name>).',
+    ]);
+  }
+  const desired = compilePlan(plan, { mainWorktree: repo.mainWorktree, base, baseCommit });
+
+  const [allFiles = [], ...owned] = await listTreeFilesByPathspecs(
+    repo.mainWorktree,
+    baseCommit,
+    [[], ...desired.workers.map((w) => w.pathspecs)],
+    repo.gitDir,
+  );
+  const trackedByWorker = new Map(desired.workers.map((w, i) => [w.id, owned[i] ?? []]));
+  const overlaps = findTrackedOverlaps(plan, trackedByWorker);
+  if (overlaps.length) {
+    throw new UsageError(
+      `workers of plan "${plan.name}" overlap (${overlaps.length} problem${overlaps.length === 1 ? '' : 's'})`,
+      [
+        ...overlaps.map(formatProblem),
+        'Each file belongs to exactly one worker; make the owns patterns disjoint and run setup again.',
+      ],
+    );
+  }
+  if (allFiles.some((file) => file === BRIEF_FILE)) {
+    throw new UsageError(
+      `the base branch tracks a file named ${BRIEF_FILE}, where setup writes each worker's brief`,
+      [`Rename or move ${BRIEF_FILE} in ${base}, then run setup again.`],
+    );
+  }
+
+  const recorded = await readCompiledPlan(repo.commonDir, plan.name);
+  // A torn-down plan's record is history, not a claim on branch names.
+  const previous = recorded?.tornDownAt ? null : recorded;
+  const heads = await listRefs(repo.mainWorktree, 'refs/heads/');
+  const paths = planPaths(repo.commonDir, plan.name);
+  const includeFile = join(repo.mainWorktree, '.worktreeinclude');
+  const includes = (await exists(includeFile))
+    ? await listWorktreeIncludeFiles(repo.mainWorktree, includeFile)
+    : [];
+  const [briefTemplate, launchTemplate] = await Promise.all([
+    readTemplate('brief.md'),
+    readTemplate('launch.sh'),
+  ]);
+
+  const workers = new Map<string, WorkerSnapshot>();
+  const briefs = new Map<string, { path: string; content: string }>();
+  const launchers = new Map<string, { path: string; content: string }>();
+  for (const worker of desired.workers) {
+    const at = worktrees.find((w) => resolve(w.path) === resolve(worker.worktree));
+    const checkedOut = worktrees.find((w) => w.branch === `refs/heads/${worker.branch}`);
+    const registered = at !== undefined && !at.prunable;
+    const briefPath = join(worker.worktree, BRIEF_FILE);
+    const missingIncludes: string[] = [];
+    for (const file of includes) {
+      if (!registered || !(await exists(join(worker.worktree, file)))) missingIncludes.push(file);
+    }
+    workers.set(worker.id, {
+      branchCommit: heads.get(`refs/heads/${worker.branch}`) ?? null,
+      branchCheckedOutAt: checkedOut && !checkedOut.prunable ? checkedOut.path : null,
+      pathExists: await exists(worker.worktree),
+      worktreeAtPath: registered ? (at.branch ?? '') : null,
+      configuredWorker: registered
+        ? await readConfig(worker.worktree, 'pw.worker', 'worktree').catch(() => null)
+        : null,
+      hooksInstalled: registered
+        ? await areWorkerHooksInstalled({ commonDir: repo.commonDir, plan: desired, worker })
+        : false,
+      briefContent: registered ? await readTextIfExists(briefPath) : null,
+      launchContent: await readTextIfExists(paths.launch(worker.id)),
+      missingIncludes,
+    });
+    briefs.set(worker.id, {
+      path: briefPath,
+      content: renderBrief(briefTemplate, desired, worker),
+    });
+    launchers.set(worker.id, {
+      path: paths.launch(worker.id),
+      content: renderLaunchScript(launchTemplate, desired, worker, briefPath),
+    });
+  }
+
+  const desiredTrustedFiles = new Map<string, string>([
+    [paths.plan, `${JSON.stringify(desired, null, 2)}\n`],
+  ]);
+  for (const worker of desired.workers)
+    desiredTrustedFiles.set(paths.scope(worker.id), `${worker.pathspecs.join('\n')}\n`);
+  const trustedFiles = new Map<string, string | null>();
+  for (const path of desiredTrustedFiles.keys())
+    trustedFiles.set(path, await readTextIfExists(path));
+
+  return {
+    repo,
+    desired,
+    unowned: findUnownedFiles(allFiles, trackedByWorker),
+    warnings: [
+      ...warnings.map(formatProblem),
+      ...findCrossPlanOverlaps(plan, await readOtherActivePlans(repo.commonDir, plan.name)),
+    ],
+    includeFile,
+    snapshot: {
+      desired,
+      previous,
+      workers,
+      worktreeConfigEnabled:
+        (await readConfig(repo.commonDir, 'extensions.worktreeConfig', 'local')) === 'true',
+      trustedFiles,
+      desiredTrustedFiles,
+      briefExcluded: await isBriefExcluded(repo.commonDir),
+      briefs,
+      launchers,
+    },
+  };
+}
+
+export async function readOtherActivePlans(
+  commonDir: string,
+  name: string,
+): Promise<CompiledPlan[]> {
+  return (await readActivePlans(commonDir)).filter((plan) => plan.name !== name);
+}

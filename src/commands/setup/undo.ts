@@ -1,0 +1,183 @@
+import { chmod, mkdir, readdir, rmdir } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { describeAction, type SetupAction } from '../../domain/setup/plan-setup.js';
+import { EnvironmentError, ExitCode, PwError } from '../../errors.js';
+import { readConfig, unsetConfig, writeConfig } from '../../git/config.js';
+import { installWorkerHooks } from '../../git/hooks/index.js';
+import { createBranch, deleteRef } from '../../git/refs.js';
+import { addWorktree, pruneWorktrees, removeWorktree } from '../../git/worktree.js';
+import { readTextIfExists, removePath, writeFileAtomic } from '../../store/trusted-store.js';
+import {
+  addExcludeBlock,
+  enableWorktreeConfig,
+  readRepoSnapshot,
+  recordRepoSnapshot,
+  removeExcludeBlock,
+  restoreWorktreeConfig,
+} from './repo-setup-state.js';
+
+import { copyIncludedFile } from '../../store/fs.js';
+import type { SetupContext } from './snapshot.js';
+
+type Undo = () => Promise<void>;
+
+/** Act: runs each action, remembering how to undo it, so a failure leaves nothing behind. */
+export async function executeActions(
+  context: SetupContext,
+  actions: readonly SetupAction[],
+  /** Called before each action; a throw there is treated like the action failing. */
+  beforeAction: (action: SetupAction) => void = () => {},
+): Promise<void> {
+  const { repo, desired } = context;
+  const undo: Undo[] = [];
+  const workerOf = (id: string) => desired.workers.find((w) => w.id === id)!;
+  let current: SetupAction | null = null;
+  // Folders this run creates, so rolling back removes them too once emptied.
+  const ensureParent = async (path: string): Promise<void> => {
+    const created = await mkdir(dirname(path), { recursive: true });
+    if (created) undo.push(() => removeEmptyTree(created));
+  };
+  try {
+    if (await recordRepoSnapshot(repo.commonDir)) {
+      undo.push(async () => removePath(join(repo.commonDir, 'pw', 'repo-config.json')));
+    }
+    for (const action of actions) {
+      current = action;
+      beforeAction(action);
+      switch (action.kind) {
+        case 'enable-worktree-config': {
+          const before = await readConfig(repo.commonDir, 'extensions.worktreeConfig', 'local');
+          await enableWorktreeConfig(repo.commonDir);
+          undo.push(() =>
+            restoreWorktreeConfig(repo.commonDir, {
+              worktreeConfig: before,
+              excludeExisted: true,
+              excludeAddedNewline: false,
+            }),
+          );
+          break;
+        }
+        case 'write-trusted': {
+          for (const path of action.files) {
+            await ensureParent(path);
+            const before = context.snapshot.trustedFiles.get(path) ?? null;
+            await writeFileAtomic(path, context.snapshot.desiredTrustedFiles.get(path)!);
+            undo.push(async () =>
+              before === null ? removePath(path) : writeFileAtomic(path, before),
+            );
+          }
+          break;
+        }
+        case 'exclude-brief': {
+          await ensureParent(join(repo.commonDir, 'info', 'exclude'));
+          await addExcludeBlock(repo.commonDir);
+          undo.push(async () =>
+            removeExcludeBlock(repo.commonDir, await readRepoSnapshot(repo.commonDir)),
+          );
+          break;
+        }
+        case 'create-branch': {
+          await createBranch(repo.mainWorktree, action.branch, action.commit);
+          undo.push(() =>
+            deleteRef(repo.mainWorktree, `refs/heads/${action.branch}`, action.commit),
+          );
+          break;
+        }
+        case 'add-worktree': {
+          await ensureParent(action.path);
+          await addWorktree(repo.mainWorktree, action.path, action.branch);
+          undo.push(async () => {
+            await removeWorktree(repo.mainWorktree, action.path, true).catch(() =>
+              removePath(action.path),
+            );
+            await pruneWorktrees(repo.mainWorktree);
+          });
+          break;
+        }
+        case 'configure-worktree': {
+          const before = {
+            plan: await readConfig(action.path, 'pw.plan', 'worktree').catch(() => null),
+            worker: await readConfig(action.path, 'pw.worker', 'worktree').catch(() => null),
+          };
+          await writeConfig(action.path, 'pw.plan', desired.name, 'worktree');
+          await writeConfig(action.path, 'pw.worker', action.worker, 'worktree');
+          undo.push(async () => {
+            for (const [key, value] of [
+              ['pw.plan', before.plan],
+              ['pw.worker', before.worker],
+            ] as const) {
+              if (value === null)
+                await unsetConfig(action.path, key, 'worktree').catch(() => undefined);
+              else await writeConfig(action.path, key, value, 'worktree').catch(() => undefined);
+            }
+          });
+          break;
+        }
+        case 'install-hooks': {
+          undo.push(
+            await installWorkerHooks({
+              commonDir: repo.commonDir,
+              plan: desired,
+              worker: workerOf(action.worker),
+            }),
+          );
+          break;
+        }
+        case 'copy-includes': {
+          for (const file of action.files) {
+            const target = resolve(action.path, file);
+            if (!target.startsWith(resolve(action.path) + sep)) continue;
+            await ensureParent(target);
+            await copyIncludedFile(repo.mainWorktree, action.path, file);
+            undo.push(() => removePath(target));
+          }
+          break;
+        }
+        case 'write-brief':
+        case 'write-launch': {
+          const before = await readTextIfExists(action.path);
+          await writeFileAtomic(
+            action.path,
+            action.content,
+            action.kind === 'write-launch' ? 0o755 : 0o644,
+          );
+          if (action.kind === 'write-launch') await chmod(action.path, 0o755);
+          undo.push(async () =>
+            before === null ? removePath(action.path) : writeFileAtomic(action.path, before),
+          );
+          break;
+        }
+      }
+    }
+  } catch (error) {
+    const failures: string[] = [];
+    for (const step of undo.reverse()) {
+      await step().catch((undoError: unknown) => failures.push((undoError as Error).message));
+    }
+    const where = current ? describeAction(current) : 'preparing';
+    const reason = error instanceof PwError ? error.message : (error as Error).message;
+    throw new PwError(
+      `setup failed at "${where}": ${reason.split('\n')[0]}`,
+      error instanceof EnvironmentError ? ExitCode.environment : ExitCode.failed,
+      [
+        failures.length
+          ? `Rolling back left ${failures.length} problem${failures.length === 1 ? '' : 's'}: ${failures.join('; ')}`
+          : `Everything this run had done was undone (${undo.length} step${undo.length === 1 ? '' : 's'}); the repository is as it was.`,
+        'Fix the cause above and run pw setup again.',
+      ],
+    );
+  }
+}
+
+/** Removes a folder tree that holds no files (only empty folders); leaves it alone otherwise. */
+async function removeEmptyTree(dir: string): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries)
+    if (entry.isDirectory()) await removeEmptyTree(join(dir, entry.name));
+  await rmdir(dir).catch(() => undefined);
+}

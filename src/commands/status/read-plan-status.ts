@@ -1,0 +1,450 @@
+import { archivePrefix, archiveRef } from '../../git/archive.js';
+import { join, resolve } from 'node:path';
+import { dirname as posixDirname } from 'node:path/posix';
+import { chooseWorkerTip, type TipCandidate } from '../../domain/status/choose-worker-tip.js';
+import { countAheadBehind, reachableFrom } from '../../domain/history/commit-graph.js';
+import type { CompiledPlan } from '../../domain/plan/plan.js';
+import {
+  computePlanStatusFromSummaries,
+  type PlanStatus,
+  type StatusViolation,
+  type WorktreeInfo,
+} from '../../domain/status/plan-status.js';
+import {
+  findMovedBranches,
+  firstParentLineTo,
+  type HistoryBasis,
+} from '../../domain/status/increment.js';
+import {
+  extendWorkerSummary,
+  summarizeWorkerHistory,
+  type WorkerHistorySummary,
+} from '../../domain/status/summarize-worker-history.js';
+import { fetchWorkerBranches, resolveHub, type WorkerFetch } from '../../git/fetch-workers.js';
+import { listRefs, readCommonDir, type RepoInfo } from '../../git/repo.js';
+import type { WatchTarget } from '../../git/ref-watcher.js';
+import { exists } from '../../store/fs.js';
+import {
+  attributeHistories,
+  countCommits,
+  historiesAreDisjoint,
+  readCommitGraph,
+  readNewCommits,
+  type HistoryCommit,
+} from '../../git/worker-history.js';
+import { readWorktreesEdits } from '../../git/worktree-status.js';
+import {
+  PROGRAM_VERSION,
+  readLatestStatusCache,
+  statusCacheKey,
+  writeStatusCache,
+  type StatusCacheEntry,
+} from '../../store/status-cache.js';
+import { readEvents } from '../../store/trusted-store.js';
+import { readHooksOff } from './read-hooks-off.js';
+import { prefetchViolations, readJudgedTips, readViolations } from './violations.js';
+
+export interface ReadPlanStatusOptions {
+  /** The repository, when the caller has read it already (saves git calls). */
+  repo?: Pick<RepoInfo, 'commonDir'>;
+  /** Fetch the worker branches from a hub first: a remote, URL or path, or true for the default. */
+  fetch?: string | true;
+  /** The hub `fetch` names, when the caller resolved it already (resolveHub). */
+  hub?: WorkerFetch;
+  /** Also return every worker's own commits (the event stream needs them). */
+  withHistories?: boolean;
+  /** Use and refresh the status cache (default true). */
+  cache?: boolean;
+  /** The environment git runs with (where its config files are); default the process's. */
+  env?: NodeJS.ProcessEnv;
+  /** The previous snapshot of a live view: its history part is reused while no ref moved. */
+  previous?: PlanSnapshot | null;
+}
+
+export interface PlanSnapshot {
+  status: PlanStatus;
+  /** Each worker's own commits, oldest first, when asked for. */
+  histories: Map<string, HistoryCommit[]> | null;
+  /** Changes whenever a ref the status reads changes. */
+  refsKey: string;
+  /** Where the worker branches were fetched to, with --fetch. */
+  hub: WorkerFetch | null;
+  commonDir: string;
+  history: HistoryPart;
+}
+
+/**
+ * The read phase of `pw status`, for every command that needs worker states
+ * (integrate checks that all are complete): refs in one `for-each-ref`; the
+ * history of all workers in one `git log` (skipped when no ref moved since
+ * the last run, see store/status-cache.ts) and its violations (each commit
+ * checked once, see status-violations.ts); `git status` of every worktree on
+ * this machine through a few `git for-each-repo`; their hooks (inspected again
+ * only when a file that decides it changed, see read-hooks-off.ts).
+ */
+export async function readPlanStatus(
+  cwd: string,
+  plan: CompiledPlan,
+  now: Date | number,
+  options: ReadPlanStatusOptions = {},
+): Promise<PlanStatus> {
+  return (await readPlanSnapshot(cwd, plan, now, options)).status;
+}
+
+export interface HistoryPart {
+  summaries: WorkerHistorySummary[];
+  tips: Map<string, { ref: string; sha: string }>;
+  aheadBehind: Map<string, { ahead: number; behind: number }>;
+  violations: StatusViolation[];
+  warnings: string[];
+  histories: Map<string, HistoryCommit[]> | null;
+  /** False when part of it could not be read (a failed scope check): not worth keeping. */
+  cacheable: boolean;
+  /** No commit lay on two workers' chains (see readHistoryIncrement). */
+  disjoint: boolean;
+}
+
+export async function readPlanSnapshot(
+  cwd: string,
+  plan: CompiledPlan,
+  now: Date | number,
+  options: ReadPlanStatusOptions = {},
+): Promise<PlanSnapshot> {
+  const commonDir = options.repo?.commonDir ?? (await readCommonDir(cwd));
+  let hub: WorkerFetch | null = null;
+  if (options.fetch !== undefined) {
+    hub = options.hub ?? options.previous?.hub ?? (await resolveHub(cwd, options.fetch));
+    await fetchWorkerBranches(cwd, plan, hub);
+  }
+  const refs = await listRefs(cwd, refPatterns(plan, hub));
+  const baseTip = refs.get(`refs/heads/${plan.base}`) ?? null;
+  const candidates = new Map(plan.workers.map((w) => [w.id, tipRefs(plan, w.id, w.branch, hub)]));
+  const basis: HistoryBasis = {
+    pw: PROGRAM_VERSION,
+    plan: plan.name,
+    baseCommit: plan.baseCommit,
+    workers: plan.workers.map((w) => [w.id, w.branch, w.pathspecs, w.dependsOn]),
+    base: [plan.base, baseTip],
+    target: [plan.target, refs.get(`refs/heads/${plan.target}`) ?? null],
+    refs: [...candidates.values()].map((list) => list.map((ref) => [ref, refs.get(ref) ?? null])),
+  };
+  const refsKey = statusCacheKey(basis);
+
+  const useCache = options.cache !== false;
+  const [history, worktrees, setupAt] = await Promise.all([
+    (async (): Promise<HistoryPart> => {
+      const previous = options.previous;
+      if (
+        previous &&
+        previous.refsKey === refsKey &&
+        (!options.withHistories || previous.history.histories)
+      )
+        return previous.history;
+      const last =
+        useCache && !options.withHistories
+          ? await readLatestStatusCache(commonDir, plan.name)
+          : null;
+      if (last?.key === refsKey) {
+        return {
+          summaries: last.summaries,
+          tips: new Map(last.tips),
+          aheadBehind: new Map(last.aheadBehind),
+          violations: last.violations,
+          warnings: last.warnings,
+          histories: null,
+          cacheable: true,
+          disjoint: last.disjoint ?? false,
+        };
+      }
+      const part =
+        (last && (await readHistoryIncrement(cwd, commonDir, plan, refs, basis, last))) ??
+        (await readHistoryPart(cwd, commonDir, plan, refs, candidates, baseTip));
+      if (useCache && part.cacheable) {
+        await writeStatusCache(commonDir, plan.name, {
+          key: refsKey,
+          summaries: part.summaries,
+          tips: [...part.tips],
+          aheadBehind: [...part.aheadBehind],
+          violations: part.violations,
+          warnings: part.warnings,
+          basis,
+          disjoint: part.disjoint,
+        });
+      }
+      return part;
+    })(),
+    readWorktreeInfos(commonDir, plan, options.env ?? process.env),
+    readSetupTimes(commonDir, plan.name),
+  ]);
+
+  const status = computePlanStatusFromSummaries({
+    plan,
+    now,
+    summaries: new Map(history.summaries.map((s) => [s.worker, s])),
+    tips: history.tips,
+    worktrees,
+    violations: history.violations,
+    aheadBehind: history.aheadBehind,
+    setupAt,
+    warnings: history.warnings,
+  });
+  return { status, histories: history.histories, refsKey, hub, commonDir, history };
+}
+
+/** Refs a worker's history may be read from, in order of preference. */
+function tipRefs(
+  plan: CompiledPlan,
+  id: string,
+  branch: string,
+  hub: WorkerFetch | null,
+): string[] {
+  return [
+    `refs/heads/${branch}`,
+    archiveRef(plan.name, id),
+    ...(hub ? [`refs/remotes/${hub.namespace}/${branch}`] : []),
+  ];
+}
+
+function refPatterns(plan: CompiledPlan, hub: WorkerFetch | null): string[] {
+  return [
+    `refs/heads/${plan.base}`,
+    `refs/heads/${plan.target}`,
+    ...plan.workers.map((w) => `refs/heads/${w.branch}`),
+    archivePrefix(plan.name),
+    ...(hub ? plan.workers.map((w) => `refs/remotes/${hub.namespace}/${w.branch}`) : []),
+  ];
+}
+
+/** Everything that depends on commits only: one `git log`, then pure code. */
+async function readHistoryPart(
+  cwd: string,
+  commonDir: string,
+  plan: CompiledPlan,
+  refs: ReadonlyMap<string, string>,
+  candidates: ReadonlyMap<string, string[]>,
+  baseTip: string | null,
+): Promise<HistoryPart> {
+  const shas = [...candidates.values()].flat().flatMap((ref) => refs.get(ref) ?? []);
+  const targetTip = refs.get(`refs/heads/${plan.target}`) ?? null;
+  // Where every worker is read from its branch, the tips are known before the history.
+  const present = [...candidates.values()].map((list) => list.filter((ref) => refs.has(ref)));
+  const branchesOnly = present.every((list, i) =>
+    list.every((ref) => ref === `refs/heads/${plan.workers[i]!.branch}`),
+  );
+  const prefetch = await prefetchViolations({
+    cwd,
+    commonDir,
+    plan,
+    baseTip,
+    targetTip,
+    branches: branchesOnly ? present.filter((list) => list.length).length : null,
+  });
+  const graph = await readCommitGraph(
+    cwd,
+    [...shas, ...(baseTip ? [baseTip] : [])],
+    [plan.baseCommit],
+  );
+  const time = (sha: string): number => graph.get(sha)?.commitTime ?? 0;
+  const tips = new Map<string, { ref: string; sha: string }>();
+  const warnings: string[] = [];
+  for (const worker of plan.workers) {
+    const [branch, archive, ...remote] = candidates.get(worker.id)!;
+    const local = refs.has(branch!) ? branch! : refs.has(archive!) ? archive! : null;
+    const options: TipCandidate[] = [local, ...remote]
+      .filter((ref): ref is string => ref !== null && refs.has(ref))
+      .map((ref) => ({ ref, sha: refs.get(ref)!, commitTime: time(refs.get(ref)!) }));
+    const { tip, diverged } = chooseWorkerTip(graph, options);
+    if (tip) tips.set(worker.id, { ref: tip.ref, sha: tip.sha });
+    for (const other of diverged) {
+      warnings.push(
+        `${worker.id}: ${shortRef(tip!.ref)} and ${shortRef(other.ref)} have diverged; showing ${shortRef(tip!.ref)}, the newer`,
+      );
+    }
+  }
+  const tipShas = new Map([...tips].map(([id, tip]) => [id, tip.sha]));
+  const histories = attributeHistories(plan, graph, tipShas, baseTip);
+  const workers = plan.workers.map((w) => w.id);
+  const summaries = plan.workers.map((w) =>
+    summarizeWorkerHistory(histories.get(w.id) ?? [], { worker: w.id, workers }),
+  );
+  const baseReach = reachableFrom(graph, [baseTip]);
+  const aheadBehind = new Map(
+    [...tips].map(([id, tip]) => [id, countAheadBehind(graph, tip.sha, baseReach)]),
+  );
+  const checked = await readViolations(
+    { cwd, commonDir, plan, graph, tips, baseTip, targetTip },
+    prefetch,
+  );
+  warnings.push(...checked.warnings);
+  return {
+    summaries,
+    tips,
+    aheadBehind,
+    violations: checked.violations,
+    warnings,
+    histories,
+    cacheable: checked.warnings.length === 0,
+    disjoint: historiesAreDisjoint(plan, graph, tipShas, baseTip),
+  };
+}
+
+/**
+ * The history part built on the last one cached, when only worker branches
+ * moved forward since (findMovedBranches) and no commit lay on two workers'
+ * chains: per moved branch, its new commits (ONE `git log old..new`) must be
+ * on its own line alone (one `rev-list --count` against every other tip and
+ * the base), and then its summary is the old one extended by them, its lead
+ * over the base grows by their number, and every other worker's part stays
+ * as it was, as a full read would find it. Null whenever any of that does
+ * not hold (or a read fails): the caller reads the whole history.
+ */
+async function readHistoryIncrement(
+  cwd: string,
+  commonDir: string,
+  plan: CompiledPlan,
+  refs: ReadonlyMap<string, string>,
+  basis: HistoryBasis,
+  last: StatusCacheEntry,
+): Promise<HistoryPart | null> {
+  if (!last.basis || !last.disjoint) return null;
+  const moved = findMovedBranches(last.basis, basis);
+  if (!moved?.length) return null;
+  const baseTip = basis.base[1];
+  // Every worker's judgement must be cached for its last tip: then only the new commits are checked.
+  const judged = await readJudgedTips(commonDir, plan, baseTip, basis.target[1]);
+  for (const [id, tip] of last.tips) if (judged.get(id) !== tip.sha) return null;
+  const summaries = new Map(last.summaries.map((s) => [s.worker, s]));
+  const tips = new Map(last.tips);
+  const aheadBehind = new Map(last.aheadBehind);
+  const graph = new Map<string, HistoryCommit>();
+  const workers = plan.workers.map((w) => w.id);
+  try {
+    for (const move of moved) {
+      const others = basis.refs
+        .filter((_, i) => workers[i] !== move.worker)
+        .flatMap((group) => group.flatMap(([, sha]) => (sha ? [sha] : [])));
+      const [fresh, alone] = await Promise.all([
+        readNewCommits(cwd, move.to, [move.from, plan.baseCommit]),
+        countCommits(
+          cwd,
+          [move.to],
+          [move.from, plan.baseCommit, ...(baseTip ? [baseTip] : []), ...others],
+        ),
+      ]);
+      if (alone !== fresh.commits.length) return null;
+      const line = firstParentLineTo(
+        new Map(fresh.commits.map((c) => [c.sha, c])),
+        move.to,
+        move.from,
+      );
+      const summary = summaries.get(move.worker);
+      const lead = aheadBehind.get(move.worker);
+      if (!line || !summary || !lead || tips.get(move.worker)?.sha !== move.from) return null;
+      summaries.set(
+        move.worker,
+        extendWorkerSummary(summary, line, { worker: move.worker, workers }),
+      );
+      aheadBehind.set(move.worker, {
+        ahead: lead.ahead + fresh.commits.length,
+        behind: lead.behind,
+      });
+      tips.set(move.worker, { ref: move.ref, sha: move.to });
+      for (const commit of [...fresh.commits, ...fresh.boundary]) graph.set(commit.sha, commit);
+    }
+  } catch {
+    return null;
+  }
+  // The moved tips' old values are in the graph (the boundary): their new commits are checked alone.
+  const checked = await readViolations({
+    cwd,
+    commonDir,
+    plan,
+    graph,
+    tips,
+    baseTip,
+    targetTip: basis.target[1],
+  });
+  return {
+    summaries: plan.workers.map((w) => summaries.get(w.id)!),
+    tips,
+    aheadBehind,
+    violations: checked.violations,
+    warnings: [...last.warnings, ...checked.warnings],
+    histories: null,
+    cacheable: checked.warnings.length === 0,
+    disjoint: true,
+  };
+}
+
+function shortRef(ref: string): string {
+  return ref.replace(/^refs\/(heads|remotes)\//, '');
+}
+
+/**
+ * Uncommitted changes and their newest edit, for every worker worktree present
+ * on this machine, and whether its hooks are switched off (as `pw hooks
+ * status` judges it: core.hooksPath pointing elsewhere, scripts missing, or
+ * hooks removed; null when there is no worktree here).
+ */
+async function readWorktreeInfos(
+  commonDir: string,
+  plan: CompiledPlan,
+  env: NodeJS.ProcessEnv,
+): Promise<Map<string, WorktreeInfo>> {
+  const present = (
+    await Promise.all(
+      plan.workers.map(async (w) => ((await exists(resolve(w.worktree, '.git'))) ? w : null)),
+    )
+  ).filter((w) => w !== null);
+  const [edits, hooksOff] = await Promise.all([
+    readWorktreesEdits(
+      plan.repoRoot,
+      present.map((w) => w.worktree),
+    ),
+    readHooksOff(commonDir, plan, present, env).catch(() => new Map<string, boolean | null>()),
+  ]);
+  const out = new Map<string, WorktreeInfo>();
+  present.forEach((w, i) => {
+    const edit = edits[i];
+    if (!edit) return;
+    out.set(w.id, {
+      uncommitted: edit.count,
+      newestEditAt: edit.newestEditAt,
+      hooksOff: hooksOff.get(w.id) ?? null,
+    });
+  });
+  return out;
+}
+
+/** When setup created each worker's worktree (the events log), ms. */
+async function readSetupTimes(commonDir: string, plan: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const event of await readEvents(commonDir, plan).catch(() => [])) {
+    if (event.type !== 'setup') continue;
+    const time = Date.parse(event.time);
+    if (Number.isNaN(time)) continue;
+    const created = Array.isArray(event.created) ? (event.created as string[]) : [];
+    const workers = Array.isArray(event.workers) ? (event.workers as string[]) : [];
+    for (const id of created) out.set(id, time);
+    for (const id of workers) if (!out.has(id)) out.set(id, time);
+  }
+  return out;
+}
+
+/** What a live view watches to wake when a worker's ref moves (see git/ref-watcher.ts). */
+export function statusWatchTargets(
+  commonDir: string,
+  plan: CompiledPlan,
+  hub: WorkerFetch | null,
+): WatchTarget[] {
+  const folders = new Set<string>();
+  for (const ref of refPatterns(plan, hub)) {
+    const folder = ref.endsWith('/') ? ref.slice(0, -1) : posixDirname(ref);
+    folders.add(join(commonDir, folder));
+    folders.add(join(commonDir, 'logs', folder));
+  }
+  return [
+    ...[...folders].map((folder) => ({ folder })),
+    { folder: commonDir, only: 'packed-refs' },
+  ];
+}

@@ -1,0 +1,190 @@
+import type { CompiledPlan, CompiledWorker } from '../plan/plan.js';
+
+/** What exists already, per worker, as far as setup is concerned. */
+export interface WorkerSnapshot {
+  /** The commit the worker's branch points to, or null when there is no such branch. */
+  branchCommit: string | null;
+  /** Path of the worktree that has the branch checked out, or null. */
+  branchCheckedOutAt: string | null;
+  /** Whether something exists at the intended worktree path. */
+  pathExists: boolean;
+  /** The branch checked out in a registered worktree at the intended path ('' when detached), or null when none is registered there. */
+  worktreeAtPath: string | null;
+  /** `pw.worker` in the worktree's own config, or null. */
+  configuredWorker: string | null;
+  hooksInstalled: boolean;
+  briefContent: string | null;
+  launchContent: string | null;
+  /** `.worktreeinclude` files not yet in the worktree. */
+  missingIncludes: string[];
+}
+
+export interface SetupSnapshot {
+  desired: CompiledPlan;
+  /** The trusted copy from an earlier setup of this plan, or null. */
+  previous: CompiledPlan | null;
+  workers: ReadonlyMap<string, WorkerSnapshot>;
+  worktreeConfigEnabled: boolean;
+  trustedFiles: ReadonlyMap<string, string | null>;
+  desiredTrustedFiles: ReadonlyMap<string, string>;
+  briefExcluded: boolean;
+  briefs: ReadonlyMap<string, { path: string; content: string }>;
+  launchers: ReadonlyMap<string, { path: string; content: string }>;
+}
+
+export type SetupAction =
+  | { kind: 'enable-worktree-config' }
+  | { kind: 'write-trusted'; files: string[] }
+  | { kind: 'exclude-brief' }
+  | { kind: 'create-branch'; worker: string; branch: string; commit: string }
+  | { kind: 'add-worktree'; worker: string; path: string; branch: string }
+  | { kind: 'configure-worktree'; worker: string; path: string }
+  | { kind: 'install-hooks'; worker: string; path: string }
+  | { kind: 'copy-includes'; worker: string; path: string; files: string[] }
+  | { kind: 'write-brief'; worker: string; path: string; content: string; update: boolean }
+  | { kind: 'write-launch'; worker: string; path: string; content: string; update: boolean };
+
+export interface SetupDecision {
+  actions: SetupAction[];
+  /** Things in the way that setup must not touch; each a full sentence. */
+  conflicts: string[];
+  /** Workers that need nothing done. */
+  unchanged: string[];
+}
+
+function isOurs(previous: CompiledPlan | null, worker: CompiledWorker): boolean {
+  return Boolean(previous?.workers.some((w) => w.id === worker.id && w.branch === worker.branch));
+}
+
+/** Decides what setup must do to reach the desired plan from what exists. Pure. */
+export function planSetup(snapshot: SetupSnapshot): SetupDecision {
+  const { desired, previous } = snapshot;
+  const actions: SetupAction[] = [];
+  const conflicts: string[] = [];
+  const unchanged: string[] = [];
+
+  for (const old of previous?.workers ?? []) {
+    if (!desired.workers.some((w) => w.id === old.id)) {
+      conflicts.push(
+        `worker "${old.id}" is set up (branch ${old.branch}) but no longer in the plan; put it back, or run pw teardown ${desired.name} first`,
+      );
+    }
+  }
+
+  if (!snapshot.worktreeConfigEnabled) actions.push({ kind: 'enable-worktree-config' });
+  const staleTrusted = [...snapshot.desiredTrustedFiles]
+    .filter(([path, content]) => snapshot.trustedFiles.get(path) !== content)
+    .map(([path]) => path);
+  if (staleTrusted.length) actions.push({ kind: 'write-trusted', files: staleTrusted });
+  if (!snapshot.briefExcluded) actions.push({ kind: 'exclude-brief' });
+
+  for (const worker of desired.workers) {
+    const state = snapshot.workers.get(worker.id)!;
+    const ours = isOurs(previous, worker);
+    const before = actions.length;
+    const expectedRef = `refs/heads/${worker.branch}`;
+
+    if (state.branchCommit === null) {
+      actions.push({
+        kind: 'create-branch',
+        worker: worker.id,
+        branch: worker.branch,
+        commit: desired.baseCommit,
+      });
+    } else if (!ours) {
+      conflicts.push(
+        `branch ${worker.branch} already exists and was not created by pw setup for plan "${desired.name}"; rename or delete it, or set branchPrefix to another prefix`,
+      );
+      continue;
+    }
+
+    if (state.worktreeAtPath === expectedRef) {
+      // Already there.
+    } else if (state.worktreeAtPath !== null) {
+      conflicts.push(
+        `${worker.worktree} is already a worktree of ${state.worktreeAtPath || 'a detached HEAD'}; remove it (git worktree remove) or set worktreeRoot elsewhere`,
+      );
+      continue;
+    } else if (state.pathExists) {
+      conflicts.push(
+        `${worker.worktree} already exists and is not this worker's worktree; move it away or set worktreeRoot elsewhere`,
+      );
+      continue;
+    } else if (state.branchCheckedOutAt !== null) {
+      conflicts.push(
+        `branch ${worker.branch} is checked out in ${state.branchCheckedOutAt}; remove that worktree (git worktree remove) and run setup again`,
+      );
+      continue;
+    } else {
+      actions.push({
+        kind: 'add-worktree',
+        worker: worker.id,
+        path: worker.worktree,
+        branch: worker.branch,
+      });
+    }
+
+    const fresh = state.worktreeAtPath === null;
+    if (fresh || state.configuredWorker !== worker.id) {
+      actions.push({ kind: 'configure-worktree', worker: worker.id, path: worker.worktree });
+    }
+    if (fresh || !state.hooksInstalled)
+      actions.push({ kind: 'install-hooks', worker: worker.id, path: worker.worktree });
+    if (state.missingIncludes.length) {
+      actions.push({
+        kind: 'copy-includes',
+        worker: worker.id,
+        path: worker.worktree,
+        files: state.missingIncludes,
+      });
+    }
+    const brief = snapshot.briefs.get(worker.id)!;
+    if (fresh || state.briefContent !== brief.content) {
+      actions.push({
+        kind: 'write-brief',
+        worker: worker.id,
+        path: brief.path,
+        content: brief.content,
+        update: !fresh && state.briefContent !== null,
+      });
+    }
+    const launch = snapshot.launchers.get(worker.id)!;
+    if (state.launchContent !== launch.content) {
+      actions.push({
+        kind: 'write-launch',
+        worker: worker.id,
+        path: launch.path,
+        content: launch.content,
+        update: state.launchContent !== null,
+      });
+    }
+    if (actions.length === before) unchanged.push(worker.id);
+  }
+  return { actions, conflicts, unchanged };
+}
+
+/** One line per action, for --dry-run and the report. */
+export function describeAction(action: SetupAction): string {
+  switch (action.kind) {
+    case 'enable-worktree-config':
+      return 'enable extensions.worktreeConfig in the repository config (restored by teardown)';
+    case 'write-trusted':
+      return `write the trusted plan and scopes (${action.files.length} file${action.files.length === 1 ? '' : 's'}) in the common git dir`;
+    case 'exclude-brief':
+      return 'keep WORKER.md out of git (a marked block in .git/info/exclude, removed by teardown)';
+    case 'create-branch':
+      return `${action.worker}: create branch ${action.branch} at ${action.commit.slice(0, 12)}`;
+    case 'add-worktree':
+      return `${action.worker}: add worktree ${action.path}`;
+    case 'configure-worktree':
+      return `${action.worker}: set pw.plan and pw.worker in the worktree's own config`;
+    case 'install-hooks':
+      return `${action.worker}: install the pw hooks`;
+    case 'copy-includes':
+      return `${action.worker}: copy ${action.files.length} file${action.files.length === 1 ? '' : 's'} named in .worktreeinclude (${action.files.slice(0, 3).join(', ')}${action.files.length > 3 ? ', ...' : ''})`;
+    case 'write-brief':
+      return `${action.worker}: ${action.update ? 'update' : 'write'} brief ${action.path}`;
+    case 'write-launch':
+      return `${action.worker}: ${action.update ? 'update' : 'write'} launch script ${action.path}`;
+  }
+}

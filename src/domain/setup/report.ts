@@ -1,0 +1,25 @@
+/** What `pw setup` did (or, with --dry-run, would do), for its renderer and --json. */
+export interface SetupWorkerReport {
+  id: string;
+  branch: string;
+  worktree: string;
+  brief: string;
+  launch: string;
+  owns: string[];
+  dependsOn: string[];
+  status: 'created' | 'updated' | 'unchanged';
+}
+
+export interface SetupReport {
+  plan: string;
+  base: string;
+  baseCommit: string;
+  dryRun: boolean;
+  actions: string[];
+  workers: SetupWorkerReport[];
+  unowned: { count: number; sample: string[] };
+  warnings: string[];
+  tmux: { session: string; attach: string; alreadyOpen: string[] } | null;
+  /** Other plans set up in this repository (commands then need --plan). */
+  otherPlans: string[];
+}
