@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 // without starving it (vitest's default is one fewer than the cores: a single
 // file at a time on 2 cores).
 const forks = Math.max(2, availableParallelism());
+// Projects do not inherit the root's test options: each names the setup file.
+const setupFiles = ['test/setup/yield-between-tests.ts'];
 
 export default defineConfig({
   test: {
@@ -16,6 +18,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          setupFiles,
           include: ['test/unit/**/*.test.ts'],
           testTimeout: 10_000,
         },
@@ -23,6 +26,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          setupFiles,
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -31,6 +35,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          setupFiles,
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
