@@ -1,5 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTempRepo, type TempRepo } from './temp-repo.js';
+import { createTempRepo, openTempRepo, type TempRepo } from './temp-repo.js';
 
 export interface FixtureWorker {
   id: string;
@@ -67,13 +70,57 @@ export interface IntegrateJson {
  * worker folder, a plan file outside the repository (so the main worktree
  * stays clean), and helpers to commit as a worker.
  */
-export function createPlanFixture(options: {
+export function createPlanFixture(options: PlanFixtureOptions): PlanFixture {
+  const name = options.name ?? 'feat';
+  const key = JSON.stringify(options);
+  const template = templates.get(key);
+  if (template && !existsSync(template.root)) {
+    copyTree(template.copy, template.root);
+    return planFixture(openTempRepo(template.root), name);
+  }
+  const fixture = planFixture(buildPlanRepo(options, name), name);
+  if (!template) {
+    const copy = join(templateFolder(), String(templates.size));
+    copyTree(fixture.repo.root, copy);
+    templates.set(key, { root: fixture.repo.root, copy });
+  }
+  return fixture;
+}
+
+export interface PlanFixtureOptions {
   workers: FixtureWorker[];
   files?: Record<string, string>;
   integrate?: Record<string, string>;
   name?: string;
-}): PlanFixture {
-  const name = options.name ?? 'feat';
+}
+
+/**
+ * Setting a plan up costs a pw setup and a dozen git processes; a test file
+ * that needs the same fixture in every test builds it once. The first build
+ * is copied aside (`cp -a`: modes, links and times kept); a later call with
+ * the same options, once that first fixture is cleaned up, gets the copy back
+ * at the very same path, so every absolute path setup wrote (worktree links,
+ * hooks, launch scripts, the trusted store) stays true. A call while the
+ * first is still in use builds afresh.
+ */
+const templates = new Map<string, { root: string; copy: string }>();
+let templatesRoot: string | null = null;
+
+function templateFolder(): string {
+  if (!templatesRoot) {
+    const folder = mkdtempSync(join(tmpdir(), 'pw-templates-'));
+    templatesRoot = folder;
+    process.on('exit', () => rmSync(folder, { recursive: true, force: true }));
+  }
+  return templatesRoot;
+}
+
+function copyTree(from: string, to: string): void {
+  const copied = spawnSync('cp', ['-a', from, to], { encoding: 'utf8' });
+  if (copied.status !== 0) throw new Error(`cp -a ${from} ${to} failed: ${copied.stderr}`);
+}
+
+function buildPlanRepo(options: PlanFixtureOptions, name: string): TempRepo {
   const files: Record<string, string> = { 'README.md': '# test\n', ...options.files };
   const repo = createTempRepo({ files });
   const yaml = [
@@ -98,6 +145,10 @@ export function createPlanFixture(options: {
   if (setup.status !== 0) {
     throw new Error(`pw setup failed (${setup.status}):\n${setup.stdout}\n${setup.stderr}`);
   }
+  return repo;
+}
+
+function planFixture(repo: TempRepo, name: string): PlanFixture {
   const worktree = (worker: string): string => join(repo.root, 'repo.pw', name, worker);
   return {
     repo,

@@ -55,10 +55,32 @@ export interface TempRepo {
 /** A fresh repository (`git init -b main`, local identity, no signing, `gc.auto=0`) in a temp dir. */
 export function createTempRepo(options: { files?: Record<string, string> } = {}): TempRepo {
   const root = mkdtempSync(join(tmpdir(), 'pw-test-'));
+  mkdirSync(join(root, 'home'), { recursive: true });
+  mkdirSync(join(root, 'repo'), { recursive: true });
+  const repo = openTempRepo(root);
+  const { env, git, write, commitAll } = repo;
+
+  execFileSync('git', ['init', '-q', '-b', 'main', repo.dir], { env });
+  for (const [key, value] of [
+    ['user.name', 'Test User'],
+    ['user.email', 'test@example.com'],
+    ['commit.gpgSign', 'false'],
+    ['tag.gpgSign', 'false'],
+    ['gc.auto', '0'],
+    ['core.autocrlf', 'false'],
+  ] as const) {
+    git(['config', key, value]);
+  }
+  const files = options.files ?? { 'README.md': '# test\n' };
+  for (const [path, content] of Object.entries(files)) write(path, content);
+  commitAll('initial commit');
+  return repo;
+}
+
+/** The helpers for a temp repository made by createTempRepo (or a copy of one at the same root). */
+export function openTempRepo(root: string): TempRepo {
   const home = join(root, 'home');
   const dir = join(root, 'repo');
-  mkdirSync(home, { recursive: true });
-  mkdirSync(dir, { recursive: true });
   const env = hermeticEnv(home);
 
   const gitResult: TempRepo['gitResult'] = (args, opts = {}) => {
@@ -98,21 +120,6 @@ export function createTempRepo(options: { files?: Record<string, string> } = {})
     });
     return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
   };
-
-  execFileSync('git', ['init', '-q', '-b', 'main', dir], { env });
-  for (const [key, value] of [
-    ['user.name', 'Test User'],
-    ['user.email', 'test@example.com'],
-    ['commit.gpgSign', 'false'],
-    ['tag.gpgSign', 'false'],
-    ['gc.auto', '0'],
-    ['core.autocrlf', 'false'],
-  ] as const) {
-    git(['config', key, value]);
-  }
-  const files = options.files ?? { 'README.md': '# test\n' };
-  for (const [path, content] of Object.entries(files)) write(path, content);
-  commitAll('initial commit');
 
   return {
     dir,
