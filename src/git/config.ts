@@ -43,27 +43,57 @@ export async function unsetConfig(cwd: string, key: string, scope: ConfigScope):
   await runGit(['config', `--${scope}`, '--unset-all', key], { cwd, okExitCodes: [5] });
 }
 
-/**
- * A path-typed key from the scopes below `scope` (for a worktree: the shared
- * local config, global, system): what git would use if the value at `scope`
- * were gone.
- */
-export async function readConfigBelow(
-  cwd: string,
-  key: string,
-  scope: ConfigScope,
-): Promise<string | null> {
+/** A path-typed key at every config scope, read with one git: what each scope sets. */
+export interface ConfigLayers {
+  /** The value set at `scope` (the last one there, as git reads it), or null. */
+  at(scope: ConfigScope): string | null;
+  /**
+   * What git would use if the value at `scope` were gone: for a worktree the
+   * shared local config, global, system; for local, global and system.
+   */
+  below(scope: ConfigScope): string | null;
+}
+
+export async function readConfigLayers(cwd: string, key: string): Promise<ConfigLayers> {
   const result = await runGit(['config', '--show-scope', '--type=path', '--get-all', key], {
     cwd,
     okExitCodes: [1],
   });
-  const below = scope === 'worktree' ? ['local', 'global', 'system'] : ['global', 'system'];
-  let value: string | null = null;
+  const entries: [scope: string, value: string][] = [];
   for (const line of result.stdout.split('\n')) {
     const tab = line.indexOf('\t');
-    if (tab !== -1 && below.includes(line.slice(0, tab))) value = line.slice(tab + 1);
+    if (tab !== -1) entries.push([line.slice(0, tab), line.slice(tab + 1)]);
   }
-  return value;
+  const last = (scopes: readonly string[]): string | null =>
+    entries.findLast(([scope]) => scopes.includes(scope))?.[1] ?? null;
+  return {
+    at: (scope) => last([scope]),
+    below: (scope) =>
+      last(scope === 'worktree' ? ['local', 'global', 'system'] : ['global', 'system']),
+  };
+}
+
+/** Several keys at one scope, read with one git (`--get-regexp`); unset keys are missing. */
+export async function readConfigKeys(
+  cwd: string,
+  keys: readonly string[],
+  scope: ConfigScope,
+): Promise<Map<string, string>> {
+  const pattern = `^(${keys.map((key) => key.replace(/[.\\^$*+?()[\]{}|]/g, '\\$&')).join('|')})$`;
+  const result = await runGit(['config', '-z', `--${scope}`, '--get-regexp', pattern], {
+    cwd,
+    okExitCodes: [1],
+  });
+  const values = new Map<string, string>();
+  for (const entry of result.stdout.split('\0')) {
+    if (!entry) continue;
+    const newline = entry.indexOf('\n');
+    const name = newline === -1 ? entry : entry.slice(0, newline);
+    // git prints section and key names in lower case; the last value wins.
+    const key = keys.find((wanted) => wanted.toLowerCase() === name.toLowerCase());
+    if (key) values.set(key, newline === -1 ? '' : entry.slice(newline + 1));
+  }
+  return values;
 }
 
 /** core.hooksPath as git reads it in `cwd` (`scope` for one scope only); `~` expanded. */

@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { describeAction, type SetupAction } from '../../domain/setup/plan-setup.js';
 import { EnvironmentError, ExitCode, PwError } from '../../errors.js';
-import { readConfig, unsetConfig, writeConfig } from '../../git/config.js';
+import { readConfig, readConfigKeys, unsetConfig, writeConfig } from '../../git/config.js';
 import { installWorkerHooks } from '../../git/hooks/index.js';
 import { createBranch, deleteRef } from '../../git/refs.js';
 import { addWorktree, pruneWorktrees, removeWorktree } from '../../git/worktree.js';
@@ -32,6 +32,8 @@ export async function executeActions(
   const undo: Undo[] = [];
   const workerOf = (id: string) => desired.workers.find((w) => w.id === id)!;
   let current: SetupAction | null = null;
+  // The main worktree's hooks are shared: the first worker's install puts them in place.
+  let mainHooksInstalled = false;
   // Folders this run creates, so rolling back removes them too once emptied.
   const ensureParent = async (path: string): Promise<void> => {
     const created = await mkdir(dirname(path), { recursive: true });
@@ -95,10 +97,10 @@ export async function executeActions(
           break;
         }
         case 'configure-worktree': {
-          const before = {
-            plan: await readConfig(action.path, 'pw.plan', 'worktree').catch(() => null),
-            worker: await readConfig(action.path, 'pw.worker', 'worktree').catch(() => null),
-          };
+          const set = await readConfigKeys(action.path, ['pw.plan', 'pw.worker'], 'worktree').catch(
+            () => new Map<string, string>(),
+          );
+          const before = { plan: set.get('pw.plan') ?? null, worker: set.get('pw.worker') ?? null };
           await writeConfig(action.path, 'pw.plan', desired.name, 'worktree');
           await writeConfig(action.path, 'pw.worker', action.worker, 'worktree');
           undo.push(async () => {
@@ -119,8 +121,10 @@ export async function executeActions(
               commonDir: repo.commonDir,
               plan: desired,
               worker: workerOf(action.worker),
+              withMain: !mainHooksInstalled,
             }),
           );
+          mainHooksInstalled = true;
           break;
         }
         case 'copy-includes': {

@@ -9,7 +9,13 @@ import {
 import type { CompiledPlan, CompiledWorker } from '../../domain/plan/plan.js';
 import { exists } from '../../store/fs.js';
 import { listPlanNames, readTextIfExists, removePath, writeFileAtomic } from '../../store/trusted-store.js';
-import { assertWorktreeConfig, readConfigBelow, readHooksPath, writeHooksPath } from '../config.js';
+import {
+  assertWorktreeConfig,
+  readConfigLayers,
+  readHooksPath,
+  writeHooksPath,
+  type ConfigLayers,
+} from '../config.js';
 import { listWorktrees } from '../repo.js';
 import { readMainWorktree } from '../worktree.js';
 import {
@@ -29,8 +35,13 @@ import { mainSpec, workerSpec, type FolderSpec } from './roles.js';
 import { expectedGuardTable, readHookTemplates } from './templates.js';
 
 /** The hooks folder pw's scripts hand over to: the one git would use without pw. */
-export async function readChain(spec: FolderSpec, replaced: string | null): Promise<string> {
-  const value = replaced ?? (await readConfigBelow(spec.location, 'core.hooksPath', spec.scope));
+export async function readChain(
+  spec: FolderSpec,
+  replaced: string | null,
+  layers?: ConfigLayers,
+): Promise<string> {
+  const value =
+    replaced ?? (layers ?? (await readConfigLayers(spec.location, 'core.hooksPath'))).below(spec.scope);
   return value === null || isPwFolder(value, spec.pwRoot) ? spec.defaultHooks : value;
 }
 
@@ -61,15 +72,15 @@ export async function listChainedHooks(spec: FolderSpec, chain: string): Promise
  * The record an install writes: what pw replaces (kept from the first install
  * while pw's value is in place) and, read afresh each time, what to chain to.
  */
-async function planRecord(spec: FolderSpec): Promise<InstallRecord> {
+async function planRecord(spec: FolderSpec, layers: ConfigLayers): Promise<InstallRecord> {
   const existing = await readRecord(spec.dir);
-  const current = await readHooksPath(spec.location, spec.scope);
+  const current = layers.at(spec.scope);
   const ours = existing !== null && sameDir(current, spec.dir);
   // `git worktree add` copies the config.worktree of the worktree it runs in
   // (git 2.39+, builtin/worktree.c), so a new worktree may start out with
   // another pw folder as its hooks path: that value is pw's, not the user's.
   const previous = ours ? existing.previous : isPwFolder(current, spec.pwRoot) ? null : current;
-  const chain = await readChain(spec, previous);
+  const chain = await readChain(spec, previous, layers);
   return {
     version: 1,
     role: spec.role,
@@ -119,7 +130,9 @@ export async function runUndo(steps: Undo[]): Promise<void> {
 /** Installs one hooks folder and points the config at it; idempotent; returns its undo. */
 export async function installFolder(spec: FolderSpec): Promise<Undo> {
   const templates = await readHookTemplates();
-  const record = await planRecord(spec);
+  // One read of core.hooksPath at every scope serves the record, the chain and the switch below.
+  const layers = await readConfigLayers(spec.location, 'core.hooksPath');
+  const record = await planRecord(spec, layers);
   const undo: Undo[] = [];
   const dirExisted = await exists(spec.dir);
   try {
@@ -141,7 +154,7 @@ export async function installFolder(spec: FolderSpec): Promise<Undo> {
       await removePath(path);
       undo.push(() => writeFileAtomic(path, before, 0o755));
     }
-    const current = await readHooksPath(spec.location, spec.scope);
+    const current = layers.at(spec.scope);
     if (!sameDir(current, spec.dir)) {
       await writeHooksPath(spec.location, spec.scope, spec.dir);
       undo.push(() => restoreConfig(spec.location, spec.scope, current, spec.configFile, record));
@@ -181,6 +194,12 @@ export interface HookInstallContext {
   plan: CompiledPlan;
   worker: CompiledWorker;
   runtime?: HookRuntime;
+  /**
+   * Whether to (re)install the main worktree's hooks and check that
+   * extensions.worktreeConfig is on; default true. Setup installs many
+   * workers in one run and does both with the first only.
+   */
+  withMain?: boolean;
 }
 
 /** Installs the main worktree's guard hooks (shared by every plan); idempotent. */
@@ -202,11 +221,12 @@ export async function installMainHooks(
  */
 export async function installWorkerHooks(context: HookInstallContext): Promise<Undo> {
   const runtime = context.runtime ?? currentHookRuntime();
-  await assertWorktreeConfig(context.commonDir);
+  const withMain = context.withMain ?? true;
+  if (withMain) await assertWorktreeConfig(context.commonDir);
   const undo: Undo[] = [];
   try {
     undo.push(await installGuardTable(join(context.commonDir, 'pw'), context.plan));
-    undo.push(await installMainHooks(context.commonDir, runtime));
+    if (withMain) undo.push(await installMainHooks(context.commonDir, runtime));
     undo.push(
       await installFolder(workerSpec(context.commonDir, context.plan, context.worker, runtime)),
     );
