@@ -1,6 +1,7 @@
 /**
  * The previous findViolations (before the range fast path and the pathspec-
- * limited scope reads), kept verbatim as the oracle the agreement test
+ * limited scope reads), kept as it was (only its git reads may be memoized)
+ * as the oracle the agreement test
  * compares the current one against: it reads every worker's whole history,
  * attributes every commit and judges each with `diff-tree --stdin`.
  * Not used by pw itself.
@@ -18,8 +19,32 @@ import {
 import type { CompiledPlan } from '../../src/domain/plan/plan.js';
 import { scopeExcludePathspecs } from '../../src/domain/scope/excludes.js';
 import { UsageError } from '../../src/errors.js';
-import { listRefs, resolveCommit } from '../../src/git/repo.js';
-import { runGit, splitNul } from '../../src/git/run-git.js';
+import { listRefs as listRefsLive, resolveCommit as resolveLive } from '../../src/git/repo.js';
+import { runGit as runGitLive, splitNul } from '../../src/git/run-git.js';
+
+/**
+ * The oracle reads the whole history on every call, so an agreement test that
+ * asks it about a hundred ranges of one unchanging history would spend most
+ * of its time re-reading the same answers. With a memo (`remember`), each
+ * distinct git read runs once; without one, every call reads afresh.
+ */
+let memo: Map<string, Promise<unknown>> | null = null;
+export function remember(history: Map<string, Promise<unknown>> | null): void {
+  memo = history;
+}
+function once<T>(key: unknown[], read: () => Promise<T>): Promise<T> {
+  if (!memo) return read();
+  const id = JSON.stringify(key);
+  let answer = memo.get(id) as Promise<T> | undefined;
+  if (!answer) memo.set(id, (answer = read()));
+  return answer;
+}
+const runGit: typeof runGitLive = (args, options) =>
+  once(['git', args, options], () => runGitLive(args, options));
+const listRefs = (cwd: string, prefix: string) =>
+  once(['refs', cwd, prefix], () => listRefsLive(cwd, prefix));
+const resolveCommit = (cwd: string, name: string) =>
+  once(['resolve', cwd, name], () => resolveLive(cwd, name));
 
 /**
  * Environment for every git call that judges scopes. Pathspec variables in

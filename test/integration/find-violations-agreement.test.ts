@@ -8,7 +8,7 @@ import {
   type HistoryJudgement,
 } from '../../src/git/find-violations.js';
 import { createPlanRepo, type PlanRepo } from '../helpers/plan-repo.js';
-import { previousJudgeHistory } from '../helpers/previous-find-violations.js';
+import { previousJudgeHistory, remember } from '../helpers/previous-find-violations.js';
 
 // findViolations reads a worker's range alone (rev-list A..B) and lets git list
 // only the commits that leave a scope (a pathspec-limited `git log`). Here it
@@ -117,9 +117,12 @@ beforeAll(() => {
   git(api, ['commit', '-q', '--no-edit']);
   commit(api, '[COMPLETE] api done');
   commit(web, '[CHECKPOINT] web carries on', { 'src/web/app.ts': 'export const app = 3;\n' });
+  // The history is final from here on: the oracle may answer each read once.
+  remember(new Map());
 });
 
 afterAll(() => {
+  remember(null);
   process.env = savedEnv;
   repo?.cleanup();
 });
