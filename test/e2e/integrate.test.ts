@@ -31,8 +31,16 @@ function threeWorkers(integrate?: Record<string, string>): PlanFixture {
   return fixture;
 }
 
-/** Every worker finishes; web asks api for an item on the way (a NEEDS edge). */
+/**
+ * Every worker finishes; web asks api for an item on the way (a NEEDS edge).
+ * Tests with the same plan share the finished history: the second gets it
+ * back from a copy.
+ */
 function finishAll(f: PlanFixture): { db: string; api: string; web: string } {
+  return f.prepared('finished', () => commitAll(f));
+}
+
+function commitAll(f: PlanFixture): { db: string; api: string; web: string } {
   f.commit('db', '[CHECKPOINT] users table', {
     'db/schema.sql': 'create table users (id int, name text);\n',
   });

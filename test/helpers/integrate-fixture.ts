@@ -23,6 +23,13 @@ export interface PlanFixture {
     cwd?: string,
   ): { status: number; json: T; stderr: string };
   branch(worker: string): string;
+  /**
+   * Runs `prepare` the first time a fixture with these options reaches the
+   * state `name`; a later fixture with the same options, at the same path,
+   * gets the state back from a copy (and `prepare`'s result) instead of
+   * making the commits again.
+   */
+  prepared<T>(name: string, prepare: () => T): T;
   cleanup(): void;
 }
 
@@ -76,9 +83,9 @@ export function createPlanFixture(options: PlanFixtureOptions): PlanFixture {
   const template = templates.get(key);
   if (template && !existsSync(template.root)) {
     copyTree(template.copy, template.root);
-    return planFixture(openTempRepo(template.root), name);
+    return planFixture(openTempRepo(template.root), name, key);
   }
-  const fixture = planFixture(buildPlanRepo(options, name), name);
+  const fixture = planFixture(buildPlanRepo(options, name), name, key);
   if (!template) {
     const copy = join(templateFolder(), String(templates.size));
     copyTree(fixture.repo.root, copy);
@@ -104,6 +111,7 @@ export interface PlanFixtureOptions {
  * first is still in use builds afresh.
  */
 const templates = new Map<string, { root: string; copy: string }>();
+const preparedStates = new Map<string, { root: string; copy: string; result: unknown }>();
 let templatesRoot: string | null = null;
 
 function templateFolder(): string {
@@ -148,7 +156,7 @@ function buildPlanRepo(options: PlanFixtureOptions, name: string): TempRepo {
   return repo;
 }
 
-function planFixture(repo: TempRepo, name: string): PlanFixture {
+function planFixture(repo: TempRepo, name: string, key: string): PlanFixture {
   const worktree = (worker: string): string => join(repo.root, 'repo.pw', name, worker);
   return {
     repo,
@@ -174,6 +182,22 @@ function planFixture(repo: TempRepo, name: string): PlanFixture {
         );
       }
       return { status: result.status, json, stderr: result.stderr };
+    },
+    prepared<T>(state: string, prepare: () => T): T {
+      const stateKey = `${key}\0${state}`;
+      const saved = preparedStates.get(stateKey);
+      if (saved && saved.root === repo.root) {
+        rmSync(repo.root, { recursive: true, force: true });
+        copyTree(saved.copy, repo.root);
+        return saved.result as T;
+      }
+      const result = prepare();
+      if (!saved) {
+        const copy = join(templateFolder(), `state-${preparedStates.size}`);
+        copyTree(repo.root, copy);
+        preparedStates.set(stateKey, { root: repo.root, copy, result });
+      }
+      return result;
     },
     cleanup: () => repo.cleanup(),
   };
