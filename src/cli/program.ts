@@ -91,6 +91,20 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       run(async () => (await import('../commands/owner.js')).runOwner({ ...options, paths }, deps)),
     );
 
+  program
+    .command('import')
+    .description('write a pw plan from a parallel-orchestra manifest (printed, or --output)')
+    .argument('<manifest>', 'a parallel-orchestra manifest: YAML, or Markdown with front matter')
+    .option('-o, --output <file>', 'write the plan to this file (.yaml, or .md with front matter)')
+    .option('--name <name>', 'the plan name (default: from the manifest name)')
+    .option('--force', 'replace the --output file if it exists')
+    .option('--json', 'print the plan, the notes and any problems as JSON')
+    .action((manifest: string, options) =>
+      run(async () =>
+        (await import('../commands/import.js')).runImport({ ...options, manifest }, deps),
+      ),
+    );
+
   const hooks = program.command('hooks').description('install, remove or inspect the pw git hooks');
   for (const action of ['install', 'uninstall', 'status'] as const) {
     hooks

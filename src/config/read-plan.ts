@@ -21,8 +21,11 @@ export interface PlanText {
 }
 
 /** Splits a Markdown plan into its YAML front matter and the prose below; YAML plans pass through. */
-export function splitFrontMatter(text: string, file: string): PlanText {
-  const isMarkdown = /\.(md|markdown)$/i.test(file);
+export function splitFrontMatter(
+  text: string,
+  file: string,
+  isMarkdown = /\.(md|markdown)$/i.test(file),
+): PlanText {
   const normalized = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
   if (!isMarkdown) return { yaml: normalized, context: '', lineOffset: 0 };
   const match = /^---[ \t]*\n([\s\S]*?)\n?^---[ \t]*$\n?([\s\S]*)$/m.exec(normalized);

@@ -193,7 +193,8 @@ export async function listTrackedFiles(
 /**
  * Files of a commit's tree matching each group of pathspecs. `ls-tree` takes
  * no pathspec magic, so the tree is read into a throwaway index and asked with
- * `ls-files`, the same matcher the hooks use.
+ * `ls-files`, the same matcher the hooks use. An empty group matches nothing;
+ * pass `[':/']` for every file.
  */
 export async function listTreeFilesByPathspecs(
   cwd: string,
@@ -206,13 +207,16 @@ export async function listTreeFilesByPathspecs(
     await runGit(['read-tree', commit], { cwd, env });
     const out: string[][] = [];
     for (const pathspecs of groups) {
-      const { stdout } = await runGit(
-        ['ls-files', '-z', '--full-name', '--', ...(pathspecs.length ? pathspecs : [':/'])],
-        {
-          cwd,
-          env,
-        },
-      );
+      // An empty group owns nothing (a worker with `owns: []`); git would
+      // read no pathspec as every file.
+      if (pathspecs.length === 0) {
+        out.push([]);
+        continue;
+      }
+      const { stdout } = await runGit(['ls-files', '-z', '--full-name', '--', ...pathspecs], {
+        cwd,
+        env,
+      });
       out.push(splitNul(stdout));
     }
     return out;

@@ -185,11 +185,7 @@ describe('pw setup', () => {
     it('exits 2 for a plan with several problems, listing each', () => {
       const result = repo.pw([
         'setup',
-        writePlan(
-          repo,
-          'plan.yaml',
-          'name: feat\nworkers:\n  - id: A\n    owns: []\n    task: ""\n',
-        ),
+        writePlan(repo, 'plan.yaml', 'name: feat\nworkers:\n  - id: A\n    task: ""\n'),
       ]);
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(/invalid plan .*plan\.yaml \(3 problems\)/);

@@ -30,7 +30,7 @@ describe('validatePlan', () => {
     const problems = messages({
       name: 'Bad Name',
       workers: [
-        { id: 'API', owns: [], task: '' },
+        { id: 'API', task: '' },
         { id: 'web', owns: ['!src/'], task: 'x', dependsOn: ['ap'] },
         { id: 'web', owns: ['docs/'], task: 'y', stallAfter: 'soon' },
       ],
@@ -40,7 +40,7 @@ describe('validatePlan', () => {
       expect.arrayContaining([
         expect.stringMatching(/^plan\.yaml: name: "Bad Name" is not a valid plan name/),
         expect.stringMatching(/^plan\.yaml: workers\[0\]\.id: "API" is not a valid worker id/),
-        expect.stringMatching(/^plan\.yaml: workers\[0\]\.owns: is empty/),
+        expect.stringMatching(/^plan\.yaml: workers\[0\]\.owns: is required/),
         expect.stringMatching(/^plan\.yaml: workers\[0\]\.task: is empty/),
         expect.stringMatching(/^plan\.yaml: workers\[1\]\.owns\[0\]: "!src\/"/),
         expect.stringMatching(/^plan\.yaml: workers\[1\]\.dependsOn\[0\]: "ap" is not a worker/),
@@ -52,6 +52,21 @@ describe('validatePlan', () => {
       ]),
     );
     expect(problems).toHaveLength(9);
+  });
+
+  it('accepts `owns: []` written out: a worker that only reads and reports', () => {
+    const result = validate({
+      name: 'review',
+      workers: [
+        { id: 'dev', owns: ['/src/'], task: 'write it' },
+        { id: 'reviewer', owns: [], task: 'review it', dependsOn: ['dev'] },
+      ],
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.value?.workers[1]).toMatchObject({ id: 'reviewer', owns: [] });
+    expect(messages({ name: 'r', workers: [{ id: 'a', owns: null, task: 't' }] })).toEqual([
+      expect.stringMatching(/workers\[0\]\.owns: is required: .*owns: \[\]/),
+    ]);
   });
 
   it('names a dependsOn cycle', () => {

@@ -74,7 +74,7 @@ export async function readSetupContext(
   const [allFiles = [], ...owned] = await listTreeFilesByPathspecs(
     repo.mainWorktree,
     baseCommit,
-    [[], ...desired.workers.map((w) => w.pathspecs)],
+    [[':/'], ...desired.workers.map((w) => w.pathspecs)],
     repo.gitDir,
   );
   const trackedByWorker = new Map(desired.workers.map((w, i) => [w.id, owned[i] ?? []]));

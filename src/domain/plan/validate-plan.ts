@@ -319,8 +319,13 @@ export function validatePlan(
         );
       }
       const owns = readStringList(c, item, 'owns', path);
-      if (item.owns === undefined || owns.length === 0) {
-        c.problem(join(path, 'owns'), 'is empty: a worker must own at least one path pattern');
+      // `owns: []`, written out, is a worker that only reads and reports
+      // (a reviewer): its hooks refuse every file and accept status commits.
+      if (item.owns === undefined || item.owns === null) {
+        c.problem(
+          join(path, 'owns'),
+          'is required: list the path patterns this worker owns, or write `owns: []` for a worker that only reads and reports',
+        );
       }
       owns.forEach((pattern, patternIndex) => {
         const parsed = parseScopePattern(pattern);

@@ -8,6 +8,9 @@ function bulletList(items: readonly string[]): string {
   return items.map((item) => `- \`${item.replace(/`/g, '\\`')}\``).join('\n');
 }
 
+const OWNS_NOTHING =
+  '- (none: you only read and report; every commit of yours is a status commit, `git commit --allow-empty -m "..."`)';
+
 /** The worker's brief: task, owned paths, what others own, dependencies, and the protocol. */
 export function renderBrief(template: string, plan: CompiledPlan, worker: CompiledWorker): string {
   const others = plan.workers.filter((w) => w.id !== worker.id);
@@ -29,12 +32,12 @@ export function renderBrief(template: string, plan: CompiledPlan, worker: Compil
     branch: worker.branch,
     base: plan.base,
     task: worker.task.trim(),
-    owns: bulletList(worker.owns),
+    owns: worker.owns.length ? bulletList(worker.owns) : OWNS_NOTHING,
     others: others.length
       ? others
           .map(
             (w) =>
-              `- \`${w.id}\`: ${w.owns.map((o) => `\`${o.replace(/`/g, '\\`')}\``).join(', ')}`,
+              `- \`${w.id}\`: ${w.owns.length ? w.owns.map((o) => `\`${o.replace(/`/g, '\\`')}\``).join(', ') : '(owns nothing)'}`,
           )
           .join('\n')
       : '- (no other workers)',

@@ -39,6 +39,8 @@ function pathRows(paths: readonly PathOwner[], indent = '  '): string[] {
 }
 
 function ownsLine(scope: WorkerScope): string {
+  if (scope.owns.length === 0)
+    return `Worker ${scope.worker} owns nothing: it only reads and reports, with status commits (git commit --allow-empty -m "...")`;
   return `Worker ${scope.worker} owns: ${scope.owns.join(', ')}`;
 }
 
