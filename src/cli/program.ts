@@ -92,6 +92,20 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     );
 
   program
+    .command('logs')
+    .description(
+      "a worker's agent transcript from pw run: what it said, the tools it ran, its commits",
+    )
+    .argument('<worker>', 'the worker id')
+    .option('--plan <plan>', 'plan file or name; default: the only plan set up')
+    .option('--attempt <n>', 'which attempt (default: the last)')
+    .option('--follow', 'keep printing while the attempt runs')
+    .option('--raw', 'the stored stream as the agent wrote it (secrets masked)')
+    .action((worker: string, options) =>
+      run(async () => (await import('../commands/logs.js')).runLogs({ ...options, worker }, deps)),
+    );
+
+  program
     .command('import')
     .description('write a pw plan from a parallel-orchestra manifest (printed, or --output)')
     .argument('<manifest>', 'a parallel-orchestra manifest: YAML, or Markdown with front matter')

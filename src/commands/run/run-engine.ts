@@ -20,6 +20,7 @@ import { planRetry, type Random } from '../../domain/run/plan-retry.js';
 import { planRunStep, type RunPhase } from '../../domain/run/plan-run-step.js';
 import type { RunSettings } from '../../domain/run/run-settings.js';
 import { mergeProviderTip } from '../../git/run/merge-provider.js';
+import { resolveCommit } from '../../git/repo.js';
 import { watchRefs } from '../../git/ref-watcher.js';
 import {
   openLog,
@@ -493,6 +494,8 @@ export class RunEngine {
       outputTokens: null,
       costUsd: null,
       log: logPath,
+      // Where this attempt's commits begin, for pw logs.
+      tipAtStart: await resolveCommit(w.worker.worktree, `refs/heads/${w.worker.branch}`),
     };
     w.record.attempts.push(attempt);
     w.attempt = attempt;

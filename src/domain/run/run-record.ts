@@ -26,6 +26,8 @@ export interface AttemptRecord {
   outputTokens: number | null;
   costUsd: number | null;
   log: string;
+  /** The worker branch's commit when the attempt started (absent in records of older runs). */
+  tipAtStart?: string | null;
 }
 
 export interface WorkerRunRecord {
