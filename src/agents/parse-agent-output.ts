@@ -1,4 +1,5 @@
 import type { AgentKind } from './profiles.js';
+import { asRecord, num, toolDetail } from '../domain/run/agent-json.js';
 
 /** What pw reads from an agent's output stream, one signal at a time. */
 export type AgentSignal =
@@ -15,16 +16,6 @@ export type AgentSignal =
   | { type: 'usage'; inputTokens: number | null; outputTokens: number | null }
   | { type: 'error'; message: string };
 
-function asRecord(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : null;
-}
-
-function num(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
 function tokens(usage: unknown): { input: number | null; output: number | null } {
   const u = asRecord(usage);
   if (!u) return { input: null, output: null };
@@ -33,14 +24,6 @@ function tokens(usage: unknown): { input: number | null; output: number | null }
     (num(u.cache_creation_input_tokens) ?? 0) +
     (num(u.cache_read_input_tokens) ?? 0);
   return { input: num(u.input_tokens) === null ? null : input, output: num(u.output_tokens) };
-}
-
-function toolDetail(input: unknown): string {
-  const i = asRecord(input);
-  if (!i) return '';
-  for (const key of ['command', 'cmd', 'file_path', 'path', 'pattern', 'description'])
-    if (typeof i[key] === 'string') return i[key] as string;
-  return '';
 }
 
 /**

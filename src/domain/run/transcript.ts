@@ -1,3 +1,5 @@
+import { asRecord, num, toolDetail } from './agent-json.js';
+
 /**
  * An agent's stored output read back for a person: what it said, which tools
  * it called and how they ended, and its final result. Claude Code's
@@ -20,24 +22,6 @@ export type TranscriptEntry =
       text: string;
     }
   | { type: 'output'; text: string };
-
-function asRecord(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : null;
-}
-
-function num(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
-function toolDetail(input: unknown): string {
-  const i = asRecord(input);
-  if (!i) return '';
-  for (const key of ['command', 'cmd', 'file_path', 'path', 'pattern', 'description'])
-    if (typeof i[key] === 'string') return i[key] as string;
-  return '';
-}
 
 /** A tool result's content: a string, or text blocks. */
 function resultText(content: unknown): string {
