@@ -35,7 +35,7 @@ function message(w, c) {
   const body = `\n\nStep ${c} of worker ${id(w)}: what changed and why, as agents write it.\nA second line of body text.\n`;
   if (c === COMMITS - 1 && w % 2 === 0) return `[COMPLETE] ${id(w)} done${body}`;
   if (c % 97 === 40) return `[NEEDS:${id((w + 1) % WORKERS)}/api-${c}] need the api${body}`;
-  if (c % 97 === 41) return `[CHECKPOINT] got it${body}Provides: api-${c - 1}\n`;
+  if (c % 97 === 41) return `[CHECKPOINT] got it${body}\nProvides: api-${c - 1}\n`;
   if (c === COMMITS - 1 && w % 5 === 1) return `[BLOCKED:waiting for review] parked${body}`;
   return `[CHECKPOINT] step ${c}${body}`;
 }

@@ -1,4 +1,5 @@
 import { EnvironmentError } from '../errors.js';
+import { dirname, join, resolve } from 'node:path';
 import { runGit } from './run-git.js';
 
 export type ConfigScope = 'local' | 'worktree';
@@ -118,4 +119,45 @@ export async function assertWorktreeConfig(commonDir: string): Promise<void> {
       ['Run pw setup <plan> (it turns the setting on and installs the hooks).'],
     );
   }
+}
+
+/**
+ * Parses `git config --list --show-origin --show-scope -z` run in `cwd`: the
+ * files the values came from (includes followed), and the target of every
+ * include.path and includeIf.<condition>.path, whether its condition holds
+ * here or not (a relative target is relative to the file that includes it,
+ * git-config(1), "Includes"). Absolute paths, in order, once each. Pure.
+ */
+export function parseConfigFiles(output: string, cwd: string, home: string): string[] {
+  const files: string[] = [];
+  const fields = output.split('\0');
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    const origin = fields[i + 1]!;
+    const entry = fields[i + 2]!;
+    if (!origin.startsWith('file:')) continue;
+    const file = resolve(cwd, origin.slice('file:'.length));
+    files.push(file);
+    const newline = entry.indexOf('\n');
+    const key = (newline === -1 ? entry : entry.slice(0, newline)).toLowerCase();
+    if (newline === -1 || !/^include(if\..*)?\.path$/.test(key)) continue;
+    const target = entry.slice(newline + 1);
+    if (target === '') continue;
+    files.push(
+      target.startsWith('~/') ? join(home, target.slice(2)) : resolve(dirname(file), target),
+    );
+  }
+  return [...new Set(files)];
+}
+
+/**
+ * The config files git reads in `cwd` (or `file` and what it includes),
+ * includes followed, and every include target (parseConfigFiles).
+ */
+export async function listConfigFiles(cwd: string, home: string, file?: string): Promise<string[]> {
+  const source = file === undefined ? [] : ['--file', file, '--includes'];
+  const { stdout } = await runGit(
+    ['config', ...source, '--list', '--show-origin', '--show-scope', '-z'],
+    { cwd },
+  );
+  return parseConfigFiles(stdout, cwd, home);
 }

@@ -48,6 +48,7 @@ import {
 import type { CompiledPlan } from '../domain/plan/plan.js';
 import { scopeExcludePathspecs } from '../domain/scope/excludes.js';
 import { UsageError } from '../errors.js';
+import { logFormat, parseLogRecords } from './log-records.js';
 import { listRefs, resolveCommit } from './repo.js';
 import { runGit, splitNul } from './run-git.js';
 
@@ -74,20 +75,15 @@ export interface FindViolationsOptions {
   kinds?: readonly ViolationKind[];
 }
 
-const FIELD = '\x1f';
-
 /** Parses `git log -z --format=%H%x1f%P%x1f%B`. Pure. */
 export function parseDagLog(output: string): Map<string, DagCommit> {
   const dag = new Map<string, DagCommit>();
-  for (const record of output.split('\0')) {
-    const trimmed = record.replace(/^\n/, '');
-    if (!trimmed) continue;
-    const [sha = '', parents = '', ...message] = trimmed.split(FIELD);
+  for (const [sha = '', parents = '', message = ''] of parseLogRecords(output, 3)) {
     if (!/^[0-9a-f]{40,64}$/.test(sha)) continue;
     dag.set(sha, {
       sha,
       parents: parents.split(' ').filter(Boolean),
-      message: message.join(FIELD).replace(/\n$/, ''),
+      message: message.replace(/\n$/, ''),
     });
   }
   return dag;
@@ -158,7 +154,7 @@ async function readDag(
       'log',
       '-z',
       '--no-show-signature',
-      `--format=%H${FIELD}%P${FIELD}%B`,
+      logFormat(['%H', '%P', '%B']),
       ...new Set(include),
       '--not',
       ...exclude,

@@ -6,6 +6,7 @@ import {
 } from '../domain/history/own-commits.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
 import { parseCommitMessage, type ParsedMessage } from '../domain/protocol/protocol.js';
+import { logFormat, parseLogRecords } from './log-records.js';
 import { listRefs } from './repo.js';
 import { runGit } from './run-git.js';
 
@@ -26,33 +27,21 @@ export interface HistoryCommit {
   parsed?: ParsedMessage;
 }
 
-const FIELD = '\x1f';
-const LOG_FORMAT = `--format=%H${FIELD}%P${FIELD}%at${FIELD}%ct${FIELD}%B`;
+const LOG_FORMAT = logFormat(['%H', '%P', '%at', '%ct', '%B']);
 
 /** Parses `git log -z --source --format=%H%x1f%P%x1f%at%x1f%ct%x1f%S%x1f%B`. Pure. */
 export function parseHistoryLog(output: string): { ref: string; commit: HistoryCommit }[] {
-  const out: { ref: string; commit: HistoryCommit }[] = [];
-  for (const record of output.split('\0')) {
-    if (!record.trim()) continue;
-    const parts = record.replace(/^\n/, '').split(FIELD);
-    if (parts.length < 6) continue;
-    const [sha, parents, at, ct, ref, ...message] = parts;
-    out.push({ ref: ref!, commit: toCommit(sha!, parents!, at!, ct!, message.join(FIELD)) });
-  }
-  return out;
+  return parseLogRecords(output, 6).map(([sha, parents, at, ct, ref, message]) => ({
+    ref: ref!,
+    commit: toCommit(sha!, parents!, at!, ct!, message!),
+  }));
 }
 
 /** Parses `git log -z --format=%H%x1f%P%x1f%at%x1f%ct%x1f%B`. Pure. */
 export function parseCommitLog(output: string): HistoryCommit[] {
-  const out: HistoryCommit[] = [];
-  for (const record of output.split('\0')) {
-    if (!record.trim()) continue;
-    const parts = record.replace(/^\n/, '').split(FIELD);
-    if (parts.length < 5) continue;
-    const [sha, parents, at, ct, ...message] = parts;
-    out.push(toCommit(sha!, parents!, at!, ct!, message.join(FIELD)));
-  }
-  return out;
+  return parseLogRecords(output, 5).map(([sha, parents, at, ct, message]) =>
+    toCommit(sha!, parents!, at!, ct!, message!),
+  );
 }
 
 function toCommit(
@@ -198,7 +187,7 @@ export async function readNewCommits(
       'log',
       '-z',
       '--boundary',
-      `--format=%m%H${FIELD}%P${FIELD}%at${FIELD}%ct${FIELD}%B`,
+      logFormat(['%m%H', '%P', '%at', '%ct', '%B']),
       tip,
       '--not',
       ...new Set(exclude),
@@ -209,11 +198,9 @@ export async function readNewCommits(
   const commits: HistoryCommit[] = [];
   const boundary: HistoryCommit[] = [];
   // %m marks each record: '-' a boundary commit, '>' (or '<') one of the walk.
-  for (const record of stdout.split('\0')) {
-    const text = record.replace(/^\n/, '');
-    if (!text) continue;
-    const [commit] = parseCommitLog(text.slice(1));
-    if (commit) (text.startsWith('-') ? boundary : commits).push(commit);
+  for (const [markedSha, parents, at, ct, message] of parseLogRecords(stdout, 5)) {
+    const commit = toCommit(markedSha!.slice(1), parents!, at!, ct!, message!);
+    (markedSha!.startsWith('-') ? boundary : commits).push(commit);
   }
   return { commits, boundary };
 }

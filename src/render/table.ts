@@ -25,10 +25,14 @@ const WIDE =
 /** Code points that take no column of their own (combining marks, joiners, variation selectors). */
 const ZERO_WIDTH = /\p{Mn}|\p{Me}|\p{Variation_Selector}|[\u{200B}-\u{200F}]/u;
 
+/** Columns one code point takes in a terminal: 0, 1 or 2. */
+export function charWidth(char: string): number {
+  return ZERO_WIDTH.test(char) ? 0 : WIDE.test(char) ? 2 : 1;
+}
+
 /** Width in terminal columns, without escape sequences (colour codes). */
 export function visibleLength(text: string): number {
   let width = 0;
-  for (const char of stripVTControlCharacters(text))
-    width += ZERO_WIDTH.test(char) ? 0 : WIDE.test(char) ? 2 : 1;
+  for (const char of stripVTControlCharacters(text)) width += charWidth(char);
   return width;
 }

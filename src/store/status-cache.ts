@@ -26,7 +26,8 @@ export interface StatusCacheEntry {
   disjoint?: boolean;
 }
 
-const CACHE_VERSION = 1;
+// 2: Provides items read by git's trailer rules (the last paragraph only).
+const CACHE_VERSION = 2;
 const PW_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })
   .version;
 

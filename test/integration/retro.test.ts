@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandDeps } from '../../src/cli/deps.js';
 import { runRetro } from '../../src/commands/retro.js';
 import type { Retro } from '../../src/domain/retro/retro.js';
+import { retroView, statusView } from '../helpers/status-retro-agreement.js';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 
 const MIN = 60_000;
@@ -262,4 +263,102 @@ describe('pw retro and pw status agree on when a NEEDS was resolved', () => {
       ['provides', new Date(start + 7 * MIN).toISOString(), 4 * MIN],
     ]);
   });
+});
+
+describe('pw status --json and pw retro --json agree at every pinned moment of a real history', () => {
+  let repo: TempRepo;
+  afterAll(() => repo?.cleanup());
+
+  it("the demo's history, then a NEEDS cycle: states, open NEEDS and deadlocks", () => {
+    repo = createTempRepo({
+      files: {
+        'README.md': '# acme-status\n',
+        'src/api/routes.js': 'export {};\n',
+        'src/web/page.js': 'export {};\n',
+        'docs/index.md': '# docs\n',
+        'plan.yaml': `name: health
+workers:
+  - id: api
+    owns: [/src/api/, /test/api/]
+    task: GET /health
+  - id: web
+    owns: [/src/web/]
+    task: a status page
+    dependsOn: [api]
+  - id: docs
+    owns: [/docs/, /README.md]
+    task: document it
+`,
+      },
+    });
+    const setup = repo.pw(['setup', 'plan.yaml', '--json']);
+    expect(setup.status, setup.stderr).toBe(0);
+    const worktree = Object.fromEntries(
+      (JSON.parse(setup.stdout) as { workers: { id: string; worktree: string }[] }).workers.map(
+        (w) => [w.id, w.worktree],
+      ),
+    );
+    const start = Math.floor(Date.now() / 1000) * 1000 + 60_000;
+    const commit = (
+      worker: string,
+      minutes: number,
+      message: string,
+      files: Record<string, string> = {},
+    ): void => {
+      const cwd = worktree[worker]!;
+      for (const [path, content] of Object.entries(files)) repo.write(path, content, cwd);
+      const date = `@${(start + minutes * MIN) / 1000} +0000`;
+      repo.git(['add', '-A'], { cwd });
+      repo.git(['commit', '-q', '--allow-empty', '-m', message], {
+        cwd,
+        env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+      });
+    };
+    const views = (minutes: number) => {
+      const env = { PW_NOW: new Date(start + minutes * MIN).toISOString() };
+      const status = repo.pw(['status', '--json'], { env });
+      const retro = repo.pw(['retro', '--json'], { env });
+      expect(retro.status, retro.stderr).toBe(0);
+      const byStatus = statusView(JSON.parse(status.stdout) as Parameters<typeof statusView>[0]);
+      const byRetro = retroView(JSON.parse(retro.stdout) as Retro);
+      expect(byRetro, `at +${minutes}m`).toEqual(byStatus);
+      return byStatus;
+    };
+
+    expect(views(1).states).toEqual({ api: 'pending', web: 'pending', docs: 'pending' });
+    commit('api', 12, '[CHECKPOINT] route skeleton for GET /health', {
+      'src/api/routes.js': 'export function health() {}\n',
+    });
+    commit('web', 20, '[NEEDS:api/health-endpoint] the page needs the /health response shape');
+    commit('docs', 25, '[CHECKPOINT] outline for the health docs', {
+      'docs/health.md': '# /health\n',
+    });
+    commit('docs', 40, '[BLOCKED:response format not decided] cannot document fields yet');
+    expect(views(45)).toMatchObject({
+      openNeeds: ['web -> api/health-endpoint'],
+      states: { docs: 'blocked' },
+    });
+    commit(
+      'api',
+      80,
+      '[CHECKPOINT] GET /health returns status, version and uptime\n\nProvides: health-endpoint',
+      { 'src/api/routes.js': 'export function health() { return 1; }\n' },
+    );
+    expect(views(82).openNeeds).toEqual([]);
+    commit('docs', 90, '[CHECKPOINT] document status, version and uptime', {
+      'docs/health.md': '# /health\n\nstatus, version, uptime\n',
+    });
+    commit('api', 100, '[COMPLETE] GET /health with a test', { 'test/api/health.test.js': '\n' });
+    commit('web', 105, '[CHECKPOINT] status page shows the health result', {
+      'src/web/page.js': 'export const page = 1;\n',
+    });
+    commit('docs', 110, '[COMPLETE] health endpoint and status page documented');
+    commit('web', 120, '[COMPLETE] status page shows API health');
+    expect(views(122).states).toEqual({ api: 'complete', web: 'complete', docs: 'complete' });
+    // Both reopen and wait on each other.
+    commit('api', 130, '[NEEDS:web/ui-contract] v2 needs the page contract');
+    commit('web', 135, '[NEEDS:api/v2-schema] the page needs the v2 schema');
+    expect(views(140).deadlocks).toEqual(['api,web']);
+    views(200);
+  }, 180_000);
 });

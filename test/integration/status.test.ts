@@ -248,6 +248,18 @@ describe('pw status on a real repository', () => {
     expect(s.worker(await s.status(15), 'web').hooksOff).toBe(false);
   });
 
+  it('hooks switched off through a file the worktree config includes are reported', async () => {
+    const cwd = s.repo.wt('web');
+    const included = join(s.repo.root, 'hooks-off.inc');
+    s.repo.git(['config', '--worktree', 'include.path', included], { cwd });
+    expect(s.worker(await s.status(15), 'web').hooksOff).toBe(false);
+    // Only the included file changes: git reads it, so the cached verdict must not stand.
+    s.repo.write('hooks-off.inc', '[core]\n\thooksPath = /dev/null\n', s.repo.root);
+    expect(s.worker(await s.status(15), 'web').hooksOff).toBe(true);
+    s.repo.git(['config', '--worktree', '--unset', 'include.path'], { cwd });
+    expect(s.worker(await s.status(15), 'web').hooksOff).toBe(false);
+  });
+
   it('COMPLETE, then more work: reopened; the cache follows every ref move', async () => {
     s.commitAt('api', 16, '[COMPLETE] api done');
     const done = await s.status(17);

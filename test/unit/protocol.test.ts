@@ -75,7 +75,10 @@ describe('parseCommitMessage', () => {
       context,
     );
     expect(parsed).toMatchObject({ type: 'protocol', provides: ['user-model', 'token'] });
-    expect(parseProvides('x\nprovides:   a  \n')).toEqual(['a']);
+    expect(parseProvides('x\n\nprovides:   a  \n')).toEqual(['a']);
+    // git's trailer rules: the title paragraph and body paragraphs hold no trailers.
+    expect(parseProvides('x\nprovides: a\n')).toEqual([]);
+    expect(parseProvides('x\n\nProvides: a\n\nprose\n')).toEqual([]);
   });
 });
 

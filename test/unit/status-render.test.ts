@@ -115,11 +115,14 @@ describe('renderStatusTable', () => {
     expect(declared.text).toContain('ready to integrate: pw integrate');
   });
 
-  it('truncate keeps colour codes and counts code points', () => {
+  it('truncate keeps colour codes and counts terminal columns', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');
     expect(truncate('\x1b[31mabcdef\x1b[0m', 4)).toBe('\x1b[31mabc…\x1b[0m');
     expect(truncate('ünïcödé', 4)).toBe('ünï…');
+    // Wide characters take two columns; combining marks none.
+    expect(truncate('日本語のテキスト', 7)).toBe('日本語…');
+    expect(truncate('e\u0301e\u0301e\u0301e\u0301e\u0301', 4)).toBe('e\u0301e\u0301e\u0301…');
   });
 });
 

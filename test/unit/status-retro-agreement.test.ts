@@ -4,6 +4,7 @@ import { computeRetro, type RetroCommit, type RetroInput } from '../../src/domai
 import { computePlanStatus } from '../../src/domain/status/plan-status.js';
 import { histories, input, plan as fixturePlan } from './retro-fixture.js';
 import { tenWorkerInput } from './retro-ten-workers.js';
+import { retroView, statusView, type AgreementView } from '../helpers/status-retro-agreement.js';
 
 /**
  * pw status and pw retro read the same histories; they must agree on every
@@ -60,46 +61,57 @@ function agreement(retroInput: RetroInput) {
       ? {}
       : { setupAt: new Map(retroInput.plan.workers.map((w) => [w.id, setupAt])) }),
   });
-  return {
-    states: {
-      status: Object.fromEntries(status.workers.map((w) => [w.id, w.state])),
-      retro: Object.fromEntries(retro.workers.map((w) => [w.id, w.state])),
-    },
-    openNeeds: {
-      status: status.workers.flatMap((w) =>
-        w.needs.map((n) => `${w.id} -> ${n.worker}/${n.item}`).sort(),
-      ),
-      retro: retro.workers.flatMap((w) =>
-        w.needs
-          .filter((n) => n.open)
-          .map((n) => `${w.id} -> ${n.provider}/${n.item}`)
-          .sort(),
-      ),
-    },
-    deadlocks: {
-      status: status.deadlocks.map((cycle) => [...cycle].sort().join(',')).sort(),
-      retro: retro.findings
-        .filter((f) => f.kind === 'deadlock')
-        .map((f) =>
-          f.title
-            .replace(/^Deadlock: /, '')
-            .replace(/ wait for each other$/, '')
-            .split(' → ')
-            .slice(0, -1)
-            .sort()
-            .join(','),
-        )
-        .sort(),
-    },
-  };
+  return { status: statusView(status), retro: retroView(retro) };
 }
 
-function expectAgreement(retroInput: RetroInput): ReturnType<typeof agreement> {
+function expectAgreement(retroInput: RetroInput): AgreementView {
   const result = agreement(retroInput);
-  expect(result.states.retro).toEqual(result.states.status);
-  expect(result.openNeeds.retro).toEqual(result.openNeeds.status);
-  expect(result.deadlocks.retro).toEqual(result.deadlocks.status);
-  return result;
+  expect(result.retro.states).toEqual(result.status.states);
+  expect(result.retro.openNeeds).toEqual(result.status.openNeeds);
+  expect(result.retro.deadlocks).toEqual(result.status.deadlocks);
+  return result.status;
+}
+
+/**
+ * The input as it stood at each moment a commit landed, just after the stall
+ * limit passed with no further commit, and at the end: histories and events up
+ * to then, `now` then.
+ */
+function momentsOf(retroInput: RetroInput): RetroInput[] {
+  const times = [...retroInput.histories.values()].flat().map((c) => c.commitTime);
+  const moments = [
+    ...new Set([
+      ...times,
+      ...times.map((t) => t + retroInput.plan.stallAfterMs + MIN),
+      retroInput.now,
+    ]),
+  ]
+    .filter((t) => t <= retroInput.now)
+    .sort((a, b) => a - b);
+  return moments.map((now) => ({
+    ...retroInput,
+    now,
+    histories: new Map(
+      [...retroInput.histories].map(([id, commits]) => [
+        id,
+        commits.filter((c) => c.commitTime <= now),
+      ]),
+    ),
+    events: retroInput.events.filter((e) => Date.parse(e.time) <= now),
+  }));
+}
+
+/** Agreement at every moment of the history; returns how many moments were compared. */
+function expectAgreementThroughout(retroInput: RetroInput): number {
+  const moments = momentsOf(retroInput);
+  for (const moment of moments) {
+    const result = agreement(moment);
+    const when = new Date(moment.now).toISOString();
+    expect(result.retro.states, when).toEqual(result.status.states);
+    expect(result.retro.openNeeds, when).toEqual(result.status.openNeeds);
+    expect(result.retro.deadlocks, when).toEqual(result.status.deadlocks);
+  }
+  return moments.length;
 }
 
 let shaCounter = 0;
@@ -164,7 +176,14 @@ describe('pw status and pw retro agree', () => {
 
   it('on ten workers where workers have two open NEEDS each', () => {
     const result = expectAgreement(tenWorkerRing());
-    expect(result.deadlocks.status.length).toBeGreaterThan(0);
-    expect(Object.values(result.states.status)).toContain('stalled');
+    expect(result.deadlocks.length).toBeGreaterThan(0);
+    expect(Object.values(result.states)).toContain('stalled');
+  });
+
+  it('at every moment of the retro fixtures and the ten-worker plans, not only at the end', () => {
+    expect(expectAgreementThroughout(input())).toBeGreaterThan(10);
+    expectAgreementThroughout(input({ histories: histories({ docsComplete: true }) }));
+    expect(expectAgreementThroughout(tenWorkerInput())).toBeGreaterThan(50);
+    expectAgreementThroughout(tenWorkerRing());
   });
 });

@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CompiledPlan, CompiledWorker } from '../../domain/plan/plan.js';
 import {
   currentHookRuntime,
@@ -8,6 +8,7 @@ import {
   workerHooksDir,
   type HooksState,
 } from '../../git/hooks/index.js';
+import { listConfigFiles } from '../../git/config.js';
 import { planDir, readTextIfExists, writeFileAtomic } from '../../store/trusted-store.js';
 import { statusCacheKey } from '../../store/status-cache.js';
 
@@ -24,7 +25,7 @@ interface HooksCache {
  * That inspection runs git config twice per worktree, which for 50 worktrees
  * is most of what `pw status` costs. So its verdict is kept per worktree under
  * a signature of the files the "off" verdict depends on (every git config
- * file git would read there, the worktree's hooks folder with each entry's
+ * file git reads there, includes followed, the worktree's hooks folder with each entry's
  * mode, size and times, the pw runtime), and inspected again only when one of
  * them changed. Switching hooks off always changes one of them.
  */
@@ -37,8 +38,11 @@ export async function readHooksOff(
   const out = new Map<string, boolean | null>();
   if (workers.length === 0) return out;
   const path = join(planDir(commonDir, plan.name), 'cache', 'hooks.json');
-  const shared = sharedSignature(commonDir, env);
-  const signatures = workers.map((w) => workerSignature(commonDir, plan, w));
+  const shared = await sharedSignature(commonDir, env);
+  const home = env.HOME ?? homedir();
+  const signatures = await Promise.all(
+    workers.map((w) => workerSignature(commonDir, plan, w, home)),
+  );
   const cached = await readCache(path);
   const key = statusCacheKey({ shared, runtime: currentHookRuntime() });
   const known = cached?.key === key ? cached.workers : {};
@@ -102,17 +106,23 @@ function folderLines(dir: string): string[] {
   return [statLine(dir), ...names.map((n) => statLine(join(dir, n)))];
 }
 
-/** Config files every worktree reads (git-config(1), FILES) and the variables that move them. */
-function sharedSignature(commonDir: string, env: NodeJS.ProcessEnv): string[] {
+/**
+ * Config files every worktree reads: the ones git reports reading here, with
+ * the targets of its include and includeIf directives (asked of git, so
+ * includes count), and the standard files even while they are absent
+ * (git-config(1), FILES), since creating one can switch hooks off too.
+ */
+async function sharedSignature(commonDir: string, env: NodeJS.ProcessEnv): Promise<string[]> {
   const home = env.HOME ?? homedir();
   const xdg = env.XDG_CONFIG_HOME ?? join(home, '.config');
-  const files = [
+  const standard = [
     join(commonDir, 'config'),
     join(commonDir, 'config.worktree'),
     env.GIT_CONFIG_GLOBAL ?? join(home, '.gitconfig'),
     join(xdg, 'git', 'config'),
     env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig',
   ];
+  const files = [...new Set([...standard, ...(await listConfigFiles(commonDir, home))])];
   const vars = Object.keys(env)
     .filter((name) => name.startsWith('GIT_CONFIG'))
     .sort()
@@ -120,8 +130,13 @@ function sharedSignature(commonDir: string, env: NodeJS.ProcessEnv): string[] {
   return [...vars, ...files.map(statLine)];
 }
 
-/** The worktree's own config file and its pw hooks folder. */
-function workerSignature(commonDir: string, plan: CompiledPlan, worker: CompiledWorker): string {
+/** The worktree's own config file (and what it includes) and its pw hooks folder. */
+async function workerSignature(
+  commonDir: string,
+  plan: CompiledPlan,
+  worker: CompiledWorker,
+  home: string,
+): Promise<string> {
   const gitFile = join(worker.worktree, '.git');
   let gitDir = gitFile;
   let text: string | null = null;
@@ -133,9 +148,23 @@ function workerSignature(commonDir: string, plan: CompiledPlan, worker: Compiled
   // A linked worktree's .git is a file "gitdir: <path>" (gitrepository-layout(5)).
   const match = text === null ? null : /^gitdir: (.+)$/m.exec(text);
   if (match) gitDir = isAbsolute(match[1]!) ? match[1]! : resolve(worker.worktree, match[1]!);
+  const worktreeConfig = join(gitDir, 'config.worktree');
   return statusCacheKey([
     statLine(gitFile),
-    statLine(join(gitDir, 'config.worktree')),
+    statLine(worktreeConfig),
+    ...(await includedFiles(worktreeConfig, home)).map(statLine),
     ...folderLines(workerHooksDir(commonDir, plan.name, worker.id)),
   ]);
+}
+
+/** What a worktree's config file includes, asked of git; only a file that mentions an include costs a git call. */
+async function includedFiles(file: string, home: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  if (!/include/i.test(text)) return [];
+  return listConfigFiles(dirname(file), home, file);
 }

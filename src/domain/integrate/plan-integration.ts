@@ -9,6 +9,7 @@ import {
 import type { IntegrateStrategy } from '../plan/plan.js';
 import type { WorkerState } from '../status/plan-status.js';
 import { parseCommitMessage } from '../protocol/protocol.js';
+import { parseTrailers, trailerValue } from '../protocol/trailers.js';
 
 /** A worker's derived state, as `pw status` derives it (DESIGN.md section 4). */
 export type IntegrateWorkerState = WorkerState;
@@ -187,9 +188,10 @@ export interface IntegrationTrailers {
 
 /** The pw trailers of a step commit, or null for any other commit. */
 export function parseIntegrationTrailers(message: string): IntegrationTrailers | null {
+  const trailers = parseTrailers(message);
   const value = (key: string): string | null => {
-    const matches = [...message.matchAll(new RegExp(`^${key}:[ \\t]*(\\S+)[ \\t]*$`, 'gm'))];
-    return matches.length ? matches[matches.length - 1]![1]! : null;
+    const last = trailerValue(trailers, key);
+    return last && !/\s/.test(last) ? last : null;
   };
   const plan = value(TRAILER.plan);
   const worker = value(TRAILER.worker);

@@ -1,4 +1,5 @@
 import { CommitParser } from 'conventional-commits-parser';
+import { trailerValues } from './trailers.js';
 
 /** The four status keywords of the commit protocol (DESIGN.md section 4). */
 export type ProtocolKind = 'CHECKPOINT' | 'BLOCKED' | 'NEEDS' | 'COMPLETE';
@@ -68,13 +69,12 @@ function exemptKind(header: string): ExemptKind | null {
   return null;
 }
 
-/** `Provides: <item>` trailers of a message body. */
+/** The items of a message's `Provides:` trailers (git's trailer rules), comma-separated. */
 export function parseProvides(message: string): string[] {
-  const items: string[] = [];
-  for (const match of message.matchAll(/^Provides:[ \t]*(.+?)[ \t]*$/gim)) {
-    for (const item of match[1]!.split(',')) if (item.trim()) items.push(item.trim());
-  }
-  return items;
+  return trailerValues(message, 'Provides')
+    .flatMap((value) => value.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../domain/plan/duration.js';
 import type { PlanStatus, WorkerState, WorkerStatus } from '../../domain/status/plan-status.js';
-import { visibleLength } from '../table.js';
+import { charWidth, visibleLength } from '../table.js';
 
 export interface StatusTableOptions {
   color: boolean;
@@ -113,7 +113,7 @@ export function workerNote(w: WorkerStatus, status: PlanStatus): string {
   return parts.join(' · ');
 }
 
-/** Cuts a line to `width` visible columns, ending in "…" when cut. */
+/** Cuts a line to `width` terminal columns, ending in "…" when cut. */
 export function truncate(text: string, width: number): string {
   if (visibleLength(text) <= width) return text;
   if (width <= 0) return '';
@@ -128,9 +128,9 @@ export function truncate(text: string, width: number): string {
       continue;
     }
     const char = String.fromCodePoint(text.codePointAt(i)!);
-    if (length + 1 > width - 1) break;
+    if (length + charWidth(char) > width - 1) break;
     out += char;
-    length++;
+    length += charWidth(char);
     i += char.length;
   }
   return `${out}…${text.includes('\x1b[') ? '\x1b[0m' : ''}`;
