@@ -28,6 +28,7 @@ const values: HookScriptValues = {
   root: "/tmp/it's here/.git/pw",
   self: "/tmp/it's here/.git/pw/demo/hooks/api",
   chain: '.husky/_',
+  chainMain: "/tmp/it's main/.husky/_",
   node: '/usr/bin/node',
   bin: '/opt/pw $HOME/bin.js',
   excludes: [':(top,glob,exclude)src/api/**', ":(top,glob,exclude)docs/it's.md"],
@@ -62,9 +63,9 @@ describe('renderHookScript', () => {
     }
     const script = renderHookScript(templates, values, 'pre-commit');
     const printed = sh(
-      `${script.split('\n').slice(0, 12).join('\n')}\nprintf '%s|%s|%s' "$PW_ROOT" "$PW_BIN" "$PW_CHAIN"`,
+      `${script.split('\n').slice(0, 13).join('\n')}\nprintf '%s|%s|%s|%s' "$PW_ROOT" "$PW_BIN" "$PW_CHAIN" "$PW_CHAIN_MAIN"`,
     );
-    expect(printed.stdout).toBe(`${values.root}|${values.bin}|.husky/_`);
+    expect(printed.stdout).toBe(`${values.root}|${values.bin}|.husky/_|${values.chainMain}`);
     expect(script).toContain(
       `':/' ':(top,glob,exclude)src/api/**' ':(top,glob,exclude)docs/it'\\''s.md'`,
     );
