@@ -239,13 +239,17 @@ describe('scope patterns: the TypeScript matcher and git pathspecs agree', () =>
   const repos: TempRepo[] = [];
   const gitOwned = new Map<string, Set<string>>();
 
-  beforeAll(() => {
+  // One git call per pattern and repository: some hundreds, slow on a loaded
+  // machine; the event loop turns between them so vitest's progress reports
+  // (onTaskUpdate, 60 s) are never held up.
+  beforeAll(async () => {
     for (const layer of layers) {
       const repo = createTempRepo({
         files: Object.fromEntries(layer.map((path) => [path, `${path}\n`])),
       });
       repos.push(repo);
       for (const source of patterns) {
+        await new Promise((resolve) => setImmediate(resolve));
         const parsed = parseScopePattern(source);
         if (!parsed.ok) throw new Error(`corpus pattern ${source} is invalid: ${parsed.problem}`);
         const output = repo.git(['ls-files', '-z', '--', ...parsed.pattern.pathspecs]);
@@ -254,7 +258,7 @@ describe('scope patterns: the TypeScript matcher and git pathspecs agree', () =>
         gitOwned.set(source, owned);
       }
     }
-  });
+  }, 180_000);
 
   afterAll(() => {
     for (const repo of repos) repo.cleanup();
