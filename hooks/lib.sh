@@ -1,7 +1,7 @@
 #!/bin/sh
 # Shared part of every pw hook. pw pastes it into each generated hook, after
 # the block of values it bakes in (PW_HOOK, PW_PLAN, PW_WORKER, PW_ROOT,
-# PW_SELF, PW_CHAIN, PW_NODE, PW_BIN), so a hook reads no other file on its
+# PW_SELF, PW_CHAIN, PW_CHAIN_MAIN, PW_NODE, PW_BIN), so a hook reads no other file on its
 # good path. Keep it POSIX sh, quoted, and free of forks.
 
 PW_ZERO=0000000000000000000000000000000000000000
@@ -19,11 +19,17 @@ pw_git() {
 # The hook that was in place before pw, if it exists and is executable. A
 # relative hooks path (husky's .husky/_) is relative to where git runs hooks:
 # the top of the worktree, as git itself reads core.hooksPath (git-config(1)).
+# A new worker worktree lacks husky's generated .husky/_ (git ignores it) until
+# npm install runs there, so PW_CHAIN_MAIN, the same path in the main
+# worktree, stands in for it: the project's own hooks still run.
 pw_next_hook() {
   pw_next=
   [ -n "$PW_CHAIN" ] || return 1
   [ "$PW_CHAIN" != "$PW_SELF" ] || return 1
   pw_next=$PW_CHAIN/$PW_HOOK
+  [ -f "$pw_next" ] && [ -x "$pw_next" ] && return 0
+  [ -n "$PW_CHAIN_MAIN" ] && [ ! -d "$PW_CHAIN" ] || return 1
+  pw_next=$PW_CHAIN_MAIN/$PW_HOOK
   [ -f "$pw_next" ] && [ -x "$pw_next" ]
 }
 

@@ -36,6 +36,12 @@ function selectWorkers(plan: CompiledPlan, worker: string | undefined): string[]
   return [worker];
 }
 
+const CHAIN_FOUND_IN: Record<NonNullable<HooksHealth['chainFoundIn']>, string> = {
+  worktree: '',
+  'main-worktree': " (the main worktree's)",
+  missing: ' (missing in this worktree)',
+};
+
 /** One row per hooks folder, then each problem with what to do (none after an uninstall). */
 function renderHealth(entries: readonly HooksHealth[], problems: readonly string[]): string {
   const rows = [['WHERE', 'HOOKS', 'core.hooksPath', 'HANDS OVER TO']];
@@ -44,7 +50,9 @@ function renderHealth(entries: readonly HooksHealth[], problems: readonly string
       entry.worker ?? entry.role,
       entry.state,
       entry.hooksPath ?? '(unset)',
-      entry.chain ?? '-',
+      entry.chain === null
+        ? '-'
+        : `${entry.chain}${entry.chainFoundIn ? CHAIN_FOUND_IN[entry.chainFoundIn] : ''}`,
     ]);
   }
   return `${renderColumns(rows, '')}\n${problems.map((p) => `  ${p}\n`).join('')}`;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPlanRepo } from '../helpers/plan-repo.js';
@@ -253,17 +253,41 @@ describe('husky v9', () => {
     try {
       const env = { PW_TEST_LOG: log };
       const api = repo.wt('api');
-      // No .husky/_ in the new worktree yet (git ignores it), so, as with plain git, husky does not run.
+      // No .husky/_ in the new worktree yet (git ignores it; npm install has not run
+      // there): pw hands over to the main worktree's, so the project's hooks still run.
+      expect(existsSync(join(api, '.husky', '_'))).toBe(false);
+      const status = (): string => {
+        const result = repo.pw(['hooks', 'status', '--worker', 'api']);
+        expect(result.status, result.stdout + result.stderr).toBe(0);
+        return result.stdout;
+      };
+      expect(status()).toContain(".husky/_ (the main worktree's)");
       repo.write('src/api/server.ts', 'export const api = 2;\n', api);
       expect(repo.commit(api, '[CHECKPOINT] before npm install', { env }).status).toBe(0);
-      expect(existsSync(log)).toBe(false);
+      expect(readFileSync(log, 'utf8')).toBe(
+        `husky pre-commit in ${api}\nhusky commit-msg [CHECKPOINT] before npm install\n`,
+      );
+      // A refused commit does not reach husky there either.
+      repo.write('src/web/app.ts', 'export const app = 2;\n', api);
+      expect(repo.commit(api, '[CHECKPOINT] out of scope', { env }).status).not.toBe(0);
+      repo.git(['reset', '-q', '--hard'], { cwd: api });
+      expect(readFileSync(log, 'utf8').split('\n')).toHaveLength(3);
+      // Without husky's folder in either worktree, status says so and commits go on without it.
+      renameSync(join(repo.dir, '.husky', '_'), join(repo.root, 'husky-folder'));
+      expect(repo.pw(['hooks', 'status', '--worker', 'api']).stdout).toMatch(
+        /^api +\S+ +\S+ +\.husky\/_ \(missing in this worktree\)$/m,
+      );
+      repo.write('src/api/server.ts', 'export const api = 2.5;\n', api);
+      expect(repo.commit(api, '[CHECKPOINT] no husky anywhere', { env }).status).toBe(0);
+      renameSync(join(repo.root, 'husky-folder'), join(repo.dir, '.husky', '_'));
+      writeFileSync(log, '');
 
       // The agent runs npm install: husky's prepare writes core.hooksPath=.husky/_ to the shared config again.
       npm(api, repo);
       expect(
         repo.git(['config', '--show-scope', '--get-all', 'core.hooksPath'], { cwd: api }),
       ).toBe(`local\t.husky/_\nworktree\t${join(repo.commonDir, 'pw', 'demo', 'hooks', 'api')}`);
-      expect(repo.pw(['hooks', 'status', '--worker', 'api']).status).toBe(0);
+      expect(status()).not.toContain('.husky/_ (');
 
       repo.write('src/api/server.ts', 'export const api = 3;\n', api);
       expect(repo.commit(api, '[CHECKPOINT] with husky', { env }).status).toBe(0);

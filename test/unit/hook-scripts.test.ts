@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,7 @@ const values: HookScriptValues = {
   root: "/tmp/it's here/.git/pw",
   self: "/tmp/it's here/.git/pw/demo/hooks/api",
   chain: '.husky/_',
+  chainMain: "/tmp/it's main/.husky/_",
   node: '/usr/bin/node',
   bin: '/opt/pw $HOME/bin.js',
   excludes: [':(top,glob,exclude)src/api/**', ":(top,glob,exclude)docs/it's.md"],
@@ -62,12 +63,43 @@ describe('renderHookScript', () => {
     }
     const script = renderHookScript(templates, values, 'pre-commit');
     const printed = sh(
-      `${script.split('\n').slice(0, 12).join('\n')}\nprintf '%s|%s|%s' "$PW_ROOT" "$PW_BIN" "$PW_CHAIN"`,
+      `${script.split('\n').slice(0, 13).join('\n')}\nprintf '%s|%s|%s|%s' "$PW_ROOT" "$PW_BIN" "$PW_CHAIN" "$PW_CHAIN_MAIN"`,
     );
-    expect(printed.stdout).toBe(`${values.root}|${values.bin}|.husky/_`);
+    expect(printed.stdout).toBe(`${values.root}|${values.bin}|.husky/_|${values.chainMain}`);
     expect(script).toContain(
       `':/' ':(top,glob,exclude)src/api/**' ':(top,glob,exclude)docs/it'\\''s.md'`,
     );
+  });
+
+  it("hands over to the main worktree's copy of a relative chain folder the worktree lacks", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-hook-chain-'));
+    try {
+      const main = join(dir, 'main');
+      const worktree = join(dir, 'worktree');
+      mkdirSync(join(main, '.husky', '_'), { recursive: true });
+      mkdirSync(worktree);
+      writeFileSync(join(main, '.husky', '_', 'post-commit'), '#!/bin/sh\necho "main $*"\n', {
+        mode: 0o755,
+      });
+      const script = renderHookScript(
+        templates,
+        { ...values, chainMain: join(main, '.husky', '_') },
+        'post-commit',
+      );
+      const run = (): string =>
+        spawnSync('sh', ['-c', script, 'post-commit', 'x'], { cwd: worktree, encoding: 'utf8' })
+          .stdout;
+      expect(run()).toBe('main x\n');
+      // Once the worktree has its own folder (npm install ran there), that one is used alone.
+      mkdirSync(join(worktree, '.husky', '_'), { recursive: true });
+      expect(run()).toBe('');
+      writeFileSync(join(worktree, '.husky', '_', 'post-commit'), '#!/bin/sh\necho "own $*"\n', {
+        mode: 0o755,
+      });
+      expect(run()).toBe('own x\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('checks in the hooks each role needs and only hands over in the rest', () => {

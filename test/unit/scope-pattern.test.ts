@@ -62,18 +62,24 @@ describe('parseScopePattern: rejected patterns', () => {
 describe('parseScopePattern: compiled globs', () => {
   it.each([
     // floating: any depth
-    ['*.md', ['**/*.md']],
+    ['*.md', ['**/*.md', '**/*.md/**']],
     ['docs/', ['**/docs/**']],
     ['package.json', ['**/package.json', '**/package.json/**']],
-    ['.env*', ['**/.env*']],
+    ['.env*', ['**/.env*', '**/.env*/**']],
+    ['*', ['**/*']],
+    ['f*', ['**/f*', '**/f*/**']],
     ['日本/', ['**/日本/**']],
     // anchored: leading or middle slash
     ['/package.json', ['package.json', 'package.json/**']],
     ['/src/api/', ['src/api/**']],
     ['src/api/', ['src/api/**']],
     ['src/api', ['src/api', 'src/api/**']],
+    // a lone `*` last segment owns direct children only; any other wildcard owns what is below a matching directory
     ['docs/*', ['docs/*']],
-    ['docs/*.md', ['docs/*.md']],
+    ['/*', ['*']],
+    ['/f*', ['f*', 'f*/**']],
+    ['docs/*.md', ['docs/*.md', 'docs/*.md/**']],
+    ['docs/v?', ['docs/v?', 'docs/v?/**']],
     ['/docs/*/', ['docs/*/**']],
     // `**`
     ['**/fixtures/**', ['**/fixtures/**']],
@@ -86,9 +92,9 @@ describe('parseScopePattern: compiled globs', () => {
     // escapes and classes
     ['a\\*b', ['**/a\\*b', '**/a\\*b/**']],
     ['\\!important', ['**/\\!important', '**/\\!important/**']],
-    ['x[ab]', ['**/x[ab]']],
-    ['x[]a]', ['**/x[]a]']],
-    ['[[:digit:]]*', ['**/[[:digit:]]*']],
+    ['x[ab]', ['**/x[ab]', '**/x[ab]/**']],
+    ['x[]a]', ['**/x[]a]', '**/x[]a]/**']],
+    ['[[:digit:]]*', ['**/[[:digit:]]*', '**/[[:digit:]]*/**']],
   ])('%s -> %j', (source, globs) => {
     const compiled = pattern(source);
     expect(compiled.source).toBe(source);
@@ -186,17 +192,26 @@ describe('findPatternOverlap', () => {
     ['src/api', '/src/api/v1/'],
     ['docs/*', 'docs/*.md'],
     ['a\\*b', 'a?b'],
+    // a wildcard last segment also owns what is below a directory it matches
+    ['*.md', '*.txt'],
+    ['x[a-c]', 'x[d-f]'],
+    ['?.txt', '??.txt'],
+    ['/src/api*', '/src/api/v1/'],
+    ['f*', '/foo/bar/'],
+    ['/docs/*.md', '/docs/a.md/img/'],
   ];
   const disjoint: [string, string][] = [
-    ['*.md', '*.txt'],
+    ['/*.md', '/*.txt'],
     ['/src/', '/test/'],
     ['docs/*', '/docs/*/'],
     ['docs/*', '/docs/guide/'],
     ['/package.json', '/packages/'],
-    ['x[a-c]', 'x[d-f]'],
+    ['/x[a-c]', '/x[d-f]'],
     ['/x[!a]', '/xa'],
-    ['[[:digit:]]*', '[[:alpha:]]*'],
-    ['?.txt', '??.txt'],
+    ['/[[:digit:]]*', '/[[:alpha:]]*'],
+    ['/?.txt', '/??.txt'],
+    ['/src/api*', '/src/web/'],
+    ['docs/*', '/docs/guide/img/'],
     ['/a/**/b', '/c/**'],
     ['/a\\*b', '/axb'],
     ['/.g?t', '/.?it'], // only ".git" would match both, and git never tracks it

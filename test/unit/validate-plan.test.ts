@@ -237,6 +237,38 @@ describe('ownership overlaps', () => {
     ]);
   });
 
+  it('refuses wildcard patterns that own what is below a directory the other matches', () => {
+    const floating = messages({
+      name: 'p',
+      workers: [
+        { id: 'a', owns: ['*.md'], task: 't' },
+        { id: 'b', owns: ['*.txt'], task: 't' },
+      ],
+    });
+    expect(floating).toEqual([
+      'plan.yaml: workers[0].owns[0]: "*.md" (a) and workers[1].owns[0] "*.txt" (b) could both own a path such as "a.txt/a.md"; anchor "*.md" and "*.txt" at the root with a leading "/" (e.g. "/*.md"), or narrow one of them so no path is owned twice',
+    ]);
+    const anchored = messages({
+      name: 'p',
+      workers: [
+        { id: 'a', owns: ['/src/api*'], task: 't' },
+        { id: 'b', owns: ['/src/api/v1/'], task: 't' },
+      ],
+    });
+    expect(anchored).toEqual([
+      'plan.yaml: workers[0].owns[0]: "/src/api*" (a) and workers[1].owns[0] "/src/api/v1/" (b) could both own a path such as "src/api/v1/a"; one contains the other: narrow one of them so no path is owned twice',
+    ]);
+    expect(
+      messages({
+        name: 'p',
+        workers: [
+          { id: 'a', owns: ['/*.md', '/docs/*'], task: 't' },
+          { id: 'b', owns: ['/*.txt', '/docs/guide/'], task: 't' },
+        ],
+      }),
+    ).toEqual([]);
+  });
+
   it('suggest anchoring a floating pattern', () => {
     const problems = messages({
       name: 'p',

@@ -80,6 +80,12 @@ export interface HookScriptValues {
   self: string;
   /** The hooks folder in place before pw (may be relative to the worktree top), or null for none. */
   chain: string | null;
+  /**
+   * A relative `chain` as an absolute path in the main worktree, handed over
+   * to when the worktree lacks the folder (husky's `.husky/_` before `npm
+   * install` runs there); null for none.
+   */
+  chainMain?: string | null;
   node: string;
   bin: string;
   /** role 'worker': pathspecs that leave only the paths outside the scope. */
@@ -124,6 +130,7 @@ export function renderHookScript(
     `PW_ROOT=${shQuote(values.root)}`,
     `PW_SELF=${shQuote(values.self)}`,
     `PW_CHAIN=${shQuote(values.chain ?? '')}`,
+    `PW_CHAIN_MAIN=${shQuote(values.chainMain ?? '')}`,
     `PW_NODE=${shQuote(values.node)}`,
     `PW_BIN=${shQuote(values.bin)}`,
   ].join('\n');

@@ -222,8 +222,9 @@ function languageOverlap(a: Segment[], b: Segment[]): string[] | null {
  *
  * One deliberate exception: paths that only git's literal-text quirk (see
  * `matchesScopePattern`) adds are not counted. They need a directory named
- * after a glob (`**`, `*.md`), and counting them would make every floating
- * pattern overlap every other (`*.md` and `*.txt` both own `**` + `/*.md/a.txt`).
+ * after a glob (`**`, `*`), and counting them would make disjoint scopes
+ * overlap (`docs/*` owns a file `a` in a directory literally named `*` in
+ * `docs`, and so does the scope of every directory in `docs`).
  */
 export function findPatternOverlap(a: ScopePattern, b: ScopePattern): string | null {
   for (const left of compileGlobs(a)) {

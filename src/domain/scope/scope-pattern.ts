@@ -82,22 +82,18 @@ type SegmentProblem =
   | { kind: 'unclosed-class' }
   | { kind: 'unknown-class'; name: string };
 
-type TokenizedSegment =
-  { ok: true; tokens: Token[]; wildcard: boolean } | { ok: false; problem: SegmentProblem };
+type TokenizedSegment = { ok: true; tokens: Token[] } | { ok: false; problem: SegmentProblem };
 
 /** Tokenizes one segment (bytes, never `**` alone) exactly as git's wildmatch reads it. */
 function tokenizeSegment(segment: string): TokenizedSegment {
   const tokens: Token[] = [];
-  let wildcard = false;
   for (let i = 0; i < segment.length; i++) {
     const char = segment[i];
     if (char === '*') {
       if (segment[i + 1] === '*') return { ok: false, problem: { kind: 'double-star' } };
       tokens.push({ star: true });
-      wildcard = true;
     } else if (char === '?') {
       tokens.push({ star: false, bytes: ANY_BYTE });
-      wildcard = true;
     } else if (char === '\\') {
       i++;
       if (i >= segment.length) return { ok: false, problem: { kind: 'lone-backslash' } };
@@ -106,13 +102,12 @@ function tokenizeSegment(segment: string): TokenizedSegment {
       const parsed = parseClass(segment, i);
       if (!parsed.ok) return parsed;
       tokens.push({ star: false, bytes: parsed.bytes });
-      wildcard = true;
       i = parsed.end;
     } else {
       tokens.push({ star: false, bytes: byteSet((b) => b === segment.charCodeAt(i)) });
     }
   }
-  return { ok: true, tokens, wildcard };
+  return { ok: true, tokens };
 }
 
 type ParsedClass =
@@ -260,26 +255,26 @@ export function parseScopePattern(source: string): ParsedPattern {
     );
   }
 
-  let lastIsLiteral = false;
   for (const [i, segment] of segments.entries()) {
-    if (segment === GLOBSTAR) {
-      lastIsLiteral = false;
-      continue;
-    }
+    if (segment === GLOBSTAR) continue;
     const tokenized = tokenizeSegment(toBytes(segment));
     if (!tokenized.ok) {
       const beforeSlash = i < segments.length - 1 || directory;
       return fail(segmentProblemMessage(source, segment, tokenized.problem, beforeSlash));
     }
-    lastIsLiteral = !tokenized.wildcard;
   }
 
   // gitignore/CODEOWNERS: a `/` at the start or in the middle anchors the pattern at the root.
   const anchored = anchoredByRoot || segments.length > 1;
   const rooted = anchored || segments[0] === GLOBSTAR ? segments : [GLOBSTAR, ...segments];
+  // CODEOWNERS (and gitignore): a last segment that matches a directory owns
+  // everything below it, wildcard or not (`f*` owns `foo/bar`); only a lone
+  // `*` (`docs/*`: direct children) and a trailing `**` stop at what they match.
+  const last = segments.at(-1);
+  const ownsBelow = last !== '*' && last !== GLOBSTAR;
   const variants = directory
     ? [[...rooted, GLOBSTAR]]
-    : lastIsLiteral
+    : ownsBelow
       ? [rooted, [...rooted, GLOBSTAR]]
       : [rooted];
   const globs = [...new Set(variants.map((variant) => collapseGlobstars(variant).join('/')))];

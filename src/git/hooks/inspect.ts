@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { hooksToInstall, type HooksRole } from '../../domain/hooks/hook-scripts.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import { exists } from '../../store/fs.js';
@@ -33,8 +33,27 @@ export interface HooksHealth {
   hooksPath: string | null;
   /** The hooks folder pw's scripts hand over to. */
   chain: string | null;
+  /**
+   * Where a relative `chain` is found: in this worktree, in the main worktree
+   * (a worker worktree before `npm install` made husky's folder there), or
+   * nowhere (then no hook of the project runs). Null for an absolute chain.
+   */
+  chainFoundIn: 'worktree' | 'main-worktree' | 'missing' | null;
   /** Each a sentence: what is wrong and what to do. */
   problems: string[];
+}
+
+/** Where the scripts find a relative chain folder (see `pw_next_hook` in hooks/lib.sh). */
+async function findRelativeChain(
+  spec: FolderSpec,
+  chain: string,
+): Promise<HooksHealth['chainFoundIn']> {
+  if (isAbsolute(chain)) return null;
+  if (await exists(join(spec.location, chain))) return 'worktree';
+  for (const root of spec.alsoIn) {
+    if (await exists(join(root, chain))) return 'main-worktree';
+  }
+  return 'missing';
 }
 
 async function inspectFolder(spec: FolderSpec, label: string, fix: string): Promise<HooksHealth> {
@@ -46,6 +65,7 @@ async function inspectFolder(spec: FolderSpec, label: string, fix: string): Prom
     state: 'active',
     hooksPath: null,
     chain: null,
+    chainFoundIn: null,
     problems: [],
   };
   if (!(await exists(spec.location))) {
@@ -61,6 +81,7 @@ async function inspectFolder(spec: FolderSpec, label: string, fix: string): Prom
     return health;
   }
   health.chain = record.chain;
+  health.chainFoundIn = await findRelativeChain(spec, record.chain);
   if (!sameDir(health.hooksPath, spec.dir)) {
     health.state = 'off';
     health.problems.push(

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { HookScriptValues, HooksRole } from '../../domain/hooks/hook-scripts.js';
 import type { CompiledPlan, CompiledWorker } from '../../domain/plan/plan.js';
 import { scopeExcludePathspecs } from '../../domain/scope/excludes.js';
@@ -37,6 +37,7 @@ function workerValues(
     root: join(commonDir, 'pw'),
     self: dir,
     chain,
+    chainMain: isAbsolute(chain) ? null : join(plan.repoRoot, chain),
     node: runtime.node,
     bin: runtime.bin,
     excludes: scopeExcludePathspecs(worker.owns),
