@@ -69,7 +69,8 @@ describe('renderHookScript', () => {
     expect(script).toContain(
       `':/' ':(top,glob,exclude)src/api/**' ':(top,glob,exclude)docs/it'\\''s.md'`,
     );
-  });
+    // One sh per generated script: slow only on a loaded machine.
+  }, 30_000);
 
   it("hands over to the main worktree's copy of a relative chain folder the worktree lacks", () => {
     const dir = mkdtempSync(join(tmpdir(), 'pw-hook-chain-'));
