@@ -48,8 +48,9 @@ export interface SetupContext {
 export async function readSetupContext(
   options: SetupOptions,
   deps: CommandDeps,
+  repo?: RepoInfo,
 ): Promise<SetupContext> {
-  const repo = await readRepoInfo(deps.cwd);
+  repo ??= await readRepoInfo(deps.cwd);
   const config = await loadConfig(repo.mainWorktree);
   const { plan, warnings } = await resolvePlan(options.plan, deps.cwd, config);
   const worktrees = await listWorktrees(repo.mainWorktree);

@@ -62,7 +62,8 @@ export async function executeActions(
         case 'write-trusted': {
           for (const path of action.files) {
             await ensureParent(path);
-            const before = context.snapshot.trustedFiles.get(path) ?? null;
+            // What is there now, not what the snapshot saw: the rollback puts back only what this run replaced.
+            const before = await readTextIfExists(path);
             await writeFileAtomic(path, context.snapshot.desiredTrustedFiles.get(path)!);
             undo.push(async () =>
               before === null ? removePath(path) : writeFileAtomic(path, before),
