@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir, rmdir } from 'node:fs/promises';
+import { chmod, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { describeAction, type SetupAction } from '../../domain/setup/plan-setup.js';
 import { EnvironmentError, ExitCode, PwError } from '../../errors.js';
@@ -16,7 +16,7 @@ import {
   restoreWorktreeConfig,
 } from './repo-setup-state.js';
 
-import { copyIncludedFile } from '../../store/fs.js';
+import { copyIncludedFile, makeDirectory } from '../../store/fs.js';
 import type { SetupContext } from './snapshot.js';
 
 type Undo = () => Promise<void>;
@@ -36,7 +36,7 @@ export async function executeActions(
   let mainHooksInstalled = false;
   // Folders this run creates, so rolling back removes them too once emptied.
   const ensureParent = async (path: string): Promise<void> => {
-    const created = await mkdir(dirname(path), { recursive: true });
+    const created = await makeDirectory(dirname(path));
     if (created) undo.push(() => removeEmptyTree(created));
   };
   try {
