@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { FailedError, UsageError } from '../errors.js';
 import {
   isSameProcessAlive,
@@ -81,7 +81,9 @@ async function acquireRepoLock(
   deps: RepoLockDeps,
 ): Promise<() => Promise<void>> {
   const waitMs = lockWaitSeconds(deps.env) * 1000;
-  await mkdir(join(path, '..'), { recursive: true });
+  const dir = dirname(path);
+  // A command refused before it wrote anything leaves no trace: a pw folder made for the lock goes with it.
+  const createdDir = (await mkdir(dir, { recursive: true })) !== undefined;
   const me: RepoLockHolder = {
     ...(await readProcessIdentity()),
     command,
@@ -95,6 +97,7 @@ async function acquireRepoLock(
         // Only our own lock is removed: a lock taken over from us (we were thought dead) stays.
         const holder = parseHolder(await readTextIfExists(path));
         if (holder?.nonce === me.nonce) await rm(path, { force: true });
+        if (createdDir) await rmdir(dir).catch(() => undefined);
       };
     }
     const text = await readTextIfExists(path);
@@ -122,7 +125,14 @@ async function acquireRepoLock(
  */
 async function tryCreate(path: string, me: RepoLockHolder): Promise<boolean> {
   const temp = `${path}.${me.pid}.${me.nonce}`;
-  await writeFile(temp, `${JSON.stringify(me)}\n`);
+  await mkdir(dirname(path), { recursive: true });
+  try {
+    await writeFile(temp, `${JSON.stringify(me)}\n`);
+  } catch (error) {
+    // The folder was removed by a holder releasing the lock as this waiter wrote: try again.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
   try {
     await link(temp, path);
     return true;
