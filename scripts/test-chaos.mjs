@@ -3,6 +3,8 @@
 // seeds, printed first so a failing run can be replayed with
 // PW_INTERRUPT_SEEDS=<seeds> npx vitest run test/e2e/integrate-interrupt.test.ts.
 // `npm test` replays a fixed list instead, so it never depends on chance.
+// Then races pw commands on one repository, 20 pairs of each kind
+// (test/e2e/setup-race.test.ts; PW_RACE_PAIRS sets how many).
 import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 
@@ -14,4 +16,11 @@ const result = spawnSync(
   ['vitest', 'run', '--project', 'e2e', 'test/e2e/integrate-interrupt.test.ts'],
   { stdio: 'inherit', env: { ...process.env, PW_INTERRUPT_SEEDS: seeds } },
 );
-process.exitCode = result.status ?? 1;
+const pairs = process.env.PW_RACE_PAIRS ?? '20';
+process.stdout.write(`test:chaos: ${pairs} racing pairs of each kind (PW_RACE_PAIRS)\n`);
+const race = spawnSync(
+  'npx',
+  ['vitest', 'run', '--project', 'e2e', 'test/e2e/setup-race.test.ts'],
+  { stdio: 'inherit', env: { ...process.env, PW_RACE_PAIRS: pairs } },
+);
+process.exitCode = result.status || race.status || 0;

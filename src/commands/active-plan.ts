@@ -34,9 +34,9 @@ async function readPlanName(path: string): Promise<string | null> {
 export async function loadActivePlan(
   cwd: string,
   planArg: string | undefined,
-  options: { includeTornDown?: boolean } = {},
+  options: { includeTornDown?: boolean; repo?: RepoInfo } = {},
 ): Promise<ActivePlan> {
-  const repo = await readRepoInfo(cwd);
+  const repo = options.repo ?? (await readRepoInfo(cwd));
   const plans = await readActivePlans(repo.commonDir, options);
   let name: string | null = null;
   if (planArg) {

@@ -16,7 +16,8 @@ import { isBareRepository } from '../git/repo.js';
 import { renderColumns } from '../render/table.js';
 import { readActivePlans } from '../store/trusted-store.js';
 import { loadActivePlan } from './active-plan.js';
-import { readRepoInfo } from '../git/repo.js';
+import { readRepoInfo, type RepoInfo } from '../git/repo.js';
+import { withRepoLock } from '../store/repo-lock.js';
 
 export interface HooksOptions {
   action: 'install' | 'uninstall' | 'status';
@@ -105,7 +106,19 @@ async function runHub(options: HooksOptions, deps: CommandDeps): Promise<Command
 
 export async function runHooks(options: HooksOptions, deps: CommandDeps): Promise<CommandResult> {
   if (options.hub !== undefined) return runHub(options, deps);
-  const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
+  const repo = await readRepoInfo(deps.cwd);
+  if (options.action === 'status') return runWorktreeHooks(options, deps, repo);
+  return withRepoLock(repo.commonDir, `hooks ${options.action}`, deps, () =>
+    runWorktreeHooks(options, deps, repo),
+  );
+}
+
+async function runWorktreeHooks(
+  options: HooksOptions,
+  deps: CommandDeps,
+  repoInfo: RepoInfo,
+): Promise<CommandResult> {
+  const { repo, plan } = await loadActivePlan(deps.cwd, options.plan, { repo: repoInfo });
   const ids = selectWorkers(plan, options.worker);
   const missing: string[] = [];
   if (options.action === 'install') {

@@ -16,8 +16,10 @@ import {
   listCommitsNotIn,
   listRefs,
   listWorktrees,
+  readRepoInfo,
   readWorktreeChanges,
   resolveCommit,
+  type RepoInfo,
 } from '../git/repo.js';
 import { pruneWorktrees, removeWorktree } from '../git/worktree.js';
 import {
@@ -27,6 +29,7 @@ import {
   writeFileAtomic,
   readActivePlans,
 } from '../store/trusted-store.js';
+import { withRepoLock } from '../store/repo-lock.js';
 import { loadActivePlan } from './active-plan.js';
 import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
 
@@ -103,8 +106,19 @@ export async function runTeardown(
   options: TeardownOptions,
   deps: CommandDeps,
 ): Promise<CommandResult> {
+  const repo = await readRepoInfo(deps.cwd);
+  if (options.dryRun) return tearDown(options, deps, repo);
+  return withRepoLock(repo.commonDir, 'teardown', deps, () => tearDown(options, deps, repo));
+}
+
+async function tearDown(
+  options: TeardownOptions,
+  deps: CommandDeps,
+  repoInfo: RepoInfo,
+): Promise<CommandResult> {
   const { repo, plan } = await loadActivePlan(deps.cwd, options.plan, {
     includeTornDown: Boolean(options.purge),
+    repo: repoInfo,
   });
   const cwd = repo.mainWorktree;
   // A plan torn down earlier has only its record left: --purge removes that.

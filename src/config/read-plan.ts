@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
@@ -40,6 +40,11 @@ export function splitFrontMatter(
   return { yaml: match[1] ?? '', context: (match[2] ?? '').trim(), lineOffset: 1 };
 }
 
+/** The largest plan file read: a plan names workers, files and tasks, not their material. */
+export const MAX_PLAN_BYTES = 1024 * 1024;
+/** How many alias expansions a plan may make (yaml's maxAliasCount). */
+export const MAX_PLAN_ALIASES = 100;
+
 /** Parses YAML, turning syntax errors into problems with line numbers. */
 export function parsePlanYaml(
   planText: PlanText,
@@ -51,7 +56,22 @@ export function parsePlanYaml(
     path: error.linePos ? `line ${error.linePos[0].line + planText.lineOffset}` : '',
     message: `YAML: ${error.message.split('\n')[0]}`,
   }));
-  return { data: problems.length ? null : document.toJS(), problems };
+  if (problems.length) return { data: null, problems };
+  try {
+    return { data: document.toJS({ maxAliasCount: MAX_PLAN_ALIASES }), problems };
+  } catch (error) {
+    // The yaml library refuses to expand aliases past the cap (a "billion laughs" plan) with a ReferenceError.
+    return {
+      data: null,
+      problems: [
+        {
+          file,
+          path: '',
+          message: `YAML: aliases expand too far (over ${MAX_PLAN_ALIASES} expansions): ${(error as Error).message}; write the values out instead of nesting aliases`,
+        },
+      ],
+    };
+  }
 }
 
 function throwIfInvalid<T>(validated: Validated<T>, file: string): T {
@@ -75,8 +95,18 @@ export async function readPlanFile(
   const file = resolve(cwd, path);
   let text: string;
   try {
+    const size = (await stat(file)).size;
+    if (size > MAX_PLAN_BYTES) {
+      throw new UsageError(
+        `plan file ${file} is ${size} bytes, over the limit of ${MAX_PLAN_BYTES} bytes (1 MiB)`,
+        [
+          'A plan names the workers, the files each owns and their tasks; put long material in files the tasks point to.',
+        ],
+      );
+    }
     text = await readFile(file, 'utf8');
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
       code === 'ENOENT'

@@ -19,7 +19,8 @@ import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedError } from '../errors.js';
 import type { DetachedGitWatch } from '../git/detached-git-watch.js';
-import { integratePaths, isAlive } from './integrate-state.js';
+import { integratePaths } from './integrate-state.js';
+import { isAlive } from './process-identity.js';
 
 export interface DetachedGitRecord {
   pid: number;

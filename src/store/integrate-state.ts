@@ -1,8 +1,7 @@
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CompiledPlan, IntegrateStrategy, VerifyMode } from '../domain/plan/plan.js';
 import type { IntegrateWorkerState } from '../domain/integrate/plan-integration.js';
-import { FailedError } from '../errors.js';
 import type { MergeMessage } from '../domain/integrate/merge-message.js';
 import { planDir, readTextIfExists, writeFileAtomic } from './trusted-store.js';
 
@@ -12,7 +11,6 @@ export function integratePaths(commonDir: string, plan: string) {
   return {
     dir,
     state: join(dir, 'state.json'),
-    lock: join(dir, 'lock'),
     logs: join(dir, 'verify-logs'),
     /** One record per detached git a run started, while it runs (store/detached-git.ts). */
     running: join(dir, 'running'),
@@ -121,59 +119,4 @@ export async function writeIntegrateState(commonDir: string, state: IntegrateSta
 
 export async function clearIntegrateState(commonDir: string, plan: string): Promise<void> {
   await rm(integratePaths(commonDir, plan).state, { force: true });
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * One integrate at a time per plan. The lock names its holder; a lock whose
- * process is gone (a killed run) is taken over, so a rerun always proceeds.
- */
-export async function acquireIntegrateLock(
-  commonDir: string,
-  plan: string,
-  now: Date,
-): Promise<() => Promise<void>> {
-  const paths = integratePaths(commonDir, plan);
-  await writeFileAtomic(join(paths.dir, '.keep'), '');
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const handle = await open(paths.lock, 'wx');
-      await handle.writeFile(JSON.stringify({ pid: process.pid, since: now.toISOString() }));
-      await handle.close();
-      return async () => rm(paths.lock, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = await readTextIfExists(paths.lock);
-    let pid: number | null = null;
-    let since = '';
-    try {
-      const parsed = JSON.parse(holder ?? '') as { pid?: unknown; since?: unknown };
-      pid = typeof parsed.pid === 'number' ? parsed.pid : null;
-      since = typeof parsed.since === 'string' ? parsed.since : '';
-    } catch {
-      // A lock torn by a kill between create and write names nobody: stale.
-    }
-    if (pid !== null && pid !== process.pid && isAlive(pid)) {
-      throw new FailedError(
-        `another pw integrate of plan "${plan}" is running (pid ${pid}, since ${since})`,
-        [
-          'Wait for it to finish. If no such process is running, delete the lock file and run again:',
-          paths.lock,
-        ],
-      );
-    }
-    await rm(paths.lock, { force: true });
-  }
-  throw new FailedError(`could not take the integrate lock ${paths.lock}`, [
-    'Another pw integrate keeps taking it; wait for it to finish and run again.',
-  ]);
 }

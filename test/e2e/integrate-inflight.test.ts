@@ -81,7 +81,10 @@ describe('pw integrate after a kill while the publishing git still runs', () => 
     expect(f.repo.git(['rev-parse', 'main'])).toBe(orig);
 
     const rerun = f.pwJson(['integrate', '--no-verify']);
-    expect(rerun.stderr).toBe('');
+    // The killed run's repository lock names a process that is gone: taken over, and said so.
+    expect(rerun.stderr).toMatch(
+      /^pw: took over the repository lock from pw integrate \(pid \d+, since \S+\): that process is gone\.\n$/,
+    );
     expect(rerun.status).toBe(0);
     expect(rerun.json.outcome).toBe('nothing-to-integrate');
     expect(rerun.json.notes.join('\n')).toMatch(

@@ -249,7 +249,7 @@ describe('pw integrate killed at random points', () => {
         expect(existsSync(join(f.repo.dir, '.git/pw/feat/integrate/state.json')), label).toBe(
           false,
         );
-        expect(existsSync(join(f.repo.dir, '.git/pw/feat/integrate/lock')), label).toBe(false);
+        expect(existsSync(join(f.repo.dir, '.git/pw/lock')), label).toBe(false);
         outcomes.push(
           `${delay}ms${killGroup ? '(group)' : ''}:${killed.signal ? 'killed' : 'finished'}/${state}`,
         );

@@ -20,7 +20,6 @@ import {
   type IntegrateReport,
 } from '../../render/integrate/report.js';
 import {
-  acquireIntegrateLock,
   clearIntegrateState,
   integrateWorktrees,
   integrationRef,
@@ -28,6 +27,7 @@ import {
   type IntegrateState,
 } from '../../store/integrate-state.js';
 import { describeGit, recordDetachedGit, waitForDetachedGit } from '../../store/detached-git.js';
+import { withRepoLock } from '../../store/repo-lock.js';
 import { loadActivePlan } from '../active-plan.js';
 import { assertNoScopeFindings, assertNothingInProgress, readScopeFindings } from './gates.js';
 import { mergeSteps } from './merge.js';
@@ -112,21 +112,21 @@ export async function runIntegrate(
     await waitForInterruptedRun(context, false);
     report = await runDryRun(context, options);
   } else {
-    const release = await acquireIntegrateLock(repo.commonDir, plan.name, deps.now());
-    try {
-      await waitForInterruptedRun(context, true);
-      watchDetachedGit(recordDetachedGit(repo.commonDir, plan.name));
-      if (options.abort) report = await abortIntegration(context);
-      else if (options.continue) report = await continueIntegration(context, options);
-      else report = await startIntegration(context, options);
-    } catch (error) {
-      // Ctrl-C also reaches the git or verify command running then; say what happened, not how it died.
-      if (interrupted) throw interruptedError(context);
-      throw error;
-    } finally {
-      watchDetachedGit(null);
-      await release();
-    }
+    report = await withRepoLock(repo.commonDir, 'integrate', deps, async () => {
+      try {
+        await waitForInterruptedRun(context, true);
+        watchDetachedGit(recordDetachedGit(repo.commonDir, plan.name));
+        if (options.abort) return await abortIntegration(context);
+        if (options.continue) return await continueIntegration(context, options);
+        return await startIntegration(context, options);
+      } catch (error) {
+        // Ctrl-C also reaches the git or verify command running then; say what happened, not how it died.
+        if (interrupted) throw interruptedError(context);
+        throw error;
+      } finally {
+        watchDetachedGit(null);
+      }
+    });
   }
   if (json) deps.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else if (report.action === 'matrix') deps.stdout(renderMatrix(report));

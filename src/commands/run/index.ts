@@ -9,7 +9,8 @@ import { parseDuration } from '../../domain/plan/duration.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import { seededRandom } from '../../domain/run/plan-retry.js';
 import { EnvironmentError, ExitCode, FailedError, UsageError } from '../../errors.js';
-import { readRepoInfo } from '../../git/repo.js';
+import { readRepoInfo, type RepoInfo } from '../../git/repo.js';
+import { withRepoLock } from '../../store/repo-lock.js';
 import { createLiveView } from '../../render/status/live-view.js';
 import { buildRunReport, renderRunReportMarkdown } from '../../render/run/run-report.js';
 import { formatRunEventLine, renderRunFrame } from '../../render/run/run-view.js';
@@ -73,6 +74,19 @@ async function ensurePlan(
   emit: (event: Omit<RunEvent, 'time'>) => void,
 ): Promise<CompiledPlan> {
   const repo = await readRepoInfo(deps.cwd);
+  if (options.dryRun) return ensurePlanSetUp(options, deps, emit, repo);
+  // Whether a plan is set up and setting it up is one step: no other pw command writes in between.
+  return withRepoLock(repo.commonDir, 'run', deps, () =>
+    ensurePlanSetUp(options, deps, emit, repo),
+  );
+}
+
+async function ensurePlanSetUp(
+  options: RunOptions,
+  deps: CommandDeps,
+  emit: (event: Omit<RunEvent, 'time'>) => void,
+  repo: RepoInfo,
+): Promise<CompiledPlan> {
   const named = options.plan !== undefined && (await isFile(resolve(deps.cwd, options.plan)));
   const anySetUp = (await listPlanNames(repo.commonDir)).length > 0;
   if (named || !anySetUp) {

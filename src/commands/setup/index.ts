@@ -4,6 +4,8 @@ import { BRIEF_FILE } from '../../domain/setup/brief.js';
 import { describeAction, planSetup } from '../../domain/setup/plan-setup.js';
 import { UsageError } from '../../errors.js';
 import { renderSetupReport } from '../../render/setup/report.js';
+import { readRepoInfo, type RepoInfo } from '../../git/repo.js';
+import { withRepoLock } from '../../store/repo-lock.js';
 import { appendEvent, planPaths } from '../../store/trusted-store.js';
 
 import { failureInjector } from './fault-injection.js';
@@ -22,7 +24,18 @@ export interface SetupOptions {
 }
 
 export async function runSetup(options: SetupOptions, deps: CommandDeps): Promise<CommandResult> {
-  const context = await readSetupContext(options, deps);
+  if (options.dryRun) return setUp(options, deps);
+  // Read and act under the repository lock: what the snapshot saw is still so when acting on it.
+  const repo = await readRepoInfo(deps.cwd);
+  return withRepoLock(repo.commonDir, 'setup', deps, () => setUp(options, deps, repo));
+}
+
+async function setUp(
+  options: SetupOptions,
+  deps: CommandDeps,
+  repo?: RepoInfo,
+): Promise<CommandResult> {
+  const context = await readSetupContext(options, deps, repo);
   const decision = planSetup(context.snapshot);
   if (decision.conflicts.length) {
     throw new UsageError(

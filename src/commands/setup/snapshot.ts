@@ -1,10 +1,15 @@
 import type { SetupOptions } from './index.js';
-import { exists } from '../../store/fs.js';
-import { join, resolve } from 'node:path';
+import { exists, whyNotCreatable } from '../../store/fs.js';
+import { dirname, join, resolve } from 'node:path';
 import type { CommandDeps } from '../../cli/deps.js';
 import { loadConfig } from '../../config/load-config.js';
 import { resolvePlan } from '../../config/read-plan.js';
-import { BRIEF_FILE, renderBrief, renderLaunchScript } from '../../domain/setup/brief.js';
+import {
+  BRIEF_FILE,
+  MAX_BRIEF_BYTES,
+  renderBrief,
+  renderLaunchScript,
+} from '../../domain/setup/brief.js';
 import { compilePlan } from '../../domain/plan/compile-plan.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import {
@@ -14,7 +19,7 @@ import {
 } from '../../domain/plan/overlaps.js';
 import { type SetupSnapshot, type WorkerSnapshot } from '../../domain/setup/plan-setup.js';
 import { formatProblem } from '../../domain/plan/validate-plan.js';
-import { UsageError } from '../../errors.js';
+import { EnvironmentError, UsageError } from '../../errors.js';
 import { readConfig } from '../../git/config.js';
 import { areWorkerHooksInstalled } from '../../git/hooks/index.js';
 import {
@@ -48,8 +53,9 @@ export interface SetupContext {
 export async function readSetupContext(
   options: SetupOptions,
   deps: CommandDeps,
+  repo?: RepoInfo,
 ): Promise<SetupContext> {
-  const repo = await readRepoInfo(deps.cwd);
+  repo ??= await readRepoInfo(deps.cwd);
   const config = await loadConfig(repo.mainWorktree);
   const { plan, warnings } = await resolvePlan(options.plan, deps.cwd, config);
   const worktrees = await listWorktrees(repo.mainWorktree);
@@ -70,6 +76,17 @@ export async function readSetupContext(
     ]);
   }
   const desired = compilePlan(plan, { mainWorktree: repo.mainWorktree, base, baseCommit });
+  // Checked before anything is created: a root that takes no folders fails here, with its reason.
+  const worktreeParent = desired.workers[0] ? dirname(desired.workers[0].worktree) : null;
+  const unusable = worktreeParent ? await whyNotCreatable(worktreeParent) : null;
+  if (unusable) {
+    throw new EnvironmentError(
+      `the worktrees of plan "${desired.name}" cannot be created in ${worktreeParent}: ${unusable}`,
+      [
+        `Set worktreeRoot (now "${plan.settings.worktreeRoot}", in ${plan.source} or the config) to a folder you can write, or create that folder first.`,
+      ],
+    );
+  }
 
   const [allFiles = [], ...owned] = await listTreeFilesByPathspecs(
     repo.mainWorktree,
@@ -144,6 +161,21 @@ export async function readSetupContext(
       path: paths.launch(worker.id),
       content: renderLaunchScript(launchTemplate, desired, worker, briefPath),
     });
+  }
+
+  const oversized = [...briefs].filter(
+    ([, brief]) => Buffer.byteLength(brief.content) > MAX_BRIEF_BYTES,
+  );
+  if (oversized.length) {
+    throw new UsageError(
+      `the brief of ${oversized.map(([id]) => id).join(', ')} is over ${MAX_BRIEF_BYTES} bytes, the most one command-line argument can hold on Linux`,
+      [
+        ...oversized.map(
+          ([id, brief]) => `${id}: ${Buffer.byteLength(brief.content)} bytes (${plan.source})`,
+        ),
+        "The launch script hands the brief to the agent as one argument. Shorten the worker's task or the plan's Markdown context, and put long material in files the task points to.",
+      ],
+    );
   }
 
   const desiredTrustedFiles = new Map<string, string>([

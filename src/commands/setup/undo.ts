@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir, rmdir } from 'node:fs/promises';
+import { chmod, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { describeAction, type SetupAction } from '../../domain/setup/plan-setup.js';
 import { EnvironmentError, ExitCode, PwError } from '../../errors.js';
@@ -16,7 +16,7 @@ import {
   restoreWorktreeConfig,
 } from './repo-setup-state.js';
 
-import { copyIncludedFile } from '../../store/fs.js';
+import { copyIncludedFile, makeDirectory } from '../../store/fs.js';
 import type { SetupContext } from './snapshot.js';
 
 type Undo = () => Promise<void>;
@@ -36,7 +36,7 @@ export async function executeActions(
   let mainHooksInstalled = false;
   // Folders this run creates, so rolling back removes them too once emptied.
   const ensureParent = async (path: string): Promise<void> => {
-    const created = await mkdir(dirname(path), { recursive: true });
+    const created = await makeDirectory(dirname(path));
     if (created) undo.push(() => removeEmptyTree(created));
   };
   try {
@@ -62,7 +62,8 @@ export async function executeActions(
         case 'write-trusted': {
           for (const path of action.files) {
             await ensureParent(path);
-            const before = context.snapshot.trustedFiles.get(path) ?? null;
+            // What is there now, not what the snapshot saw: the rollback puts back only what this run replaced.
+            const before = await readTextIfExists(path);
             await writeFileAtomic(path, context.snapshot.desiredTrustedFiles.get(path)!);
             undo.push(async () =>
               before === null ? removePath(path) : writeFileAtomic(path, before),

@@ -4,6 +4,13 @@ import { shQuote } from './shell-quote.js';
 
 export const BRIEF_FILE = 'WORKER.md';
 
+/**
+ * The longest brief the launch script can hand over: it is one argument of
+ * the agent's command line, and Linux caps one argument at 32 pages
+ * (MAX_ARG_STRLEN, 131072 bytes) counting its terminating NUL (execve(2)).
+ */
+export const MAX_BRIEF_BYTES = 131_071;
+
 function bulletList(items: readonly string[]): string {
   return items.map((item) => `- \`${item.replace(/`/g, '\\`')}\``).join('\n');
 }

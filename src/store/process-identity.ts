@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+
+/**
+ * Which process a pid names, so a lock or record left by a dead process is not
+ * mistaken for a live one when the kernel hands its pid to another process.
+ */
+export interface ProcessIdentity {
+  pid: number;
+  /**
+   * When the process started, as the kernel counts it (Linux: field 22 of
+   * /proc/<pid>/stat, clock ticks since boot); null where it cannot be read.
+   */
+  startTime: string | null;
+}
+
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The start time field of a /proc/<pid>/stat line. The command name (field 2)
+ * is in parentheses and may itself hold spaces and parentheses (proc(5)), so
+ * fields are counted from the last ')'.
+ */
+export function parseProcStatStartTime(stat: string): string | null {
+  const end = stat.lastIndexOf(')');
+  if (end < 0) return null;
+  // After ')' come fields 3 (state), 4, ...; starttime is field 22.
+  const fields = stat
+    .slice(end + 1)
+    .trim()
+    .split(/\s+/);
+  const value = fields[22 - 3];
+  return value !== undefined && /^\d+$/.test(value) ? value : null;
+}
+
+export async function readProcessStartTime(pid: number): Promise<string | null> {
+  try {
+    return parseProcStatStartTime(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+export async function readProcessIdentity(pid: number = process.pid): Promise<ProcessIdentity> {
+  return { pid, startTime: await readProcessStartTime(pid) };
+}
+
+/**
+ * Whether the process a record names is still running: its pid is alive and,
+ * where start times can be read, it started when the record says (a reused
+ * pid started later).
+ */
+export async function isSameProcessAlive(identity: ProcessIdentity): Promise<boolean> {
+  if (!isAlive(identity.pid)) return false;
+  if (identity.startTime === null) return true;
+  const now = await readProcessStartTime(identity.pid);
+  return now === null || now === identity.startTime;
+}
