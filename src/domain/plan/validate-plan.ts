@@ -9,6 +9,7 @@ import {
 } from './plan.js';
 import { findPatternOverlaps } from './overlaps.js';
 import { parseScopePattern } from '../scope/scope-pattern.js';
+import { escapeTerminal } from '../../render/terminal-text.js';
 
 /** One problem, with the file and the key path it is about. */
 export interface Problem {
@@ -286,7 +287,7 @@ export function validatePlan(
   if (typeof name === 'string' && !ID_PATTERN.test(name)) {
     c.problem(
       'name',
-      `"${printable(name)}" is not a valid plan name: use 1-40 of a-z, 0-9, "_" and "-", starting with a letter or digit`,
+      `"${escapeTerminal(name)}" is not a valid plan name: use 1-40 of a-z, 0-9, "_" and "-", starting with a letter or digit`,
     );
   }
   const base = readString(c, raw, 'base', '', { nullable: true });
@@ -315,7 +316,7 @@ export function validatePlan(
       if (typeof id === 'string' && !ID_PATTERN.test(id)) {
         c.problem(
           join(path, 'id'),
-          `"${printable(id)}" is not a valid worker id: use 1-40 of a-z, 0-9, "_" and "-", starting with a letter or digit`,
+          `"${escapeTerminal(id)}" is not a valid worker id: use 1-40 of a-z, 0-9, "_" and "-", starting with a letter or digit`,
         );
       }
       const owns = readStringList(c, item, 'owns', path);
@@ -327,7 +328,7 @@ export function validatePlan(
         if (!parsed.ok)
           c.problem(
             join(join(path, 'owns'), patternIndex),
-            `"${printable(pattern)}": ${parsed.problem}`,
+            `"${escapeTerminal(pattern)}": ${parsed.problem}`,
           );
       });
       const task = readString(c, item, 'task', path, { required: true });
@@ -381,7 +382,7 @@ export function validatePlan(
         const hint = didYouMean(dep, ids);
         c.problem(
           path,
-          `"${printable(dep)}" is not a worker of this plan${hint ? ` (did you mean "${hint}"?)` : ''}; workers: ${ids.join(', ')}`,
+          `"${escapeTerminal(dep)}" is not a worker of this plan${hint ? ` (did you mean "${hint}"?)` : ''}; workers: ${ids.join(', ')}`,
         );
       }
     });
@@ -408,12 +409,4 @@ export function validatePlan(
         }
       : null;
   return { value, problems: c.problems, warnings: c.warnings };
-}
-
-/** Shows control characters visibly so an error message cannot be used to forge output lines. */
-export function printable(text: string): string {
-  return text.replace(
-    /[\x00-\x1f\x7f]/g,
-    (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
 }
