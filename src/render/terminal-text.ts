@@ -28,6 +28,11 @@ export function escapeTerminal(text: string): string {
   return text.replace(TERMINAL_CONTROL, describeTerminalControl);
 }
 
+/** escapeTerminal line by line: the line breaks of a multi-line message stay. */
+export function escapeTerminalLines(text: string): string {
+  return text.split('\n').map(escapeTerminal).join('\n');
+}
+
 /** `text` with every control and bidi character removed, for a suggested corrected header. */
 export function stripTerminalControls(text: string): string {
   return text.replace(TERMINAL_CONTROL, '');

@@ -84,6 +84,13 @@ describe('terminal injection through commit messages and file names', () => {
     expect(wait.stdout + retro.stdout).toContain('new\\x0aline.ts');
   });
 
+  it("pw integrate's refusal quotes them escaped", () => {
+    const integrate = repo.pw(['integrate', '--allow-incomplete']);
+    expect(integrate.status).toBe(1);
+    expect(integrate.stderr).toContain('ev\\x1b[2Jil\\u202e.ts');
+    expect(integrate.stderr).not.toMatch(RAW_CONTROL);
+  });
+
   it('retro HTML and SVG escape them too', () => {
     const out = repo.pw(['retro', '--html', join(repo.root, 'r.html'), '--svg', 'r.svg']);
     expect(out.status).toBe(0);
