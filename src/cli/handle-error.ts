@@ -1,10 +1,12 @@
 import { ExitCode, GitError, PwError } from '../errors.js';
+import { escapeTerminalLines } from '../render/terminal-text.js';
 
 /** The one place an error becomes text on stderr and an exit code. */
 export function handleError(error: unknown, stderr: (text: string) => void): number {
   if (error instanceof PwError) {
-    stderr(`pw: ${error.message}\n`);
-    for (const line of error.details) stderr(`  ${line}\n`);
+    // Messages quote commit headers and paths (an integrate refusal, a git error): escaped.
+    stderr(`pw: ${escapeTerminalLines(error.message)}\n`);
+    for (const line of error.details) stderr(`  ${escapeTerminalLines(line)}\n`);
     return error.exitCode;
   }
   if (error instanceof GitError) {

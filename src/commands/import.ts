@@ -5,7 +5,8 @@ import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import { parsePlanYaml, splitFrontMatter } from '../config/read-plan.js';
 import { planFromOrchestraManifest } from '../domain/plan/import-orchestra.js';
 import { DEFAULT_SETTINGS } from '../domain/plan/plan.js';
-import { formatProblem, printable, validatePlan } from '../domain/plan/validate-plan.js';
+import { formatProblem, validatePlan } from '../domain/plan/validate-plan.js';
+import { escapeTerminal } from '../render/terminal-text.js';
 import { UsageError } from '../errors.js';
 import { exists } from '../store/fs.js';
 import { writeFileAtomic } from '../store/trusted-store.js';
@@ -59,9 +60,9 @@ export async function runImport(options: ImportOptions, deps: CommandDeps): Prom
   }
   const document = new Document(imported.plan);
   document.commentBefore = [
-    ` pw plan imported from ${printable(source)} (a parallel-orchestra manifest) by pw import.`,
+    ` pw plan imported from ${escapeTerminal(source)} (a parallel-orchestra manifest) by pw import.`,
     // printable: a note quotes manifest text, and a line break in it would end the comment.
-    ...imported.notes.map((note) => ` note: ${printable(note)}`),
+    ...imported.notes.map((note) => ` note: ${escapeTerminal(note)}`),
   ].join('\n');
   const yaml = document.toString({ lineWidth: 0 });
   const content = markdown ? `---\n${yaml}---\n${context ? `\n${context}\n` : ''}` : yaml;
@@ -91,7 +92,7 @@ export async function runImport(options: ImportOptions, deps: CommandDeps): Prom
     );
   } else {
     if (!output) deps.stdout(content);
-    for (const note of imported.notes) deps.stderr(`note: ${printable(note)}\n`);
+    for (const note of imported.notes) deps.stderr(`note: ${escapeTerminal(note)}\n`);
     if (output) deps.stderr(`wrote ${relative(deps.cwd, output) || output}\n`);
     if (setupProblems.length) {
       deps.stderr(

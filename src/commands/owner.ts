@@ -9,7 +9,7 @@ import {
   type OwnerAnswer,
   type OwnerWorker,
 } from '../domain/scope/ownership.js';
-import { printable } from '../domain/plan/validate-plan.js';
+import { escapeTerminal } from '../render/terminal-text.js';
 import { UsageError } from '../errors.js';
 import { listTrackedFiles, readRepoInfo } from '../git/repo.js';
 import { readActivePlans } from '../store/trusted-store.js';
@@ -65,7 +65,7 @@ export async function runOwner(options: OwnerOptions, deps: CommandDeps): Promis
     deps.stdout(`${JSON.stringify({ plan: plan.name, paths: answers }, null, 2)}\n`);
   } else {
     const rows = answers.map((a) => [
-      printable(a.path ?? a.input),
+      escapeTerminal(a.path ?? a.input),
       a.path === null
         ? 'outside the repository'
         : a.directory
@@ -78,7 +78,7 @@ export async function runOwner(options: OwnerOptions, deps: CommandDeps): Promis
   }
   if (outside.length) {
     deps.stderr(
-      `pw: ${outside.length} path${outside.length === 1 ? ' lies' : 's lie'} outside the repository ${repo.topLevel}: ${outside.map((a) => printable(a.input)).join(', ')}\n  Give paths inside the repository, relative to ${relative(deps.cwd, repo.topLevel) || '.'} or absolute.\n`,
+      `pw: ${outside.length} path${outside.length === 1 ? ' lies' : 's lie'} outside the repository ${repo.topLevel}: ${outside.map((a) => escapeTerminal(a.input)).join(', ')}\n  Give paths inside the repository, relative to ${relative(deps.cwd, repo.topLevel) || '.'} or absolute.\n`,
     );
     return { exitCode: 2 };
   }

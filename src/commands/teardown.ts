@@ -18,6 +18,7 @@ import {
   listWorktrees,
   readRepoInfo,
   readWorktreeChanges,
+  removeStaleScratchIndexes,
   resolveCommit,
   type RepoInfo,
 } from '../git/repo.js';
@@ -25,6 +26,7 @@ import { pruneWorktrees, removeWorktree } from '../git/worktree.js';
 import {
   appendEvent,
   planPaths,
+  removeEmptyPwRoot,
   removePath,
   writeFileAtomic,
   readActivePlans,
@@ -62,6 +64,10 @@ export interface TeardownReport {
     archived: string | null;
     uncommittedArchived: string | null;
     removed: boolean;
+    /** Whether there was a worktree to remove (a setup killed early leaves some workers without). */
+    worktreeRemoved: boolean;
+    /** Whether there was a branch to remove. */
+    branchRemoved: boolean;
     /** With --purge: the archive was dropped because the target has every commit of it. */
     inTarget?: boolean;
   }[];
@@ -121,6 +127,7 @@ async function tearDown(
     repo: repoInfo,
   });
   const cwd = repo.mainWorktree;
+  if (!options.dryRun) await removeStaleScratchIndexes(repo.gitDir);
   // A plan torn down earlier has only its record left: --purge removes that.
   const states = plan.tornDownAt ? [] : await readWorkerStates(plan, cwd);
 
@@ -168,6 +175,8 @@ async function tearDown(
       archived: null,
       uncommittedArchived: null,
       removed: false,
+      worktreeRemoved: state.worktreeRegistered,
+      branchRemoved: state.tip !== null,
     };
     report.workers.push(entry);
     if (options.dryRun) {
@@ -227,6 +236,7 @@ async function tearDown(
     const stillActive = await readActivePlans(repo.commonDir);
     if (stillActive.length === 0)
       report.repoConfigRestored = await restoreRepoSnapshot(repo.commonDir);
+    await removeEmptyPwRoot(repo.commonDir);
   }
 
   if (options.json) deps.stdout(`${JSON.stringify(report, null, 2)}\n`);
@@ -272,6 +282,10 @@ async function removeEmptyParents(worktrees: readonly string[]): Promise<void> {
   }
 }
 
+function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count} ${count === 1 ? word : many}`;
+}
+
 function renderTeardown(report: TeardownReport): string {
   const lines: string[] = [];
   if (report.workers.length === 0) {
@@ -283,8 +297,22 @@ function renderTeardown(report: TeardownReport): string {
         : `Tore down plan "${report.plan}":`,
     );
   }
+  const worktrees = report.workers.filter((w) => w.worktreeRemoved).length;
+  const branches = report.workers.filter((w) => w.branchRemoved).length;
+  if (report.workers.length > 0)
+    lines.push(
+      `  ${report.dryRun ? 'would remove' : 'removed'} ${plural(worktrees, 'worktree')} and ${plural(branches, 'branch', 'branches')} of ${plural(report.workers.length, 'worker')}`,
+    );
   for (const worker of report.workers) {
-    const parts = [`remove worktree ${worker.worktree} and branch ${worker.branch}`];
+    const removes = [
+      worker.worktreeRemoved ? `worktree ${worker.worktree}` : null,
+      worker.branchRemoved ? `branch ${worker.branch}` : null,
+    ].filter((part): part is string => part !== null);
+    const parts = [
+      removes.length
+        ? `remove ${removes.join(' and ')}`
+        : 'no worktree or branch to remove (setup stopped before making them)',
+    ];
     if (worker.archived) parts.push(`tip kept as ${worker.archived}`);
     if (worker.inTarget) parts.push(`its commits are all in ${report.target}`);
     if (worker.uncommittedArchived)

@@ -3,6 +3,7 @@ import { formatDuration, parseDuration } from '../domain/plan/duration.js';
 import type { PlanStatus } from '../domain/status/plan-status.js';
 import { planWaitOutcome, type WaitOutcome } from '../domain/status/plan-wait.js';
 import { ExitCode, UsageError } from '../errors.js';
+import { escapeTerminal } from '../render/terminal-text.js';
 import { loadActivePlan } from './active-plan.js';
 import { STATUS_SCHEMA_VERSION } from './status/index.js';
 import { followPlanStatus, parseInterval } from './status/loop.js';
@@ -106,7 +107,7 @@ export async function runWait(options: WaitOptions, deps: CommandDeps): Promise<
     );
   } else if (outcome.outcome === 'attention') {
     deps.stdout(`needs attention (${status.summary}):\n`);
-    for (const reason of outcome.reasons) deps.stdout(`  ${reason.message}\n`);
+    for (const reason of outcome.reasons) deps.stdout(`  ${escapeTerminal(reason.message)}\n`);
   } else if (timedOut) {
     deps.stdout(`timed out after ${formatDuration(waitedMs)}: ${status.summary}\n`);
   } else {

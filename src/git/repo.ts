@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { EnvironmentError, GitError } from '../errors.js';
 import { gitOutput, runGit, splitNul } from './run-git.js';
@@ -71,6 +71,15 @@ export async function readRepoInfo(cwd: string): Promise<RepoInfo> {
   const read = await paths;
   if (!read.ok) {
     if (read.error instanceof GitError) {
+      const bare = await runGit(['rev-parse', '--is-bare-repository'], {
+        cwd,
+        okExitCodes: [128],
+      });
+      if (bare.exitCode === 0 && bare.stdout.trim() === 'true') {
+        throw new EnvironmentError(`${cwd} is a bare repository: it has no files to work on`, [
+          'pw needs a worktree: clone it (git clone <this repository> <dir>) and run pw there, or add one (git worktree add <dir> <branch>).',
+        ]);
+      }
       throw new EnvironmentError(`not inside a git repository (or its worktree): ${cwd}`, [
         'Run pw from inside the repository the workers will share, or create one with `git init`.',
       ]);
@@ -188,6 +197,33 @@ export async function listTrackedFiles(
     },
   );
   return [...new Set(splitNul(stdout))];
+}
+
+/** The throwaway index files pw puts in a git dir: `<prefix><pid>-...`. */
+const SCRATCH_INDEX = /^(?:pw-index-|pw-wip-index-)(\d+)-/;
+
+/**
+ * Removes throwaway index files a killed pw left in `gitDir` (their process
+ * is gone; a live one's are left alone). Run at the start of the commands
+ * that make them, so a kill leaves them only until the next run.
+ */
+export async function removeStaleScratchIndexes(gitDir: string): Promise<void> {
+  const names = await readdir(gitDir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = SCRATCH_INDEX.exec(name)?.[1];
+    if (pid === undefined || isProcessAlive(Number(pid))) continue;
+    await rm(join(gitDir, name), { force: true });
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

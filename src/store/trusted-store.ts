@@ -1,4 +1,13 @@
-import { appendFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  rmdir,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CompiledPlan } from '../domain/plan/plan.js';
 
@@ -110,6 +119,26 @@ export async function readEvents(commonDir: string, plan: string): Promise<PwEve
 
 export async function removePath(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
+}
+
+/**
+ * Removes `<common dir>/pw` when no file is left in it (only empty folders),
+ * as after a purge or a rolled-back first setup; leaves it alone otherwise.
+ */
+export async function removeEmptyPwRoot(commonDir: string): Promise<void> {
+  await removeEmptyTree(pwRoot(commonDir));
+}
+
+async function removeEmptyTree(dir: string): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries)
+    if (entry.isDirectory()) await removeEmptyTree(join(dir, entry.name));
+  await rmdir(dir).catch(() => undefined);
 }
 
 /**

@@ -128,14 +128,32 @@ describe('attributeWorkerCommits', () => {
     });
   });
 
-  it('without a dependency, the nearest tip wins, then plan order', () => {
+  it("without a dependency, the nearest tip wins; an equal place on both lines is both workers' own", () => {
     const g = graph([
       'x1: base | [CHECKPOINT] x1',
       'x2: x1 | [CHECKPOINT] x2',
       'y1: x2 | [CHECKPOINT] y1',
     ]);
     expect(attribute(g, { x: 'x2', y: 'y1' }, null)).toEqual({ x: ['x1', 'x2'], y: ['y1'] });
-    expect(attribute(g, { x: 'x2', y: 'x2' }, null)).toEqual({ x: ['x1', 'x2'], y: [] });
+    expect(attribute(g, { x: 'x2', y: 'x2' }, null)).toEqual({
+      x: ['x1', 'x2'],
+      y: ['x1', 'x2'],
+    });
+  });
+
+  it('two workers that made a byte-identical commit each own it', () => {
+    // `git commit --allow-empty -m "[COMPLETE] done"` from the same base, same second, same identity.
+    const g = graph(['c: base | [COMPLETE] done', 'm: base | base change']);
+    expect(attribute(g, { api: 'c', web: 'c', db: 'c' }, 'm')).toEqual({
+      api: ['c'],
+      web: ['c'],
+      db: ['c'],
+    });
+    // A declared dependency still reads it as a fast-forward to the provider.
+    expect(attribute(g, { api: 'c', web: 'c' }, 'm', { web: ['api'] })).toEqual({
+      api: ['c'],
+      web: [],
+    });
   });
 });
 

@@ -307,3 +307,33 @@ describe('findTrackedOverlaps', () => {
     ]);
   });
 });
+
+describe('patterns that can own nothing, and overlap advice that helps', () => {
+  const check = (owns: string[][]) =>
+    validate({ name: 'p', workers: owns.map((o, i) => ({ id: `w${i}`, owns: o, task: 't' })) });
+
+  it('warns on an empty character class and on a file-system path read from the repository root', () => {
+    const result = check([['/etc/passwd', 'src/[z-a].ts', '/src/', '/lib/x.ts']]);
+    expect(result.problems).toEqual([]);
+    expect(result.warnings.map(formatProblem)).toEqual([
+      expect.stringContaining(
+        'workers[0].owns[0]: "/etc/passwd" looks like a file-system path, but a leading "/" means the repository root',
+      ),
+      expect.stringContaining(
+        'workers[0].owns[1]: "src/[z-a].ts" has the range "z-a", which goes high to low',
+      ),
+    ]);
+  });
+
+  it('"**" overlaps whatever it is anchored to: no "/**" advice', () => {
+    const messages = check([['**'], ['/src/']]).problems.map(formatProblem);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).not.toContain('"/**"');
+    expect(messages[0]).toContain('"**" owns every path');
+  });
+
+  it('still suggests anchoring where it removes the overlap', () => {
+    const messages = check([['**/build/'], ['/src/']]).problems.map(formatProblem);
+    expect(messages[0]).toContain('(e.g. "/build/")');
+  });
+});

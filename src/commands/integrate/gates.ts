@@ -2,6 +2,7 @@ import type { CompiledPlan } from '../../domain/plan/plan.js';
 import { FailedError } from '../../errors.js';
 import type { IntegrateWorkerState } from '../../domain/integrate/plan-integration.js';
 import { computePlanStatus } from '../../domain/status/plan-status.js';
+import { judgeReadiness } from '../../domain/status/readiness.js';
 import { findViolations } from '../../git/find-violations.js';
 import type { HistoryCommit } from '../../git/worker-history.js';
 import type { IntegrateState } from '../../store/integrate-state.js';
@@ -53,8 +54,18 @@ export function assertNoScopeFindings(
   all: readonly { worker: string; text: string }[],
   merging: readonly string[],
 ): void {
+  // The readiness rule of pw status and pw wait, over the workers being merged
+  // (whether they are complete is planIntegration's, with --allow-incomplete).
+  const verdict = judgeReadiness(
+    merging.map((id) => ({
+      id,
+      state: 'complete' as const,
+      violations: all.filter((f) => f.worker === id),
+    })),
+    true,
+  );
+  if (!verdict.blockers.some((b) => b.kind === 'violations')) return;
   const findings = all.filter((f) => merging.includes(f.worker));
-  if (findings.length === 0) return;
   throw new FailedError(
     `pw check finds ${findings.length} problem${findings.length === 1 ? '' : 's'} in what would be merged`,
     [

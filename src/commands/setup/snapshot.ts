@@ -28,6 +28,7 @@ import {
   listWorktreeIncludeFiles,
   listWorktrees,
   readRepoInfo,
+  removeStaleScratchIndexes,
   resolveCommit,
   type RepoInfo,
 } from '../../git/repo.js';
@@ -49,6 +50,37 @@ export interface SetupContext {
   includeFile: string;
 }
 
+/**
+ * Why the base branch does not resolve, in the words that fit: a repository
+ * without a commit has no branch yet (and `git branch` cannot make one there),
+ * a tag of that name is not a branch, otherwise the branch is unknown.
+ */
+async function unknownBaseError(cwd: string, base: string, source: string): Promise<UsageError> {
+  const [branches, tag] = await Promise.all([
+    listRefs(cwd, 'refs/heads/'),
+    resolveCommit(cwd, `refs/tags/${base}`),
+  ]);
+  if (branches.size === 0) {
+    return new UsageError(
+      `the repository has no commits yet, so there is no base branch "${base}" to start from (${source}: base)`,
+      [
+        'Make a first commit on it (git add <files> && git commit -m "initial commit"), then run pw setup again.',
+      ],
+    );
+  }
+  if (tag) {
+    return new UsageError(
+      `"${base}" is a tag, not a branch (${source}: base): a base must be a branch, which integrate moves`,
+      [
+        `Make a branch at the tag (git branch ${base}-base ${base}) and name it as base, or name another branch.`,
+      ],
+    );
+  }
+  return new UsageError(`unknown base branch "${base}" (${source}: base)`, [
+    'Name an existing local branch as base, or create it first (git branch <name>).',
+  ]);
+}
+
 /** Read: one snapshot of the repository, the plan and what an earlier setup left. */
 export async function readSetupContext(
   options: SetupOptions,
@@ -56,6 +88,7 @@ export async function readSetupContext(
   repo?: RepoInfo,
 ): Promise<SetupContext> {
   repo ??= await readRepoInfo(deps.cwd);
+  await removeStaleScratchIndexes(repo.gitDir);
   const config = await loadConfig(repo.mainWorktree);
   const { plan, warnings } = await resolvePlan(options.plan, deps.cwd, config);
   const worktrees = await listWorktrees(repo.mainWorktree);
@@ -70,11 +103,7 @@ export async function readSetupContext(
     );
   }
   const baseCommit = await resolveCommit(repo.mainWorktree, `refs/heads/${base}`);
-  if (!baseCommit) {
-    throw new UsageError(`unknown base branch "${base}" (${plan.source}: base)`, [
-      'Name an existing local branch as base, or create it first (git branch <name>).',
-    ]);
-  }
+  if (!baseCommit) throw await unknownBaseError(repo.mainWorktree, base, plan.source);
   const desired = compilePlan(plan, { mainWorktree: repo.mainWorktree, base, baseCommit });
   // Checked before anything is created: a root that takes no folders fails here, with its reason.
   const worktreeParent = desired.workers[0] ? dirname(desired.workers[0].worktree) : null;

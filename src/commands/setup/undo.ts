@@ -6,7 +6,12 @@ import { readConfig, readConfigKeys, unsetConfig, writeConfig } from '../../git/
 import { installWorkerHooks } from '../../git/hooks/index.js';
 import { createBranch, deleteRef } from '../../git/refs.js';
 import { addWorktree, pruneWorktrees, removeWorktree } from '../../git/worktree.js';
-import { readTextIfExists, removePath, writeFileAtomic } from '../../store/trusted-store.js';
+import {
+  readTextIfExists,
+  removeEmptyPwRoot,
+  removePath,
+  writeFileAtomic,
+} from '../../store/trusted-store.js';
 import {
   addExcludeBlock,
   enableWorktreeConfig,
@@ -159,6 +164,7 @@ export async function executeActions(
     for (const step of undo.reverse()) {
       await step().catch((undoError: unknown) => failures.push((undoError as Error).message));
     }
+    await removeEmptyPwRoot(repo.commonDir);
     const where = current ? describeAction(current) : 'preparing';
     const reason = error instanceof PwError ? error.message : (error as Error).message;
     throw new PwError(

@@ -26,30 +26,41 @@ export interface AttributionInput<C extends GraphCommit> {
  * - Another worker's commits it fast-forwarded to (merging a provider's branch
  *   before its own first commit), or rebased onto. A commit on several chains
  *   goes to the provider (by dependsOn, or by a NEEDS header on the other
- *   worker's own commits), then to the worker whose tip is nearest, then to
- *   the first in plan order.
+ *   worker's own commits), then to the worker whose tip is nearest. Where
+ *   neither decides (two branches hold the same commit at the same place,
+ *   e.g. a byte-identical empty COMPLETE), it is each worker's own: a
+ *   worker's history is its own branch's line.
  */
 export function attributeWorkerCommits<C extends GraphCommit>(
   input: AttributionInput<C>,
 ): Map<string, C[]> {
   const chains = workerChains(input);
 
-  const order = [...input.tips.keys()];
   // Who provides for whom matters only when chains share commits, which is rare: computed then.
   let providers: Map<string, Set<string>> | null = null;
-  const owner = new Map<string, { worker: string; distance: number }>();
+  // Each commit's owners: one, or several the rule cannot tell apart.
+  const owner = new Map<string, { worker: string; distance: number }[]>();
   for (const [worker, chain] of chains) {
     chain.forEach((commit, distance) => {
+      const claim = { worker, distance };
       const current = owner.get(commit.sha);
-      if (current) providers ??= providerClosure(order, input, chains);
-      if (!current || prefers({ worker, distance }, current, providers!, order))
-        owner.set(commit.sha, { worker, distance });
+      if (!current) {
+        owner.set(commit.sha, [claim]);
+        return;
+      }
+      providers ??= providerClosure(input, chains);
+      const verdicts = current.map((c) => compareClaims(claim, c, providers!));
+      if (verdicts.every((v) => v > 0)) owner.set(commit.sha, [claim]);
+      else if (verdicts.every((v) => v === 0)) current.push(claim);
     });
   }
 
   const own = new Map<string, C[]>();
   for (const [worker, chain] of chains) {
-    own.set(worker, chain.filter((commit) => owner.get(commit.sha)?.worker === worker).reverse());
+    own.set(
+      worker,
+      chain.filter((commit) => owner.get(commit.sha)?.some((c) => c.worker === worker)).reverse(),
+    );
   }
   return own;
 }
@@ -93,26 +104,31 @@ export function chainsAreDisjoint<C extends GraphCommit>(
   return true;
 }
 
-function prefers(
+/**
+ * Which of two workers a commit on both chains belongs to: 1 for `a`, -1 for
+ * `b`, 0 for both. The provider wins, then the nearer tip. Otherwise it is on
+ * both branches' lines alike (two workers made a byte-identical commit, e.g. an
+ * empty COMPLETE from the same base in the same second): each keeps it.
+ */
+function compareClaims(
   a: { worker: string; distance: number },
   b: { worker: string; distance: number },
   providers: ReadonlyMap<string, ReadonlySet<string>>,
-  order: readonly string[],
-): boolean {
-  if (providers.get(b.worker)?.has(a.worker) && !providers.get(a.worker)?.has(b.worker))
-    return true;
-  if (providers.get(a.worker)?.has(b.worker) && !providers.get(b.worker)?.has(a.worker))
-    return false;
-  if (a.distance !== b.distance) return a.distance < b.distance;
-  return order.indexOf(a.worker) < order.indexOf(b.worker);
+): number {
+  const aProvidesB = providers.get(b.worker)?.has(a.worker) ?? false;
+  const bProvidesA = providers.get(a.worker)?.has(b.worker) ?? false;
+  if (aProvidesB && !bProvidesA) return 1;
+  if (bProvidesA && !aProvidesB) return -1;
+  if (a.distance !== b.distance) return a.distance < b.distance ? 1 : -1;
+  return 0;
 }
 
 /** Who each worker depends on, directly or not: dependsOn plus the workers its NEEDS headers name. */
 function providerClosure<C extends GraphCommit>(
-  order: readonly string[],
   input: AttributionInput<C>,
   chains: ReadonlyMap<string, readonly C[]>,
 ): Map<string, Set<string>> {
+  const order = [...input.tips.keys()];
   // Only a commit on one chain alone says who wrote it; a shared one may name anybody.
   const seen = new Map<string, number>();
   for (const chain of chains.values())

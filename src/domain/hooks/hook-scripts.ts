@@ -107,6 +107,15 @@ export function templateFor(role: HooksRole, hook: HookName): Exclude<TemplateNa
   return hook === 'pre-receive' ? 'pre-receive' : 'chain';
 }
 
+/** Characters outside sh's [[:cntrl:]] that the fast path must hand to pw. */
+const FAST_PATH_REFUSED: readonly string[] = [
+  '\u2028',
+  '\u2029',
+  ...Array.from({ length: 0x20 }, (_, i) => String.fromCharCode(0x80 + i)),
+  ...Array.from({ length: 5 }, (_, i) => String.fromCharCode(0x202a + i)),
+  ...Array.from({ length: 4 }, (_, i) => String.fromCharCode(0x2066 + i)),
+];
+
 /** A template without its shebang line (each generated script gets one). */
 function body(template: string): string {
   return template.replace(/^#![^\n]*\n/, '');
@@ -136,8 +145,9 @@ export function renderHookScript(
   ].join('\n');
   const filled = body(templates[template])
     .replaceAll('@EXCLUDES@', values.excludes.map(shQuote).join(' '))
-    // JavaScript's "." stops at U+2028 and U+2029; the sh fast path must too.
-    .replaceAll('@LINE_SEPARATORS@', `${shQuote('\u2028')}* | *${shQuote('\u2029')}`);
+    // JavaScript's "." stops at U+2028 and U+2029, and pw refuses C1 controls and
+    // bidi overrides: sh's [[:cntrl:]] sees neither in UTF-8, so each is listed.
+    .replaceAll('@LINE_SEPARATORS@', FAST_PATH_REFUSED.map(shQuote).join('* | *'));
   return `${header}\n${body(templates['lib.sh'])}\n${filled}`;
 }
 

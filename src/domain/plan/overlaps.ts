@@ -1,6 +1,6 @@
 import type { Plan, WorkerSpec } from './plan.js';
 import { findPatternOverlap } from '../scope/scope-overlap.js';
-import { parseScopePattern } from '../scope/scope-pattern.js';
+import { parseScopePattern, type ScopePattern } from '../scope/scope-pattern.js';
 import type { Problem } from './validate-plan.js';
 
 /**
@@ -61,6 +61,22 @@ function isFloating(source: string): boolean {
   return source.startsWith('**/') || !source.replace(/\/$/, '').includes('/');
 }
 
+/** A floating pattern anchored at the repository root: `docs/` -> `/docs/`, `**\/x` -> `/x`. */
+function anchorAtRoot(source: string): string {
+  return `/${source.replace(/^\*\*\//, '')}`;
+}
+
+/** Whether the two patterns would still overlap with their floating ones anchored (advice that would not help is not given). */
+function anchoredStillOverlap(a: ScopePattern, b: ScopePattern): boolean {
+  const anchor = (p: ScopePattern): ScopePattern | null => {
+    if (!isFloating(p.source)) return p;
+    const parsed = parseScopePattern(anchorAtRoot(p.source));
+    return parsed.ok ? parsed.pattern : null;
+  };
+  const [x, y] = [anchor(a), anchor(b)];
+  return x === null || y === null || findPatternOverlap(x, y) !== null;
+}
+
 /**
  * No two patterns of different workers may both own a path, existing or not
  * (conservative: an overlap is never missed). Pure; part of plan validation.
@@ -86,9 +102,12 @@ export function findPatternOverlaps(workers: readonly WorkerSpec[], file: string
           const example = findPatternOverlap(pa, pb);
           if (example === null) return;
           const floating = [pa.source, pb.source].filter(isFloating);
-          const advice = floating.length
-            ? `anchor ${floating.map((p) => `"${p}"`).join(' and ')} at the root with a leading "/" (e.g. "/${floating[0]}"), or`
-            : 'one contains the other:';
+          const advice =
+            floating.length && !anchoredStillOverlap(pa, pb)
+              ? `anchor ${floating.map((p) => `"${p}"`).join(' and ')} at the root with a leading "/" (e.g. "${anchorAtRoot(floating[0]!)}"), or`
+              : floating.includes('**')
+                ? '"**" owns every path, so it overlaps any other pattern:'
+                : 'one contains the other:';
           problems.push({
             file,
             path: `workers[${a.index}].owns[${ia}]`,

@@ -8,7 +8,8 @@ import {
   type WorkerSpec,
 } from './plan.js';
 import { findPatternOverlaps } from './overlaps.js';
-import { parseScopePattern } from '../scope/scope-pattern.js';
+import { compileGlobs, parseScopePattern, type ScopePattern } from '../scope/scope-pattern.js';
+import { escapeTerminal } from '../../render/terminal-text.js';
 
 /** One problem, with the file and the key path it is about. */
 export interface Problem {
@@ -286,7 +287,7 @@ export function validatePlan(
   if (typeof name === 'string' && !ID_PATTERN.test(name)) {
     c.problem(
       'name',
-      `"${printable(name)}" is not a valid plan name: use 1-40 of a-z, 0-9, "_" and "-", starting with a letter or digit`,
+      `"${escapeTerminal(name)}" is not a valid plan name: use 1-40 of a-z, 0-9, "_" and "-", starting with a letter or digit`,
     );
   }
   const base = readString(c, raw, 'base', '', { nullable: true });
@@ -315,7 +316,7 @@ export function validatePlan(
       if (typeof id === 'string' && !ID_PATTERN.test(id)) {
         c.problem(
           join(path, 'id'),
-          `"${printable(id)}" is not a valid worker id: use 1-40 of a-z, 0-9, "_" and "-", starting with a letter or digit`,
+          `"${escapeTerminal(id)}" is not a valid worker id: use 1-40 of a-z, 0-9, "_" and "-", starting with a letter or digit`,
         );
       }
       const owns = readStringList(c, item, 'owns', path);
@@ -332,8 +333,12 @@ export function validatePlan(
         if (!parsed.ok)
           c.problem(
             join(join(path, 'owns'), patternIndex),
-            `"${printable(pattern)}": ${parsed.problem}`,
+            `"${escapeTerminal(pattern)}": ${parsed.problem}`,
           );
+        else {
+          const empty = whyPatternMatchesNothing(parsed.pattern);
+          if (empty) c.warn(join(join(path, 'owns'), patternIndex), empty);
+        }
       });
       const task = readString(c, item, 'task', path, { required: true });
       if (typeof task === 'string' && task.trim() === '')
@@ -386,7 +391,7 @@ export function validatePlan(
         const hint = didYouMean(dep, ids);
         c.problem(
           path,
-          `"${printable(dep)}" is not a worker of this plan${hint ? ` (did you mean "${hint}"?)` : ''}; workers: ${ids.join(', ')}`,
+          `"${escapeTerminal(dep)}" is not a worker of this plan${hint ? ` (did you mean "${hint}"?)` : ''}; workers: ${ids.join(', ')}`,
         );
       }
     });
@@ -415,10 +420,52 @@ export function validatePlan(
   return { value, problems: c.problems, warnings: c.warnings };
 }
 
-/** Shows control characters visibly so an error message cannot be used to forge output lines. */
-export function printable(text: string): string {
-  return text.replace(
-    /[\x00-\x1f\x7f]/g,
-    (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`,
+/** First segments of absolute file-system paths that a repository hardly ever has at its root (not bin/, lib/, src/, ...). */
+const SYSTEM_ROOTS = new Set([
+  'etc',
+  'usr',
+  'home',
+  'Users',
+  'Volumes',
+  'proc',
+  'sys',
+  'boot',
+  'private',
+]);
+
+/**
+ * Why a valid pattern owns nothing, or null: a character class with no
+ * member (`[z-a]`), or an absolute file-system path, which a leading "/"
+ * reads as a path at the repository root. A warning: the plan still works,
+ * but the worker can change none of the files it was meant to.
+ */
+export function whyPatternMatchesNothing(pattern: ScopePattern): string | null {
+  const source = escapeTerminal(pattern.source);
+  const emptyClass = compileGlobs(pattern).every((glob) =>
+    glob.segments.some(
+      (segment) =>
+        !segment.globstar &&
+        segment.tokens.some((token) => !token.star && token.bytes.every((b) => b === 0)),
+    ),
   );
+  if (emptyClass)
+    return `"${source}" can match no path: a character class in it holds no character; the worker would own nothing through it`;
+  const reversed = findReversedRange(pattern.source);
+  if (reversed)
+    return `"${source}" has the range "${escapeTerminal(reversed)}", which goes high to low: like git, pw reads it as its first character alone; write it low to high (e.g. "[a-z]")`;
+  const first = /^\/([^/]+)\//.exec(pattern.source)?.[1];
+  if (first !== undefined && SYSTEM_ROOTS.has(first))
+    return `"${source}" looks like a file-system path, but a leading "/" means the repository root: it owns "${source.slice(1)}" inside the repository; write paths relative to the repository root`;
+  return null;
+}
+
+/** The first `x-y` range of a `[...]` class with x after y (`[z-a]`), or null. */
+function findReversedRange(source: string): string | null {
+  for (const match of source.matchAll(/\[[!^]?(\]?(?:\\.|[^\]\\/])*)\]/g)) {
+    const body = match[1]!;
+    for (const range of body.matchAll(/([^\\])-([^\\\]])/g)) {
+      if (range[1]!.charCodeAt(0) > range[2]!.charCodeAt(0)) return `${range[1]}-${range[2]}`;
+    }
+  }
+  return null;
 }

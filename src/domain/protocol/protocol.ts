@@ -1,5 +1,10 @@
 import { CommitParser } from 'conventional-commits-parser';
 import { trailerValues } from './trailers.js';
+import {
+  describeTerminalControl,
+  findTerminalControl,
+  stripTerminalControls,
+} from '../../render/terminal-text.js';
 
 /** The four status keywords of the commit protocol (DESIGN.md section 4). */
 export type ProtocolKind = 'CHECKPOINT' | 'BLOCKED' | 'NEEDS' | 'COMPLETE';
@@ -90,6 +95,22 @@ export function parseCommitMessage(
   },
 ): ParsedMessage {
   const header = message.split('\n', 1)[0]!.trim();
+  const control = findTerminalControl(header);
+  if (control !== null) {
+    const clean = stripTerminalControls(header).trim();
+    const cleanParse = clean === '' ? null : parseCommitMessage(clean, context);
+    return {
+      type: 'invalid',
+      header,
+      problem: `the first line holds a control or bidi character (${describeTerminalControl(control)}), which would act on the terminal of whoever reads it: write plain text`,
+      suggestion:
+        cleanParse?.type === 'protocol'
+          ? clean
+          : cleanParse?.type === 'invalid'
+            ? cleanParse.suggestion
+            : suggestHeader(clean, context),
+    };
+  }
   const exempt = exemptKind(header);
   if (exempt) return { type: 'exempt', exempt };
   const invalid = (problem: string): ParsedMessage => ({

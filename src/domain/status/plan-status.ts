@@ -1,3 +1,4 @@
+import { judgeReadiness, type Readiness } from './readiness.js';
 import { findNeedResolution } from '../protocol/find-need-resolution.js';
 import {
   orderEdgesFromNeeds,
@@ -276,20 +277,20 @@ export function computePlanStatusFromSummaries(input: PlanStatusSummaryInput): P
         cycleText: order.text,
         overridden: order.overridden,
       };
-  const allComplete = statuses.length > 0 && counts.complete === statuses.length;
+  const readiness = judgeReadiness(statuses, integrateOrder.ok);
   return {
     plan: plan.name,
     base: plan.base,
     baseCommit: plan.baseCommit,
     target: plan.target,
     generatedAt: iso(now),
-    summary: formatSummary(counts, statuses.length, integrateOrder.ok),
+    summary: formatSummary(counts, statuses.length, readiness),
     counts,
     workers: statuses,
     deadlocks: findNeedsCycles(statuses),
     canResume: findCanResume(statuses, summaryOf),
     integrateOrder,
-    readyToIntegrate: allComplete && integrateOrder.ok,
+    readyToIntegrate: readiness.ready,
     warnings: [...(input.warnings ?? [])],
   };
 }
@@ -455,18 +456,25 @@ function mergeViolations(
   return mine.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
 }
 
-/** `2/4 complete · 1 working · 1 blocked`; when all are complete, whether integrate can order them. */
+/**
+ * `2/4 complete · 1 working · 1 blocked`; when all are complete, whether
+ * integrate would take them (judgeReadiness): ready, or what stops it.
+ */
 export function formatSummary(
   counts: Record<WorkerState, number>,
   total: number,
-  orderOk = true,
+  readiness: Readiness = { ready: true, blockers: [] },
 ): string {
   const parts = [`${counts.complete}/${total} complete`];
   for (const state of WORKER_STATES) {
     if (state !== 'complete' && counts[state] > 0) parts.push(`${counts[state]} ${state}`);
   }
-  if (total > 0 && counts.complete === total)
-    parts.push(orderOk ? 'ready to integrate' : 'integrate order has a cycle');
+  if (total > 0 && counts.complete === total) {
+    const violations = readiness.blockers.filter((b) => b.kind === 'violations').length;
+    if (readiness.ready) parts.push('ready to integrate');
+    else if (violations > 0) parts.push(`${violations} with violations, which integrate refuses`);
+    else parts.push('integrate order has a cycle');
+  }
   return parts.join(' · ');
 }
 

@@ -1,5 +1,5 @@
 import type { TrustProblem } from '../../domain/plan/trust-check.js';
-import { printable } from '../../domain/plan/validate-plan.js';
+import { escapeTerminal } from '../terminal-text.js';
 import type { Violation } from '../../domain/scope/violations.js';
 import { renderColumns } from '../table.js';
 
@@ -46,8 +46,8 @@ export function renderCheckReport(report: CheckReport): string {
         v.commit.slice(0, 12),
         v.kind,
         v.kind === 'scope'
-          ? `${printable(v.path ?? '')}  (${v.owner ? `owned by ${v.owner}` : 'owned by nobody'})`
-          : `"${printable(v.header ?? '').slice(0, 60)}": ${v.problem}`,
+          ? `${escapeTerminal(v.path ?? '')}  (${v.owner ? `owned by ${v.owner}` : 'owned by nobody'})`
+          : `"${escapeTerminal(v.header ?? '').slice(0, 60)}": ${v.problem}`,
       ]);
     }
     lines.push(renderColumns(rows));

@@ -1,6 +1,6 @@
 import { PROTOCOL_GRAMMAR } from '../../domain/protocol/protocol.js';
 import { shQuote } from '../../domain/setup/shell-quote.js';
-import { printable } from '../../domain/plan/validate-plan.js';
+import { escapeTerminal } from '../terminal-text.js';
 import type { Violation } from '../../domain/scope/violations.js';
 
 /**
@@ -34,8 +34,8 @@ function ownerText(owner: string | null): string {
 }
 
 function pathRows(paths: readonly PathOwner[], indent = '  '): string[] {
-  const width = Math.min(60, Math.max(...paths.map((p) => printable(p.path).length)));
-  return paths.map((p) => `${indent}${printable(p.path).padEnd(width)}  ${ownerText(p.owner)}`);
+  const width = Math.min(60, Math.max(...paths.map((p) => escapeTerminal(p.path).length)));
+  return paths.map((p) => `${indent}${escapeTerminal(p.path).padEnd(width)}  ${ownerText(p.owner)}`);
 }
 
 function ownsLine(scope: WorkerScope): string {
@@ -67,7 +67,7 @@ function askOwners(scope: WorkerScope, paths: readonly PathOwner[]): string[] {
 
 /** pre-commit / pre-merge-commit: staged paths outside the scope. */
 export function renderStagedRefusal(scope: WorkerScope, paths: readonly PathOwner[]): string {
-  const words = paths.map((p) => shellPath(p.path)).join(' ');
+  const words = escapeTerminal(paths.map((p) => shellPath(p.path)).join(' '));
   return [
     `pw: commit refused: ${plural(paths.length, 'staged path is', 'staged paths are')} outside the files of worker ${scope.worker} (plan ${scope.plan}).`,
     ...pathRows(paths),
@@ -89,15 +89,15 @@ export function renderMessageRefusal(
   const example = refusal.suggestion ?? '[CHECKPOINT] <what this commit does>';
   return [
     `pw: commit refused: the message breaks the commit protocol of plan ${scope.plan} (worker ${scope.worker}).`,
-    `  first line: ${refusal.header === '' ? '(empty)' : printable(refusal.header)}`,
+    `  first line: ${refusal.header === '' ? '(empty)' : escapeTerminal(refusal.header)}`,
     `  problem:    ${refusal.problem}`,
     'The first line must start with one of:',
     ...PROTOCOL_GRAMMAR.map((line) => `  ${line}`),
     'Merge commits git writes, fixup!/squash!/amend! and Revert messages need no prefix.',
     'Your message, corrected:',
-    `  ${printable(example)}`,
+    `  ${escapeTerminal(example)}`,
     'What to do: commit again with that first line (your staged changes are still staged), e.g.',
-    `  git commit -m ${shQuote(example)}`,
+    `  ${escapeTerminal(`git commit -m ${shQuote(example)}`)}`,
     '',
   ].join('\n');
 }
@@ -107,9 +107,9 @@ function violationRows(violations: readonly Violation[]): string[] {
   const rows: string[] = [];
   for (const v of violations) {
     const commit = v.commit.slice(0, 12);
-    const header = v.header ? ` "${printable(v.header).slice(0, 60)}"` : '';
+    const header = v.header ? ` "${escapeTerminal(v.header).slice(0, 60)}"` : '';
     if (v.kind === 'scope')
-      rows.push(`  ${commit}  ${printable(v.path ?? '')}  ${ownerText(v.owner ?? null)}`);
+      rows.push(`  ${commit}  ${escapeTerminal(v.path ?? '')}  ${ownerText(v.owner ?? null)}`);
     else rows.push(`  ${commit}${header}: ${v.problem}`);
   }
   return rows;

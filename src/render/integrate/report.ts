@@ -1,6 +1,7 @@
 import type { OrderEdge } from '../../domain/integrate/order.js';
 import type { IntegrateStrategy, VerifyMode } from '../../domain/plan/plan.js';
 import type { IntegrateWorkerState } from '../../domain/integrate/plan-integration.js';
+import { escapeTerminal } from '../terminal-text.js';
 import type { MergeMessage } from '../../domain/integrate/merge-message.js';
 import { renderColumns } from '../table.js';
 
@@ -151,7 +152,7 @@ export function renderStepLine(report: IntegrateReport, index: number): string {
       ? ' '.repeat(12)
       : short(step.commit);
   const state = step.state === 'complete' ? '' : ` (${step.state})`;
-  return `  ${counter}  ${worker}  ${status}  ${commit}  ${step.subject}${state}\n`;
+  return `  ${counter}  ${worker}  ${status}  ${commit}  ${escapeTerminal(step.subject)}${state}\n`;
 }
 
 function renderConflict(report: IntegrateReport, conflict: ConflictReport): string[] {

@@ -1,9 +1,13 @@
 import type { Retro } from '../../domain/retro/retro.js';
+import { escapeTerminal } from '../terminal-text.js';
 import { buildRetroDocument, type RetroBlock, type RetroDocumentOptions } from './document.js';
 
-/** A table cell: pipes and line breaks would end the cell. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** Commit and path text: control and bidi characters shown as escapes, never sent raw to a terminal. */
+const text = escapeTerminal;
+
+/** A table cell: pipes and line breaks (shown as \x0a) would end the cell. */
+function cell(value: string): string {
+  return text(value).replace(/\|/g, '\\|');
 }
 
 export function renderRetroBlocksMarkdown(blocks: readonly RetroBlock[]): string {
@@ -11,10 +15,10 @@ export function renderRetroBlocksMarkdown(blocks: readonly RetroBlock[]): string
   for (const block of blocks) {
     switch (block.type) {
       case 'heading':
-        out.push(`${'#'.repeat(block.level)} ${block.text}`);
+        out.push(`${'#'.repeat(block.level)} ${text(block.text)}`);
         break;
       case 'paragraph':
-        out.push(block.text);
+        out.push(text(block.text));
         break;
       case 'list':
         out.push(
@@ -22,9 +26,10 @@ export function renderRetroBlocksMarkdown(blocks: readonly RetroBlock[]): string
             .map((item, i) => {
               const marker = block.ordered ? `${i + 1}. ` : '- ';
               const indent = ' '.repeat(marker.length);
-              return [`${marker}${item.text}`, ...item.sub.map((s) => `${indent}- ${s}`)].join(
-                '\n',
-              );
+              return [
+                `${marker}${text(item.text)}`,
+                ...item.sub.map((s) => `${indent}- ${text(s)}`),
+              ].join('\n');
             })
             .join('\n'),
         );
@@ -39,7 +44,7 @@ export function renderRetroBlocksMarkdown(blocks: readonly RetroBlock[]): string
         );
         break;
       case 'image':
-        out.push(`![${block.alt}](${encodeURI(block.src)})`);
+        out.push(`![${text(block.alt)}](${encodeURI(block.src)})`);
         break;
     }
   }

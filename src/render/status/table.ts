@@ -1,6 +1,7 @@
 import { formatDuration } from '../../domain/plan/duration.js';
 import type { PlanStatus, WorkerState, WorkerStatus } from '../../domain/status/plan-status.js';
 import { charWidth, visibleLength } from '../table.js';
+import { escapeTerminal } from '../terminal-text.js';
 
 export interface StatusTableOptions {
   color: boolean;
@@ -53,13 +54,15 @@ export function renderStatusTable(status: PlanStatus, options: StatusTableOption
   }
   for (const c of status.canResume) {
     notes.push(
-      `can resume: ${c.worker}, ${c.waitingOn} ${c.because === 'complete' ? `is complete${c.item ? ` (needed ${c.item})` : ''}` : `delivered ${c.item}`}`,
+      escapeTerminal(
+        `can resume: ${c.worker}, ${c.waitingOn} ${c.because === 'complete' ? `is complete${c.item ? ` (needed ${c.item})` : ''}` : `delivered ${c.item}`}`,
+      ),
     );
   }
   for (const w of status.workers) {
     for (const v of w.violations.slice(0, 2)) {
       const where = v.sha ? `${v.sha.slice(0, 8)} ` : '';
-      notes.push(paint('31', `violation: ${w.id} ${where}${v.message}`));
+      notes.push(paint('31', escapeTerminal(`violation: ${w.id} ${where}${v.message}`)));
     }
     if (w.violations.length > 2)
       notes.push(
@@ -73,7 +76,9 @@ export function renderStatusTable(status: PlanStatus, options: StatusTableOption
   if (reopened.length) notes.push(`reopened (work after COMPLETE): ${reopened.join(', ')}`);
   for (const { edge } of status.integrateOrder.overridden) {
     notes.push(
-      `order: ${edge.to} after ${edge.from} as declared, despite ${edge.from}'s ${edge.reason}`,
+      escapeTerminal(
+        `order: ${edge.to} after ${edge.from} as declared, despite ${edge.from}'s ${edge.reason}`,
+      ),
     );
   }
   const { cycleText } = status.integrateOrder;
@@ -81,14 +86,18 @@ export function renderStatusTable(status: PlanStatus, options: StatusTableOption
     notes.push(paint('31', `integrate order has a cycle: ${cycleText}`));
     notes.push('  pw integrate refuses it; declare which goes first (dependsOn, then pw setup)');
   }
-  for (const warning of status.warnings) notes.push(`warning: ${warning}`);
+  for (const warning of status.warnings) notes.push(escapeTerminal(`warning: ${warning}`));
   if (status.readyToIntegrate) notes.push(paint('32', 'ready to integrate: pw integrate'));
   if (notes.length) lines.push('', ...notes.map(fit));
   return `${lines.join('\n')}\n`;
 }
 
-/** The one thing to know about a worker, most urgent first. */
+/** The one thing to know about a worker, most urgent first; commit text escaped for the terminal. */
 export function workerNote(w: WorkerStatus, status: PlanStatus): string {
+  return escapeTerminal(rawWorkerNote(w, status));
+}
+
+function rawWorkerNote(w: WorkerStatus, status: PlanStatus): string {
   const parts: string[] = [];
   const age = (ms: number): string => formatDuration(Math.max(0, ms));
   if (w.state === 'stalled' && w.idleMs !== null)
