@@ -1,5 +1,5 @@
 import { ExitCode, GitError, PwError } from '../errors.js';
-import { escapeTerminalLines } from '../render/terminal-text.js';
+import { escapeTerminalLines } from '../domain/text/terminal-text.js';
 
 /** The one place an error becomes text on stderr and an exit code. */
 export function handleError(error: unknown, stderr: (text: string) => void): number {

@@ -6,7 +6,7 @@ import { parsePlanYaml, splitFrontMatter } from '../config/read-plan.js';
 import { planFromOrchestraManifest } from '../domain/plan/import-orchestra.js';
 import { DEFAULT_SETTINGS } from '../domain/plan/plan.js';
 import { formatProblem, validatePlan } from '../domain/plan/validate-plan.js';
-import { escapeTerminal } from '../render/terminal-text.js';
+import { escapeTerminal } from '../domain/text/terminal-text.js';
 import { UsageError } from '../errors.js';
 import { exists } from '../store/fs.js';
 import { writeFileAtomic } from '../store/trusted-store.js';

@@ -9,7 +9,7 @@ import {
   type OwnerAnswer,
   type OwnerWorker,
 } from '../domain/scope/ownership.js';
-import { escapeTerminal } from '../render/terminal-text.js';
+import { escapeTerminal } from '../domain/text/terminal-text.js';
 import { UsageError } from '../errors.js';
 import { listTrackedFiles, readRepoInfo } from '../git/repo.js';
 import { readActivePlans } from '../store/trusted-store.js';

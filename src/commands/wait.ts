@@ -3,7 +3,7 @@ import { formatDuration, parseDuration } from '../domain/plan/duration.js';
 import type { PlanStatus } from '../domain/status/plan-status.js';
 import { planWaitOutcome, type WaitOutcome } from '../domain/status/plan-wait.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { escapeTerminal } from '../render/terminal-text.js';
+import { escapeTerminal } from '../domain/text/terminal-text.js';
 import { loadActivePlan } from './active-plan.js';
 import { STATUS_SCHEMA_VERSION } from './status/index.js';
 import { followPlanStatus, parseInterval } from './status/loop.js';

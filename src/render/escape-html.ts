@@ -1,4 +1,4 @@
-import { escapeTerminal } from './terminal-text.js';
+import { escapeTerminal } from '../domain/text/terminal-text.js';
 
 /**
  * Text for HTML and SVG (XML) content and attribute values. Control and bidi

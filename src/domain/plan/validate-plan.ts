@@ -9,7 +9,7 @@ import {
 } from './plan.js';
 import { findPatternOverlaps } from './overlaps.js';
 import { compileGlobs, parseScopePattern, type ScopePattern } from '../scope/scope-pattern.js';
-import { escapeTerminal } from '../../render/terminal-text.js';
+import { escapeTerminal } from '../text/terminal-text.js';
 
 /** One problem, with the file and the key path it is about. */
 export interface Problem {

@@ -4,7 +4,7 @@ import {
   describeTerminalControl,
   findTerminalControl,
   stripTerminalControls,
-} from '../../render/terminal-text.js';
+} from '../text/terminal-text.js';
 
 /** The four status keywords of the commit protocol (DESIGN.md section 4). */
 export type ProtocolKind = 'CHECKPOINT' | 'BLOCKED' | 'NEEDS' | 'COMPLETE';

@@ -1,5 +1,5 @@
 import type { TrustProblem } from '../../domain/plan/trust-check.js';
-import { escapeTerminal } from '../terminal-text.js';
+import { escapeTerminal } from '../../domain/text/terminal-text.js';
 import type { Violation } from '../../domain/scope/violations.js';
 import { renderColumns } from '../table.js';
 

@@ -1,6 +1,6 @@
 import { PROTOCOL_GRAMMAR } from '../../domain/protocol/protocol.js';
 import { shQuote } from '../../domain/setup/shell-quote.js';
-import { escapeTerminal } from '../terminal-text.js';
+import { escapeTerminal } from '../../domain/text/terminal-text.js';
 import type { Violation } from '../../domain/scope/violations.js';
 
 /**

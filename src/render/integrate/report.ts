@@ -1,7 +1,7 @@
 import type { OrderEdge } from '../../domain/integrate/order.js';
 import type { IntegrateStrategy, VerifyMode } from '../../domain/plan/plan.js';
 import type { IntegrateWorkerState } from '../../domain/integrate/plan-integration.js';
-import { escapeTerminal } from '../terminal-text.js';
+import { escapeTerminal } from '../../domain/text/terminal-text.js';
 import type { MergeMessage } from '../../domain/integrate/merge-message.js';
 import { renderColumns } from '../table.js';
 

@@ -1,5 +1,5 @@
 import type { Retro } from '../../domain/retro/retro.js';
-import { escapeTerminal } from '../terminal-text.js';
+import { escapeTerminal } from '../../domain/text/terminal-text.js';
 import { buildRetroDocument, type RetroBlock, type RetroDocumentOptions } from './document.js';
 
 /** Commit and path text: control and bidi characters shown as escapes, never sent raw to a terminal. */

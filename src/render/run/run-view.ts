@@ -1,12 +1,10 @@
+import { escapeTerminal } from '../../domain/text/terminal-text.js';
 import { formatDuration } from '../../domain/plan/duration.js';
 import type { RunEvent } from '../../domain/run/run-events.js';
 
 /** Control characters from agent output cannot move the cursor or forge lines: shown as \xNN. */
 export function neutralize(text: string): string {
-  return text.replace(
-    /[\x00-\x1f\x7f-\x9f]/g,
-    (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  return escapeTerminal(text);
 }
 
 function clip(text: string, width: number): string {

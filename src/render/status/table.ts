@@ -1,7 +1,7 @@
 import { formatDuration } from '../../domain/plan/duration.js';
 import type { PlanStatus, WorkerState, WorkerStatus } from '../../domain/status/plan-status.js';
 import { charWidth, visibleLength } from '../table.js';
-import { escapeTerminal } from '../terminal-text.js';
+import { escapeTerminal } from '../../domain/text/terminal-text.js';
 
 export interface StatusTableOptions {
   color: boolean;
