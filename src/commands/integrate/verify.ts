@@ -3,6 +3,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import { listWorktreeIncludeFiles } from '../../git/repo.js';
+import type { DetachedGitWatch } from '../../git/detached-git-watch.js';
 import { addScratchWorktree, removeScratchWorktree } from '../../git/scratch-worktree.js';
 import { copyIncludedFile, exists } from '../../store/fs.js';
 import { integratePaths, integrateWorktrees } from '../../store/integrate-state.js';
@@ -25,6 +26,8 @@ export interface VerifyContext {
   command: string;
   env: NodeJS.ProcessEnv;
   now: () => Date;
+  /** Told about the detached git that adds the verify worktree. */
+  watch: DetachedGitWatch | null;
 }
 
 /** The `.worktreeinclude` files (e.g. `.env`), copied as setup copies them for workers. */
@@ -62,7 +65,7 @@ export async function runVerify(
   await mkdir(logs, { recursive: true });
   await removeScratchWorktree(context.cwd, worktree);
   try {
-    await addScratchWorktree(context.cwd, worktree, commit);
+    await addScratchWorktree(context.cwd, worktree, commit, context.watch);
     await copyIncludeFiles(context.plan.repoRoot, worktree);
     // Output goes straight to the log file (stdout and stderr interleaved, nothing held in memory).
     const handle = await open(log, 'w');
