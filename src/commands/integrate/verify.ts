@@ -4,20 +4,13 @@ import { join } from 'node:path';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import { listWorktreeIncludeFiles } from '../../git/repo.js';
 import type { DetachedGitWatch } from '../../git/detached-git-watch.js';
+import type { VerifyRunReport } from '../../render/integrate/report.js';
 import { addScratchWorktree, removeScratchWorktree } from '../../git/scratch-worktree.js';
 import { copyIncludedFile, exists } from '../../store/fs.js';
 import { integratePaths, integrateWorktrees } from '../../store/integrate-state.js';
 
-export interface VerifyRun {
-  /** What was verified: a worker id (the result after its step), `start` or `result`. */
-  label: string;
-  commit: string;
-  ok: boolean;
-  exitCode: number | null;
-  /** The saved output (stdout and stderr, interleaved). */
-  log: string;
-  durationMs: number;
-}
+/** One verify run: what was verified (a worker id, `start` or `result`), its exit and saved log. */
+export type VerifyRun = VerifyRunReport;
 
 export interface VerifyContext {
   cwd: string;
