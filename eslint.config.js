@@ -1,7 +1,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const SPAWN = 'only src/git (git) and src/agents (agents, verify commands, tmux) start processes';
+const SPAWN =
+  'only src/git (git) and src/agents/process.ts, spawn-agent.ts (agents, verify commands, tmux) start processes';
+// The two files of src/agents that start processes; the rest of src/agents may not.
+const AGENT_SPAWNERS = ['src/agents/process.ts', 'src/agents/spawn-agent.ts'];
 const SPAWN_PATHS = ['node:child_process', 'child_process', 'execa'].map((name) => ({
   name,
   message: SPAWN,
@@ -76,8 +79,12 @@ export default tseslint.config(
   // The layers (README, Layout): which folder may import which, and where processes start.
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/git/**', 'src/agents/**', ...layerFolders('domain', 'render')],
+    ignores: ['src/git/**', ...AGENT_SPAWNERS, ...layerFolders('domain', 'render')],
     rules: { 'no-restricted-imports': ['error', { paths: SPAWN_PATHS, patterns: [RUN_GIT] }] },
+  },
+  {
+    files: AGENT_SPAWNERS,
+    rules: { 'no-restricted-imports': ['error', { patterns: [RUN_GIT] }] },
   },
   {
     files: layerFolders('domain', 'render'),

@@ -1,4 +1,4 @@
-import { runGit } from './run-git.js';
+import { runGit, type DetachedGitWatch } from './run-git.js';
 
 /**
  * Fast-forwards the branch checked out in `worktree` to `commit`
@@ -10,12 +10,14 @@ import { runGit } from './run-git.js';
 export async function fastForwardWorktree(
   worktree: string,
   commit: string,
+  watch: DetachedGitWatch | null = null,
 ): Promise<string | null> {
   const result = await runGit(['merge', '--ff-only', '--quiet', '--no-stat', commit], {
     cwd: worktree,
     okExitCodes: [1, 128],
     // Its own process group: a Ctrl-C or a group kill of pw cannot stop git half way through the worktree.
     detached: true,
+    watch,
   });
   return result.exitCode === 0
     ? null

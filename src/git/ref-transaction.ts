@@ -1,5 +1,5 @@
 import { ZERO_SHA } from './refs.js';
-import { runGit } from './run-git.js';
+import { runGit, type DetachedGitWatch } from './run-git.js';
 
 export interface RefUpdate {
   ref: string;
@@ -28,6 +28,7 @@ export async function updateRefs(
   cwd: string,
   updates: readonly RefUpdate[],
   message: string,
+  watch: DetachedGitWatch | null = null,
 ): Promise<void> {
   if (updates.length === 0) return;
   // Its own process group: a Ctrl-C or a group kill of pw cannot leave a ref lock behind.
@@ -35,5 +36,6 @@ export async function updateRefs(
     cwd,
     input: formatRefUpdates(updates),
     detached: true,
+    watch,
   });
 }

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { EnvironmentError, GitError } from '../errors.js';
-import { currentDetachedGitWatch } from './detached-git-watch.js';
+import type { DetachedGitWatch } from './detached-git-watch.js';
 
-export { watchDetachedGit, type DetachedGitWatch } from './detached-git-watch.js';
+export type { DetachedGitWatch } from './detached-git-watch.js';
 
 export interface GitOptions {
   cwd: string;
@@ -15,9 +15,11 @@ export interface GitOptions {
   /**
    * Run git in its own process group, so a Ctrl-C or a kill of pw's group
    * does not cut it short half way (integrate's publishing step). Such a git
-   * outlives a killed pw; see `watchDetachedGit`.
+   * outlives a killed pw; `watch` is told about it.
    */
   detached?: boolean;
+  /** Told about a `detached` git while it runs (integrate records it beside its lock). */
+  watch?: DetachedGitWatch | null;
 }
 
 export interface GitResult {
@@ -58,7 +60,7 @@ function spawnGit(args: readonly string[], options: GitOptions): Promise<Spawned
       done({ error: error as Error });
       return;
     }
-    const watch = options.detached && child.pid !== undefined ? currentDetachedGitWatch() : null;
+    const watch = options.detached && child.pid !== undefined ? (options.watch ?? null) : null;
     const pid = child.pid ?? 0;
     watch?.started({ pid, args, cwd: options.cwd });
     const out: Buffer[] = [];

@@ -2,17 +2,22 @@ import { GitError } from '../errors.js';
 import { lstat, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { listWorktrees } from './repo.js';
-import { runGit, splitNul } from './run-git.js';
+import { runGit, splitNul, type DetachedGitWatch } from './run-git.js';
 
 /**
  * A worktree pw makes for itself (verify, conflict resolution): detached at
  * `commit`, so it holds no branch. `--quiet`, because a pw killed mid-way must
  * not leave git writing into a closed pipe.
  */
-export async function addScratchWorktree(cwd: string, path: string, commit: string): Promise<void> {
+export async function addScratchWorktree(
+  cwd: string,
+  path: string,
+  commit: string,
+  watch: DetachedGitWatch | null = null,
+): Promise<void> {
   const args = ['worktree', 'add', '--quiet', '--detach', '--end-of-options', path, commit];
   // Its own process group, so a Ctrl-C or a group kill of pw does not leave a half checkout.
-  const options = { cwd, detached: true };
+  const options = { cwd, detached: true, watch };
   try {
     await runGit(args, options);
   } catch (error) {

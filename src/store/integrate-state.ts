@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CompiledPlan, IntegrateStrategy, VerifyMode } from '../domain/plan/plan.js';
-import type { IntegrateWorkerState } from '../domain/integrate/plan-integration.js';
+import type { IntegrationStep } from '../domain/integrate/plan-integration.js';
 import type { MergeMessage } from '../domain/integrate/merge-message.js';
 import { planDir, readTextIfExists, writeFileAtomic } from './trusted-store.js';
 
@@ -37,14 +37,8 @@ export function resolutionRef(plan: string, worker: string): string {
   return `refs/pw/${plan}/resolved/${worker}`;
 }
 
-export interface IntegrateStepRecord {
-  worker: string;
-  branch: string;
-  tip: string;
-  subject: string;
-  state: IntegrateWorkerState;
-  commits: number;
-  message: string;
+/** A planned step as the state file keeps it, with what became of it. */
+export interface IntegrateStepRecord extends IntegrationStep {
   /** The step's commit once merged (the previous step's, when `contained`). */
   result: string | null;
   /** An earlier step already brought this worker's work in; no commit was made. */

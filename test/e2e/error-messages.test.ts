@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handleError } from '../../src/cli/handle-error.js';
@@ -12,7 +12,7 @@ import { createTempRepo } from '../helpers/temp-repo.js';
  */
 
 const NEXT_STEP =
-  /\b(run|re-run|pass|fix|add|give|commit|create|install|rename|narrow|resolve|name|use)\b/i;
+  /\b(run|re-run|pass|fix|add|give|commit|create|install|rename|narrow|resolve|name|use|report)\b/i;
 
 function expectThreeParts(stderr: string, where: string): void {
   const [first = '', ...rest] = stderr.trimEnd().split('\n');
@@ -82,5 +82,36 @@ describe('every error says what is wrong, where, and what to do next', () => {
     );
     expect(code).toBe(1);
     expectThreeParts(text, 'git rev-parse HEAD');
+    const saved = /stack trace in (\S+pw-error-\S+)\.$/m.exec(text)?.[1];
+    expect(readFileSync(saved!, 'utf8')).toContain('GitError: git rev-parse HEAD failed');
+    rmSync(saved!);
+  });
+
+  it('an internal error says it is a bug and where the stack trace for the report is', () => {
+    let text = '';
+    const error = new TypeError("Cannot read properties of undefined (reading 'id')");
+    const code = handleError(error, (line) => (text += line));
+    expect(code).toBe(1);
+    expect(text.split('\n')[0]).toBe(
+      "pw: internal error: Cannot read properties of undefined (reading 'id')",
+    );
+    const path = /stack trace in (\S+)\.$/m.exec(text)?.[1];
+    expectThreeParts(text, path!);
+    const report = readFileSync(path!, 'utf8');
+    rmSync(path!);
+    expect(report).toMatch(/^command: pw /);
+    expect(report).toContain(error.stack!);
+  });
+
+  it('an internal error whose report cannot be saved prints the stack instead', () => {
+    let text = '';
+    handleError(
+      new Error('boom'),
+      (line) => (text += line),
+      () => null,
+    );
+    expectThreeParts(text, 'boom');
+    expect(text).toContain('report it with the command you ran and this stack trace:');
+    expect(text).toMatch(/^ +Error: boom\n +at /m);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailedError } from '../../src/errors.js';
-import { runGit, watchDetachedGit } from '../../src/git/run-git.js';
+import { runGit, type DetachedGitWatch } from '../../src/git/run-git.js';
 import { recordDetachedGit, waitForDetachedGit } from '../../src/store/detached-git.js';
 import { integratePaths } from '../../src/store/integrate-state.js';
 
@@ -16,7 +16,6 @@ let dir: string;
 const running = (): string => integratePaths(dir, 'p').running;
 
 afterEach(() => {
-  watchDetachedGit(null);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -47,15 +46,17 @@ describe('detached git records', () => {
     setup();
     const seen: string[][] = [];
     const records = recordDetachedGit(dir, 'p');
-    watchDetachedGit({
+    const watch: DetachedGitWatch = {
       started(git) {
         records.started(git);
         seen.push(readdirSync(running()));
       },
       ended: (pid) => records.ended(pid),
-    });
+    };
+    await runGit(['--version'], { cwd: dir, detached: true, watch });
+    // The watch is per call: a call without it, or not detached, is not recorded.
     await runGit(['--version'], { cwd: dir, detached: true });
-    await runGit(['--version'], { cwd: dir });
+    await runGit(['--version'], { cwd: dir, watch });
     expect(seen).toHaveLength(1);
     expect(seen[0]![0]).toMatch(/^\d+\.json$/);
     expect(readdirSync(running())).toEqual([]);

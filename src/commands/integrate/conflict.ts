@@ -158,9 +158,10 @@ export async function stopAtConflict(
     cwd,
     [{ ref: ref, to: outcome.onto }],
     `pw integrate: merged before ${step.worker}`,
+    context.watch,
   );
   await removeScratchWorktree(cwd, worktree);
-  await addScratchWorktree(cwd, worktree, outcome.onto);
+  await addScratchWorktree(cwd, worktree, outcome.onto, context.watch);
   await startConflictMerge(worktree, step.tip, attempt.strategy === 'squash', step.message);
   const preparedTree = await readWorktreeTree(worktree, context.repo.gitDir);
   const conflict = await conflictReport(
@@ -246,7 +247,7 @@ export async function continueIntegration(
     const registered = (await listWorktrees(cwd)).some((w) => w.path === worktree && !w.prunable);
     if (!registered) {
       await removeScratchWorktree(cwd, worktree);
-      await addScratchWorktree(cwd, worktree, conflict.onto);
+      await addScratchWorktree(cwd, worktree, conflict.onto, context.watch);
       await startConflictMerge(worktree, step.tip, state.strategy === 'squash', step.message);
       conflict.preparedTree = await readWorktreeTree(worktree, repo.gitDir);
       await writeIntegrateState(repo.commonDir, state);
@@ -297,6 +298,7 @@ export async function continueIntegration(
       cwd,
       [{ ref: integrationRef(plan.name), to: step.result }],
       `pw integrate: ${step.worker} resolved`,
+      context.watch,
     );
     await removeScratchWorktree(cwd, worktree);
     await event(context, 'resolved', {

@@ -8,6 +8,7 @@ import {
 import { FailedError, PwError, UsageError } from '../../errors.js';
 import { deleteRef } from '../../git/refs.js';
 import { resolveCommit, type RepoInfo } from '../../git/repo.js';
+import type { DetachedGitWatch } from '../../git/detached-git-watch.js';
 import {
   type IntegrateReport,
   type StepReport,
@@ -47,6 +48,8 @@ export interface IntegrateContext {
   interrupted: () => boolean;
   /** Notes gathered before the report existed (a wait for an interrupted run's git); every report starts with them. */
   notes: string[];
+  /** Told about each detached git while the run holds the integrate lock (null: none). */
+  watch: DetachedGitWatch | null;
 }
 
 export function newReport(

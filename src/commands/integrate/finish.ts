@@ -48,7 +48,12 @@ export async function finish(
   const dropPrivateRef: RefUpdate = { ref, to: null };
   if (head === attempt.start) {
     // Every step was already contained: nothing new to publish.
-    await updateRefs(cwd, [...archive.updates, dropPrivateRef], 'pw integrate: nothing new');
+    await updateRefs(
+      cwd,
+      [...archive.updates, dropPrivateRef],
+      'pw integrate: nothing new',
+      context.watch,
+    );
     await clearIntegrateState(repo.commonDir, plan.name);
     report.archived = archived;
     report.outcome = 'nothing-to-integrate';
@@ -59,7 +64,7 @@ export async function finish(
   let verified = verifiedBefore;
   if (context.verify && !verifiedBefore) {
     // Recorded before verify runs (which may take long), so the result is visible and survives a kill.
-    await updateRefs(cwd, [{ ref: ref, to: head }], 'pw integrate: merged');
+    await updateRefs(cwd, [{ ref: ref, to: head }], 'pw integrate: merged', context.watch);
     report.integrationRef = ref;
     report.verify = await verifyAttempt(context, attempt);
     await event(context, 'verify', {
@@ -95,13 +100,22 @@ export async function finish(
   }
 
   assertNotInterrupted(context);
-  const published = await publishResult(cwd, plan.target, attempt.targetOld, head, [
-    ...archive.updates,
-    dropPrivateRef,
-  ]);
+  const published = await publishResult(
+    cwd,
+    plan.target,
+    attempt.targetOld,
+    head,
+    [...archive.updates, dropPrivateRef],
+    context.watch,
+  );
   if (!published.ok) {
     // Kept so a rerun publishes this same result without merging or verifying again.
-    await updateRefs(cwd, [{ ref: ref, to: head }], 'pw integrate: merged, not published');
+    await updateRefs(
+      cwd,
+      [{ ref: ref, to: head }],
+      'pw integrate: merged, not published',
+      context.watch,
+    );
     report.integrationRef = ref;
     if (published.reason !== 'moved') {
       await writeIntegrateState(repo.commonDir, {
@@ -233,6 +247,7 @@ async function verifyAttempt(
     command: verify.command,
     env: context.deps.env,
     now: context.deps.now,
+    watch: context.watch,
   };
   // Result i is the commit after step i; result 0 is the start.
   const results = [attempt.start, ...attempt.steps.map((s) => s.result!)];

@@ -10,7 +10,6 @@ import { UsageError } from '../../errors.js';
 import { planArchiveUpdates } from '../../git/archive-tips.js';
 import { updateRefs } from '../../git/ref-transaction.js';
 import { resolveCommit } from '../../git/repo.js';
-import { watchDetachedGit } from '../../git/detached-git-watch.js';
 import { removeScratchWorktree } from '../../git/scratch-worktree.js';
 import {
   renderIntegrateEnd,
@@ -101,6 +100,7 @@ export async function runIntegrate(
     print: json ? () => {} : (text) => deps.stdout(text),
     interrupted: () => interrupted,
     notes: [],
+    watch: null,
   };
   let interrupted = false;
   void deps.interrupted.then(() => {
@@ -115,7 +115,7 @@ export async function runIntegrate(
     report = await withRepoLock(repo.commonDir, 'integrate', deps, async () => {
       try {
         await waitForInterruptedRun(context, true);
-        watchDetachedGit(recordDetachedGit(repo.commonDir, plan.name));
+        context.watch = recordDetachedGit(repo.commonDir, plan.name);
         if (options.abort) return await abortIntegration(context);
         if (options.continue) return await continueIntegration(context, options);
         return await startIntegration(context, options);
@@ -124,7 +124,7 @@ export async function runIntegrate(
         if (interrupted) throw interruptedError(context);
         throw error;
       } finally {
-        watchDetachedGit(null);
+        context.watch = null;
       }
     });
   }
@@ -196,6 +196,7 @@ async function startIntegration(
       context.cwd,
       [{ ref: integrationRef(plan.name), to: null }],
       'pw integrate: nothing to do',
+      context.watch,
     );
     report.outcome = 'nothing-to-integrate';
     report.ok = true;
@@ -319,7 +320,7 @@ async function archiveIntegrated(
     tips,
     readout.archives,
   );
-  await updateRefs(context.cwd, updates, 'pw integrate: archive integrated tips');
+  await updateRefs(context.cwd, updates, 'pw integrate: archive integrated tips', context.watch);
   return archived
     .filter((a) => a.changed)
     .map((a) => ({ worker: a.worker, ref: a.ref, tip: a.tip }));

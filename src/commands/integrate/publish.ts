@@ -1,6 +1,7 @@
 import { GitError } from '../../errors.js';
 import { listChangedPaths } from '../../git/changed-paths.js';
 import { fastForwardWorktree } from '../../git/fast-forward.js';
+import type { DetachedGitWatch } from '../../git/detached-git-watch.js';
 import { updateRefs, type RefUpdate } from '../../git/ref-transaction.js';
 import { listWorktrees, readWorktreeChanges, resolveCommit } from '../../git/repo.js';
 
@@ -51,6 +52,7 @@ export async function publishResult(
   expected: string | null,
   result: string,
   alongside: readonly RefUpdate[],
+  watch: DetachedGitWatch | null = null,
 ): Promise<PublishOutcome> {
   const ref = `refs/heads/${target}`;
   const holder = (await listWorktrees(cwd)).find((w) => w.branch === ref && !w.bare);
@@ -71,17 +73,17 @@ export async function publishResult(
     if (overwritten.length) {
       return { ok: false, reason: 'dirty', worktree: holder.path, paths: overwritten };
     }
-    const refusal = await fastForwardWorktree(holder.path, result);
+    const refusal = await fastForwardWorktree(holder.path, result, watch);
     if (refusal !== null) {
       const now = await resolveCommit(cwd, ref);
       if (now !== expected && now !== result) return { ok: false, reason: 'moved', current: now };
       return { ok: false, reason: 'refused', worktree: holder.path, message: refusal };
     }
-    await updateRefs(cwd, alongside, message);
+    await updateRefs(cwd, alongside, message, watch);
     return { ok: true, method: 'merge --ff-only', worktree: holder.path };
   }
   try {
-    await updateRefs(cwd, [{ ref, to: result, expected }, ...alongside], message);
+    await updateRefs(cwd, [{ ref, to: result, expected }, ...alongside], message, watch);
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
     const now = await resolveCommit(cwd, ref);

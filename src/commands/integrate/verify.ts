@@ -3,20 +3,14 @@ import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import { listWorktreeIncludeFiles } from '../../git/repo.js';
+import type { DetachedGitWatch } from '../../git/detached-git-watch.js';
+import type { VerifyRunReport } from '../../render/integrate/report.js';
 import { addScratchWorktree, removeScratchWorktree } from '../../git/scratch-worktree.js';
 import { copyIncludedFile, exists } from '../../store/fs.js';
 import { integratePaths, integrateWorktrees } from '../../store/integrate-state.js';
 
-export interface VerifyRun {
-  /** What was verified: a worker id (the result after its step), `start` or `result`. */
-  label: string;
-  commit: string;
-  ok: boolean;
-  exitCode: number | null;
-  /** The saved output (stdout and stderr, interleaved). */
-  log: string;
-  durationMs: number;
-}
+/** One verify run: what was verified (a worker id, `start` or `result`), its exit and saved log. */
+export type VerifyRun = VerifyRunReport;
 
 export interface VerifyContext {
   cwd: string;
@@ -25,6 +19,8 @@ export interface VerifyContext {
   command: string;
   env: NodeJS.ProcessEnv;
   now: () => Date;
+  /** Told about the detached git that adds the verify worktree. */
+  watch: DetachedGitWatch | null;
 }
 
 /** The `.worktreeinclude` files (e.g. `.env`), copied as setup copies them for workers. */
@@ -62,7 +58,7 @@ export async function runVerify(
   await mkdir(logs, { recursive: true });
   await removeScratchWorktree(context.cwd, worktree);
   try {
-    await addScratchWorktree(context.cwd, worktree, commit);
+    await addScratchWorktree(context.cwd, worktree, commit, context.watch);
     await copyIncludeFiles(context.plan.repoRoot, worktree);
     // Output goes straight to the log file (stdout and stderr interleaved, nothing held in memory).
     const handle = await open(log, 'w');

@@ -43,10 +43,12 @@ export interface ConflictReport {
 }
 
 export interface VerifyRunReport {
+  /** What was verified: a worker id (the result after its step), `start` or `result`. */
   label: string;
   commit: string;
   ok: boolean;
   exitCode: number | null;
+  /** The saved output (stdout and stderr, interleaved). */
   log: string;
   durationMs: number;
 }
