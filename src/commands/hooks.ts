@@ -17,6 +17,7 @@ import { renderColumns } from '../render/table.js';
 import { readActivePlans } from '../store/trusted-store.js';
 import { loadActivePlan } from './active-plan.js';
 import { readRepoInfo } from '../git/repo.js';
+import { repairTrustedFiles } from './trust.js';
 
 export interface HooksOptions {
   action: 'install' | 'uninstall' | 'status';
@@ -100,6 +101,11 @@ export async function runHooks(options: HooksOptions, deps: CommandDeps): Promis
   const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
   const ids = selectWorkers(plan, options.worker);
   const missing: string[] = [];
+  // The trusted files the hooks read, put back as setup recorded them before the hooks are rewritten.
+  const repaired =
+    options.action === 'install'
+      ? await repairTrustedFiles(deps.cwd, repo.commonDir, plan.name)
+      : [];
   if (options.action === 'install') {
     for (const id of ids) {
       const worker = plan.workers.find((w) => w.id === id)!;
@@ -116,8 +122,12 @@ export async function runHooks(options: HooksOptions, deps: CommandDeps): Promis
   const { workers, main, guard } = await inspectPlanHooks(repo.commonDir, plan, { workers: ids });
   const entries = main ? [...workers, main] : workers;
   if (options.json) {
-    deps.stdout(`${JSON.stringify({ plan: plan.name, workers, main, guard }, null, 2)}\n`);
+    deps.stdout(
+      `${JSON.stringify({ plan: plan.name, workers, main, guard, repaired }, null, 2)}\n`,
+    );
   } else {
+    if (repaired.length)
+      deps.stdout(`Put back as setup recorded them: ${[...new Set(repaired)].join(', ')}\n`);
     const head = {
       install: `Installed the pw hooks of plan ${plan.name}:`,
       uninstall: `Removed the pw hooks of plan ${plan.name}; core.hooksPath is back as it was:`,

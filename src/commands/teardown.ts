@@ -29,6 +29,8 @@ import {
 } from '../store/trusted-store.js';
 import { loadActivePlan } from './active-plan.js';
 import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
+import { recordTrustedCopies } from './trust.js';
+import { deleteTrustRefs } from '../git/trust-refs.js';
 
 export interface TeardownOptions {
   plan?: string;
@@ -209,6 +211,7 @@ export async function runTeardown(
         forced: Boolean(options.force),
         archived: report.workers.filter((w) => w.archived).map((w) => w.id),
       });
+      await recordTrustedCopies(cwd, repo.commonDir, plan.name, { events: true });
     }
     const stillActive = await readActivePlans(repo.commonDir);
     if (stillActive.length === 0)
@@ -232,6 +235,8 @@ async function purgePlanRecord(
   plan: CompiledPlan,
 ): Promise<string[]> {
   const target = (await resolveCommit(cwd, `refs/heads/${plan.target}`)) ?? plan.baseCommit;
+  // The trust record holds no work: it goes with the rest of the plan's record.
+  await deleteTrustRefs(cwd, plan.name);
   const kept: string[] = [];
   const refs = new Map([
     ...(await listRefs(cwd, archivePrefix(plan.name))),
