@@ -93,7 +93,9 @@ export async function readTrustState(
       problem: `${fileText === null ? 'was deleted' : 'differs from what setup wrote'} (setup recorded it as ${trustedPlanRef(name)})`,
     });
   }
-  const plan = recorded ?? parsePlan(fileText);
+  // No record (a hub's copy, or a plan set up by an older pw): nothing to compare with.
+  if (recordedText === null) return { plan: parsePlan(fileText), problems };
+  const plan = recorded;
   if (!plan) return { plan: null, problems };
   if (!plan.tornDownAt) {
     for (const worker of plan.workers) {
