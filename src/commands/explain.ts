@@ -50,6 +50,8 @@ interface HookContext {
   hook: string;
   /** The worker whose hook runs ('' in the main worktree and a hub). */
   worker: string;
+  /** The plans loaded whose trusted copy setup recorded (whose events log pw marks). */
+  recorded: Set<string>;
 }
 
 const REFUSED: CommandResult = { exitCode: 1 };
@@ -63,9 +65,10 @@ class TrustRefused extends Error {}
  * trusted copies differ from that record, the hook refuses (TrustRefused).
  */
 async function loadPlan(context: HookContext, name: string): Promise<CompiledPlan | null> {
-  const { plan, problems } = name
+  const { plan, recorded, problems } = name
     ? await readTrustState(context.deps.cwd, context.repo.commonDir, name)
-    : { plan: null, problems: [] };
+    : { plan: null, recorded: false, problems: [] };
+  if (recorded) context.recorded.add(name);
   if (problems.length) {
     context.deps.stderr(renderTrustHookRefusal(context.hook, name, problems));
     await appendEvent(context.repo.commonDir, {
@@ -125,9 +128,10 @@ async function logRefusal(
     ...fields,
   });
   // The log passed the trust check when the plan was loaded: this much of it must stay.
-  await recordEventsMark(context.deps.cwd, context.repo.commonDir, plan.name).catch(
-    () => undefined,
-  );
+  if (context.recorded.has(plan.name))
+    await recordEventsMark(context.deps.cwd, context.repo.commonDir, plan.name).catch(
+      () => undefined,
+    );
 }
 
 /** pre-commit and pre-merge-commit: the staged paths, judged as the commit they would make. */
@@ -319,6 +323,7 @@ async function explainHook(options: ExplainOptions, deps: CommandDeps): Promise<
     deps,
     hook: options.hook,
     worker: workerId,
+    recorded: new Set(),
   };
   if (options.hook === 'pre-push' || options.hook === 'pre-receive')
     return explainPush(context, rest);

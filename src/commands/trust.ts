@@ -41,6 +41,8 @@ import {
 export interface TrustState {
   /** The plan setup recorded (plan.json when none is recorded); null: neither exists. */
   plan: CompiledPlan | null;
+  /** Whether setup recorded the plan (not so in a hub, or for a plan set up by an older pw). */
+  recorded: boolean;
   problems: TrustProblem[];
 }
 
@@ -94,9 +96,9 @@ export async function readTrustState(
     });
   }
   // No record (a hub's copy, or a plan set up by an older pw): nothing to compare with.
-  if (recordedText === null) return { plan: parsePlan(fileText), problems };
+  if (recordedText === null) return { plan: parsePlan(fileText), recorded: false, problems };
   const plan = recorded;
-  if (!plan) return { plan: null, problems };
+  if (!plan) return { plan: null, recorded: true, problems };
   if (!plan.tornDownAt) {
     for (const worker of plan.workers) {
       const text = await readTextIfExists(paths.scope(worker.id));
@@ -145,7 +147,7 @@ export async function readTrustState(
       });
     }
   }
-  return { plan, problems };
+  return { plan, recorded: true, problems };
 }
 
 /** Throws, naming every edited trusted file, when plan `name` fails the trust check. */
