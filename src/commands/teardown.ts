@@ -29,7 +29,6 @@ import {
 } from '../store/trusted-store.js';
 import { loadActivePlan } from './active-plan.js';
 import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
-import { recordTrustedCopies } from './trust.js';
 import { deleteTrustRefs } from '../git/trust-refs.js';
 
 export interface TeardownOptions {
@@ -211,7 +210,8 @@ export async function runTeardown(
         forced: Boolean(options.force),
         archived: report.workers.filter((w) => w.archived).map((w) => w.id),
       });
-      await recordTrustedCopies(cwd, repo.commonDir, plan.name, { events: true });
+      // No worker is left to guard against: the record kept for retro is plan.json alone.
+      await deleteTrustRefs(cwd, plan.name);
     }
     const stillActive = await readActivePlans(repo.commonDir);
     if (stillActive.length === 0)
