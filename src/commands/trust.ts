@@ -12,7 +12,9 @@ import {
 } from '../git/hooks/index.js';
 import {
   listTrustedPlanNames,
-  readEventsAgainstMark,
+  readEventsLog,
+  readTrustRecord,
+  readTrustedPlanTexts,
   readTrustedPlanText,
   recordEventsMark,
   recordTrustedPlan,
@@ -64,10 +66,11 @@ export async function readSetUpPlans(
   const names = [
     ...new Set([...(await listPlanNames(commonDir)), ...(await listTrustedPlanNames(cwd))]),
   ].sort();
+  const recorded = await readTrustedPlanTexts(cwd, names);
   const plans: CompiledPlan[] = [];
-  for (const name of names) {
+  for (const [i, name] of names.entries()) {
     const plan =
-      parsePlan(await readTrustedPlanText(cwd, name)) ??
+      parsePlan(recorded[i] ?? null) ??
       parsePlan(await readTextIfExists(planPaths(commonDir, name).plan));
     if (plan && (options.includeTornDown || !plan.tornDownAt)) plans.push(plan);
   }
@@ -83,9 +86,9 @@ export async function readTrustState(
   const paths = planPaths(commonDir, name);
   const shown = (path: string): string => relative(commonDir, path) || path;
   const problems: TrustProblem[] = [];
-  const [fileText, recordedText] = await Promise.all([
+  const [fileText, { planText: recordedText, mark }] = await Promise.all([
     readTextIfExists(paths.plan),
-    readTrustedPlanText(cwd, name),
+    readTrustRecord(cwd, name),
   ]);
   const recorded = parsePlan(recordedText);
   if (recordedText !== null && fileText !== recordedText) {
@@ -132,8 +135,8 @@ export async function readTrustState(
       });
     }
   }
-  const { mark, now } = await readEventsAgainstMark(cwd, commonDir, name);
   if (mark) {
+    const now = await readEventsLog(commonDir, name);
     const kept = now?.subarray(0, mark.size);
     const intact =
       kept !== undefined &&

@@ -38,12 +38,44 @@ async function writeBlobRef(cwd: string, ref: string, content: string): Promise<
   await runGit([...NO_HOOKS, 'update-ref', '-m', 'pw trust', ref, stdout.trim()], { cwd });
 }
 
-async function readBlobRef(cwd: string, ref: string): Promise<string | null> {
-  const { stdout, exitCode } = await runGit(['cat-file', '-p', `${ref}^{blob}`], {
+/** The text of each ref's blob (null: no such ref), in one `git cat-file --batch`. */
+async function readBlobRefs(cwd: string, refs: readonly string[]): Promise<(string | null)[]> {
+  if (refs.length === 0) return [];
+  const { stdout } = await runGit(['cat-file', '--batch'], {
     cwd,
-    okExitCodes: [1, 128],
+    input: refs.map((ref) => `${ref}^{blob}\n`).join(''),
   });
-  return exitCode === 0 ? stdout : null;
+  // Sizes are in bytes (git-cat-file(1), BATCH OUTPUT): walk the output as bytes.
+  const out = Buffer.from(stdout, 'utf8');
+  const texts: (string | null)[] = [];
+  let at = 0;
+  for (let i = 0; i < refs.length; i += 1) {
+    const end = out.indexOf(0x0a, at);
+    if (end < 0) break;
+    const header = out.subarray(at, end).toString('utf8').split(' ');
+    at = end + 1;
+    if (header[1] !== 'blob') {
+      texts.push(null);
+      continue;
+    }
+    const size = Number(header[2]);
+    texts.push(out.subarray(at, at + size).toString('utf8'));
+    at += size + 1;
+  }
+  while (texts.length < refs.length) texts.push(null);
+  return texts;
+}
+
+async function readBlobRef(cwd: string, ref: string): Promise<string | null> {
+  return (await readBlobRefs(cwd, [ref]))[0] ?? null;
+}
+
+/** The recorded plan text of each plan (null: none recorded), in one git call. */
+export function readTrustedPlanTexts(
+  cwd: string,
+  plans: readonly string[],
+): Promise<(string | null)[]> {
+  return readBlobRefs(cwd, plans.map(trustedPlanRef));
 }
 
 /** Records the text of the trusted plan.json setup (or teardown) just wrote. */
@@ -77,23 +109,29 @@ export async function recordEventsMark(
   await writeBlobRef(cwd, eventsMarkRef(plan), `${JSON.stringify(digestEvents(bytes))}\n`);
 }
 
-/** The recorded mark, and the first `mark.size` bytes of the log now (null: no log). */
-export async function readEventsAgainstMark(
-  cwd: string,
-  commonDir: string,
-  plan: string,
-): Promise<{ mark: EventsMark | null; now: Buffer | null }> {
-  const [text, now] = await Promise.all([
-    readBlobRef(cwd, eventsMarkRef(plan)),
-    readEventsBytes(commonDir, plan),
-  ]);
-  let mark: EventsMark | null = null;
+function parseMark(text: string | null): EventsMark | null {
   try {
-    mark = text === null ? null : (JSON.parse(text) as EventsMark);
+    return text === null ? null : (JSON.parse(text) as EventsMark);
   } catch {
-    mark = null;
+    return null;
   }
-  return { mark, now };
+}
+
+/** The recorded plan text and events mark of one plan, in one git call. */
+export async function readTrustRecord(
+  cwd: string,
+  plan: string,
+): Promise<{ planText: string | null; mark: EventsMark | null }> {
+  const [planText = null, markText = null] = await readBlobRefs(cwd, [
+    trustedPlanRef(plan),
+    eventsMarkRef(plan),
+  ]);
+  return { planText, mark: parseMark(markText) };
+}
+
+/** The events log of a plan as bytes; null when there is none. */
+export function readEventsLog(commonDir: string, plan: string): Promise<Buffer | null> {
+  return readEventsBytes(commonDir, plan);
 }
 
 /** Names of the plans with a recorded trusted plan. */
