@@ -61,7 +61,7 @@ function generateRepository() {
 /** Node hooks doing what the pw hooks do, the way a Node-based hook manager would. */
 function writeNodeHooks(dir, worker) {
   mkdirSync(dir, { recursive: true });
-  const protocol = JSON.stringify(join(project, 'dist', 'domain', 'protocol.js'));
+  const protocol = JSON.stringify(join(project, 'dist', 'domain', 'protocol', 'protocol.js'));
   const excludes = JSON.stringify([':/', `:(top,glob,exclude)mod${worker}/**`]);
   const workers = JSON.stringify(Array.from({ length: WORKERS }, (_, w) => `w${w}`));
   const head = `#!${process.execPath}\nimport { execFileSync } from 'node:child_process';\n`;
