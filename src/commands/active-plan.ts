@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ID_PATTERN, type CompiledPlan } from '../domain/plan/plan.js';
 import { UsageError } from '../errors.js';
 import { readRepoInfo, type RepoInfo } from '../git/repo.js';
-import { readActivePlans } from '../store/trusted-store.js';
+import { readSetUpPlans } from './trust.js';
 
 export interface ActivePlan {
   repo: RepoInfo;
@@ -27,7 +27,7 @@ async function readPlanName(path: string): Promise<string | null> {
 }
 
 /**
- * The trusted copy of the plan a command works on: the one named (by name or
+ * The trusted plan a command works on, as setup recorded it: the one named (by name or
  * plan file), else the only plan set up in this repository.
  * `includeTornDown` also finds plans whose record teardown kept (for retro).
  */
@@ -37,7 +37,7 @@ export async function loadActivePlan(
   options: { includeTornDown?: boolean; repo?: RepoInfo } = {},
 ): Promise<ActivePlan> {
   const repo = options.repo ?? (await readRepoInfo(cwd));
-  const plans = await readActivePlans(repo.commonDir, options);
+  const plans = await readSetUpPlans(cwd, repo.commonDir, options);
   let name: string | null = null;
   if (planArg) {
     if (ID_PATTERN.test(planArg) && plans.some((p) => p.name === planArg)) name = planArg;

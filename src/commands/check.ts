@@ -8,15 +8,11 @@ import type { CompiledPlan, Plan } from '../domain/plan/plan.js';
 import { comparePlans, planToJudge, type TrustProblem } from '../domain/plan/trust-check.js';
 import { UsageError } from '../errors.js';
 import { judgeHistory } from '../git/find-violations.js';
-import { expectedGuardTable, guardTablePath, inspectPlanHooks } from '../git/hooks/index.js';
+import { inspectPlanHooks } from '../git/hooks/index.js';
 import { listRefs, readOriginHead, readRepoInfo, type RepoInfo } from '../git/repo.js';
 import { renderCheckReport, type CheckReport } from '../render/check/report.js';
-import {
-  appendEvent,
-  planPaths,
-  readTextIfExists,
-  readActivePlans,
-} from '../store/trusted-store.js';
+import { appendEvent, planPaths } from '../store/trusted-store.js';
+import { readSetUpPlans, readTrustState } from './trust.js';
 
 export interface CheckOptions {
   plan?: string;
@@ -34,8 +30,8 @@ interface CheckPlan {
   trusted: CompiledPlan | null;
 }
 
-async function setUpPlans(commonDir: string): Promise<CompiledPlan[]> {
-  return readActivePlans(commonDir);
+async function setUpPlans(cwd: string, commonDir: string): Promise<CompiledPlan[]> {
+  return readSetUpPlans(cwd, commonDir);
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -63,43 +59,23 @@ async function compileSource(repo: RepoInfo, trusted: CompiledPlan): Promise<Com
   }
 }
 
-/** Every trusted file that differs from what pw derives from the plan. */
+/** Every trusted file that differs from what setup wrote, or from the plan file it came from. */
 async function verifyTrustedFiles(
+  cwd: string,
   repo: RepoInfo,
   trusted: CompiledPlan,
   fromFile: CompiledPlan | null,
 ): Promise<TrustProblem[]> {
   const paths = planPaths(repo.commonDir, trusted.name);
   const shown = (path: string): string => relative(repo.commonDir, path) || path;
-  const problems = comparePlans(trusted, fromFile, {
-    plan: shown(paths.plan),
-    source: trusted.source,
-  });
-  for (const worker of trusted.workers) {
-    const text = await readTextIfExists(paths.scope(worker.id));
-    if (text !== null && text !== `${worker.pathspecs.join('\n')}\n`) {
-      problems.push({
-        file: shown(paths.scope(worker.id)),
-        worker: worker.id,
-        problem: `differs from the pathspecs setup compiled for ${worker.id}`,
-      });
-    }
-  }
-  const guard = await readTextIfExists(guardTablePath(repo.commonDir, trusted.name));
-  if (guard !== null && guard !== expectedGuardTable(planToJudge(trusted, fromFile))) {
-    problems.push({
-      file: shown(guardTablePath(repo.commonDir, trusted.name)),
-      worker: null,
-      problem: 'the guard table of the hooks differs from the plan (edited, or the plan changed)',
-    });
-  }
-  const { workers, main } = await inspectPlanHooks(repo.commonDir, trusted);
-  for (const health of [...workers, ...(main ? [main] : [])]) {
-    if (health.state !== 'outdated') continue;
-    for (const problem of health.problems) {
-      if (!/differs? from what pw writes/.test(problem)) continue;
-      problems.push({ file: shown(health.dir), worker: health.worker, problem });
-    }
+  const problems = [
+    ...(await readTrustState(cwd, repo.commonDir, trusted.name)).problems,
+    ...comparePlans(trusted, fromFile, { plan: shown(paths.plan), source: trusted.source }),
+  ];
+  const { main } = await inspectPlanHooks(repo.commonDir, trusted, { workers: [] });
+  for (const problem of main?.state === 'outdated' ? main.problems : []) {
+    if (/differs? from what pw writes/.test(problem))
+      problems.push({ file: shown(main!.dir), worker: null, problem });
   }
   return problems;
 }
@@ -128,7 +104,7 @@ async function readBase(cwd: string, plan: Plan): Promise<{ base: string; baseCo
 
 async function readCheckPlan(options: CheckOptions, deps: CommandDeps): Promise<CheckPlan> {
   const repo = await readRepoInfo(deps.cwd);
-  const plans = await setUpPlans(repo.commonDir);
+  const plans = await setUpPlans(deps.cwd, repo.commonDir);
   const named = options.plan ? plans.find((p) => p.name === options.plan) : undefined;
   const fileGiven = options.plan !== undefined && !named && (await isFile(options.plan));
   let trusted: CompiledPlan | null = named ?? null;
@@ -176,7 +152,7 @@ async function readCheckPlan(options: CheckOptions, deps: CommandDeps): Promise<
   return {
     plan: planToJudge(trusted, fromFile),
     planSource: 'trusted',
-    trust: await verifyTrustedFiles(repo, trusted, fromFile),
+    trust: await verifyTrustedFiles(deps.cwd, repo, trusted, fromFile),
     trusted,
   };
 }

@@ -27,7 +27,10 @@ import {
   type PathOwner,
   type WorkerScope,
 } from '../render/hooks/messages.js';
-import { appendEvent, readCompiledPlan } from '../store/trusted-store.js';
+import { renderTrustHookRefusal } from '../render/check/trust.js';
+import { appendEvent } from '../store/trusted-store.js';
+import { recordEventsMark } from '../git/trust-refs.js';
+import { readTrustState } from './trust.js';
 
 /**
  * `pw explain <hook> -- <plan> <worker> [hook arguments...]`: what the sh
@@ -45,13 +48,41 @@ interface HookContext {
   repo: HookRepo;
   deps: CommandDeps;
   hook: string;
+  /** The worker whose hook runs ('' in the main worktree and a hub). */
+  worker: string;
+  /** The plans loaded whose trusted copy setup recorded (whose events log pw marks). */
+  recorded: Set<string>;
 }
 
 const REFUSED: CommandResult = { exitCode: 1 };
 const PASSED: CommandResult = { exitCode: 0 };
 
+/** Thrown by loadPlan: the trusted copies were edited, so the hook refuses whatever it checks. */
+class TrustRefused extends Error {}
+
+/**
+ * The plan as setup recorded it, never a plan.json edited since: when the
+ * trusted copies differ from that record, the hook refuses (TrustRefused).
+ */
 async function loadPlan(context: HookContext, name: string): Promise<CompiledPlan | null> {
-  const plan = name ? await readCompiledPlan(context.repo.commonDir, name) : null;
+  const { plan, recorded, problems } = name
+    ? await readTrustState(context.deps.cwd, context.repo.commonDir, name)
+    : { plan: null, recorded: false, problems: [] };
+  if (recorded) context.recorded.add(name);
+  if (problems.length) {
+    context.deps.stderr(renderTrustHookRefusal(context.hook, name, problems));
+    await appendEvent(context.repo.commonDir, {
+      time: context.deps.now().toISOString(),
+      type: 'hook-rejected',
+      plan: name,
+      hook: context.hook,
+      worker: context.worker,
+      kind: 'trust',
+      files: problems.map((p) => p.file),
+      message: `trusted files edited: ${problems.map((p) => p.file).join(', ')}`,
+    }).catch(() => undefined);
+    throw new TrustRefused();
+  }
   if (!plan || plan.tornDownAt) {
     context.deps.stderr(
       `pw: the ${context.hook} hook belongs to plan "${name}", which is not set up any more; it checks nothing.\n` +
@@ -96,6 +127,11 @@ async function logRefusal(
     hook: context.hook,
     ...fields,
   });
+  // The log passed the trust check when the plan was loaded: this much of it must stay.
+  if (context.recorded.has(plan.name))
+    await recordEventsMark(context.deps.cwd, context.repo.commonDir, plan.name).catch(
+      () => undefined,
+    );
 }
 
 /** pre-commit and pre-merge-commit: the staged paths, judged as the commit they would make. */
@@ -272,8 +308,23 @@ export async function runExplain(
   options: ExplainOptions,
   deps: CommandDeps,
 ): Promise<CommandResult> {
+  try {
+    return await explainHook(options, deps);
+  } catch (error) {
+    if (error instanceof TrustRefused) return REFUSED;
+    throw error;
+  }
+}
+
+async function explainHook(options: ExplainOptions, deps: CommandDeps): Promise<CommandResult> {
   const [planName = '', workerId = '', ...rest] = options.args;
-  const context: HookContext = { repo: await readHookRepo(deps.cwd), deps, hook: options.hook };
+  const context: HookContext = {
+    repo: await readHookRepo(deps.cwd),
+    deps,
+    hook: options.hook,
+    worker: workerId,
+    recorded: new Set(),
+  };
   if (options.hook === 'pre-push' || options.hook === 'pre-receive')
     return explainPush(context, rest);
   const plan = await loadPlan(context, planName);

@@ -18,6 +18,7 @@ import { readActivePlans } from '../store/trusted-store.js';
 import { loadActivePlan } from './active-plan.js';
 import { readRepoInfo, type RepoInfo } from '../git/repo.js';
 import { withRepoLock } from '../store/repo-lock.js';
+import { repairTrustedFiles } from './trust.js';
 
 export interface HooksOptions {
   action: 'install' | 'uninstall' | 'status';
@@ -121,6 +122,11 @@ async function runWorktreeHooks(
   const { repo, plan } = await loadActivePlan(deps.cwd, options.plan, { repo: repoInfo });
   const ids = selectWorkers(plan, options.worker);
   const missing: string[] = [];
+  // The trusted files the hooks read, put back as setup recorded them before the hooks are rewritten.
+  const repaired =
+    options.action === 'install'
+      ? await repairTrustedFiles(deps.cwd, repo.commonDir, plan.name)
+      : [];
   if (options.action === 'install') {
     for (const id of ids) {
       const worker = plan.workers.find((w) => w.id === id)!;
@@ -137,8 +143,12 @@ async function runWorktreeHooks(
   const { workers, main, guard } = await inspectPlanHooks(repo.commonDir, plan, { workers: ids });
   const entries = main ? [...workers, main] : workers;
   if (options.json) {
-    deps.stdout(`${JSON.stringify({ plan: plan.name, workers, main, guard }, null, 2)}\n`);
+    deps.stdout(
+      `${JSON.stringify({ plan: plan.name, workers, main, guard, repaired }, null, 2)}\n`,
+    );
   } else {
+    if (repaired.length)
+      deps.stdout(`Put back as setup recorded them: ${[...new Set(repaired)].join(', ')}\n`);
     const head = {
       install: `Installed the pw hooks of plan ${plan.name}:`,
       uninstall: `Removed the pw hooks of plan ${plan.name}; core.hooksPath is back as it was:`,

@@ -34,6 +34,7 @@ import {
 import { withRepoLock } from '../store/repo-lock.js';
 import { loadActivePlan } from './active-plan.js';
 import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
+import { deleteTrustRefs } from '../git/trust-refs.js';
 
 export interface TeardownOptions {
   plan?: string;
@@ -232,6 +233,8 @@ async function tearDown(
         forced: Boolean(options.force),
         archived: report.workers.filter((w) => w.archived).map((w) => w.id),
       });
+      // No worker is left to guard against: the record kept for retro is plan.json alone.
+      await deleteTrustRefs(cwd, plan.name);
     }
     const stillActive = await readActivePlans(repo.commonDir);
     if (stillActive.length === 0)
@@ -256,6 +259,8 @@ async function purgePlanRecord(
   plan: CompiledPlan,
 ): Promise<string[]> {
   const target = (await resolveCommit(cwd, `refs/heads/${plan.target}`)) ?? plan.baseCommit;
+  // The trust record holds no work: it goes with the rest of the plan's record.
+  await deleteTrustRefs(cwd, plan.name);
   const kept: string[] = [];
   const refs = new Map([
     ...(await listRefs(cwd, archivePrefix(plan.name))),

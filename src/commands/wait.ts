@@ -7,6 +7,7 @@ import { escapeTerminal } from '../domain/text/terminal-text.js';
 import { loadActivePlan } from './active-plan.js';
 import { STATUS_SCHEMA_VERSION } from './status/index.js';
 import { followPlanStatus, parseInterval } from './status/loop.js';
+import { assertPlanTrusted } from './trust.js';
 
 export interface WaitOptions {
   plan?: string;
@@ -37,6 +38,7 @@ export async function runWait(options: WaitOptions, deps: CommandDeps): Promise<
     }
   }
   const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
+  await assertPlanTrusted(deps.cwd, repo.commonDir, plan.name, 'pw wait');
   const started = deps.now().getTime();
   const deadline = timeoutMs === null ? Infinity : started + timeoutMs;
   // Set by the callback below; a holder, so the type survives the closure.

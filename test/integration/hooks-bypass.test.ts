@@ -228,9 +228,16 @@ describe('what only pre-push and pw check catch', () => {
       plan.workers.find((w) => w.id === 'api')!.owns.push('/src/web/');
       writeFileSync(planFile, JSON.stringify(plan, null, 2));
       repo.write('src/web/app.ts', 'export const app = "tampered";\n', api);
-      // The hooks trust the trusted copies: with the plan, scope and hook edited, the commit goes through.
-      const result = repo.commit(api, '[CHECKPOINT] through edited trusted files');
-      expect(result.stderr).toBe('');
+      // The hook let it through, but the reference-transaction hook's Node finds the edited copies.
+      const refused = repo.commit(api, '[CHECKPOINT] through edited trusted files');
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain('pw/demo/plan.json');
+      expect(refused.stderr).toContain('pw hooks install');
+      // With every hook switched off the commit goes through.
+      const result = repo.gitResult(
+        ['-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', '[CHECKPOINT] no hooks at all'],
+        { cwd: api },
+      );
       expect(result.status).toBe(0);
       // pw check judges with the plan file, and reports every edited file.
       const check = repo.pw(['check', '--json']);

@@ -54,6 +54,7 @@ import {
 } from './context.js';
 import { finish, teardownAfterPublish } from './finish.js';
 import { runDryRun, runMatrix } from './preview.js';
+import { assertPlanTrusted } from '../trust.js';
 
 function assertOptions(options: IntegrateOptions): void {
   const modes = (['continue', 'abort', 'dryRun', 'matrix'] as const).filter((key) => options[key]);
@@ -85,6 +86,8 @@ export async function runIntegrate(
 ): Promise<CommandResult> {
   assertOptions(options);
   const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
+  // Nothing is published with scopes read from edited trusted files; --abort only cleans up.
+  if (!options.abort) await assertPlanTrusted(deps.cwd, repo.commonDir, plan.name, 'pw integrate');
   const json = Boolean(options.json);
   const context: IntegrateContext = {
     deps,

@@ -13,6 +13,7 @@ import { readOtherActivePlans, readSetupContext } from './snapshot.js';
 import { openTmux } from './tmux.js';
 import { executeActions } from './undo.js';
 import type { SetupReport } from '../../domain/setup/report.js';
+import { recordTrustedCopies } from '../trust.js';
 
 export type { SetupReport, SetupWorkerReport } from '../../domain/setup/report.js';
 
@@ -58,6 +59,12 @@ async function setUp(
             .map((a) => (a as { worker: string }).worker),
         ),
       ],
+    });
+  }
+  if (!dryRun) {
+    // The record the trust check compares with, out of reach of a file edit.
+    await recordTrustedCopies(deps.cwd, context.repo.commonDir, context.desired.name, {
+      events: decision.actions.length > 0,
     });
   }
   const paths = planPaths(context.repo.commonDir, context.desired.name);

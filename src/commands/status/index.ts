@@ -8,6 +8,7 @@ import { renderStatusTable } from '../../render/status/table.js';
 import { loadActivePlan } from '../active-plan.js';
 import { readPlanSnapshot } from './read-plan-status.js';
 import { followPlanStatus, parseInterval } from './loop.js';
+import { assertPlanTrusted } from '../trust.js';
 
 export interface MonitorOptions {
   plan?: string;
@@ -79,6 +80,7 @@ export async function runMonitor(
   const since =
     options.since === undefined ? null : parseSince(options.since, deps.now().getTime());
   const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
+  await assertPlanTrusted(deps.cwd, repo.commonDir, plan.name, 'pw status');
   const cwd = repo.topLevel;
   const follow = {
     cwd,

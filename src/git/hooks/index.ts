@@ -9,6 +9,6 @@ export { expectedGuardTable, readHookTemplates } from './templates.js';
 export { installMainHooks, installWorkerHooks, uninstallPlanHooks } from './install.js';
 export type { HookInstallContext, UninstallReport } from './install.js';
 export { installHubHooks, uninstallHubHooks, readHubPlans } from './hub.js';
-export { areWorkerHooksInstalled, inspectHubHooks, inspectPlanHooks } from './inspect.js';
+export { areWorkerHooksInstalled, inspectHubHooks, inspectPlanHooks, readEditedHookFiles } from './inspect.js';
 export type { GuardHealth, HooksHealth, HooksState } from './inspect.js';
 export { readHooksPath } from '../config.js';

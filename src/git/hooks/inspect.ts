@@ -215,3 +215,31 @@ export async function areWorkerHooksInstalled(context: HookInstallContext): Prom
     record !== null && record.runtime.node === runtime.node && record.runtime.bin === runtime.bin;
   return worker?.state === 'active' && (main === null || main.state === 'active') && sameRuntime;
 }
+
+/**
+ * The hook files of a plan's worker folders that differ from what pw writes
+ * for the plan (the trust check): file reads only, no git. A folder with no
+ * install record is not installed, which `pw status` reports as hooks off.
+ */
+export async function readEditedHookFiles(
+  commonDir: string,
+  plan: CompiledPlan,
+): Promise<{ worker: string; file: string }[]> {
+  const templates = await readHookTemplates();
+  const edited: { worker: string; file: string }[] = [];
+  for (const worker of plan.workers) {
+    const dir = workerHooksDir(commonDir, plan.name, worker.id);
+    const record = await readRecord(dir);
+    if (!record) continue;
+    const spec = workerSpec(commonDir, plan, worker, record.runtime);
+    // pw's own hooks are always written, whatever the record says.
+    const hooks = [...new Set([...(record.hooks ?? []), ...hooksToInstall('worker', [])])];
+    const expected = expectedFiles(templates, spec, { ...record, hooks });
+    for (const [name, content] of expected) {
+      if (name === INSTALL_RECORD) continue;
+      if ((await readTextIfExists(join(dir, name))) !== content)
+        edited.push({ worker: worker.id, file: join(dir, name) });
+    }
+  }
+  return edited;
+}

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { planPaths } from '../store/trusted-store.js';
+import { runGit } from './run-git.js';
+
+/**
+ * What setup wrote, kept where a file edit cannot reach it: the trusted plan
+ * as a git blob under `refs/pw/<plan>/trust/plan`, and how long the events
+ * log was the last time pw wrote to it under `refs/pw/<plan>/trust/events`.
+ * The reference-transaction hook refuses to move these refs from a worker
+ * worktree, so a worker cannot change a trusted file and its record together.
+ */
+
+export function trustRefPrefix(plan: string): string {
+  return `refs/pw/${plan}/trust/`;
+}
+
+export function trustedPlanRef(plan: string): string {
+  return `${trustRefPrefix(plan)}plan`;
+}
+
+export function eventsMarkRef(plan: string): string {
+  return `${trustRefPrefix(plan)}events`;
+}
+
+/** How much of the events log pw has written: its length and the digest of those bytes. */
+export interface EventsMark {
+  size: number;
+  sha256: string;
+}
+
+// pw's own record keeping: the user's reference-transaction hooks (and pw's,
+// which refuse these refs in a worker worktree) have nothing to say about it.
+const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
+
+async function writeBlobRef(cwd: string, ref: string, content: string): Promise<void> {
+  const { stdout } = await runGit(['hash-object', '-w', '--stdin'], { cwd, input: content });
+  await runGit([...NO_HOOKS, 'update-ref', '-m', 'pw trust', ref, stdout.trim()], { cwd });
+}
+
+/** The text of each ref's blob (null: no such ref), in one `git cat-file --batch`. */
+async function readBlobRefs(cwd: string, refs: readonly string[]): Promise<(string | null)[]> {
+  if (refs.length === 0) return [];
+  const { stdout } = await runGit(['cat-file', '--batch'], {
+    cwd,
+    input: refs.map((ref) => `${ref}^{blob}\n`).join(''),
+  });
+  // Sizes are in bytes (git-cat-file(1), BATCH OUTPUT): walk the output as bytes.
+  const out = Buffer.from(stdout, 'utf8');
+  const texts: (string | null)[] = [];
+  let at = 0;
+  for (let i = 0; i < refs.length; i += 1) {
+    const end = out.indexOf(0x0a, at);
+    if (end < 0) break;
+    const header = out.subarray(at, end).toString('utf8').split(' ');
+    at = end + 1;
+    if (header[1] !== 'blob') {
+      texts.push(null);
+      continue;
+    }
+    const size = Number(header[2]);
+    texts.push(out.subarray(at, at + size).toString('utf8'));
+    at += size + 1;
+  }
+  while (texts.length < refs.length) texts.push(null);
+  return texts;
+}
+
+async function readBlobRef(cwd: string, ref: string): Promise<string | null> {
+  return (await readBlobRefs(cwd, [ref]))[0] ?? null;
+}
+
+/** The recorded plan text of each plan (null: none recorded), in one git call. */
+export function readTrustedPlanTexts(
+  cwd: string,
+  plans: readonly string[],
+): Promise<(string | null)[]> {
+  return readBlobRefs(cwd, plans.map(trustedPlanRef));
+}
+
+/** Records the text of the trusted plan.json setup (or teardown) just wrote. */
+export function recordTrustedPlan(cwd: string, plan: string, text: string): Promise<void> {
+  return writeBlobRef(cwd, trustedPlanRef(plan), text);
+}
+
+/** The plan.json text setup recorded; null when none is recorded (set up by an older pw). */
+export function readTrustedPlanText(cwd: string, plan: string): Promise<string | null> {
+  return readBlobRef(cwd, trustedPlanRef(plan));
+}
+
+export function digestEvents(bytes: Buffer): EventsMark {
+  return { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+async function readEventsBytes(commonDir: string, plan: string): Promise<Buffer | null> {
+  return readFile(planPaths(commonDir, plan).events).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+}
+
+/** Records the events log as it is now: pw wrote it, so this much must stay. */
+export async function recordEventsMark(
+  cwd: string,
+  commonDir: string,
+  plan: string,
+): Promise<void> {
+  const bytes = (await readEventsBytes(commonDir, plan)) ?? Buffer.alloc(0);
+  await writeBlobRef(cwd, eventsMarkRef(plan), `${JSON.stringify(digestEvents(bytes))}\n`);
+}
+
+function parseMark(text: string | null): EventsMark | null {
+  try {
+    return text === null ? null : (JSON.parse(text) as EventsMark);
+  } catch {
+    return null;
+  }
+}
+
+/** The recorded plan text and events mark of one plan, in one git call. */
+export async function readTrustRecord(
+  cwd: string,
+  plan: string,
+): Promise<{ planText: string | null; mark: EventsMark | null }> {
+  const [planText = null, markText = null] = await readBlobRefs(cwd, [
+    trustedPlanRef(plan),
+    eventsMarkRef(plan),
+  ]);
+  return { planText, mark: parseMark(markText) };
+}
+
+/** The events log of a plan as bytes; null when there is none. */
+export function readEventsLog(commonDir: string, plan: string): Promise<Buffer | null> {
+  return readEventsBytes(commonDir, plan);
+}
+
+/** Names of the plans with a recorded trusted plan. */
+export async function listTrustedPlanNames(cwd: string): Promise<string[]> {
+  const { stdout } = await runGit(['for-each-ref', '--format=%(refname)', 'refs/pw/'], { cwd });
+  const names: string[] = [];
+  for (const ref of stdout.split('\n')) {
+    const match = /^refs\/pw\/(.+)\/trust\/plan$/.exec(ref);
+    if (match) names.push(match[1]!);
+  }
+  return names.sort();
+}
+
+/** Drops a plan's trust refs (teardown --purge). */
+export async function deleteTrustRefs(cwd: string, plan: string): Promise<void> {
+  await runGit([...NO_HOOKS, 'update-ref', '--stdin'], {
+    cwd,
+    input: `delete ${trustedPlanRef(plan)}\ndelete ${eventsMarkRef(plan)}\n`,
+  });
+}
