@@ -82,8 +82,7 @@ async function acquireRepoLock(
 ): Promise<() => Promise<void>> {
   const waitMs = lockWaitSeconds(deps.env) * 1000;
   const dir = dirname(path);
-  // A command refused before it wrote anything leaves no trace: a pw folder made for the lock goes with it.
-  const createdDir = (await mkdir(dir, { recursive: true })) !== undefined;
+  await mkdir(dir, { recursive: true });
   const me: RepoLockHolder = {
     ...(await readProcessIdentity()),
     command,
@@ -97,7 +96,9 @@ async function acquireRepoLock(
         // Only our own lock is removed: a lock taken over from us (we were thought dead) stays.
         const holder = parseHolder(await readTextIfExists(path));
         if (holder?.nonce === me.nonce) await rm(path, { force: true });
-        if (createdDir) await rmdir(dir).catch(() => undefined);
+        // No empty pw folder stays: not after a command refused before it wrote
+        // anything, nor after a purge took the last plan (rmdir fails on a folder in use).
+        await rmdir(dir).catch(() => undefined);
       };
     }
     const text = await readTextIfExists(path);
