@@ -90,6 +90,11 @@ describe('pw integrate: a clean run', () => {
       ['web', 'api', 'db'].map((w) => [w, worktreeFingerprint(f, w)]),
     );
 
+    const ready = f.pwJson<{ summary: string; integrated: boolean }>(['status']).json;
+    expect(ready).toMatchObject({
+      summary: '3/3 complete · ready to integrate',
+      integrated: false,
+    });
     const { status, json } = f.pwJson(['integrate']);
     expect(status).toBe(0);
     expect(json.outcome).toBe('published');
@@ -163,11 +168,22 @@ describe('pw integrate: a clean run', () => {
     expect(integrate[0]!.order).toEqual(['db', 'api', 'web']);
     expect(integrate[1]!.to).toBe(head);
 
-    // A rerun has nothing to do.
+    // A rerun has nothing to do, and pw status says the plan is in main.
     const again = f.pwJson(['integrate']);
     expect(again.status).toBe(0);
     expect(again.json.outcome).toBe('nothing-to-integrate');
     expect(f.repo.git(['rev-parse', 'main'])).toBe(head);
+    const after = f.pwJson<{ summary: string; readyToIntegrate: boolean; integrated: boolean }>([
+      'status',
+    ]);
+    expect(after.json).toMatchObject({
+      summary: '3/3 complete · integrated into main',
+      readyToIntegrate: true,
+      integrated: true,
+    });
+    expect(f.repo.pw(['status']).stdout).toContain(
+      'integrated into main: pw teardown removes the worktrees and branches',
+    );
   });
 
   it('prints the order before merging, one line per step, and where main went', () => {

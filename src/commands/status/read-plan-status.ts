@@ -6,6 +6,7 @@ import { countAheadBehind, reachableFrom } from '../../domain/history/commit-gra
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import {
   computePlanStatusFromSummaries,
+  markIntegrated,
   type PlanStatus,
   type StatusViolation,
   type WorktreeInfo,
@@ -177,7 +178,7 @@ export async function readPlanSnapshot(
     readSetupTimes(commonDir, plan.name),
   ]);
 
-  const status = computePlanStatusFromSummaries({
+  const derived = computePlanStatusFromSummaries({
     plan,
     now,
     summaries: new Map(history.summaries.map((s) => [s.worker, s])),
@@ -188,7 +189,22 @@ export async function readPlanSnapshot(
     setupAt,
     warnings: history.warnings,
   });
+  const status = (await targetHoldsEveryTip(cwd, derived, refs.get(`refs/heads/${plan.target}`)))
+    ? markIntegrated(derived)
+    : derived;
   return { status, histories: history.histories, refsKey, hub, commonDir, history };
+}
+
+/** Whether a ready plan is already in its target: one `rev-list --count`, asked only when ready. */
+async function targetHoldsEveryTip(
+  cwd: string,
+  status: PlanStatus,
+  targetTip: string | undefined,
+): Promise<boolean> {
+  if (!status.readyToIntegrate || !targetTip) return false;
+  const tips = status.workers.flatMap((w) => (w.tip ? [w.tip.sha] : []));
+  if (tips.length !== status.workers.length) return false;
+  return (await countCommits(cwd, tips, [targetTip])) === 0;
 }
 
 /** Refs a worker's history may be read from, in order of preference. */

@@ -167,6 +167,8 @@ export interface PlanStatus {
   integrateOrder: StatusIntegrateOrder;
   /** Every worker is complete and the integrate order has no cycle. */
   readyToIntegrate: boolean;
+  /** Ready, and the target branch already holds every worker's tip: integrate has nothing left to do. */
+  integrated: boolean;
   warnings: string[];
 }
 
@@ -291,7 +293,22 @@ export function computePlanStatusFromSummaries(input: PlanStatusSummaryInput): P
     canResume: findCanResume(statuses, summaryOf),
     integrateOrder,
     readyToIntegrate: readiness.ready,
+    integrated: false,
     warnings: [...(input.warnings ?? [])],
+  };
+}
+
+/**
+ * The status once the reader found every worker's tip in the target branch
+ * (a merge integrate published them): said instead of "ready to integrate".
+ */
+export function markIntegrated(status: PlanStatus): PlanStatus {
+  if (!status.readyToIntegrate) return status;
+  const readiness = judgeReadiness(status.workers, status.integrateOrder.ok);
+  return {
+    ...status,
+    integrated: true,
+    summary: formatSummary(status.counts, status.workers.length, readiness, status.target),
   };
 }
 
@@ -464,6 +481,7 @@ export function formatSummary(
   counts: Record<WorkerState, number>,
   total: number,
   readiness: Readiness = { ready: true, blockers: [] },
+  integratedInto: string | null = null,
 ): string {
   const parts = [`${counts.complete}/${total} complete`];
   for (const state of WORKER_STATES) {
@@ -471,7 +489,8 @@ export function formatSummary(
   }
   if (total > 0 && counts.complete === total) {
     const violations = readiness.blockers.filter((b) => b.kind === 'violations').length;
-    if (readiness.ready) parts.push('ready to integrate');
+    if (readiness.ready)
+      parts.push(integratedInto ? `integrated into ${integratedInto}` : 'ready to integrate');
     else if (violations > 0) parts.push(`${violations} with violations, which integrate refuses`);
     else parts.push('integrate order has a cycle');
   }

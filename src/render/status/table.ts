@@ -87,7 +87,14 @@ export function renderStatusTable(status: PlanStatus, options: StatusTableOption
     notes.push('  pw integrate refuses it; declare which goes first (dependsOn, then pw setup)');
   }
   for (const warning of status.warnings) notes.push(escapeTerminal(`warning: ${warning}`));
-  if (status.readyToIntegrate) notes.push(paint('32', 'ready to integrate: pw integrate'));
+  if (status.integrated)
+    notes.push(
+      paint(
+        '32',
+        `integrated into ${status.target}: pw teardown removes the worktrees and branches`,
+      ),
+    );
+  else if (status.readyToIntegrate) notes.push(paint('32', 'ready to integrate: pw integrate'));
   if (notes.length) lines.push('', ...notes.map(fit));
   return `${lines.join('\n')}\n`;
 }
