@@ -8,8 +8,12 @@ export type ProviderMerge =
  * Merges a provider's COMPLETE tip into a worker's branch, inside the
  * worker's worktree, so its agent starts from the code it depends on. Always
  * a merge commit (`--no-ff`): a fast-forward would make the worker's branch
- * the provider's, COMPLETE and all. The worker's hooks run as for any merge
- * (merging a provider is within the rules). Git refuses rather than
+ * the provider's, COMPLETE and all. pw writes this merge and its message
+ * itself, so the pre-merge-commit and commit-msg hooks, each a Node process
+ * on a merge that brings in another worker's files (about a second apiece on
+ * a 2-core machine), are skipped (`--no-verify`); the reference-transaction
+ * hook, which --no-verify cannot skip, still judges the branch move as it
+ * judges any merge of a provider. Git refuses rather than
  * overwrite an uncommitted change; a conflicted merge is aborted, which
  * restores the worktree as it was.
  */
@@ -25,6 +29,7 @@ export async function mergeProviderTip(
       'merge',
       '--no-ff',
       '--no-edit',
+      '--no-verify',
       '-m',
       `Merge branch '${provider.branch}' into ${into}`,
       '-m',
