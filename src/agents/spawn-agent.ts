@@ -98,14 +98,8 @@ export function signalProcessGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export { isAlive as isProcessAlive } from '../store/process-identity.js';
 
 /**
  * The start time of a process, so a recorded pid is not mistaken for a new

@@ -1,3 +1,4 @@
+import { isAlive } from '../store/process-identity.js';
 import { readdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { EnvironmentError, GitError } from '../errors.js';
@@ -211,18 +212,8 @@ export async function removeStaleScratchIndexes(gitDir: string): Promise<void> {
   const names = await readdir(gitDir).catch(() => [] as string[]);
   for (const name of names) {
     const pid = SCRATCH_INDEX.exec(name)?.[1];
-    if (pid === undefined || isProcessAlive(Number(pid))) continue;
+    if (pid === undefined || isAlive(Number(pid))) continue;
     await rm(join(gitDir, name), { force: true });
-  }
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

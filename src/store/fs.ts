@@ -4,6 +4,7 @@ import {
   lstat,
   mkdir,
   mkdtemp,
+  readdir,
   readlink,
   rmdir,
   stat,
@@ -94,4 +95,17 @@ export async function copyIncludedFile(
     await chmod(target, (await stat(source)).mode & 0o777);
   }
   return target;
+}
+
+/** Removes a folder tree that holds no files (only empty folders); leaves it alone otherwise. */
+export async function removeEmptyTree(dir: string): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries)
+    if (entry.isDirectory()) await removeEmptyTree(join(dir, entry.name));
+  await rmdir(dir).catch(() => undefined);
 }

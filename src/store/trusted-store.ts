@@ -1,13 +1,5 @@
-import {
-  appendFile,
-  mkdir,
-  readFile,
-  readdir,
-  rename,
-  rm,
-  rmdir,
-  writeFile,
-} from 'node:fs/promises';
+import { removeEmptyTree } from './fs.js';
+import { appendFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CompiledPlan } from '../domain/plan/plan.js';
 
@@ -127,18 +119,6 @@ export async function removePath(path: string): Promise<void> {
  */
 export async function removeEmptyPwRoot(commonDir: string): Promise<void> {
   await removeEmptyTree(pwRoot(commonDir));
-}
-
-async function removeEmptyTree(dir: string): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries)
-    if (entry.isDirectory()) await removeEmptyTree(join(dir, entry.name));
-  await rmdir(dir).catch(() => undefined);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { chmod, readdir, rmdir } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { describeAction, type SetupAction } from '../../domain/setup/plan-setup.js';
 import { EnvironmentError, ExitCode, PwError } from '../../errors.js';
@@ -21,7 +21,7 @@ import {
   restoreWorktreeConfig,
 } from './repo-setup-state.js';
 
-import { copyIncludedFile, makeDirectory } from '../../store/fs.js';
+import { copyIncludedFile, makeDirectory, removeEmptyTree } from '../../store/fs.js';
 import type { SetupContext } from './snapshot.js';
 
 type Undo = () => Promise<void>;
@@ -178,17 +178,4 @@ export async function executeActions(
       ],
     );
   }
-}
-
-/** Removes a folder tree that holds no files (only empty folders); leaves it alone otherwise. */
-async function removeEmptyTree(dir: string): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries)
-    if (entry.isDirectory()) await removeEmptyTree(join(dir, entry.name));
-  await rmdir(dir).catch(() => undefined);
 }
