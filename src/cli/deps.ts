@@ -12,6 +12,15 @@ export interface CommandDeps {
   isTTY: boolean;
   /** Resolves when the user interrupts (Ctrl-C); long-running views stop on it. */
   interrupted: Promise<void>;
+  /** Resolves when stdout's reader goes away (`pw status --watch | head`): views stop, work does not. */
+  outputClosed?: Promise<void>;
+}
+
+/** The deps of a view that ends with its reader: interrupted by Ctrl-C or by stdout closing. */
+export function untilReaderGone(deps: CommandDeps): CommandDeps {
+  return deps.outputClosed
+    ? { ...deps, interrupted: Promise.race([deps.interrupted, deps.outputClosed]) }
+    : deps;
 }
 
 export interface CommandResult {
@@ -24,7 +33,13 @@ export function processDeps(): CommandDeps {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  const outputClosed = new Promise<void>((resolve) => {
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') resolve();
+    });
+  });
   return {
+    outputClosed,
     cwd: process.cwd(),
     env: process.env,
     now: clockFrom(process.env),

@@ -1,6 +1,6 @@
 import { watch } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import type { CommandDeps, CommandResult } from '../cli/deps.js';
+import { untilReaderGone, type CommandDeps, type CommandResult } from '../cli/deps.js';
 import type { CompiledPlan, CompiledWorker } from '../domain/plan/plan.js';
 import { parseTranscript } from '../domain/run/transcript.js';
 import { FailedError, UsageError } from '../errors.js';
@@ -67,10 +67,15 @@ export async function runLogs(options: LogsOptions, deps: CommandDeps): Promise<
   }
   if (!following) return { exitCode: 0 };
 
-  const ended = await follow(attempt.log, Buffer.byteLength(log), options.raw === true, deps, () =>
-    readRunRecord(repo.commonDir, plan.name).then(
-      (r) => r?.workers[worker.id]?.attempts.find((a) => a.n === n) ?? null,
-    ),
+  const ended = await follow(
+    attempt.log,
+    Buffer.byteLength(log),
+    options.raw === true,
+    untilReaderGone(deps),
+    () =>
+      readRunRecord(repo.commonDir, plan.name).then(
+        (r) => r?.workers[worker.id]?.attempts.find((a) => a.n === n) ?? null,
+      ),
   );
   if (ended && !options.raw)
     deps.stdout(

@@ -122,4 +122,11 @@ describe('a closed stdout', () => {
     const status = await pwIntoClosedPipe(['status']);
     expect(status).toEqual({ code: 0, stderr: '' });
   });
+
+  it('pw status --watch ends with its reader (exit 0) instead of watching for no one', async () => {
+    repo.write('plan.yaml', plan());
+    expect(repo.pw(['setup', 'plan.yaml']).status).toBe(0);
+    // Without the fix it never exits; the test's own timeout is the bound.
+    expect(await pwIntoClosedPipe(['status', '--watch'])).toEqual({ code: 0, stderr: '' });
+  });
 });

@@ -1,4 +1,4 @@
-import type { CommandDeps, CommandResult } from '../../cli/deps.js';
+import { untilReaderGone, type CommandDeps, type CommandResult } from '../../cli/deps.js';
 import { parseDuration } from '../../domain/plan/duration.js';
 import type { PlanStatus } from '../../domain/status/plan-status.js';
 import { listStatusEvents, takeNewEvents } from '../../domain/status/events.js';
@@ -93,22 +93,26 @@ export async function runMonitor(
   if (options.events) {
     const seen = new Set<string>();
     let first = true;
-    await followPlanStatus({ ...follow, withHistories: true }, deps, (snapshot) => {
-      const events = listStatusEvents(plan, snapshot.histories ?? new Map(), snapshot.status);
-      if (first) {
-        first = false;
-        for (const event of events) {
-          seen.add(event.id);
-          if (since !== null && Date.parse(event.time) >= since) emit(event);
+    await followPlanStatus(
+      { ...follow, withHistories: true },
+      untilReaderGone(deps),
+      (snapshot) => {
+        const events = listStatusEvents(plan, snapshot.histories ?? new Map(), snapshot.status);
+        if (first) {
+          first = false;
+          for (const event of events) {
+            seen.add(event.id);
+            if (since !== null && Date.parse(event.time) >= since) emit(event);
+          }
+          deps.stderr(
+            `pw: following plan ${plan.name} (${snapshot.status.summary}): one JSON line per change on stdout; Ctrl-C stops\n`,
+          );
+          return false;
         }
-        deps.stderr(
-          `pw: following plan ${plan.name} (${snapshot.status.summary}): one JSON line per change on stdout; Ctrl-C stops\n`,
-        );
+        for (const event of takeNewEvents(events, seen)) emit(event);
         return false;
-      }
-      for (const event of takeNewEvents(events, seen)) emit(event);
-      return false;
-    });
+      },
+    );
     return { exitCode: 0 };
   }
 
@@ -116,7 +120,7 @@ export async function runMonitor(
     const view = createLiveView(deps.stdout, deps.isTTY);
     const color = useColor(deps);
     try {
-      await followPlanStatus(follow, deps, (snapshot) => {
+      await followPlanStatus(follow, untilReaderGone(deps), (snapshot) => {
         view.show(renderStatusTable(snapshot.status, { color }));
         return false;
       });
