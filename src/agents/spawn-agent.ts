@@ -1,6 +1,7 @@
+import { readProcessStartTime as readStartTime } from '../store/process-identity.js';
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
 /**
@@ -78,7 +79,7 @@ export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProce
   const pid = child.pid ?? 0;
   return {
     pid,
-    startTime: pid ? await readProcessStartTime(pid) : null,
+    startTime: pid ? await readStartTime(pid) : null,
     exited,
     signal: (sig) => signalProcessGroup(pid, sig),
   };
@@ -99,25 +100,7 @@ export function signalProcessGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
-export { isAlive as isProcessAlive } from '../store/process-identity.js';
-
-/**
- * The start time of a process, so a recorded pid is not mistaken for a new
- * process that reuses the number: field 22 of /proc/<pid>/stat (clock ticks
- * since boot) with the boot id. Null where /proc is not there.
- */
-export async function readProcessStartTime(pid: number): Promise<string | null> {
-  try {
-    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces: count from the last ')'.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    const ticks = fields[19];
-    const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim();
-    return ticks ? `${boot}:${ticks}` : null;
-  } catch {
-    return null;
-  }
-}
+export { isAlive as isProcessAlive, readProcessStartTime } from '../store/process-identity.js';
 
 /** The working directory of a live process, where the system says (Linux); null elsewhere. */
 export async function readProcessCwd(pid: number): Promise<string | null> {

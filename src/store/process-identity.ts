@@ -40,9 +40,16 @@ export function parseProcStatStartTime(stat: string): string | null {
   return value !== undefined && /^\d+$/.test(value) ? value : null;
 }
 
+/**
+ * When a process started, so a recorded pid is not mistaken for a new process
+ * that reuses the number (or the same number after a reboot): the boot id and
+ * field 22 of /proc/<pid>/stat. Null where /proc is not there.
+ */
 export async function readProcessStartTime(pid: number): Promise<string | null> {
   try {
-    return parseProcStatStartTime(await readFile(`/proc/${pid}/stat`, 'utf8'));
+    const ticks = parseProcStatStartTime(await readFile(`/proc/${pid}/stat`, 'utf8'));
+    const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim();
+    return ticks ? `${boot}:${ticks}` : null;
   } catch {
     return null;
   }

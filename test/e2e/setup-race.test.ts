@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseProcStatStartTime } from '../../src/store/process-identity.js';
+import { readProcessStartTime } from '../../src/store/process-identity.js';
 import { builtBin, createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 
 // Two pw commands that write pw state, started at the same moment on one
@@ -210,7 +210,7 @@ describe('the repository lock', () => {
     const repo = freshRepo();
     try {
       const lock = join(commonDir(repo), 'pw', 'lock');
-      const startTime = parseProcStatStartTime(readFileSync(`/proc/${process.pid}/stat`, 'utf8'));
+      const startTime = await readProcessStartTime(process.pid);
       repo.write('.git/pw/lock', '');
       writeFileSync(
         lock,
