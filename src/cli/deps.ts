@@ -1,3 +1,5 @@
+import { UsageError } from '../errors.js';
+
 /**
  * What every command receives instead of reaching for globals: the working
  * directory, environment, clock and output streams. Tests pass their own.
@@ -55,7 +57,19 @@ export function processDeps(): CommandDeps {
  * scripted runs such as the demo whose commits carry past dates.
  */
 export function clockFrom(env: NodeJS.ProcessEnv): () => Date {
-  const fixed = env.PW_NOW ? new Date(env.PW_NOW) : null;
-  if (fixed && !Number.isNaN(fixed.getTime())) return () => new Date(fixed.getTime());
-  return () => new Date();
+  // Read on each call: a bad value surfaces as a usage error inside the command, not at start-up.
+  return () => pinnedTime(env) ?? new Date();
+}
+
+/** `PW_NOW` as a date, or null when unset; a value that is not a date is a usage error. */
+export function pinnedTime(env: NodeJS.ProcessEnv): Date | null {
+  const text = env.PW_NOW;
+  if (text === undefined || text === '') return null;
+  const fixed = new Date(text);
+  if (Number.isNaN(fixed.getTime())) {
+    throw new UsageError(`PW_NOW is not a date: ${JSON.stringify(text)}`, [
+      'set it to an ISO date such as 2026-01-02T03:04:05Z, or unset it to use the real clock',
+    ]);
+  }
+  return fixed;
 }

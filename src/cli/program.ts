@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
-import type { CommandDeps, CommandResult } from './deps.js';
+import { pinnedTime, type CommandDeps, type CommandResult } from './deps.js';
 import { handleError } from './handle-error.js';
 import { UsageError } from '../errors.js';
 
@@ -14,6 +14,7 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
   const program = new Command();
   const run = async (runner: Runner): Promise<void> => {
     try {
+      pinnedTime(deps.env);
       const result = await runner();
       setExitCode(result.exitCode);
     } catch (error) {
@@ -132,7 +133,14 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       )
       .option('--plan <name>', 'plan name; default: the only plan set up')
       .option('--worker <id>', 'only this worker')
-      .option('--hub <path>', 'a bare repository that workers push to (installs pre-receive)')
+      .option(
+        '--hub <path>',
+        {
+          install: 'a bare repository that workers push to (installs its pre-receive hook)',
+          uninstall: 'a bare repository to remove the pre-receive hook from',
+          status: 'a bare repository whose pre-receive hook to inspect',
+        }[action],
+      )
       .option('--json', 'print JSON')
       .action((options) =>
         run(async () =>

@@ -44,6 +44,30 @@ describe('every error says what is wrong, where, and what to do next', () => {
     expectThreeParts(result.stderr, 'workers[0].task');
   });
 
+  it('usage (exit 2): PW_NOW that is not a date is refused, not ignored', () => {
+    const result = repo.pw(['status'], { env: { PW_NOW: 'garbage' } });
+    expect(result.status).toBe(2);
+    expectThreeParts(result.stderr, 'PW_NOW');
+    expect(result.stderr).toContain('"garbage"');
+    expect(repo.pw(['status'], { env: { PW_NOW: '' } }).stderr).not.toContain('PW_NOW');
+  });
+
+  it('each hooks action describes --hub as what it does there', () => {
+    // Help wraps long descriptions: compare with the whitespace folded.
+    const help = (action: string): string =>
+      repo.pw(['hooks', action, '--help']).stdout.replace(/\s+/g, ' ');
+    expect(help('install')).toContain(
+      '--hub <path> a bare repository that workers push to (installs its pre-receive hook)',
+    );
+    expect(help('uninstall')).toContain(
+      '--hub <path> a bare repository to remove the pre-receive hook from',
+    );
+    expect(help('uninstall')).not.toContain('installs');
+    expect(help('status')).toContain(
+      '--hub <path> a bare repository whose pre-receive hook to inspect',
+    );
+  });
+
   it('environment (exit 3): not inside a git repository', () => {
     const outside = join(repo.root, 'not-a-repo');
     mkdirSync(outside, { recursive: true });
