@@ -210,13 +210,13 @@ describe('commit-msg', () => {
     ],
     [
       '[NEEDS:nobody/token] need it',
-      /"nobody" is not a worker of this plan/,
-      '[NEEDS:web/token] need it',
+      /"nobody" is not a worker of this plan \(workers: [^)]*\bweb\b/,
+      '[NEEDS:<worker>/token] need it',
     ],
     [
       '[NEEDS:api/token] from myself',
-      /cannot need something from itself/,
-      '[NEEDS:web/token] from myself',
+      /cannot need something from itself \(other workers: [^)]*\bweb\b/,
+      '[NEEDS:<worker>/token] from myself',
     ],
     ['[NEEDS:web] no item', /needs a worker id and an item/, '[NEEDS:web/item] no item'],
     ['[COMPLETE:x] done', /takes no ":" argument/, '[COMPLETE] done'],
@@ -237,6 +237,9 @@ describe('commit-msg', () => {
         '[NEEDS:<worker>/<item>] <subject> needs <item> from <worker>',
       );
       expect(result.stderr).toContain(`  ${example}\n`);
+      // A placeholder is never left to guess: the writer is told to choose among the workers named.
+      if (example.includes('<worker>'))
+        expect(result.stderr).toContain('<worker> replaced by the worker you need it from');
       expect(repo.refusals()).toHaveLength(count + 1);
       expect(repo.refusals().at(-1)).toMatchObject({
         hook: 'commit-msg',

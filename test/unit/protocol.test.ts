@@ -51,8 +51,17 @@ describe('parseCommitMessage', () => {
   it('builds a corrected example from the attempted header', () => {
     const parsed = parseCommitMessage('[checkpoint] add login form', context);
     expect(parsed).toMatchObject({ suggestion: '[CHECKPOINT] add login form' });
+    // Never a guessed worker: a placeholder, and the problem names the workers to choose from.
     expect(parseCommitMessage('[NEEDS:nobody/token] wait', context)).toMatchObject({
-      suggestion: '[NEEDS:api/token] wait',
+      suggestion: '[NEEDS:<worker>/token] wait',
+      problem: '"nobody" is not a worker of this plan (workers: api, web, docs)',
+    });
+    expect(parseCommitMessage('[NEEDS:web/token] wait', context)).toMatchObject({
+      suggestion: '[NEEDS:<worker>/token] wait',
+      problem: 'a worker cannot need something from itself (other workers: api, docs)',
+    });
+    expect(parseCommitMessage('[NEEDS:docs] wait', context)).toMatchObject({
+      suggestion: '[NEEDS:docs/item] wait',
     });
     expect(parseCommitMessage('blocked: no db', context)).toMatchObject({
       suggestion: '[BLOCKED:what is in the way] no db',

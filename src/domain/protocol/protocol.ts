@@ -175,8 +175,10 @@ export function checkNeedsTarget(
   if (context.workers && !context.workers.includes(worker)) {
     return `"${worker}" is not a worker of this plan (workers: ${context.workers.join(', ')})`;
   }
-  if (context.self !== null && worker === context.self)
-    return 'a worker cannot need something from itself';
+  if (context.self !== null && worker === context.self) {
+    const others = context.workers?.filter((w) => w !== context.self) ?? [];
+    return `a worker cannot need something from itself${others.length ? ` (other workers: ${others.join(', ')})` : ''}`;
+  }
   return null;
 }
 
@@ -186,7 +188,6 @@ export function suggestHeader(
   context: { workers: readonly string[] | null; self: string | null },
 ): string | null {
   const match = /^\s*\[\s*([A-Za-z]+)\s*(?::([^\]]*))?\]\s*(.*)$/.exec(header);
-  const other = context.workers?.find((w) => w !== context.self) ?? '<worker>';
   if (!match) {
     const subject = header.replace(/^\s*\[[^\]]*\]\s*/, '').trim() || 'describe the change';
     const loose = /^\s*(checkpoint|blocked|needs|complete)\b[\s:-]*(.*)$/i.exec(header);
@@ -205,8 +206,9 @@ export function suggestHeader(
       return `[BLOCKED:${argument || 'what is in the way'}] ${subject}`;
     case 'NEEDS': {
       const [worker = '', ...rest] = argument.split('/');
+      // Never guess whom the writer needs something from: a placeholder, the workers named in the problem.
       const known = context.workers?.includes(worker.trim()) && worker.trim() !== context.self;
-      return `[NEEDS:${known ? worker.trim() : other}/${rest.join('/').trim() || 'item'}] ${subject}`;
+      return `[NEEDS:${known ? worker.trim() : '<worker>'}/${rest.join('/').trim() || 'item'}] ${subject}`;
     }
     case 'COMPLETE':
       return `[COMPLETE] ${subject}`;

@@ -96,7 +96,9 @@ export function renderMessageRefusal(
     'Merge commits git writes, fixup!/squash!/amend! and Revert messages need no prefix.',
     'Your message, corrected:',
     `  ${escapeTerminal(example)}`,
-    'What to do: commit again with that first line (your staged changes are still staged), e.g.',
+    example.includes('<worker>')
+      ? 'What to do: commit again with that first line, <worker> replaced by the worker you need it from (named above); your staged changes are still staged, e.g.'
+      : 'What to do: commit again with that first line (your staged changes are still staged), e.g.',
     `  ${escapeTerminal(`git commit -m ${shQuote(example)}`)}`,
     '',
   ].join('\n');
