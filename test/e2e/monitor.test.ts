@@ -204,7 +204,10 @@ describe('pw wait (built binary)', () => {
     expect(blocked.stdout).toContain('db is blocked: waiting for a DBA');
 
     commit('db', '[CHECKPOINT] unblocked');
-    const timeout = repo.pw(['wait', '--timeout', '0']);
+    // Reading the status takes real time; a pinned clock makes the waited time exactly 0s.
+    const timeout = repo.pw(['wait', '--timeout', '0'], {
+      env: { PW_NOW: new Date().toISOString() },
+    });
     expect(timeout.status).toBe(124);
     expect(timeout.stdout).toMatch(/^timed out after 0s: 1\/3 complete/);
 

@@ -327,8 +327,13 @@ describe('pw status: cycles and resuming', () => {
     expect(s.worker(status, 'db').resolvedNeeds).toMatchObject([
       { worker: 'api', item: 'endpoint', by: 'complete' },
     ]);
+    // db's need was met after its last commit: it can resume too, and its note says so.
     expect(status.canResume).toEqual([
       { worker: 'web', waitingOn: 'api', item: null, because: 'complete' },
+      { worker: 'db', waitingOn: 'api', item: 'endpoint', because: 'complete' },
     ]);
+    const table = await s.table(7);
+    // The note is cut to fit 80 columns; the commit is in --json and the unit test.\n    expect(table).toMatch(/^ {2}db .* need met: api completed endpoint/m);
+    expect(table).toContain('can resume: db, api is complete (needed endpoint)');
   });
 });

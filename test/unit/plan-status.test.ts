@@ -10,6 +10,7 @@ import {
 import type { StatusCommit } from '../../src/domain/status/summarize-worker-history.js';
 
 import { c, makePlan, MIN, STALL, T0 } from '../helpers/status-fixture.js';
+import { workerNote } from '../../src/render/status/table.js';
 
 function status(
   plan: CompiledPlan,
@@ -338,6 +339,25 @@ describe('computePlanStatus: NEEDS, deadlocks and who can resume', () => {
     expect(resolved.workers[1]!.resolvedNeeds[0]!.resolvedAt).toBe(
       new Date(T0 + 3 * MIN).toISOString(),
     );
+    // The waiting worker has not committed since: it can resume, and its note says the need was met.
+    expect(resolved.canResume).toEqual([
+      { worker: 'web', waitingOn: 'api', item: 'user-model', because: 'provided' },
+    ]);
+    const note = workerNote(resolved.workers[1]!, resolved);
+    expect(note).toMatch(/^need met: api provided user-model \([0-9a-f]{8}\)$/);
+    expect(note).not.toContain('[NEEDS:');
+
+    // Once it commits again it has moved on: nothing more to resume.
+    const movedOn = status(
+      plan,
+      {
+        web: [c(1, '[NEEDS:api/user-model] need the model'), c(4, '[CHECKPOINT] used it')],
+        api: [c(3, '[CHECKPOINT] the model\n\nProvides: user-model')],
+      },
+      5,
+    );
+    expect(movedOn.canResume).toEqual([]);
+    expect(workerNote(movedOn.workers[1]!, movedOn)).toBe('[CHECKPOINT] used it');
   });
 
   it('a Provides: for another item leaves it open', () => {

@@ -166,6 +166,8 @@ export function listStatusEvents(
     const w = byId.get(c.worker)!;
     const need =
       c.item === null ? null : w.needs.find((n) => n.worker === c.waitingOn && n.item === c.item);
+    // A need already met has its own event (needs-resolved).
+    if (c.item !== null && !need) continue;
     const asked = Date.parse(need?.since ?? w.blocked?.since ?? status.generatedAt);
     const done = byId.get(c.waitingOn)?.completedAt;
     const time = c.because === 'complete' && done ? Math.max(asked, Date.parse(done)) : asked;

@@ -611,6 +611,22 @@ function findCanResume(
         out.push({ worker: w.id, waitingOn: need.worker, item: need.item, because: 'provided' });
       }
     }
+    // A need met since the worker's last word: it may not know yet, so it can resume.
+    for (const r of w.resolvedNeeds) {
+      const last = w.lastCommit;
+      const unseen =
+        last !== null && (last.sha === r.sha || Date.parse(last.time) < Date.parse(r.resolvedAt));
+      const listed = out.some(
+        (c) => c.worker === w.id && c.waitingOn === r.worker && c.item === r.item,
+      );
+      if (unseen && !listed)
+        out.push({
+          worker: w.id,
+          waitingOn: r.worker,
+          item: r.item,
+          because: r.by === 'provides' ? 'provided' : 'complete',
+        });
+    }
     if (w.blocked) {
       const named = statuses.filter(
         (other) =>

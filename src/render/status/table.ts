@@ -125,6 +125,11 @@ function rawWorkerNote(w: WorkerStatus, status: PlanStatus): string {
     );
     parts.push(waiting.length ? `waits for ${waiting.join(', ')}` : 'no commits yet');
   }
+  const met = w.lastCommit ? w.resolvedNeeds.filter((r) => r.sha === w.lastCommit!.sha) : [];
+  if (parts.length === 0 && met.length)
+    parts.push(
+      `need met: ${met.map((r) => `${r.worker} ${r.by === 'provides' ? 'provided' : 'completed'} ${r.item} (${r.resolvedBy.slice(0, 8)})`).join(', ')}`,
+    );
   if (parts.length === 0 && w.lastCommit) parts.push(w.lastCommit.header);
   return parts.join(' · ');
 }
