@@ -1,5 +1,5 @@
-import { lstat, rmdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { lstat, readdir, rmdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
 import { FailedError } from '../errors.js';
@@ -11,7 +11,7 @@ import {
   wipRef,
 } from '../git/archive.js';
 import { uninstallPlanHooks } from '../git/hooks/index.js';
-import { deleteRef, isAncestor } from '../git/refs.js';
+import { deleteRef, isAncestor, readTree, readTreesSince } from '../git/refs.js';
 import {
   listCommitsNotIn,
   listRefs,
@@ -267,13 +267,27 @@ async function purgePlanRecord(
     ...(await listRefs(cwd, `refs/pw/wip/${plan.name}/`)),
     ...(await listRefs(cwd, `refs/pw/${plan.name}/`)),
   ]);
+  // A conflict resolution is kept as the commit whose tree integrate used: once the
+  // target holds that tree, the resolution is in it even though the commit is not.
+  const targetTrees = await readTreesSince(cwd, plan.baseCommit, target);
   for (const [ref, sha] of refs) {
-    if (!ref.startsWith('refs/pw/wip/') && (await isAncestor(cwd, sha, target))) {
-      await deleteRef(cwd, ref, sha);
-    } else kept.push(ref);
+    const inTarget =
+      !ref.startsWith('refs/pw/wip/') &&
+      ((await isAncestor(cwd, sha, target)) ||
+        (ref.startsWith(`refs/pw/${plan.name}/resolved/`) &&
+          targetTrees.has(await readTree(cwd, sha))));
+    if (inTarget) await deleteRef(cwd, ref, sha);
+    else kept.push(ref);
   }
-  if (kept.length === 0) await removePath(planPaths(commonDir, plan.name).dir);
-  else await removePath(planPaths(commonDir, plan.name).events);
+  const paths = planPaths(commonDir, plan.name);
+  if (kept.length === 0) await removePath(paths.dir);
+  else {
+    // The plan record names the kept refs' plan for a later purge; everything else goes
+    // (events, caches, integrate state and verify logs, agent logs).
+    for (const entry of await readdir(paths.dir)) {
+      if (join(paths.dir, entry) !== paths.plan) await removePath(join(paths.dir, entry));
+    }
+  }
   return kept.sort();
 }
 

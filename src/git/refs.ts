@@ -1,4 +1,4 @@
-import { runGit } from './run-git.js';
+import { gitOutput, runGit } from './run-git.js';
 
 export const ZERO_SHA = '0000000000000000000000000000000000000000';
 
@@ -36,4 +36,16 @@ export async function isAncestor(
     okExitCodes: [1],
   });
   return result.exitCode === 0;
+}
+
+/** The tree of a commit. */
+export async function readTree(cwd: string, commit: string): Promise<string> {
+  return gitOutput(['rev-parse', '--verify', `${commit}^{tree}`], { cwd });
+}
+
+/** The trees of the commits on `tip` that `base` lacks (every parent line, merges included). */
+export async function readTreesSince(cwd: string, base: string, tip: string): Promise<Set<string>> {
+  const range = (await isAncestor(cwd, base, tip)) ? [`${base}..${tip}`] : [tip];
+  const out = await gitOutput(['log', '--format=%T', ...range, '--'], { cwd });
+  return new Set(out.split('\n').filter(Boolean));
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { repoState, writePlan } from '../helpers/repo-state.js';
@@ -82,11 +82,38 @@ describe('pw teardown', () => {
     repo.write('src/web/new.ts', 'new\n', web);
     repo.git(['add', '-A'], { cwd: web });
     repo.git(['commit', '-qm', '[CHECKPOINT] new file'], { cwd: web });
+    // What a status read and an integrate leave behind: caches and verify logs.
+    const record = join(repo.dir, '.git', 'pw', 'feat');
+    expect(repo.pw(['status']).status).toBe(0);
+    repo.write('integrate/verify-logs/result.log', 'ok\n', record);
+    expect(existsSync(join(record, 'cache'))).toBe(true);
     const result = repo.pw(['teardown', '--force', '--purge']);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('Kept 1 ref holding work main lacks');
     expect(repo.gitResult(['rev-parse', '--verify', 'refs/pw/archive/feat/web']).status).toBe(0);
-    expect(existsSync(join(repo.dir, '.git', 'pw', 'feat', 'events.ndjson'))).toBe(false);
+    // Only the plan record stays, to name the kept ref's plan for a later purge.
+    expect(readdirSync(record)).toEqual(['plan.json']);
+  });
+
+  it('--purge drops a conflict resolution whose tree the target holds, and keeps one it lacks', () => {
+    const base = repo.git(['rev-parse', 'main']);
+    repo.write('src/web/merged.ts', 'merged\n');
+    repo.commitAll('integrate step with the resolved tree');
+    const stepTree = repo.git(['rev-parse', 'main^{tree}']);
+    // The resolution commit integrate keeps: same tree as the step, but not on main.
+    const resolved = repo.git(['commit-tree', stepTree, '-p', base, '-m', 'resolution']);
+    repo.git(['update-ref', 'refs/pw/feat/resolved/web', resolved]);
+    const otherTree = repo.git(['mktree'], { input: '' });
+    const lacking = repo.git(['commit-tree', otherTree, '-p', base, '-m', 'other resolution']);
+    repo.git(['update-ref', 'refs/pw/feat/resolved/api', lacking]);
+    const result = repo.pw(['teardown', '--force', '--purge']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(repo.gitResult(['rev-parse', '--verify', 'refs/pw/feat/resolved/web']).status).not.toBe(
+      0,
+    );
+    expect(repo.git(['rev-parse', 'refs/pw/feat/resolved/api'])).toBe(lacking);
+    expect(result.stdout).toContain('refs/pw/feat/resolved/api');
   });
 
   it('--purge after a plain teardown removes the record, and refs whose commits the target has', () => {
