@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { repoState, writePlan } from '../helpers/repo-state.js';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
@@ -94,6 +94,27 @@ describe('pw setup', () => {
       '3 tracked files are owned by no worker and read-only for all: .gitignore, README.md, docs/guide.md',
     );
     expect(result.stdout).toMatch(/sh '.*\/\.git\/pw\/feat\/launch\/api\.sh'/);
+  });
+
+  it('says which agent programs are not on PATH, and names none that are', () => {
+    const plan = writePlan(
+      repo,
+      'plan.yaml',
+      `${PLAN}  - id: docs\n    owns: [/docs/]\n    task: Write docs.\n    agent: node --version\n`,
+    );
+    // The default agent is claude, which this PATH lacks; node is found.
+    const env = { PATH: dirname(process.execPath) + ':/usr/bin:/bin' };
+    const result = repo.pw(['setup', plan], { env });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(
+      'Agent program "claude" is not on PATH (api, web): the launch scripts and pw run fail until it is installed',
+    );
+    expect(result.stdout).not.toContain('"node" is not on PATH');
+    const again = JSON.parse(repo.pw(['setup', plan, '--json'], { env }).stdout) as {
+      agentsMissing: unknown;
+    };
+    expect(again.agentsMissing).toEqual([{ program: 'claude', workers: ['api', 'web'] }]);
   });
 
   it('is idempotent: a second run changes nothing and says so', () => {

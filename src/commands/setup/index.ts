@@ -11,6 +11,8 @@ import { appendEvent, planPaths } from '../../store/trusted-store.js';
 import { failureInjector } from './fault-injection.js';
 import { readOtherActivePlans, readSetupContext } from './snapshot.js';
 import { openTmux } from './tmux.js';
+import { findProgram } from '../../agents/spawn-agent.js';
+import { splitCommandLine } from '../../agents/profiles.js';
 import { executeActions } from './undo.js';
 import type { SetupReport } from '../../domain/setup/report.js';
 import { recordTrustedCopies } from '../trust.js';
@@ -96,6 +98,7 @@ async function setUp(
     otherPlans: (await readOtherActivePlans(context.repo.commonDir, context.desired.name)).map(
       (plan) => plan.name,
     ),
+    agentsMissing: await findMissingAgents(context.desired.workers, deps.env),
   };
   if (options.tmux && !dryRun) report.tmux = await openTmux(context, deps);
   for (const warning of context.warnings) deps.stderr(`pw: warning: ${warning}\n`);
@@ -110,4 +113,29 @@ async function setUp(
       }),
     );
   return { exitCode: 0 };
+}
+
+/**
+ * The agent programs the launch scripts would start that are not on PATH. The agent
+ * is a shell command: only a plain first word is looked up (an assignment or a shell
+ * construct is the user's to get right).
+ */
+async function findMissingAgents(
+  workers: readonly { id: string; agentCommand: string; worktree: string }[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ program: string; workers: string[] }[]> {
+  const missing = new Map<string, string[]>();
+  for (const worker of workers) {
+    let words: string[];
+    try {
+      words = splitCommandLine(worker.agentCommand);
+    } catch {
+      continue;
+    }
+    const program = words[0] === 'command' ? words[1] : words[0];
+    if (!program || !/^[\w./+@-]+$/.test(program)) continue;
+    if (missing.has(program)) missing.get(program)!.push(worker.id);
+    else if (!(await findProgram(program, env, worker.worktree))) missing.set(program, [worker.id]);
+  }
+  return [...missing].map(([program, ids]) => ({ program, workers: ids }));
 }

@@ -22,4 +22,6 @@ export interface SetupReport {
   tmux: { session: string; attach: string; alreadyOpen: string[] } | null;
   /** Other plans set up in this repository (commands then need --plan). */
   otherPlans: string[];
+  /** Agent programs the launch scripts start that are not on PATH, with the workers that use them. */
+  agentsMissing: { program: string; workers: string[] }[];
 }

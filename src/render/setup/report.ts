@@ -32,6 +32,12 @@ export function renderSetupReport(report: SetupReport, _options: { cwd: string }
       `${report.unowned.count} tracked file${report.unowned.count === 1 ? ' is' : 's are'} owned by no worker and read-only for all: ${report.unowned.sample.join(', ')}${report.unowned.count > report.unowned.sample.length ? ', ...' : ''}`,
     );
   }
+  for (const missing of report.agentsMissing) {
+    lines.push('');
+    lines.push(
+      `Agent program "${missing.program}" is not on PATH (${missing.workers.join(', ')}): the launch scripts and pw run fail until it is installed, or until the plan's "agent" (per worker) or agent.command in .parallelrc names a program that exists.`,
+    );
+  }
   if (!report.dryRun) {
     lines.push('');
     if (report.tmux) {
