@@ -247,6 +247,9 @@ async function explainRefUpdate(
   context.deps.stderr(renderRefUpdateRefusal(scopeOf(plan, worker), ref, violations));
   await logRefusal(context, plan, {
     worker: worker.id,
+    // Who moved the branch, and from where: the main worktree or a script is not the worker.
+    actor: actingWorker || null,
+    worktree: context.deps.cwd,
     kind: 'scope',
     ref,
     commits: [...new Set(violations.map((v) => v.commit))],

@@ -1,4 +1,5 @@
-import { isArchiveRef } from '../git/archive.js';
+import { archivePrefix, isArchiveRef } from '../git/archive.js';
+import { listCommitsReachable, listRefs, resolveCommit } from '../git/repo.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
@@ -45,7 +46,23 @@ export async function readRetro(
       return [w.id, !tip ? 'none' : isArchiveRef(tip.ref) ? 'archive' : 'branch'];
     }),
   );
-  return computeRetro({ plan, histories, sources, events, fileStats, now: now.getTime() });
+  // Commits on a worker branch, an archive or the target: violations in others were reset away.
+  const target = await resolveCommit(repo.topLevel, `refs/heads/${plan.target}`);
+  const archives = await listRefs(repo.topLevel, archivePrefix(plan.name));
+  const starts = [...tips.values()].map((t) => t.sha).concat([...archives.values()]);
+  if (target) starts.push(target);
+  const reachable = new Set(
+    await listCommitsReachable(repo.topLevel, [...new Set(starts)], plan.baseCommit),
+  );
+  return computeRetro({
+    plan,
+    histories,
+    sources,
+    events,
+    fileStats,
+    now: now.getTime(),
+    reachable,
+  });
 }
 
 /** A path as the report links it: relative to the report's folder, with '/' separators. */

@@ -258,6 +258,20 @@ export async function listCommitsNotIn(cwd: string, base: string, tip: string): 
   return stdout.split('\n').filter(Boolean);
 }
 
+/** Every commit reachable from any of `tips` and not from `exclude` (one rev-list). */
+export async function listCommitsReachable(
+  cwd: string,
+  tips: readonly string[],
+  exclude: string,
+): Promise<string[]> {
+  if (tips.length === 0) return [];
+  const { stdout } = await runGit(['rev-list', '--stdin'], {
+    cwd,
+    input: `${tips.join('\n')}\n^${exclude}\n`,
+  });
+  return stdout.split('\n').filter(Boolean);
+}
+
 /** `git status --porcelain -z` entries of a worktree (untracked included, ignored not). */
 export async function readWorktreeChanges(worktree: string): Promise<string[]> {
   const { stdout } = await runGit(['status', '--porcelain=v1', '-z', '--untracked-files=all'], {

@@ -112,6 +112,7 @@ describe('reference-transaction catches what skips pre-commit', () => {
       'src/db/schema.ts',
       'db',
     );
+    expect(lastRefusal()).toMatchObject({ actor: 'api', worktree: api });
     expect(tip()).toBe(before);
   });
 
@@ -123,6 +124,8 @@ describe('reference-transaction catches what skips pre-commit', () => {
       'src/web/app.ts',
       'web',
     );
+    // The move was made from the main worktree, not by api: the event says who and where.
+    expect(lastRefusal()).toMatchObject({ actor: null, worktree: repo.dir });
     // From another worker's worktree any move of api's branch is refused, even one inside api's scope.
     const fine = commitOnTop(tip(), 'src/api/server.ts', 'from web\n', '[CHECKPOINT] from web');
     const foreign = repo.gitResult(['update-ref', 'refs/heads/pw/demo/api', fine], { cwd: web });

@@ -156,7 +156,7 @@ describe('classifyRetroEvents', () => {
       ['web', 'protocol', null],
     ]);
     expect(events.conflicts).toEqual([
-      { at: Date.parse(t(4)), workers: ['web', 'api'], paths: ['package.json'] },
+      { at: Date.parse(t(4)), workers: ['web', 'api'], paths: ['package.json'], targetPaths: [] },
     ]);
     expect(events.verifyFailures).toEqual([
       { at: Date.parse(t(6)), worker: 'web', detail: 'npm test' },

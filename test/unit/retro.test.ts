@@ -471,6 +471,88 @@ describe('computeRetro, edge cases', () => {
     );
   });
 
+  it('counts only violations in commits still on a branch, an archive or the target', () => {
+    const kept = 'a'.repeat(40);
+    const resetAway = 'b'.repeat(40);
+    const retro = computeRetro(
+      base({
+        now: at(40),
+        histories: new Map([['web', [commit(10, '[CHECKPOINT] a')]]]),
+        events: [
+          setupEvent,
+          {
+            time: iso(20),
+            type: 'check',
+            plan: 'demo',
+            violations: [
+              { worker: 'web', commit: kept, kind: 'scope', path: 'src/api/x.ts' },
+              { worker: 'web', commit: resetAway, kind: 'scope', path: 'src/api/y.ts' },
+            ],
+          },
+        ],
+        reachable: new Set([kept]),
+      }),
+    );
+    expect(retro.hygiene.bypassesCaught.map((b) => b.commit)).toEqual([kept]);
+    expect(retro.hygiene.bypassesGone).toBe(1);
+    expect(retro.findings.find((f) => f.kind === 'bypasses')!.title).toMatch(/^1 commit changed/);
+  });
+
+  it('does not blame a worker for a move of its branch made from the main worktree', () => {
+    const refused = {
+      type: 'hook-rejected',
+      plan: 'demo',
+      hook: 'reference-transaction',
+      worker: 'web',
+      kind: 'scope',
+      message: 'refs/heads/pw/demo/web -> abc: src/api/x.ts',
+    };
+    const retro = computeRetro(
+      base({
+        now: at(40),
+        histories: new Map([['web', [commit(10, '[CHECKPOINT] a')]]]),
+        events: [
+          setupEvent,
+          { time: iso(20), ...refused, actor: null, worktree: '/repo' },
+          { time: iso(21), ...refused, actor: 'web', worktree: '/repo.pw/demo/web' },
+        ],
+      }),
+    );
+    expect(worker(retro, 'web').refusals.total).toBe(1);
+    expect(retro.totals.refusals).toBe(2);
+  });
+
+  it('tells a conflict with commits made on the target from one between workers', () => {
+    const retro = computeRetro(
+      base({
+        now: at(40),
+        histories: new Map([['web', [commit(10, '[COMPLETE] a')]]]),
+        events: [
+          setupEvent,
+          {
+            time: iso(20),
+            type: 'integrate',
+            phase: 'conflict',
+            plan: 'demo',
+            worker: 'web',
+            paths: ['lib/help.js'],
+            touchedBy: [{ path: 'lib/help.js', by: ['main (since web branched)', 'web'] }],
+            targetChanged: ['lib/help.js'],
+          },
+        ],
+      }),
+    );
+    const conflict = retro.findings.find((f) => f.kind === 'integrate-conflict')!;
+    expect(conflict.title).toBe('Integrate hit 1 conflict (web)');
+    expect(conflict.evidence).toEqual([
+      'At +20m: web and commits made on main itself on lib/help.js.',
+    ]);
+    expect(conflict.suggestion).toContain(
+      'lib/help.js conflicted with commits made directly on main while the plan ran',
+    );
+    expect(conflict.suggestion).not.toContain('exactly one worker');
+  });
+
   it('gives hook refusals as evidence, with when and what was refused', () => {
     const retro = computeRetro(
       base({

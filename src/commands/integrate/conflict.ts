@@ -92,6 +92,15 @@ export async function preserveConflictWorktree(
   return kept;
 }
 
+/** How a conflict report names the target's own changes among the workers that touched a path. */
+function targetMark(target: string, worker: string): string {
+  return `${target} (since ${worker} branched)`;
+}
+
+function isTargetMark(by: string): boolean {
+  return / \(since .+ branched\)$/.test(by);
+}
+
 /** Which workers (and the target) changed each conflicted path. */
 async function findTouchedBy(
   context: IntegrateContext,
@@ -107,7 +116,7 @@ async function findTouchedBy(
     for (const path of changed) touched.get(path)?.push(who);
   };
   mark(
-    `${context.plan.target} (since ${conflicted.worker} branched)`,
+    targetMark(context.plan.target, conflicted.worker),
     await listChangedPaths(
       context.cwd,
       { from: conflicted.tip, to: start, symmetric: true },
@@ -191,6 +200,8 @@ export async function stopAtConflict(
     step: outcome.index + 1,
     paths: conflict.paths,
     touchedBy: conflict.touchedBy,
+    // Paths the target itself changed since the worker branched (commits made on it directly).
+    targetChanged: conflict.touchedBy.filter((t) => t.by.some(isTargetMark)).map((t) => t.path),
   });
   report.steps[outcome.index] = stepReport(step, 'conflict');
   context.print(renderStepLine(report, outcome.index));

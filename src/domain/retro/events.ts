@@ -27,6 +27,8 @@ export interface ConflictEvent {
   at: number;
   workers: string[];
   paths: string[];
+  /** Conflicted paths the target itself changed since the worker branched (commits made on it directly). */
+  targetPaths: string[];
 }
 
 export interface VerifyFailureEvent {
@@ -101,9 +103,16 @@ function culprit(value: Record<string, unknown>): string | null {
 
 function conflictFrom(at: number, value: Record<string, unknown>): ConflictEvent {
   // integrate's conflict event: the worker being merged, and `touchedBy: [{path, by: [workers]}]`.
-  const touchedBy = Array.isArray(value.touchedBy)
-    ? value.touchedBy.flatMap((t) => strings(record(t)?.by))
+  // integrate names the target's own changes "<target> (since <worker> branched)": not a worker.
+  const isTarget = (by: string): boolean => / \(since .+ branched\)$/.test(by);
+  const touched = Array.isArray(value.touchedBy)
+    ? value.touchedBy.map((t) => ({ path: str(record(t)?.path), by: strings(record(t)?.by) }))
     : [];
+  const touchedBy = touched.flatMap((t) => t.by.filter((by) => !isTarget(by)));
+  const targetPaths = [
+    ...strings(value.targetChanged),
+    ...touched.flatMap((t) => (t.path && t.by.some(isTarget) ? [t.path] : [])),
+  ];
   const workers = [
     ...strings(value.workers),
     ...strings(value.worker),
@@ -115,6 +124,7 @@ function conflictFrom(at: number, value: Record<string, unknown>): ConflictEvent
     at,
     workers: [...new Set(workers)],
     paths: [...new Set([...strings(value.paths), ...strings(value.files)])],
+    targetPaths: [...new Set(targetPaths)],
   };
 }
 
@@ -157,7 +167,16 @@ export function classifyRetroEvents(events: readonly RetroEvent[], plan: string)
       continue;
     }
     if (/refus|reject|denied/.test(type) || (str(event.hook) && !/integrate|check/.test(type))) {
-      out.refusals.push({ at, worker, kind: refusalKind(event), detail });
+      // A refused move of a worker's branch is the mover's, recorded as `actor` (null: the
+      // main worktree), not the branch owner's.
+      const actor = 'actor' in event ? str(event.actor) : worker;
+      const where = 'actor' in event && actor === null ? 'from the main worktree' : null;
+      out.refusals.push({
+        at,
+        worker: actor,
+        kind: refusalKind(event),
+        detail: where ? `${where}${detail ? `: ${detail}` : ''}` : detail,
+      });
       continue;
     }
 
@@ -170,7 +189,8 @@ export function classifyRetroEvents(events: readonly RetroEvent[], plan: string)
       for (const item of Array.isArray(event.conflicts) ? event.conflicts : []) {
         const value = record(item);
         if (value) out.conflicts.push(conflictFrom(at, value));
-        else if (typeof item === 'string') out.conflicts.push({ at, workers: [], paths: [item] });
+        else if (typeof item === 'string')
+          out.conflicts.push({ at, workers: [], paths: [item], targetPaths: [] });
       }
       const verify = record(event.verify);
       if ((/verify/.test(type) || phase === 'verify') && (isFailed(event) || /fail/.test(type))) {

@@ -295,18 +295,33 @@ function findIntegrateTrouble(retro: RetroFigures): Finding[] {
   const out: Finding[] = [];
   const conflicts = retro.integrate.conflicts;
   if (conflicts.length) {
-    const paths = [...new Set(conflicts.flatMap((c) => c.paths))];
+    // A path only one worker changed conflicted with the target's own commits, not with a worker.
+    const withTarget = new Set(
+      conflicts.flatMap((c) => (c.workers.length <= 1 ? c.targetPaths : [])),
+    );
+    const paths = [...new Set(conflicts.flatMap((c) => c.paths))].filter((p) => !withTarget.has(p));
     const workers = [...new Set(conflicts.flatMap((c) => c.workers))];
+    const onTarget = [...withTarget];
     out.push({
       kind: 'integrate-conflict',
       title: `Integrate hit ${times(conflicts.length, 'conflict')}${workers.length ? ` (${workers.join(', ')})` : ''}`,
       evidence: conflicts.map(
         (c) =>
-          `At ${at(c.at)}: ${c.workers.join(' and ') || 'workers not recorded'}${c.paths.length ? ` on ${c.paths.join(', ')}` : ''}.`,
+          `At ${at(c.at)}: ${c.workers.join(' and ') || 'workers not recorded'}${c.targetPaths.length ? ` and commits made on ${retro.target} itself` : ''}${c.paths.length ? ` on ${c.paths.join(', ')}` : ''}.`,
       ),
-      suggestion: paths.length
-        ? `Give ${paths.slice(0, 3).join(', ')} to exactly one worker (or to none, and change them after integrate); run \`pw integrate --dry-run --matrix\` mid-flight to see conflicts coming.`
-        : 'Run `pw integrate --dry-run --matrix` mid-flight to see conflicts coming, and give shared files to one worker.',
+      suggestion: [
+        paths.length
+          ? `Give ${paths.slice(0, 3).join(', ')} to exactly one worker (or to none, and change them after integrate); run \`pw integrate --dry-run --matrix\` mid-flight to see conflicts coming.`
+          : null,
+        onTarget.length
+          ? `${onTarget.slice(0, 3).join(', ')} conflicted with commits made directly on ${retro.target} while the plan ran: leave ${retro.target} alone until integrate, or have the owner merge ${retro.target} into its branch before integrate.`
+          : null,
+        paths.length || onTarget.length
+          ? null
+          : 'Run `pw integrate --dry-run --matrix` mid-flight to see conflicts coming, and give shared files to one worker.',
+      ]
+        .filter(Boolean)
+        .join(' '),
       weight: 0.7,
     });
   }

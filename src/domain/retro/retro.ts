@@ -26,6 +26,7 @@ export function computeRetro(input: RetroInput): Retro {
   const { plan, now } = input;
   const ids = plan.workers.map((w) => w.id);
   const events = classifyRetroEvents(input.events, plan.name);
+  const bypasses = splitReachable(events.bypasses, input.reachable);
   const walks = new Map<string, WorkerWalk>();
   for (const worker of plan.workers) {
     walks.set(
@@ -140,7 +141,8 @@ export function computeRetro(input: RetroInput): Retro {
       unprefixed: sum(workers.map((w) => w.unprefixed.length)),
       outOfScope: sum(workers.map((w) => w.outOfScope.length)),
       refusalsByKind,
-      bypassesCaught: firstReports(events.bypasses).map((b) => ({ ...b, at: iso(b.at) })),
+      bypassesCaught: firstReports(bypasses.kept).map((b) => ({ ...b, at: iso(b.at) })),
+      bypassesGone: firstReports(bypasses.gone).length,
       reopened: sum(workers.map((w) => w.reopened)),
     },
     integrate: {
@@ -152,4 +154,20 @@ export function computeRetro(input: RetroInput): Retro {
   };
   retro.findings = planRetroFindings(retro);
   return retro;
+}
+
+/** Violations in commits still reachable (kept), and in commits reset away since (gone). */
+function splitReachable<T extends { commit: string | null }>(
+  list: readonly T[],
+  reachable: ReadonlySet<string> | undefined,
+): { kept: T[]; gone: T[] } {
+  if (!reachable) return { kept: [...list], gone: [] };
+  const isReachable = (commit: string): boolean =>
+    reachable.has(commit) ||
+    (commit.length < 40 && [...reachable].some((c) => c.startsWith(commit)));
+  const kept: T[] = [];
+  const gone: T[] = [];
+  for (const item of list)
+    (item.commit === null || isReachable(item.commit) ? kept : gone).push(item);
+  return { kept, gone };
 }

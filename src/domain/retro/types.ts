@@ -48,6 +48,11 @@ export interface RetroInput {
   fileStats?: ReadonlyMap<string, readonly RetroFileStat[]>;
   /** ms since the epoch. */
   now: number;
+  /**
+   * Commits still on a worker branch, an archive or the target: a violation
+   * caught in a commit since reset away counts no more. Absent: all count.
+   */
+  reachable?: ReadonlySet<string>;
 }
 
 export type TimelineKind = 'checkpoint' | 'blocked' | 'needs' | 'complete' | 'exempt' | 'invalid';
@@ -187,6 +192,8 @@ export interface Retro {
     outOfScope: number;
     refusalsByKind: Record<string, number>;
     /** Each violation once (check logs them every time it runs), at its first report. */
+    /** Violations caught in commits that are on no branch, archive or target any more (not counted). */
+    bypassesGone: number;
     bypassesCaught: {
       worker: string | null;
       caughtBy: string;
@@ -199,7 +206,7 @@ export interface Retro {
   };
   integrate: {
     publishes: { at: string; commit: string | null }[];
-    conflicts: { at: string; workers: string[]; paths: string[] }[];
+    conflicts: { at: string; workers: string[]; paths: string[]; targetPaths: string[] }[];
     verifyFailures: { at: string; worker: string | null; detail: string | null }[];
   };
   findings: Finding[];
