@@ -432,6 +432,15 @@ describe('pw integrate: conflicts', () => {
     expect(conflict.touchedBy).toEqual([
       { path: 'api/routes.ts', by: ['main (since api branched)', 'api'] },
     ]);
+    // The retro reads the event: a conflict with main's own commit, not a shared file.
+    const retro = JSON.parse(f.repo.pw(['retro', '--json']).stdout) as {
+      findings: { kind: string; suggestion: string }[];
+    };
+    const finding = retro.findings.find((x) => x.kind === 'integrate-conflict')!;
+    expect(finding.suggestion).toContain(
+      'api/routes.ts conflicted with commits made directly on main while the plan ran',
+    );
+    expect(finding.suggestion).not.toContain('exactly one worker');
     expect(conflict.messages.map((m) => m.text)).toContain(
       'CONFLICT (content): Merge conflict in api/routes.ts',
     );
