@@ -76,7 +76,9 @@ const child = spawn(process.execPath, [bin, 'run', '--json', '--max-workers', St
   env: { ...gitEnv, BENCH_DIR: dir, BENCH_WORK_MS: String(WORK_MS) },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-child.stdout.resume();
+// pw's own events (NDJSON), kept for the latency breakdown below.
+const eventChunks = [];
+child.stdout.on('data', (chunk) => eventChunks.push(chunk));
 // pw's own CPU (utime + stime of its process, not its children), sampled until it exits.
 let cpuTicks = 0;
 const sampler = setInterval(() => {
@@ -102,6 +104,33 @@ const delays = workers
   .map(
     (w) => times.get(w.id).started - Math.max(...w.dependsOn.map((d) => times.get(d).committed)),
   );
+// Where a dependent's delay goes: provider's commit -> pw sees it COMPLETE -> the
+// provider's tip merged into the dependent -> pw starts its agent -> the agent runs.
+const events = Buffer.concat(eventChunks)
+  .toString('utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => JSON.parse(line));
+writeFileSync(join(dir, 'events.ndjson'), events.map((e) => JSON.stringify(e)).join('\n'));
+const eventAt = (type, worker) => {
+  const e = events.find((x) => x.type === type && x.worker === worker);
+  return e ? Date.parse(e.time) : null;
+};
+const phases = { seen: [], merged: [], started: [], running: [] };
+for (const w of workers.filter((x) => x.dependsOn.length)) {
+  const provider = w.dependsOn.reduce((a, b) =>
+    times.get(a).committed >= times.get(b).committed ? a : b,
+  );
+  const committed = times.get(provider).committed;
+  const seen = eventAt('worker-complete', provider);
+  const merged = eventAt('worker-merged', w.id);
+  const started = eventAt('worker-started', w.id);
+  if (seen === null || merged === null || started === null) continue;
+  phases.seen.push(seen - committed);
+  phases.merged.push(merged - seen);
+  phases.started.push(started - merged);
+  phases.running.push(times.get(w.id).started - started);
+}
 const ideal = idealMakespan();
 const ratio = wall / ideal;
 const delay = median(delays);
@@ -114,6 +143,10 @@ console.log(
 console.log(
   `  COMPLETE commit -> dependent started: median ${delay} ms, max ${Math.max(...delays)} ms (target median <= 300)`,
 );
+if (phases.seen.length)
+  console.log(
+    `  medians: commit -> seen COMPLETE ${median(phases.seen)} ms; -> provider merged ${median(phases.merged)} ms; -> agent spawned ${median(phases.started)} ms; -> agent running ${median(phases.running)} ms (slot waits included)`,
+  );
 console.log(
   `  pw CPU: ${((cpuTicks * 10) / workers.length).toFixed(0)} ms per worker (at 100 ticks/s)`,
 );
