@@ -268,6 +268,10 @@ describe('pw attach', () => {
     expect(second.stderr).toContain(
       `worker api is already attached (pw attach pid ${attach.child.pid}, agent pid ${marker.agentPid}, since ${PW_NOW})`,
     );
+    // pw status says so beside its table.
+    expect(r.pw(['status']).stdout).toMatch(
+      new RegExp(`api\\s+attached, attempt 1 \\(pw attach pid ${attach.child.pid};`),
+    );
     // The run goes on (db completes), and api is not started again meanwhile.
     writeFileSync(join(r.agents, 'db-go'), '');
     await waitFor(() => run.out().includes('"worker-complete","plan":"demo","worker":"db"'), 'db');
