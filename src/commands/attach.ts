@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import { buildAttachInvocation, resolveAgentSpec } from '../agents/profiles.js';
@@ -79,6 +80,11 @@ export async function runAttach(options: AttachOptions, deps: CommandDeps): Prom
     deps.stdout(`cd ${shWord(worker.worktree)} && ${shCommandLine(argv)}\n`);
     return { exitCode: 0 };
   }
+  if (!(await isDirectory(worker.worktree))) {
+    throw new FailedError(`worker ${worker.id}'s worktree is gone: ${worker.worktree}`, [
+      `pw setup with the plan file (${plan.source}) recreates it; its branch ${worker.branch} keeps the commits.`,
+    ]);
+  }
   if (!(await findProgram(argv[0]!, deps.env, worker.worktree))) {
     throw new EnvironmentError(`"${argv[0]}" (${spec.kind} profile) is not on PATH`, [
       `Install the agent or put it on PATH; pw attach ${worker.id} --print shows the command.`,
@@ -157,6 +163,13 @@ export async function runAttach(options: AttachOptions, deps: CommandDeps): Prom
   } finally {
     await releaseAttachMarker(repo.commonDir, marker);
   }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /** The headless agent the run record names, if it still runs (same pid and start time). */

@@ -109,6 +109,7 @@ export class RunEngine {
   /** Workers a live `pw attach` holds (worker -> pid of that pw attach), read each step. */
   private attached = new Map<string, number>();
   private staleAttachSeen = new Set<string>();
+  private attachWatch: NodeJS.Timeout | null = null;
 
   constructor(private readonly input: EngineInput) {
     this.workers = input.plan.workers.map((worker) => {
@@ -349,15 +350,10 @@ export class RunEngine {
           }
           continue;
         }
-        // An attach ends without a ref moving: look again each second while one lasts.
-        const attachPoll = this.workers.some((w) => w.phase.kind === 'attached')
-          ? clock.now() + 1000
-          : null;
-        const deadlines = [
-          decision.wakeAt,
-          attachPoll,
-          ...running.map((w) => this.deadlineOf(w)),
-        ].filter((t): t is number => t !== null);
+        this.watchAttachEnds();
+        const deadlines = [decision.wakeAt, ...running.map((w) => this.deadlineOf(w))].filter(
+          (t): t is number => t !== null,
+        );
         const wait = deadlines.length
           ? Math.max(0, Math.min(...deadlines) - clock.now())
           : 3_600_000;
@@ -366,6 +362,8 @@ export class RunEngine {
     } finally {
       closed = true;
       watcher.close();
+      if (this.attachWatch) clearInterval(this.attachWatch);
+      this.attachWatch = null;
     }
   }
 
@@ -400,6 +398,35 @@ export class RunEngine {
         since: marker.startedAt,
       });
     }
+  }
+
+  /**
+   * An attach ends without a ref moving: while a worker is attached, its
+   * marker is looked at each second (a directory read, not a status read),
+   * and the engine wakes when it is gone or its process is.
+   */
+  private watchAttachEnds(): void {
+    const any = this.workers.some((w) => w.phase.kind === 'attached');
+    if (!any) {
+      if (this.attachWatch) clearInterval(this.attachWatch);
+      this.attachWatch = null;
+      return;
+    }
+    if (this.attachWatch) return;
+    let busy = false;
+    this.attachWatch = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void readAttachMarkers(this.input.commonDir, this.input.plan.name)
+        .then(({ live }) => {
+          if (this.workers.some((w) => w.phase.kind === 'attached' && !live.has(w.worker.id)))
+            this.wake();
+        })
+        .catch(() => this.wake())
+        .finally(() => {
+          busy = false;
+        });
+    }, 1000);
   }
 
   private byId(id: string): WorkerRuntime {
