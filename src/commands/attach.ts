@@ -5,6 +5,7 @@ import { buildAttachInvocation, resolveAgentSpec } from '../agents/profiles.js';
 import { findProgram, startInteractiveAgent, stopAgentGroup } from '../agents/spawn-agent.js';
 import { loadConfig } from '../config/load-config.js';
 import { BRIEF_FILE } from '../domain/setup/brief.js';
+import { escapeTerminal } from '../domain/text/terminal-text.js';
 import { shCommandLine, shWord } from '../domain/setup/shell-quote.js';
 import { EnvironmentError, FailedError, UsageError } from '../errors.js';
 import {
@@ -113,7 +114,7 @@ export async function runAttach(options: AttachOptions, deps: CommandDeps): Prom
   }
   if (claim.stale) {
     deps.stderr(
-      `pw: ignored a stale attach marker of ${worker.id} (pw attach pid ${claim.stale.pid}, since ${claim.stale.startedAt}): that process is gone\n`,
+      `pw: ignored a stale attach marker of ${worker.id} (pw attach pid ${claim.stale.pid}, since ${escapeTerminal(String(claim.stale.startedAt))}): that process is gone\n`,
     );
   }
   try {

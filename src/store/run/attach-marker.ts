@@ -1,4 +1,4 @@
-import { link, readdir, unlink } from 'node:fs/promises';
+import { link, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSameProcessAlive } from '../process-identity.js';
 import { planDir, readTextIfExists, writeFileAtomic } from '../trusted-store.js';
@@ -98,7 +98,9 @@ export async function claimAttachMarker(
 ): Promise<ClaimResult> {
   const path = attachMarkerPath(commonDir, marker.plan, marker.worker);
   const temp = `${path}.tmp-${process.pid}`;
-  await writeFileAtomic(temp, `${JSON.stringify(marker, null, 2)}\n`, 0o600);
+  const text = `${JSON.stringify(marker, null, 2)}\n`;
+  // The folder may vanish under us once: another attach removing it with its last marker.
+  await writeFileAtomic(temp, text, 0o600).catch(() => writeFileAtomic(temp, text, 0o600));
   let stale: AttachMarker | null = null;
   try {
     for (let tries = 0; tries < 3; tries++) {
@@ -134,4 +136,6 @@ export async function releaseAttachMarker(commonDir: string, marker: AttachMarke
   const held = parseMarker(await readTextIfExists(path));
   if (held && held.pid === marker.pid && held.startTime === marker.startTime)
     await unlink(path).catch(() => undefined);
+  // The folder goes with its last marker (rmdir refuses while another remains).
+  await rmdir(attachDir(commonDir, marker.plan)).catch(() => undefined);
 }
