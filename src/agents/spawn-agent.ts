@@ -157,6 +157,8 @@ export async function startInteractiveAgent(options: {
   argv: readonly string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Why it could not start (not found, not executable, no such directory). */
+  onStartError(message: string): void;
 }): Promise<InteractiveAgent> {
   const [program, ...args] = options.argv;
   const child = spawn(program!, args, { cwd: options.cwd, env: options.env, stdio: 'inherit' });
@@ -174,6 +176,7 @@ export async function startInteractiveAgent(options: {
   const exited = new Promise<number>((done) => {
     child.on('error', (error) => {
       const code = (error as NodeJS.ErrnoException).code;
+      options.onStartError(`could not start ${program}: ${error.message}`);
       done(code === 'EACCES' ? 126 : 127);
     });
     child.on('close', (code, signal) => {

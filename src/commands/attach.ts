@@ -154,6 +154,7 @@ export async function runAttach(options: AttachOptions, deps: CommandDeps): Prom
         PW_BRIEF: join(worker.worktree, BRIEF_FILE),
         PW_ATTACH: '1',
       },
+      onStartError: (message) => deps.stderr(`pw: ${message}\n`),
     });
     if (agent.pid) {
       marker.agentPid = agent.pid;

@@ -215,6 +215,12 @@ describe('pw attach', () => {
     const missing = r.run(['attach', 'db'], { PATH: gitOnly });
     expect(missing.status).toBe(3);
     expect(missing.stderr).toContain('"aider" (aider profile) is not on PATH');
+    // Found but not startable (its interpreter is missing): the error, and 127 as a shell says.
+    writeFileSync(join(gitOnly, 'aider'), '#!/nonexistent/interpreter\n');
+    chmodSync(join(gitOnly, 'aider'), 0o755);
+    const broken = r.run(['attach', 'db'], { PATH: gitOnly });
+    expect(broken.status).toBe(127);
+    expect(broken.stderr).toContain('pw: could not start aider: spawn aider ENOENT');
     expect(existsSync(markerPath(r, 'db'))).toBe(false);
   });
 
