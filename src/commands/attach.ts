@@ -42,7 +42,8 @@ export async function runAttach(options: AttachOptions, deps: CommandDeps): Prom
     ]);
   }
   const config = await loadConfig(repo.mainWorktree);
-  const { settings } = await readRunSettings(config, plan);
+  const { settings, warnings } = await readRunSettings(config, plan);
+  for (const warning of warnings) deps.stderr(`pw: warning: ${warning}\n`);
   let spec;
   try {
     spec = resolveAgentSpec(worker.agentCommand, settings);
