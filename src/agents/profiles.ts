@@ -164,3 +164,60 @@ export function sessionIdSource(kind: AgentKind): 'pw' | 'stream' | 'none' {
   if (kind === 'codex') return 'stream';
   return kind === 'command' ? 'pw' : 'none';
 }
+
+/** What `pw attach` runs: the agent interactively on its recorded session, or why it cannot. */
+export type AttachInvocation =
+  | { kind: 'ok'; argv: string[]; resumes: boolean }
+  /** The profile resumes a session, and none is recorded yet. */
+  | { kind: 'no-session' }
+  /** A `command` agent with no attach command configured. */
+  | { kind: 'no-attach-command' };
+
+export interface AttachInput {
+  worktree: string;
+  sessionId: string | null;
+  /** For `command` agents: the worker's `attach`, else `run.attach`; null when neither is set. */
+  attach: string | readonly string[] | null;
+}
+
+/**
+ * The interactive argv of a profile: `claude --resume <id>`, `codex resume
+ * <id>` (its extra arguments first, as options of codex itself), aider
+ * plainly (it keeps no session; it reads its chat history from the
+ * worktree), a `command` agent by its configured attach command with
+ * `{worktree}` and `{session}` filled in. Never a shell.
+ */
+export function buildAttachInvocation(spec: AgentSpec, input: AttachInput): AttachInvocation {
+  switch (spec.kind) {
+    case 'claude':
+      if (!input.sessionId) return { kind: 'no-session' };
+      return {
+        kind: 'ok',
+        argv: [spec.program, '--resume', input.sessionId, ...spec.args],
+        resumes: true,
+      };
+    case 'codex':
+      if (!input.sessionId) return { kind: 'no-session' };
+      return {
+        kind: 'ok',
+        argv: [spec.program, ...spec.args, 'resume', input.sessionId],
+        resumes: true,
+      };
+    case 'aider':
+      return { kind: 'ok', argv: [spec.program, ...spec.args], resumes: false };
+    case 'command': {
+      if (input.attach === null) return { kind: 'no-attach-command' };
+      const words =
+        typeof input.attach === 'string' ? splitCommandLine(input.attach) : input.attach;
+      if (words.length === 0) return { kind: 'no-attach-command' };
+      const usesSession = words.some((word) => word.includes('{session}'));
+      if (usesSession && !input.sessionId) return { kind: 'no-session' };
+      const argv = words.map((word) =>
+        word.replace(/\{(worktree|session)\}/g, (_m, key: string) =>
+          key === 'worktree' ? input.worktree : (input.sessionId ?? ''),
+        ),
+      );
+      return { kind: 'ok', argv, resumes: usesSession };
+    }
+  }
+}

@@ -1,6 +1,10 @@
-import { readProcessStartTime as readStartTime } from '../store/process-identity.js';
+import {
+  isSameProcessAlive,
+  readProcessStartTime as readStartTime,
+} from '../store/process-identity.js';
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
@@ -134,4 +138,76 @@ export async function findProgram(
     }
   }
   return null;
+}
+
+export interface InteractiveAgent {
+  pid: number;
+  startTime: string | null;
+  /** The agent's exit code; a signal is reported as 128 + its number, as shells do. */
+  exited: Promise<number>;
+}
+
+/**
+ * Starts an agent interactively for `pw attach`: on pw's own terminal (stdio
+ * inherited), in the foreground process group, so the terminal's Ctrl-C and
+ * keys reach the agent. pw ignores SIGINT and SIGQUIT meanwhile, as a shell
+ * does for its foreground job, and passes SIGTERM and SIGHUP on to it.
+ */
+export async function startInteractiveAgent(options: {
+  argv: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Why it could not start (not found, not executable, no such directory). */
+  onStartError(message: string): void;
+}): Promise<InteractiveAgent> {
+  const [program, ...args] = options.argv;
+  const child = spawn(program!, args, { cwd: options.cwd, env: options.env, stdio: 'inherit' });
+  const ignore = (): void => undefined;
+  const forward = (signal: NodeJS.Signals): void => {
+    if (child.pid) child.kill(signal);
+  };
+  const handlers: [NodeJS.Signals, (signal: NodeJS.Signals) => void][] = [
+    ['SIGINT', ignore],
+    ['SIGQUIT', ignore],
+    ['SIGTERM', forward],
+    ['SIGHUP', forward],
+  ];
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  const exited = new Promise<number>((done) => {
+    child.on('error', (error) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      options.onStartError(`could not start ${program}: ${error.message}`);
+      done(code === 'EACCES' ? 126 : 127);
+    });
+    child.on('close', (code, signal) => {
+      done(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0));
+    });
+  }).finally(() => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  });
+  const pid = child.pid ?? 0;
+  return { pid, startTime: pid ? await readStartTime(pid) : null, exited };
+}
+
+/**
+ * Stops an agent pw does not hold as a child (a headless agent of a `pw run`
+ * elsewhere): SIGINT to its process group, up to `graceMs` for it to go,
+ * then SIGKILL. Resolves whether it is gone.
+ */
+export async function stopAgentGroup(
+  identity: { pid: number; startTime: string | null },
+  graceMs: number,
+): Promise<boolean> {
+  const gone = async (): Promise<boolean> => !(await isSameProcessAlive(identity));
+  const waitGone = async (ms: number): Promise<boolean> => {
+    for (let waited = 0; ; waited += 50) {
+      if (await gone()) return true;
+      if (waited >= ms) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  signalProcessGroup(identity.pid, 'SIGINT');
+  if (await waitGone(graceMs)) return true;
+  signalProcessGroup(identity.pid, 'SIGKILL');
+  return waitGone(5_000);
 }

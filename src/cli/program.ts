@@ -107,6 +107,24 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     );
 
   program
+    .command('attach')
+    .description(
+      "open a worker's agent interactively in its worktree, on the session pw run recorded",
+    )
+    .argument('<worker>', 'the worker id')
+    .option('--plan <plan>', 'plan file or name; default: the only plan set up')
+    .option(
+      '--take-over',
+      'stop the headless agent pw run is running for this worker first; pw run does not restart it while attached',
+    )
+    .option('--print', 'print the command and its directory instead of running it')
+    .action((worker: string, options) =>
+      run(async () =>
+        (await import('../commands/attach.js')).runAttach({ ...options, worker }, deps),
+      ),
+    );
+
+  program
     .command('import')
     .description('write a pw plan from a parallel-orchestra manifest (printed, or --output)')
     .argument('<manifest>', 'a parallel-orchestra manifest: YAML, or Markdown with front matter')

@@ -121,6 +121,9 @@ describe('pw --help and --version', () => {
         'wait',
         'integrate',
         'retro',
+        'run',
+        'logs',
+        'attach',
       ]) {
         expect(help.stdout).toContain(`  ${command}`);
       }

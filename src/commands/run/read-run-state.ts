@@ -6,6 +6,7 @@ import {
   renderRunState,
   type WorkerRunState,
 } from '../../render/run/run-state.js';
+import { readAttachMarkers } from '../../store/run/attach-marker.js';
 import { readRunRecord } from '../../store/run/run-record.js';
 
 /** The run state `pw status` shows beside the table (and in --json), or null without a run record. */
@@ -17,6 +18,8 @@ export async function readRunState(
   const record = await readRunRecord(commonDir, plan.name);
   if (!record) return null;
   const complete = new Set(status.workers.filter((w) => w.state === 'complete').map((w) => w.id));
-  const workers = describeRunState(plan, record, complete, isProcessAlive);
+  const { live } = await readAttachMarkers(commonDir, plan.name);
+  const attached = new Map([...live].map(([id, marker]) => [id, marker.pid]));
+  const workers = describeRunState(plan, record, complete, isProcessAlive, attached);
   return { runId: record.runId, workers, text: renderRunState(record.runId, workers) };
 }

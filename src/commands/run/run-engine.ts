@@ -37,6 +37,7 @@ import {
   type PlanSnapshot,
 } from '../status/read-plan-status.js';
 import type { RunEvent } from '../../domain/run/run-events.js';
+import { readAttachMarkers } from '../../store/run/attach-marker.js';
 
 /** The engine's clock and timers: real ones in use, the same interface in tests. */
 export interface RunClock {
@@ -105,6 +106,10 @@ export class RunEngine {
   private woken = false;
   private interrupted = false;
   private snapshot: PlanSnapshot | null = null;
+  /** Workers a live `pw attach` holds (worker -> pid of that pw attach), read each step. */
+  private attached = new Map<string, number>();
+  private staleAttachSeen = new Set<string>();
+  private attachWatch: NodeJS.Timeout | null = null;
 
   constructor(private readonly input: EngineInput) {
     this.workers = input.plan.workers.map((worker) => {
@@ -274,6 +279,7 @@ export class RunEngine {
         // Exits seen before the status is read: git then already has everything they committed.
         const exited = this.workers.filter((w) => w.exit);
         await this.readStatus();
+        await this.readAttached();
         for (const w of exited) await this.settleExit(w);
         if (this.interrupted) {
           stopped.push(...(await this.stopAll()));
@@ -291,6 +297,7 @@ export class RunEngine {
             phase: w.phase,
             selected: w.selected,
             group: w.group,
+            attachedBy: this.attached.get(w.worker.id) ?? null,
           })),
           maxWorkers: settings.maxWorkers,
           concurrencyLimits: settings.concurrencyLimits,
@@ -306,6 +313,9 @@ export class RunEngine {
               attempts: w.record.attempts.length,
             });
           if (phase.kind === 'blocked') this.event('worker-blocked', id, { reason: phase.reason });
+          if (phase.kind === 'attached' && was !== 'attached')
+            this.event('worker-attached', id, { pid: phase.pid });
+          if (was === 'attached' && phase.kind !== 'attached') this.event('worker-detached', id);
         }
         for (const { id, reason } of decision.skip) {
           this.setPhase(this.byId(id), { kind: 'skipped', reason });
@@ -325,6 +335,7 @@ export class RunEngine {
               phase: w.phase,
               selected: w.selected,
               group: w.group,
+              attachedBy: this.attached.get(w.worker.id) ?? null,
             })),
             maxWorkers: settings.maxWorkers,
             concurrencyLimits: settings.concurrencyLimits,
@@ -339,6 +350,7 @@ export class RunEngine {
           }
           continue;
         }
+        this.watchAttachEnds();
         const deadlines = [decision.wakeAt, ...running.map((w) => this.deadlineOf(w))].filter(
           (t): t is number => t !== null,
         );
@@ -350,6 +362,8 @@ export class RunEngine {
     } finally {
       closed = true;
       watcher.close();
+      if (this.attachWatch) clearInterval(this.attachWatch);
+      this.attachWatch = null;
     }
   }
 
@@ -369,6 +383,50 @@ export class RunEngine {
           return dep.proc === null && dep.phase.kind !== 'complete';
         }),
     );
+  }
+
+  /** The live `pw attach` markers; a stale one (its process gone) is ignored and said so, once. */
+  private async readAttached(): Promise<void> {
+    const { live, stale } = await readAttachMarkers(this.input.commonDir, this.input.plan.name);
+    this.attached = new Map([...live].map(([id, marker]) => [id, marker.pid]));
+    for (const marker of stale) {
+      const key = `${marker.worker}:${marker.pid}:${marker.startedAt}`;
+      if (this.staleAttachSeen.has(key)) continue;
+      this.staleAttachSeen.add(key);
+      this.event('worker-attach-stale', marker.worker, {
+        pid: marker.pid,
+        since: marker.startedAt,
+      });
+    }
+  }
+
+  /**
+   * An attach ends without a ref moving: while a worker is attached, its
+   * marker is looked at each second (a directory read, not a status read),
+   * and the engine wakes when it is gone or its process is.
+   */
+  private watchAttachEnds(): void {
+    const any = this.workers.some((w) => w.phase.kind === 'attached');
+    if (!any) {
+      if (this.attachWatch) clearInterval(this.attachWatch);
+      this.attachWatch = null;
+      return;
+    }
+    if (this.attachWatch) return;
+    let busy = false;
+    this.attachWatch = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void readAttachMarkers(this.input.commonDir, this.input.plan.name)
+        .then(({ live }) => {
+          if (this.workers.some((w) => w.phase.kind === 'attached' && !live.has(w.worker.id)))
+            this.wake();
+        })
+        .catch(() => this.wake())
+        .finally(() => {
+          busy = false;
+        });
+    }, 1000);
   }
 
   private byId(id: string): WorkerRuntime {
@@ -430,6 +488,13 @@ export class RunEngine {
   private async start(w: WorkerRuntime): Promise<void> {
     const { plan, env, clock } = this.input;
     const id = w.worker.id;
+    await this.readAttached();
+    const attachedBy = this.attached.get(id);
+    if (attachedBy !== undefined) {
+      this.setPhase(w, { kind: 'attached', pid: attachedBy });
+      this.event('worker-attached', id, { pid: attachedBy });
+      return;
+    }
     const fresh = w.record.attempts.length === 0;
     if (fresh) {
       for (const providerId of w.worker.dependsOn) {
@@ -570,6 +635,14 @@ export class RunEngine {
       w.exit = exit;
       this.wake();
     });
+    // A pw attach that came between the check above and the recorded pid wins: this agent stops.
+    await this.readAttached();
+    if (this.attached.has(id)) {
+      this.event('worker-stopping', id, { reason: 'attached', pid: proc.pid });
+      proc.signal('SIGINT');
+      const timer = setTimeout(() => proc.signal('SIGKILL'), this.input.settings.killGraceMs);
+      void proc.exited.then(() => clearTimeout(timer));
+    }
   }
 
   /** An agent exited: git decides whether it is done; otherwise classify and retry or give up. */
@@ -601,6 +674,13 @@ export class RunEngine {
         commit: w.git?.tip?.sha ?? null,
         attempts: w.record.attempts.length,
       });
+      return;
+    }
+    if (this.attached.has(id)) {
+      // Stopped for pw attach --take-over: not a failure, and not restarted while attached.
+      if (attempt) attempt.category = 'interrupted';
+      this.setPhase(w, { kind: 'attached', pid: this.attached.get(id)! });
+      this.event('worker-attached', id, { pid: this.attached.get(id)! });
       return;
     }
     if (this.interrupted && w.stoppedFor === 'interrupt') {

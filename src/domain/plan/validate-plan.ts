@@ -32,7 +32,16 @@ const SETTINGS_KEYS = ['branchPrefix', 'worktreeRoot', 'stallAfter', 'agent', 'i
 // `run` is read by pw run (domain/run/run-settings.ts).
 const PLAN_KEYS = ['name', 'base', 'workers', 'run', ...SETTINGS_KEYS];
 export const CONFIG_KEYS = ['plan', 'run', ...SETTINGS_KEYS];
-const WORKER_KEYS = ['id', 'owns', 'task', 'dependsOn', 'agent', 'stallAfter', 'concurrencyGroup'];
+const WORKER_KEYS = [
+  'id',
+  'owns',
+  'task',
+  'dependsOn',
+  'agent',
+  'stallAfter',
+  'concurrencyGroup',
+  'attach',
+];
 const AGENT_KEYS = ['command'];
 const INTEGRATE_KEYS = ['target', 'verify', 'verifyMode', 'strategy'];
 

@@ -11,7 +11,9 @@ export type RunPhase =
   | { kind: 'complete' }
   | { kind: 'blocked'; reason: string }
   | { kind: 'failed'; category: FailureCategory; reason: string }
-  | { kind: 'skipped'; reason: string };
+  | { kind: 'skipped'; reason: string }
+  /** Someone has the worker's agent open interactively (`pw attach`, pid of that pw): not started meanwhile. */
+  | { kind: 'attached'; pid: number };
 
 export interface StepWorker {
   id: string;
@@ -22,6 +24,8 @@ export interface StepWorker {
   /** In this run (`--only`); workers outside it are never started. */
   selected: boolean;
   group: string | null;
+  /** A live `pw attach` holds the worker's worktree (its pid), or null. */
+  attachedBy?: number | null;
 }
 
 export interface StepInput {
@@ -80,6 +84,16 @@ export function planRunStep(input: StepInput): StepDecision {
     )
       set(w.id, { kind: 'blocked', reason: w.blockedReason ?? 'blocked' });
   }
+  // One live agent per worktree: an attached worker is not started until the attach ends.
+  for (const w of input.workers) {
+    const phase = phases.get(w.id)!;
+    const by = w.attachedBy ?? null;
+    if (by !== null && (phase.kind === 'waiting' || phase.kind === 'retry'))
+      set(w.id, { kind: 'attached', pid: by });
+    else if (by !== null && phase.kind === 'attached' && phase.pid !== by)
+      set(w.id, { kind: 'attached', pid: by });
+    else if (by === null && phase.kind === 'attached') set(w.id, { kind: 'waiting' });
+  }
   const byId = new Map(input.workers.map((w) => [w.id, w]));
   const isComplete = (id: string): boolean => phases.get(id)?.kind === 'complete';
   // A dependency that can no longer complete in this run: failed, blocked, skipped, or not in it.
@@ -110,6 +124,7 @@ export function planRunStep(input: StepInput): StepDecision {
     if (!changed) break;
   }
 
+  const selected = input.workers.filter((w) => w.selected);
   let running = 0;
   const groupRunning = new Map<string, number>();
   for (const w of input.workers) {
@@ -144,9 +159,10 @@ export function planRunStep(input: StepInput): StepDecision {
     if (w.group) groupRunning.set(w.group, (groupRunning.get(w.group) ?? 0) + 1);
   }
 
-  const selected = input.workers.filter((w) => w.selected);
   const active = selected.some((w) => !FINAL.has(phases.get(w.id)!.kind));
-  const progressPossible = running > 0 || wakeAt !== null || start.length > 0 || queued.length > 0;
+  const attached = selected.some((w) => phases.get(w.id)!.kind === 'attached');
+  const progressPossible =
+    running > 0 || wakeAt !== null || start.length > 0 || queued.length > 0 || attached;
   const finished =
     !active || !progressPossible
       ? { allComplete: selected.every((w) => phases.get(w.id)!.kind === 'complete') }

@@ -19,6 +19,9 @@ export interface RunEvent {
     | 'worker-failed'
     | 'worker-skipped'
     | 'worker-stopping'
+    | 'worker-attached'
+    | 'worker-detached'
+    | 'worker-attach-stale'
     | 'run-interrupted'
     | 'run-finished'
     | 'integrate';

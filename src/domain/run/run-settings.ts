@@ -20,6 +20,14 @@ export interface RunSettings {
   groups: Record<string, string>;
   /** Extra arguments per agent profile (permission flags, model, sandbox). */
   agentArgs: Record<'claude' | 'codex' | 'aider', string[]>;
+  /**
+   * How `pw attach` opens a `command` agent interactively: a command line
+   * (split like sh quoting, never run through a shell) or an argv list, with
+   * `{worktree}` and `{session}` placeholders; null: no way is known.
+   */
+  attach: string | string[] | null;
+  /** The same, per worker (a plan worker's `attach:`), over `attach`. */
+  workerAttach: Record<string, string | string[]>;
 }
 
 /** Claude Code's default permissions: work as root (which refuses --dangerously-skip-permissions) and as a user. */
@@ -44,6 +52,8 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
     codex: ['--sandbox', 'workspace-write'],
     aider: [],
   },
+  attach: null,
+  workerAttach: {},
 };
 
 const RUN_KEYS = [
@@ -55,7 +65,19 @@ const RUN_KEYS = [
   'killGrace',
   'concurrencyLimits',
   'agents',
+  'attach',
 ];
+
+/** An attach command: a non-empty command line or a non-empty list of strings. */
+function readAttach(value: unknown, path: string, problems: string[]): string | string[] | null {
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  if (Array.isArray(value) && value.length > 0 && value.every((a) => typeof a === 'string'))
+    return value as string[];
+  problems.push(
+    `${path}: must be a command line or a list of strings, e.g. "my-agent --resume {session}"`,
+  );
+  return null;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -115,6 +137,7 @@ export function parseRunSettings(
     concurrencyLimits: {},
     groups: {},
     agentArgs: { ...DEFAULT_RUN_SETTINGS.agentArgs },
+    workerAttach: {},
   };
   for (const layer of layers) {
     const path = `${layer.file}: run`;
@@ -151,6 +174,11 @@ export function parseRunSettings(
               if (value !== undefined) settings.concurrencyLimits[group] = value;
             }
         }
+        if (raw.attach === null) settings.attach = null;
+        else if (raw.attach !== undefined) {
+          const attach = readAttach(raw.attach, `${path}.attach`, problems);
+          if (attach !== null) settings.attach = attach;
+        }
         if (raw.agents !== undefined) {
           if (!isRecord(raw.agents)) problems.push(`${path}.agents: must be a mapping`);
           else
@@ -172,6 +200,14 @@ export function parseRunSettings(
     if (Array.isArray(layer.workers)) {
       layer.workers.forEach((worker, index) => {
         if (!isRecord(worker) || typeof worker.id !== 'string') return;
+        if (worker.attach !== undefined && worker.attach !== null) {
+          const attach = readAttach(
+            worker.attach,
+            `${layer.file}: workers[${index}].attach`,
+            problems,
+          );
+          if (attach !== null) settings.workerAttach[worker.id] = attach;
+        }
         const group = worker.concurrencyGroup;
         if (group === undefined || group === null) return;
         if (typeof group !== 'string' || group.trim() === '')

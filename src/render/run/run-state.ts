@@ -11,7 +11,7 @@ export interface WorkerRunState {
 
 /**
  * What `pw status` says of each worker's run: running (attempt k), waiting
- * for a dependency, retry at HH:MM, failed, skipped. `live` tells whether a
+ * for a dependency, retry at HH:MM, failed, skipped, attached (pw attach). `live` tells whether a
  * recorded pid still runs; complete-ness still comes from git.
  */
 export function describeRunState(
@@ -19,6 +19,8 @@ export function describeRunState(
   record: RunRecord,
   complete: ReadonlySet<string>,
   live: (pid: number) => boolean,
+  /** Workers a live `pw attach` holds: worker -> the pid of that pw attach. */
+  attached: ReadonlyMap<string, number> = new Map(),
 ): WorkerRunState[] {
   return plan.workers.flatMap((worker): WorkerRunState[] => {
     const w = record.workers[worker.id];
@@ -26,6 +28,16 @@ export function describeRunState(
     const attempt = w.attempts.length;
     if (complete.has(worker.id))
       return [{ worker: worker.id, state: 'complete', attempt, detail: null }];
+    const attachedBy = attached.get(worker.id);
+    if (attachedBy !== undefined)
+      return [
+        {
+          worker: worker.id,
+          state: 'attached',
+          attempt,
+          detail: `pw attach pid ${attachedBy}; pw run does not start it meanwhile`,
+        },
+      ];
     if (w.pid && live(w.pid))
       return [{ worker: worker.id, state: 'running', attempt, detail: `pid ${w.pid}` }];
     if (w.pid)

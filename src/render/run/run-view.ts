@@ -42,6 +42,12 @@ export function formatRunEventLine(event: RunEvent): string | null {
         return `${who}skipped: ${String(event.reason)}`;
       case 'worker-stopping':
         return `${who}stopping the agent (${String(event.reason)}): SIGINT to its process group`;
+      case 'worker-attached':
+        return `${who}attached interactively (pw attach pid ${String(event.pid)}); not started while it lasts`;
+      case 'worker-detached':
+        return `${who}attach ended; its session is resumed here`;
+      case 'worker-attach-stale':
+        return `${who}ignored a stale attach marker (pw attach pid ${String(event.pid)}, gone)`;
       case 'run-interrupted':
         return `interrupted; stopped: ${(event.stopped as string[]).join(', ') || 'none'}. Resume with: ${String(event.resume)}`;
       case 'run-finished':
