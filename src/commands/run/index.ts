@@ -16,6 +16,7 @@ import { buildRunReport, renderRunReportMarkdown } from '../../render/run/run-re
 import { formatRunEventLine, renderRunFrame } from '../../render/run/run-view.js';
 import {
   acquireRunLock,
+  readRunLockHolder,
   readRunRecord,
   writeRunRecord,
   type RunRecord,
@@ -38,6 +39,8 @@ export interface RunOptions {
   idleTimeout?: string;
   retries?: string;
   seed?: string;
+  /** Only deliver queued messages to the selected workers (what pw send starts). */
+  deliverOnly?: boolean;
 }
 
 /** Exit code of an interrupted run (128 + SIGINT), as shells report it. */
@@ -259,14 +262,32 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
     return { exitCode: ExitCode.ok };
   }
 
-  const self = { pid: process.pid, startTime: await readProcessStartTime(process.pid) };
-  const lock = await acquireRunLock(
-    repo.commonDir,
-    plan.name,
-    self,
-    async (pid, start) =>
-      isProcessAlive(pid) && (start === null || (await readProcessStartTime(pid)) === start),
-  );
+  const self = {
+    pid: process.pid,
+    startTime: await readProcessStartTime(process.pid),
+    workers: [...selected],
+    deliverOnly: Boolean(options.deliverOnly),
+  };
+  const isOwnerAlive = async (pid: number, start: string | null): Promise<boolean> =>
+    isProcessAlive(pid) && (start === null || (await readProcessStartTime(pid)) === start);
+  let lock = await acquireRunLock(repo.commonDir, plan.name, self, isOwnerAlive);
+  // Delivering only: a run that serves these workers delivers the messages itself; another
+  // delivering run may be about to end without them, so wait for its lock instead.
+  while ('heldBy' in lock && options.deliverOnly) {
+    const holder = await readRunLockHolder(repo.commonDir, plan.name, isOwnerAlive);
+    if (
+      holder &&
+      !holder.deliverOnly &&
+      (holder.workers === null || [...selected].every((id) => holder.workers!.includes(id)))
+    ) {
+      deps.stderr(
+        `pw: pw run (pid ${holder.pid}) is running plan ${plan.name}; it delivers the queued messages\n`,
+      );
+      return { exitCode: ExitCode.ok };
+    }
+    await new Promise((done) => setTimeout(done, 200));
+    lock = await acquireRunLock(repo.commonDir, plan.name, self, isOwnerAlive);
+  }
   if ('heldBy' in lock)
     throw new FailedError(`another pw run (pid ${lock.heldBy}) is running plan ${plan.name}`, [
       'Wait for it to finish, or stop it with Ctrl-C in its terminal; a second run would start the agents twice.',
@@ -300,13 +321,16 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
       random: seededRandom(seed ?? Date.now() % 2 ** 32),
       emit: (event) => emit(event),
       interrupted,
+      deliverOnly: Boolean(options.deliverOnly),
     });
+    await engine.recoverMessages();
     emit({
       type: 'run-started',
       plan: plan.name,
       runId: record.runId,
       resumed: previous !== null,
       workers: [...selected],
+      ...(options.deliverOnly ? { deliverOnly: true } : {}),
     });
     await engine.adoptLiveAgents();
     const result = await engine.run();
@@ -362,7 +386,7 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
         : `${JSON.stringify(report, null, 2)}\n`;
       await writeFileAtomic(resolve(deps.cwd, options.report), text);
     }
-    if (!json && result.outcome !== 'complete') {
+    if (!json && result.outcome !== 'complete' && !options.deliverOnly) {
       for (const w of result.workers)
         if (w.selected && w.phase.kind !== 'complete')
           deps.stderr(

@@ -7,6 +7,7 @@ import {
   type WorkerRunState,
 } from '../../render/run/run-state.js';
 import { readRunRecord } from '../../store/run/run-record.js';
+import { readMessageSummary } from '../../store/run/message-queue.js';
 
 /** The run state `pw status` shows beside the table (and in --json), or null without a run record. */
 export async function readRunState(
@@ -18,5 +19,6 @@ export async function readRunState(
   if (!record) return null;
   const complete = new Set(status.workers.filter((w) => w.state === 'complete').map((w) => w.id));
   const workers = describeRunState(plan, record, complete, isProcessAlive);
+  for (const w of workers) w.messages = await readMessageSummary(commonDir, plan.name, w.worker);
   return { runId: record.runId, workers, text: renderRunState(record.runId, workers) };
 }

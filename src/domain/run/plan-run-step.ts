@@ -22,6 +22,10 @@ export interface StepWorker {
   /** In this run (`--only`); workers outside it are never started. */
   selected: boolean;
   group: string | null;
+  /** A message that resumes the agent is queued for it (pw send, pw broadcast, run.autoNotify). */
+  messages?: boolean;
+  /** An agent of this worker ran before: there is a session to resume with the messages. */
+  hasSession?: boolean;
 }
 
 export interface StepInput {
@@ -30,6 +34,11 @@ export interface StepInput {
   maxWorkers: number | null;
   concurrencyLimits: Readonly<Record<string, number>>;
   now: number;
+  /**
+   * `pw send` to a worker no run serves: only deliver messages; start no
+   * agent for any other reason, retry none.
+   */
+  deliverOnly?: boolean;
 }
 
 export interface StepStart {
@@ -42,6 +51,12 @@ export interface StepStart {
 
 export interface StepDecision {
   start: StepStart[];
+  /**
+   * Resume these workers' sessions with their queued messages: the agent is
+   * not running, whatever the phase (a BLOCKED worker answered, a COMPLETE
+   * one reopened), before any continuation prompt.
+   */
+  deliver: string[];
   /** Git says COMPLETE (or BLOCKED) now: the phase to record. */
   settle: { id: string; phase: RunPhase }[];
   skip: { id: string; reason: string }[];
@@ -96,7 +111,7 @@ export function planRunStep(input: StepInput): StepDecision {
   };
   const skip: StepDecision['skip'] = [];
   // Plan order is not dependency order: repeat until nothing changes (bounded by the worker count).
-  for (let round = 0; round <= input.workers.length; round++) {
+  for (let round = 0; !input.deliverOnly && round <= input.workers.length; round++) {
     let changed = false;
     for (const w of input.workers) {
       if (!w.selected || phases.get(w.id)!.kind !== 'waiting') continue;
@@ -108,6 +123,15 @@ export function planRunStep(input: StepInput): StepDecision {
       }
     }
     if (!changed) break;
+  }
+
+  // Messages first: a person (or pw) asked for this turn; they count against the limits.
+  const deliver: string[] = [];
+  for (const w of input.workers) {
+    const phase = phases.get(w.id)!;
+    if (!w.selected || !w.messages || !w.hasSession || phase.kind === 'running') continue;
+    deliver.push(w.id);
+    phases.set(w.id, { kind: 'running', attempt: 0 });
   }
 
   let running = 0;
@@ -128,6 +152,7 @@ export function planRunStep(input: StepInput): StepDecision {
       continue;
     }
     if (phase.kind !== 'waiting' && phase.kind !== 'retry') continue;
+    if (input.deliverOnly) continue;
     if (!w.dependsOn.every(isComplete)) continue;
     const limit = w.group ? input.concurrencyLimits[w.group] : undefined;
     if (
@@ -145,11 +170,13 @@ export function planRunStep(input: StepInput): StepDecision {
   }
 
   const selected = input.workers.filter((w) => w.selected);
-  const active = selected.some((w) => !FINAL.has(phases.get(w.id)!.kind));
+  const active = input.deliverOnly
+    ? running > 0
+    : selected.some((w) => !FINAL.has(phases.get(w.id)!.kind));
   const progressPossible = running > 0 || wakeAt !== null || start.length > 0 || queued.length > 0;
   const finished =
     !active || !progressPossible
       ? { allComplete: selected.every((w) => phases.get(w.id)!.kind === 'complete') }
       : null;
-  return { start, settle, skip, wakeAt, finished, queued };
+  return { start, deliver, settle, skip, wakeAt, finished, queued };
 }

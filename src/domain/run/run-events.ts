@@ -19,6 +19,8 @@ export interface RunEvent {
     | 'worker-failed'
     | 'worker-skipped'
     | 'worker-stopping'
+    | 'message-queued'
+    | 'message-delivered'
     | 'run-interrupted'
     | 'run-finished'
     | 'integrate';

@@ -20,6 +20,11 @@ export interface RunSettings {
   groups: Record<string, string>;
   /** Extra arguments per agent profile (permission flags, model, sandbox). */
   agentArgs: Record<'claude' | 'codex' | 'aider', string[]>;
+  /**
+   * Messages pw writes to workers by itself: a NEEDS resolved, a hint to a
+   * BLOCKED worker, a path the hooks refused twice (run.autoNotify).
+   */
+  autoNotify: boolean;
 }
 
 /** Claude Code's default permissions: work as root (which refuses --dangerously-skip-permissions) and as a user. */
@@ -44,6 +49,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
     codex: ['--sandbox', 'workspace-write'],
     aider: [],
   },
+  autoNotify: true,
 };
 
 const RUN_KEYS = [
@@ -55,6 +61,7 @@ const RUN_KEYS = [
   'killGrace',
   'concurrencyLimits',
   'agents',
+  'autoNotify',
 ];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -142,6 +149,11 @@ export function parseRunSettings(
         if (backoff !== undefined && backoff !== null) settings.backoffMs = backoff;
         const grace = readDuration(raw, 'killGrace', path, problems, false);
         if (grace !== undefined && grace !== null) settings.killGraceMs = grace;
+        if (raw.autoNotify !== undefined) {
+          if (typeof raw.autoNotify !== 'boolean')
+            problems.push(`${path}.autoNotify: must be true or false`);
+          else settings.autoNotify = raw.autoNotify;
+        }
         if (raw.concurrencyLimits !== undefined) {
           if (!isRecord(raw.concurrencyLimits))
             problems.push(`${path}.concurrencyLimits: must be a mapping of group name to a number`);
