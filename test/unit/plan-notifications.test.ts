@@ -47,6 +47,13 @@ describe('planNotifications', () => {
         sent: new Set([n!.key]),
       }),
     ).toEqual([]);
+    const blocked = planNotifications({
+      workers: [worker('api'), worker('web', { resolvedNeeds: [need], state: 'blocked' })],
+      selected: all,
+      refusals: [],
+      sent: new Set(),
+    });
+    expect(blocked.map((b) => [b.reason, b.wakes])).toEqual([['needs-resolved', false]]);
     for (const extra of [{ lastCommitAt: '2026-01-01T10:06:00Z' }, { state: 'complete' }])
       expect(
         planNotifications({

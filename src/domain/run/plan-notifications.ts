@@ -66,7 +66,8 @@ export function planNotifications(input: {
         worker: w.id,
         key: `needs-resolved:${need.worker}/${need.item}:${need.resolvedBy}`,
         reason: 'needs-resolved',
-        wakes: true,
+        // A BLOCKED worker stays stopped until a person answers; the news goes with the answer.
+        wakes: w.state !== 'blocked',
         text: [
           `Your [NEEDS:${need.worker}/${need.item}] is resolved: worker ${need.worker} ${how} in commit ${need.resolvedBy.slice(0, 12)} on branch ${provider.branch}.`,
           `To bring it into your branch: git merge ${provider.branch}`,
