@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { isProcessAlive, readProcessStartTime, startDetached } from '../agents/spawn-agent.js';
+import { resolve } from 'node:path';
+import { isProcessAlive, readProcessStartTime } from '../agents/spawn-agent.js';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
 import type { MessageSource, QueuedMessage } from '../domain/run/message-queue.js';
@@ -12,14 +11,10 @@ import {
   readDeliveredMessages,
   type DeliveredMessage,
 } from '../store/run/message-queue.js';
-import {
-  readRunLockHolder,
-  readRunRecord,
-  runPaths,
-  type RunRecord,
-} from '../store/run/run-record.js';
+import { readRunLockHolder, readRunRecord, type RunRecord } from '../store/run/run-record.js';
 import { appendEvent } from '../store/trusted-store.js';
 import { loadActivePlan } from './active-plan.js';
+import { startDeliveryRun } from './run/start-delivery-run.js';
 import { readPlanSnapshot } from './status/read-plan-status.js';
 
 export interface SendOptions {
@@ -70,11 +65,6 @@ async function readMessageText(
 
 const isLive = async (pid: number, start: string | null): Promise<boolean> =>
   isProcessAlive(pid) && (start === null || (await readProcessStartTime(pid)) === start);
-
-/** The path of the built bin beside this module (dist/commands -> dist/cli/bin.js). */
-function pwBin(): string {
-  return fileURLToPath(new URL('../cli/bin.js', import.meta.url));
-}
 
 interface Delivery {
   worker: string;
@@ -134,30 +124,15 @@ async function queueAndDeliver(
     (holder.workers === null || holder.workers.includes(id));
   const rest = targets.filter((t) => !served(t.id)).map((t) => t.id);
   let started: { pid: number; log: string; workers: string[] } | null = null;
-  if (rest.length) {
-    const first = deliveries.find((d) => d.worker === rest[0])!.message;
-    const log = join(
-      runPaths(repo.commonDir, plan.name).logs,
-      rest[0]!,
-      `deliver-${first.seq}.log`,
-    );
-    const { pid } = await startDetached({
-      argv: [
-        process.execPath,
-        pwBin(),
-        'run',
-        plan.name,
-        '--only',
-        rest.join(','),
-        '--deliver-only',
-        '--json',
-      ],
-      cwd: repo.mainWorktree,
+  if (rest.length)
+    started = await startDeliveryRun({
+      commonDir: repo.commonDir,
+      mainWorktree: repo.mainWorktree,
+      plan: plan.name,
+      workers: rest,
+      seq: deliveries.find((d) => d.worker === rest[0])!.message.seq,
       env: deps.env,
-      logPath: log,
     });
-    started = { pid, log, workers: rest };
-  }
   return { deliveries, runPid: holder && !holder.deliverOnly ? holder.pid : null, started };
 }
 

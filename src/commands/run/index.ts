@@ -24,6 +24,9 @@ import {
 import { listPlanNames, readCompiledPlan, writeFileAtomic } from '../../store/trusted-store.js';
 import { loadActivePlan } from '../active-plan.js';
 import { RunEngine } from './run-engine.js';
+import { startDeliveryRun } from './start-delivery-run.js';
+import { hasWakingMessage } from '../../domain/run/message-queue.js';
+import { readQueuedMessages } from '../../store/run/message-queue.js';
 import type { RunEvent } from '../../domain/run/run-events.js';
 import { readRunSettings } from './read-run-settings.js';
 
@@ -292,6 +295,8 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
     throw new FailedError(`another pw run (pid ${lock.heldBy}) is running plan ${plan.name}`, [
       'Wait for it to finish, or stop it with Ctrl-C in its terminal; a second run would start the agents twice.',
     ]);
+  // Set once the run ends by itself (not Ctrl-C): only then are late messages delivered.
+  let ended = false;
   try {
     const previous = await readRunRecord(repo.commonDir, plan.name);
     const record: RunRecord = previous ?? {
@@ -334,6 +339,7 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
     });
     await engine.adoptLiveAgents();
     const result = await engine.run();
+    ended = result.outcome !== 'interrupted';
     const complete = result.workers.filter((w) => w.selected && w.phase.kind === 'complete').length;
     const resumeCommand = `pw run ${plan.name}${only.length ? ` --only ${only.join(',')}` : ''}`;
     if (result.outcome === 'interrupted')
@@ -405,5 +411,40 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
   } finally {
     view?.close();
     await lock.release();
+    if (ended && !options.deliverOnly) await deliverLeftovers(repo, plan.name, selected, deps);
   }
+}
+
+/**
+ * A message queued while this run was ending (pw send saw the lock still
+ * held): once the lock is released, a delivering run is started for it, so
+ * no message waits for a next `pw run`. pw send reads the lock after it
+ * queues; this reads the queues after the lock is gone: one of the two sees
+ * the other.
+ */
+async function deliverLeftovers(
+  repo: RepoInfo,
+  plan: string,
+  selected: ReadonlySet<string>,
+  deps: CommandDeps,
+): Promise<void> {
+  const record = await readRunRecord(repo.commonDir, plan);
+  const waiting: { id: string; seq: number }[] = [];
+  for (const id of selected) {
+    if (!record?.workers[id]?.attempts.length) continue;
+    const queued = await readQueuedMessages(repo.commonDir, plan, id);
+    if (hasWakingMessage(queued)) waiting.push({ id, seq: queued[0]!.seq });
+  }
+  if (!waiting.length) return;
+  const started = await startDeliveryRun({
+    commonDir: repo.commonDir,
+    mainWorktree: repo.mainWorktree,
+    plan,
+    workers: waiting.map((w) => w.id),
+    seq: waiting[0]!.seq,
+    env: deps.env,
+  });
+  deps.stderr(
+    `pw: messages arrived as this run ended; pw run (pid ${started.pid}) delivers them in the background (output: ${started.log})\n`,
+  );
 }
