@@ -373,6 +373,37 @@ describe('run.autoNotify', () => {
     expect(retro.messages.providesToNextCommitMs).toHaveLength(1);
   });
 
+  it('does not reopen a worker that reached COMPLETE before the message about its NEEDS was delivered', async () => {
+    repo = createRunRepo(PLAN, FILES);
+    const r = repo;
+    r.script('web', [
+      [
+        { commit: '[NEEDS:api/schema] the API schema' },
+        { stdout: 'asked' },
+        { waitFile: 'go' },
+        { commit: '[COMPLETE] the web app' },
+      ],
+    ]);
+    r.script('api', [
+      [
+        { waitFile: 'asked' },
+        { commit: '[CHECKPOINT] the schema\n\nProvides: schema' },
+        { commit: '[COMPLETE] the API' },
+      ],
+    ]);
+    r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
+    const run = pwAsync(r, ['run', 'plan.yaml', '--json']);
+    const webLog = join(r.commonDir, 'pw', 'demo', 'logs', 'web', 'attempt-1.log');
+    await until(() => readFileSafe(webLog).includes('asked'));
+    writeFileSync(join(r.agents, 'asked'), '');
+    await until(() => events(r).some((e) => e.type === 'message-queued'));
+    writeFileSync(join(r.agents, 'go'), '');
+    const { code, stdout } = await run.done;
+    expect(code).toBe(0);
+    expect(r.calls('web')).toHaveLength(1);
+    expect(r.events(stdout).some((e) => e.type === 'message-delivered')).toBe(false);
+  });
+
   it('keeps a BLOCKED worker stopped with a hint that goes with the answer pw send gives', () => {
     repo = createRunRepo(PLAN, FILES);
     blockedApi(repo);

@@ -55,8 +55,16 @@ describe('message queue names and prompts', () => {
     expect(prompt).toContain('2 messages were sent to you');
     expect(prompt).toContain('from pw (automatic)');
     expect(prompt).toContain('commit a new [COMPLETE]');
-    expect(hasWakingMessage([{ wakes: false }])).toBe(false);
-    expect(hasWakingMessage([{ wakes: false }, { wakes: true }])).toBe(true);
+    expect(hasWakingMessage([{ wakes: false, reopen: false }])).toBe(false);
+    expect(
+      hasWakingMessage([
+        { wakes: false, reopen: false },
+        { wakes: true, reopen: false },
+      ]),
+    ).toBe(true);
+    // A COMPLETE worker is woken only by a message sent with --reopen.
+    expect(hasWakingMessage([{ wakes: true, reopen: false }], true)).toBe(false);
+    expect(hasWakingMessage([{ wakes: true, reopen: true }], true)).toBe(true);
   });
 });
 

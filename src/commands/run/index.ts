@@ -297,6 +297,7 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
     ]);
   // Set once the run ends by itself (not Ctrl-C): only then are late messages delivered.
   let ended = false;
+  const completeAtEnd = new Set<string>();
   try {
     const previous = await readRunRecord(repo.commonDir, plan.name);
     const record: RunRecord = previous ?? {
@@ -340,6 +341,7 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
     await engine.adoptLiveAgents();
     const result = await engine.run();
     ended = result.outcome !== 'interrupted';
+    for (const w of result.workers) if (w.git?.state === 'complete') completeAtEnd.add(w.worker.id);
     const complete = result.workers.filter((w) => w.selected && w.phase.kind === 'complete').length;
     const resumeCommand = `pw run ${plan.name}${only.length ? ` --only ${only.join(',')}` : ''}`;
     if (result.outcome === 'interrupted')
@@ -411,7 +413,8 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
   } finally {
     view?.close();
     await lock.release();
-    if (ended && !options.deliverOnly) await deliverLeftovers(repo, plan.name, selected, deps);
+    if (ended && !options.deliverOnly)
+      await deliverLeftovers(repo, plan.name, selected, completeAtEnd, deps);
   }
 }
 
@@ -426,6 +429,7 @@ async function deliverLeftovers(
   repo: RepoInfo,
   plan: string,
   selected: ReadonlySet<string>,
+  complete: ReadonlySet<string>,
   deps: CommandDeps,
 ): Promise<void> {
   const record = await readRunRecord(repo.commonDir, plan);
@@ -433,7 +437,7 @@ async function deliverLeftovers(
   for (const id of selected) {
     if (!record?.workers[id]?.attempts.length) continue;
     const queued = await readQueuedMessages(repo.commonDir, plan, id);
-    if (hasWakingMessage(queued)) waiting.push({ id, seq: queued[0]!.seq });
+    if (hasWakingMessage(queued, complete.has(id))) waiting.push({ id, seq: queued[0]!.seq });
   }
   if (!waiting.length) return;
   const started = await startDeliveryRun({

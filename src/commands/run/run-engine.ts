@@ -484,7 +484,7 @@ export class RunEngine {
         this.input.plan.name,
         w.worker.id,
       );
-      w.messages = hasWakingMessage(queued);
+      w.messages = hasWakingMessage(queued, w.git?.state === 'complete');
     }
   }
 

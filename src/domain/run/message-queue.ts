@@ -109,7 +109,14 @@ export function messagePrompt(input: {
   return lines.join('\n');
 }
 
-/** Whether a worker's queue holds a message that resumes its agent by itself. */
-export function hasWakingMessage(messages: readonly Pick<QueuedMessage, 'wakes'>[]): boolean {
-  return messages.some((m) => m.wakes);
+/**
+ * Whether a worker's queue holds a message that resumes its agent by itself:
+ * one that wakes; for a COMPLETE worker, only one sent with `--reopen` (pw's
+ * own news for a worker that completed meanwhile never reopens it).
+ */
+export function hasWakingMessage(
+  messages: readonly Pick<QueuedMessage, 'wakes' | 'reopen'>[],
+  complete = false,
+): boolean {
+  return messages.some((m) => m.wakes && (!complete || m.reopen));
 }
