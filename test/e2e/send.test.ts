@@ -220,6 +220,44 @@ describe('pw send', () => {
     expect(calls[1]!.argv[0]).toContain('also add a health endpoint');
   });
 
+  it('answers a BLOCKED worker while the run still runs: it resumes, completes, and its skipped dependent runs', async () => {
+    repo = createRunRepo(
+      PLAN.replace(
+        '    task: Build the web app.\n',
+        '    task: Build the web app.\n    dependsOn: [api]\n',
+      ),
+      FILES,
+    );
+    const r = repo;
+    blockedApi(r);
+    // db keeps the run alive until the test is done.
+    r.script('db', [
+      [{ stdout: 'ready' }, { waitFile: 'go' }, { commit: '[COMPLETE] the database' }],
+    ]);
+    const run = pwAsync(r, ['run', 'plan.yaml', '--json']);
+    const dbLog = join(r.commonDir, 'pw', 'demo', 'logs', 'db', 'attempt-1.log');
+    await until(
+      () =>
+        readFileSafe(dbLog).includes('ready') &&
+        events(r).some((e) => e.type === 'message-queued' && e.reason === 'blocked'),
+    );
+    const sent = r.run(['send', 'api', 'Use postgres.', '--wait']);
+    expect(sent.status).toBe(0);
+    expect(sent.stdout).toMatch(/queued api-2 for api: pw run \(pid \d+\) delivers it/);
+    writeFileSync(join(r.agents, 'go'), '');
+    const { code, stdout } = await run.done;
+    expect(code).toBe(0);
+    const runEvents = r.events(stdout);
+    expect(
+      runEvents
+        .filter((e) => e.worker === 'web')
+        .map((e) => e.type)
+        .slice(0, 3),
+    ).toEqual(['worker-skipped', 'worker-waiting', 'worker-merged']);
+    expect(r.calls('api')[1]!.argv[0]).toContain('Use postgres.');
+    expect(r.calls('web')).toHaveLength(1);
+  });
+
   it('keeps every message of 20 concurrent senders, each sender in its order, in one delivery', async () => {
     repo = createRunRepo(PLAN, FILES);
     const r = repo;

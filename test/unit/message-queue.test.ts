@@ -96,6 +96,33 @@ describe('planRunStep with messages', () => {
     expect(d.finished).toBeNull();
   });
 
+  it('puts the skipped dependents of a BLOCKED worker answered by a message back to waiting', () => {
+    const workers = [
+      worker('a', {
+        git: 'blocked',
+        phase: { kind: 'blocked', reason: 'x' },
+        messages: true,
+        hasSession: true,
+      }),
+      worker('b', {
+        dependsOn: ['a'],
+        phase: { kind: 'skipped', reason: 'dependency a is blocked' },
+      }),
+    ];
+    const d = planRunStep({ workers, maxWorkers: null, concurrencyLimits: {}, now: 0 });
+    expect(d.deliver).toEqual(['a']);
+    expect(d.unskip).toEqual(['b']);
+    expect(d.start).toEqual([]);
+    // Not answered: it stays skipped.
+    const still = planRunStep({
+      workers: [{ ...workers[0]!, messages: false }, workers[1]!],
+      maxWorkers: null,
+      concurrencyLimits: {},
+      now: 0,
+    });
+    expect(still.unskip).toEqual([]);
+  });
+
   it('delivers before a retry with a continuation prompt', () => {
     const d = planRunStep({
       workers: [

@@ -333,6 +333,12 @@ export class RunEngine {
             });
           if (phase.kind === 'blocked') this.event('worker-blocked', id, { reason: phase.reason });
         }
+        for (const id of decision.unskip) {
+          this.setPhase(this.byId(id), { kind: 'waiting' });
+          this.event('worker-waiting', id, {
+            reason: 'its dependencies can complete again',
+          });
+        }
         for (const { id, reason } of decision.skip) {
           this.setPhase(this.byId(id), { kind: 'skipped', reason });
           this.event('worker-skipped', id, { reason });

@@ -57,6 +57,8 @@ export interface StepDecision {
    * one reopened), before any continuation prompt.
    */
   deliver: string[];
+  /** Skipped workers whose dependencies can complete again (one was resumed by a message): waiting again. */
+  unskip: string[];
   /** Git says COMPLETE (or BLOCKED) now: the phase to record. */
   settle: { id: string; phase: RunPhase }[];
   skip: { id: string; reason: string }[];
@@ -109,6 +111,24 @@ export function planRunStep(input: StepInput): StepDecision {
       return `dependency ${id} is not complete and not part of this run`;
     return null;
   };
+  // Messages first: a person (or pw) asked for this turn; they count against the limits.
+  const deliver: string[] = [];
+  for (const w of input.workers) {
+    const phase = phases.get(w.id)!;
+    if (!w.selected || !w.messages || !w.hasSession || phase.kind === 'running') continue;
+    deliver.push(w.id);
+    phases.set(w.id, { kind: 'running', attempt: 0 });
+  }
+
+  // A dependency answered (a BLOCKED worker resumed by a message): its skipped dependents wait again.
+  const unskip: string[] = [];
+  for (const w of input.workers) {
+    if (!w.selected || phases.get(w.id)!.kind !== 'skipped') continue;
+    if (w.dependsOn.every((d) => deadEnd(d) === null)) {
+      phases.set(w.id, { kind: 'waiting' });
+      unskip.push(w.id);
+    }
+  }
   const skip: StepDecision['skip'] = [];
   // Plan order is not dependency order: repeat until nothing changes (bounded by the worker count).
   for (let round = 0; !input.deliverOnly && round <= input.workers.length; round++) {
@@ -123,15 +143,6 @@ export function planRunStep(input: StepInput): StepDecision {
       }
     }
     if (!changed) break;
-  }
-
-  // Messages first: a person (or pw) asked for this turn; they count against the limits.
-  const deliver: string[] = [];
-  for (const w of input.workers) {
-    const phase = phases.get(w.id)!;
-    if (!w.selected || !w.messages || !w.hasSession || phase.kind === 'running') continue;
-    deliver.push(w.id);
-    phases.set(w.id, { kind: 'running', attempt: 0 });
   }
 
   let running = 0;
@@ -178,5 +189,5 @@ export function planRunStep(input: StepInput): StepDecision {
     !active || !progressPossible
       ? { allComplete: selected.every((w) => phases.get(w.id)!.kind === 'complete') }
       : null;
-  return { start, deliver, settle, skip, wakeAt, finished, queued };
+  return { start, deliver, unskip, settle, skip, wakeAt, finished, queued };
 }

@@ -18,6 +18,7 @@ export interface RunEvent {
     | 'worker-blocked'
     | 'worker-failed'
     | 'worker-skipped'
+    | 'worker-waiting'
     | 'worker-stopping'
     | 'message-queued'
     | 'message-delivered'

@@ -44,6 +44,8 @@ export function formatRunEventLine(event: RunEvent): string | null {
         return `${who}failed: ${String(event.reason)}`;
       case 'worker-skipped':
         return `${who}skipped: ${String(event.reason)}`;
+      case 'worker-waiting':
+        return `${who}waiting again: ${String(event.reason)}`;
       case 'worker-stopping':
         return `${who}stopping the agent (${String(event.reason)}): SIGINT to its process group`;
       case 'run-interrupted':
