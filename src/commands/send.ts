@@ -110,7 +110,7 @@ async function queueAndDeliver(
       worker: target.id,
       message: message.id,
       source,
-      reason: source,
+      reason: null,
       state: target.state,
       chars: text.length,
     });
