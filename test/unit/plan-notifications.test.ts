@@ -5,6 +5,7 @@ import {
   type NotifyWorker,
 } from '../../src/domain/run/plan-notifications.js';
 import { renderRetroMessages, summarizeMessages } from '../../src/domain/retro/messages.js';
+import { parseRunSettings } from '../../src/domain/run/run-settings.js';
 
 const worker = (id: string, extra: Partial<NotifyWorker> = {}): NotifyWorker => ({
   id,
@@ -169,5 +170,17 @@ describe('summarizeMessages (pw retro)', () => {
       'sent: 3 (1 by people, 2 by pw: needs-resolved 1, blocked 1)',
     );
     expect(renderRetroMessages(summarizeMessages([], new Map()))).toBe('');
+  });
+});
+
+describe('run.autoNotify setting', () => {
+  it('is on by default, off with false, and refuses anything but a boolean', () => {
+    expect(parseRunSettings([]).settings.autoNotify).toBe(true);
+    expect(
+      parseRunSettings([{ file: 'plan.yaml', run: { autoNotify: false } }]).settings.autoNotify,
+    ).toBe(false);
+    expect(parseRunSettings([{ file: 'plan.yaml', run: { autoNotify: 'yes' } }]).problems).toEqual([
+      'plan.yaml: run.autoNotify: must be true or false',
+    ]);
   });
 });
