@@ -3,7 +3,9 @@
 // three-worker repository. The agents (test/fixtures/fake-agent.mjs) follow a
 // script: the API worker hits a rate limit once and is retried, the web worker
 // starts only once the API is COMPLETE (with its work merged in), and the
-// database worker commits a NEEDS on the way. Everything stays in one temp folder.
+// database worker commits a NEEDS on the way, then stops BLOCKED on a question:
+// `pw send` answers it, its session resumes with the answer and it completes.
+// Then pw integrate merges all three. Everything stays in one temp folder.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,8 +82,15 @@ script('db', [
   [
     { commit: '[NEEDS:api/orders-shape] the table follows the route' },
     { sleep: 600 },
-    { write: 'src/db/schema.js', content: 'export const schema = { orders: [] };\n' },
-    { commit: '[COMPLETE] the orders table' },
+    { commit: '[BLOCKED:orders-index] which column should index the orders table?' },
+  ],
+  [
+    { stdout: 'Got the answer: index orders by customer_id.' },
+    {
+      write: 'src/db/schema.js',
+      content: "export const schema = { orders: [], index: 'customer_id' };\n",
+    },
+    { commit: '[COMPLETE] the orders table, indexed by customer_id' },
   ],
 ]);
 script('web', [
@@ -94,17 +103,17 @@ script('web', [
   ],
 ]);
 console.log(`\n== pw run: three scripted agents in ${repo}\n`);
-console.log('  $ pw run plan.yaml --integrate --report run.md');
-const result = run(process.execPath, [
-  bin,
-  'run',
-  'plan.yaml',
-  '--integrate',
-  '--report',
-  'run.md',
-]);
-console.log(`  (exit ${result.status})\n\n  $ pw status`);
+console.log('  $ pw run plan.yaml --report run.md');
+const result = run(process.execPath, [bin, 'run', 'plan.yaml', '--report', 'run.md']);
+console.log(`  (exit ${result.status}: db is BLOCKED and waits for an answer)\n`);
+console.log('  $ pw send db "Index orders by customer_id." --wait');
+const sent = run(process.execPath, [bin, 'send', 'db', 'Index orders by customer_id.', '--wait']);
+console.log(`  (exit ${sent.status})\n\n  $ pw logs db`);
+run(process.execPath, [bin, 'logs', 'db']);
+console.log('\n  $ pw status');
 run(process.execPath, [bin, 'status']);
+console.log('\n  $ pw integrate');
+const integrated = run(process.execPath, [bin, 'integrate']);
 console.log('\n  run.md:');
 run('cat', ['run.md']);
-process.exitCode = result.status === 0 ? 0 : 1;
+process.exitCode = result.status === 1 && sent.status === 0 && integrated.status === 0 ? 0 : 1;

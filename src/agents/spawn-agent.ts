@@ -211,3 +211,37 @@ export async function stopAgentGroup(
   signalProcessGroup(identity.pid, 'SIGKILL');
   return waitGone(5_000);
 }
+
+/**
+ * Starts a program in the background, in its own session, with its output in
+ * a file, and returns at once (pw send's delivering `pw run`): it outlives
+ * the command that started it. Never through a shell.
+ */
+export async function startDetached(options: {
+  argv: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logPath: string;
+}): Promise<{ pid: number }> {
+  const { mkdir, open } = await import('node:fs/promises');
+  await mkdir(join(options.logPath, '..'), { recursive: true, mode: 0o700 });
+  const log = await open(options.logPath, 'a', 0o600);
+  try {
+    const [program, ...args] = options.argv;
+    const child = spawn(program!, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', log.fd, log.fd],
+      detached: true,
+      windowsHide: true,
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', () => resolve(child.pid!));
+    });
+    child.unref();
+    return { pid };
+  } finally {
+    await log.close();
+  }
+}

@@ -14,6 +14,8 @@ export interface CommandDeps {
   isTTY: boolean;
   /** Resolves when the user interrupts (Ctrl-C); long-running views stop on it. */
   interrupted: Promise<void>;
+  /** Reads all of stdin (pw send without a message); null when stdin is a terminal. */
+  readStdin?: () => Promise<string | null>;
   /** Resolves when stdout's reader goes away (`pw status --watch | head`): views stop, work does not. */
   outputClosed?: Promise<void>;
 }
@@ -49,6 +51,12 @@ export function processDeps(): CommandDeps {
     stderr: (text) => void process.stderr.write(text),
     isTTY: Boolean(process.stdout.isTTY),
     interrupted,
+    readStdin: async () => {
+      if (process.stdin.isTTY) return null;
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
   };
 }
 

@@ -259,9 +259,46 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     )
     .option('--retries <n>', 'restarts per worker after a failed attempt (default 2)')
     .addOption(new Option('--seed <n>', 'seed of the retry jitter').hideHelp())
+    .addOption(
+      new Option('--deliver-only', 'only resume sessions that have queued messages').hideHelp(),
+    )
     .action((plan: string | undefined, options) =>
       run(async () =>
         (await import('../commands/run/index.js')).runRun({ ...options, plan }, deps),
+      ),
+    );
+
+  program
+    .command('send')
+    .description(
+      "send a message to a worker's agent: queued while it runs, its session resumed when it does not",
+    )
+    .argument('<worker>', 'the worker id')
+    .argument('[message]', 'the message; default: --file, or stdin')
+    .option('--file <file>', 'read the message from a file')
+    .option('--plan <plan>', 'plan file or name; default: the only plan set up')
+    .option('--wait', 'wait until the agent has answered (its attempt ended)')
+    .option('--reopen', 'also send to a COMPLETE worker (it must commit a new [COMPLETE])')
+    .option('--json', 'print JSON')
+    .action((worker: string, message: string | undefined, options) =>
+      run(async () =>
+        (await import('../commands/send.js')).runSend({ ...options, worker, message }, deps),
+      ),
+    );
+
+  program
+    .command('broadcast')
+    .description('send a message to every worker that is not COMPLETE')
+    .argument('[message]', 'the message; default: --file, or stdin')
+    .option('--file <file>', 'read the message from a file')
+    .option('--plan <plan>', 'plan file or name; default: the only plan set up')
+    .option('--only <ids>', 'only these workers (comma-separated)')
+    .option('--except <ids>', 'not these workers (comma-separated)')
+    .option('--wait', 'wait until every agent has answered')
+    .option('--json', 'print JSON')
+    .action((message: string | undefined, options) =>
+      run(async () =>
+        (await import('../commands/send.js')).runBroadcast({ ...options, message }, deps),
       ),
     );
 

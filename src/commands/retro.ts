@@ -4,6 +4,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import { computeRetro, type HistorySource, type Retro } from '../domain/retro/retro.js';
+import {
+  renderRetroMessages,
+  summarizeMessages,
+  type RetroMessages,
+} from '../domain/retro/messages.js';
 import { UsageError } from '../errors.js';
 import { readCommitFileStats } from '../git/commit-file-stats.js';
 import { readWorkerHistories, readWorkerTips } from '../git/worker-history.js';
@@ -65,6 +70,15 @@ export async function readRetro(
   });
 }
 
+/** The messages sent to workers, from the events log (and the histories, for the delays). */
+async function readRetroMessages(cwd: string, planArg: string | undefined): Promise<RetroMessages> {
+  const { repo, plan } = await loadActivePlan(cwd, planArg, { includeTornDown: true });
+  const events = await readEvents(repo.commonDir, plan.name);
+  if (!events.some((e) => e.type === 'message-queued')) return summarizeMessages([], new Map());
+  const tips = await readWorkerTips(repo.topLevel, plan);
+  return summarizeMessages(events, await readWorkerHistories(repo.topLevel, plan, tips));
+}
+
 /** A path as the report links it: relative to the report's folder, with '/' separators. */
 function linkFrom(reportFile: string, target: string): string {
   return relative(dirname(reportFile), target).split(sep).join('/');
@@ -90,11 +104,12 @@ async function writeOutput(path: string, content: string): Promise<void> {
  */
 export async function runRetro(options: RetroOptions, deps: CommandDeps): Promise<CommandResult> {
   const retro = await readRetro(deps.cwd, options.plan, deps.now());
+  const messages = await readRetroMessages(deps.cwd, options.plan);
   // Attempts, retries and cost of the agents `pw run` ran, when it ran them.
   const { readRunRetro } = await import('./run/read-run-retro.js');
   const run = await readRunRetro(deps.cwd, retro.plan);
   const markdown = (opts?: Parameters<typeof renderRetroMarkdown>[1]): string =>
-    renderRetroMarkdown(retro, opts) + (run?.markdown ?? '');
+    renderRetroMarkdown(retro, opts) + renderRetroMessages(messages) + (run?.markdown ?? '');
   const files: RetroFiles = {
     markdown: options.out ? resolve(deps.cwd, options.out) : null,
     svg: options.svg ? resolve(deps.cwd, options.svg) : null,
@@ -117,7 +132,7 @@ export async function runRetro(options: RetroOptions, deps: CommandDeps): Promis
 
   if (options.json) {
     deps.stdout(
-      `${JSON.stringify({ ...retro, ...(run ? { run: run.report } : {}), files }, null, 2)}\n`,
+      `${JSON.stringify({ ...retro, messages, ...(run ? { run: run.report } : {}), files }, null, 2)}\n`,
     );
     return { exitCode: 0 };
   }

@@ -9,8 +9,11 @@ export interface ScriptedTurn {
 
 export interface ScriptedModelServer {
   url: string;
-  /** Each streamed request: which worker, which step was answered. */
-  log: { worker: string | null; step: number }[];
+  /**
+   * Each streamed request: which worker, which step was answered, and for a
+   * resumed session (a prompt after the brief) the text of that prompt.
+   */
+  log: { worker: string | null; step: number; followUp?: string }[];
   close(): Promise<void>;
 }
 
@@ -31,6 +34,12 @@ function textOf(message: Message | undefined): string {
  */
 export async function startScriptedModelServer(
   scripts: Record<string, ScriptedTurn[]>,
+  /**
+   * The turns after a session is resumed with a new prompt (pw send): the
+   * step counts the tool results since that prompt. Without it, a resumed
+   * session goes on with `scripts`.
+   */
+  followUps: Record<string, ScriptedTurn[]> = {},
 ): Promise<ScriptedModelServer> {
   const log: ScriptedModelServer['log'] = [];
   let ids = 0;
@@ -57,12 +66,19 @@ export async function startScriptedModelServer(
     const messages = request.messages ?? [];
     const firstUser = messages.find((m) => m.role === 'user');
     const worker = /# Worker `([^`]+)`/.exec(textOf(firstUser))?.[1] ?? null;
-    const step = messages
+    const isPrompt = (m: Message): boolean =>
+      m.role === 'user' &&
+      (typeof m.content === 'string' || m.content.every((block) => block.type !== 'tool_result'));
+    const promptAt = messages.findLastIndex(isPrompt);
+    const resumed =
+      worker !== null && followUps[worker] !== undefined && promptAt > messages.indexOf(firstUser!);
+    const step = (resumed ? messages.slice(promptAt) : messages)
       .flatMap((m) => (typeof m.content === 'string' ? [] : m.content))
       .filter((block) => block.type === 'tool_result').length;
     const hasTools = Array.isArray(request.tools) && request.tools.length > 0;
+    const turns = resumed ? followUps[worker!] : worker ? scripts[worker] : undefined;
     const turn: ScriptedTurn =
-      worker && hasTools ? (scripts[worker]?.[step] ?? { text: 'Done.' }) : { text: 'ok' };
+      worker && hasTools ? (turns?.[step] ?? { text: 'Done.' }) : { text: 'ok' };
     const id = `msg_${++ids}`;
     const usage = { input_tokens: 100, output_tokens: 20 };
     if (!request.stream) {
@@ -81,7 +97,8 @@ export async function startScriptedModelServer(
       );
       return;
     }
-    if (worker && hasTools) log.push({ worker, step });
+    if (worker && hasTools)
+      log.push({ worker, step, ...(resumed ? { followUp: textOf(messages[promptAt]) } : {}) });
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const send = (event: string, data: unknown): void => {
       res.write(

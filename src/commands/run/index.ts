@@ -16,6 +16,7 @@ import { buildRunReport, renderRunReportMarkdown } from '../../render/run/run-re
 import { formatRunEventLine, renderRunFrame } from '../../render/run/run-view.js';
 import {
   acquireRunLock,
+  readRunLockHolder,
   readRunRecord,
   writeRunRecord,
   type RunRecord,
@@ -23,6 +24,9 @@ import {
 import { listPlanNames, readCompiledPlan, writeFileAtomic } from '../../store/trusted-store.js';
 import { loadActivePlan } from '../active-plan.js';
 import { RunEngine } from './run-engine.js';
+import { startDeliveryRun } from './start-delivery-run.js';
+import { hasWakingMessage } from '../../domain/run/message-queue.js';
+import { readQueuedMessages } from '../../store/run/message-queue.js';
 import type { RunEvent } from '../../domain/run/run-events.js';
 import { readRunSettings } from './read-run-settings.js';
 
@@ -38,6 +42,8 @@ export interface RunOptions {
   idleTimeout?: string;
   retries?: string;
   seed?: string;
+  /** Only deliver queued messages to the selected workers (what pw send starts). */
+  deliverOnly?: boolean;
 }
 
 /** Exit code of an interrupted run (128 + SIGINT), as shells report it. */
@@ -259,18 +265,39 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
     return { exitCode: ExitCode.ok };
   }
 
-  const self = { pid: process.pid, startTime: await readProcessStartTime(process.pid) };
-  const lock = await acquireRunLock(
-    repo.commonDir,
-    plan.name,
-    self,
-    async (pid, start) =>
-      isProcessAlive(pid) && (start === null || (await readProcessStartTime(pid)) === start),
-  );
+  const self = {
+    pid: process.pid,
+    startTime: await readProcessStartTime(process.pid),
+    workers: [...selected],
+    deliverOnly: Boolean(options.deliverOnly),
+  };
+  const isOwnerAlive = async (pid: number, start: string | null): Promise<boolean> =>
+    isProcessAlive(pid) && (start === null || (await readProcessStartTime(pid)) === start);
+  let lock = await acquireRunLock(repo.commonDir, plan.name, self, isOwnerAlive);
+  // Delivering only: a run that serves these workers delivers the messages itself; another
+  // delivering run may be about to end without them, so wait for its lock instead.
+  while ('heldBy' in lock && options.deliverOnly) {
+    const holder = await readRunLockHolder(repo.commonDir, plan.name, isOwnerAlive);
+    if (
+      holder &&
+      !holder.deliverOnly &&
+      (holder.workers === null || [...selected].every((id) => holder.workers!.includes(id)))
+    ) {
+      deps.stderr(
+        `pw: pw run (pid ${holder.pid}) is running plan ${plan.name}; it delivers the queued messages\n`,
+      );
+      return { exitCode: ExitCode.ok };
+    }
+    await new Promise((done) => setTimeout(done, 200));
+    lock = await acquireRunLock(repo.commonDir, plan.name, self, isOwnerAlive);
+  }
   if ('heldBy' in lock)
     throw new FailedError(`another pw run (pid ${lock.heldBy}) is running plan ${plan.name}`, [
       'Wait for it to finish, or stop it with Ctrl-C in its terminal; a second run would start the agents twice.',
     ]);
+  // Set once the run ends by itself (not Ctrl-C): only then are late messages delivered.
+  let ended = false;
+  const completeAtEnd = new Set<string>();
   try {
     const previous = await readRunRecord(repo.commonDir, plan.name);
     const record: RunRecord = previous ?? {
@@ -300,16 +327,21 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
       random: seededRandom(seed ?? Date.now() % 2 ** 32),
       emit: (event) => emit(event),
       interrupted,
+      deliverOnly: Boolean(options.deliverOnly),
     });
+    await engine.recoverMessages();
     emit({
       type: 'run-started',
       plan: plan.name,
       runId: record.runId,
       resumed: previous !== null,
       workers: [...selected],
+      ...(options.deliverOnly ? { deliverOnly: true } : {}),
     });
     await engine.adoptLiveAgents();
     const result = await engine.run();
+    ended = result.outcome !== 'interrupted';
+    for (const w of result.workers) if (w.git?.state === 'complete') completeAtEnd.add(w.worker.id);
     const complete = result.workers.filter((w) => w.selected && w.phase.kind === 'complete').length;
     const resumeCommand = `pw run ${plan.name}${only.length ? ` --only ${only.join(',')}` : ''}`;
     if (result.outcome === 'interrupted')
@@ -362,7 +394,7 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
         : `${JSON.stringify(report, null, 2)}\n`;
       await writeFileAtomic(resolve(deps.cwd, options.report), text);
     }
-    if (!json && result.outcome !== 'complete') {
+    if (!json && result.outcome !== 'complete' && !options.deliverOnly) {
       for (const w of result.workers)
         if (w.selected && w.phase.kind !== 'complete')
           deps.stderr(
@@ -381,5 +413,42 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
   } finally {
     view?.close();
     await lock.release();
+    if (ended && !options.deliverOnly)
+      await deliverLeftovers(repo, plan.name, selected, completeAtEnd, deps);
   }
+}
+
+/**
+ * A message queued while this run was ending (pw send saw the lock still
+ * held): once the lock is released, a delivering run is started for it, so
+ * no message waits for a next `pw run`. pw send reads the lock after it
+ * queues; this reads the queues after the lock is gone: one of the two sees
+ * the other.
+ */
+async function deliverLeftovers(
+  repo: RepoInfo,
+  plan: string,
+  selected: ReadonlySet<string>,
+  complete: ReadonlySet<string>,
+  deps: CommandDeps,
+): Promise<void> {
+  const record = await readRunRecord(repo.commonDir, plan);
+  const waiting: { id: string; seq: number }[] = [];
+  for (const id of selected) {
+    if (!record?.workers[id]?.attempts.length) continue;
+    const queued = await readQueuedMessages(repo.commonDir, plan, id);
+    if (hasWakingMessage(queued, complete.has(id))) waiting.push({ id, seq: queued[0]!.seq });
+  }
+  if (!waiting.length) return;
+  const started = await startDeliveryRun({
+    commonDir: repo.commonDir,
+    mainWorktree: repo.mainWorktree,
+    plan,
+    workers: waiting.map((w) => w.id),
+    seq: waiting[0]!.seq,
+    env: deps.env,
+  });
+  deps.stderr(
+    `pw: messages arrived as this run ended; pw run (pid ${started.pid}) delivers them in the background (output: ${started.log})\n`,
+  );
 }

@@ -8,6 +8,7 @@ import {
 } from '../../render/run/run-state.js';
 import { readAttachMarkers } from '../../store/run/attach-marker.js';
 import { readRunRecord } from '../../store/run/run-record.js';
+import { readMessageSummary } from '../../store/run/message-queue.js';
 
 /** The run state `pw status` shows beside the table (and in --json), or null without a run record. */
 export async function readRunState(
@@ -21,5 +22,6 @@ export async function readRunState(
   const { live } = await readAttachMarkers(commonDir, plan.name);
   const attached = new Map([...live].map(([id, marker]) => [id, marker.pid]));
   const workers = describeRunState(plan, record, complete, isProcessAlive, attached);
+  for (const w of workers) w.messages = await readMessageSummary(commonDir, plan.name, w.worker);
   return { runId: record.runId, workers, text: renderRunState(record.runId, workers) };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   spawnAgent,
@@ -15,6 +16,8 @@ import type { CompiledPlan, CompiledWorker } from '../../domain/plan/plan.js';
 import type { PlanStatus, WorkerStatus } from '../../domain/status/plan-status.js';
 import { classifyFailure, type FailureCategory } from '../../domain/run/classify-failure.js';
 import { continuationPrompt } from '../../domain/run/continuation-prompt.js';
+import { hasWakingMessage, messagePrompt } from '../../domain/run/message-queue.js';
+import { parseScopeRefusals, planNotifications } from '../../domain/run/plan-notifications.js';
 import { maskSecrets } from '../../domain/run/mask-secrets.js';
 import { planRetry, type Random } from '../../domain/run/plan-retry.js';
 import { planRunStep, type RunPhase } from '../../domain/run/plan-run-step.js';
@@ -38,6 +41,17 @@ import {
 } from '../status/read-plan-status.js';
 import type { RunEvent } from '../../domain/run/run-events.js';
 import { readAttachMarkers } from '../../store/run/attach-marker.js';
+import {
+  claimQueuedMessages,
+  enqueueMessage,
+  markMessagesDelivered,
+  readMessageKeys,
+  messagePaths,
+  readQueuedMessages,
+  recoverDeliveringMessages,
+  type QueuedMessage,
+} from '../../store/run/message-queue.js';
+import { appendEvent, readEvents } from '../../store/trusted-store.js';
 
 /** The engine's clock and timers: real ones in use, the same interface in tests. */
 export interface RunClock {
@@ -61,6 +75,8 @@ export interface EngineInput {
   newSessionId?: () => string;
   emit(event: RunEvent): void;
   interrupted: Promise<void>;
+  /** Only deliver queued messages (the run `pw send` starts when no run serves the worker). */
+  deliverOnly?: boolean;
 }
 
 export interface WorkerRuntime {
@@ -83,6 +99,8 @@ export interface WorkerRuntime {
   done: Promise<void>;
   lastCommit: string | null;
   git: WorkerStatus | null;
+  /** A message that resumes the agent waits in its queue. */
+  messages: boolean;
 }
 
 export interface EngineResult {
@@ -146,6 +164,7 @@ export class RunEngine {
         done: Promise.resolve(),
         lastCommit: null,
         git: null,
+        messages: false,
       };
     });
   }
@@ -264,6 +283,7 @@ export class RunEngine {
   async run(): Promise<EngineResult> {
     const { plan, commonDir, settings, clock } = this.input;
     const watcher = watchRefs(statusWatchTargets(commonDir, plan, null));
+    const queueWatchers = await this.watchQueues();
     let closed = false;
     void (async () => {
       while (!closed)
@@ -281,6 +301,8 @@ export class RunEngine {
         await this.readStatus();
         await this.readAttached();
         for (const w of exited) await this.settleExit(w);
+        if (settings.autoNotify && !this.input.deliverOnly && !this.interrupted)
+          await this.notify().catch(() => undefined);
         if (this.interrupted) {
           stopped.push(...(await this.stopAll()));
           await this.save();
@@ -288,6 +310,7 @@ export class RunEngine {
         }
         const now = clock.now();
         this.checkTimeouts(now);
+        await this.readQueues();
         const decision = planRunStep({
           workers: this.workers.map((w) => ({
             id: w.worker.id,
@@ -298,10 +321,13 @@ export class RunEngine {
             selected: w.selected,
             group: w.group,
             attachedBy: this.attached.get(w.worker.id) ?? null,
+            messages: w.messages,
+            hasSession: w.record.attempts.length > 0,
           })),
           maxWorkers: settings.maxWorkers,
           concurrencyLimits: settings.concurrencyLimits,
           now,
+          deliverOnly: this.input.deliverOnly,
         });
         for (const { id, phase } of decision.settle) {
           const w = this.byId(id);
@@ -317,15 +343,31 @@ export class RunEngine {
             this.event('worker-attached', id, { pid: phase.pid });
           if (was === 'attached' && phase.kind !== 'attached') this.event('worker-detached', id);
         }
+        for (const id of decision.unskip) {
+          this.setPhase(this.byId(id), { kind: 'waiting' });
+          this.event('worker-waiting', id, {
+            reason: 'its dependencies can complete again',
+          });
+        }
         for (const { id, reason } of decision.skip) {
           this.setPhase(this.byId(id), { kind: 'skipped', reason });
           this.event('worker-skipped', id, { reason });
         }
         // Started side by side: a start waits for its provider merges (the hooks run) and the spawn.
-        await Promise.all(decision.start.map((start) => this.start(this.byId(start.id))));
+        await Promise.all([
+          ...decision.deliver.map((id) => this.deliver(this.byId(id))),
+          ...decision.start.map((start) => this.start(this.byId(start.id))),
+        ]);
         await this.save();
         const running = this.workers.filter((w) => w.proc !== null);
-        if (decision.finished && running.length === 0 && !decision.start.length) {
+        if (
+          decision.finished &&
+          running.length === 0 &&
+          !decision.start.length &&
+          !decision.deliver.length
+        ) {
+          // A message sent while this step ran is delivered before the run ends.
+          await this.readQueues();
           const again = planRunStep({
             workers: this.workers.map((w) => ({
               id: w.worker.id,
@@ -336,12 +378,25 @@ export class RunEngine {
               selected: w.selected,
               group: w.group,
               attachedBy: this.attached.get(w.worker.id) ?? null,
+              messages: w.messages,
+              hasSession: w.record.attempts.length > 0,
             })),
             maxWorkers: settings.maxWorkers,
             concurrencyLimits: settings.concurrencyLimits,
             now: clock.now(),
+            deliverOnly: this.input.deliverOnly,
           });
-          if (again.finished && again.start.length === 0) {
+          if (again.finished && again.start.length === 0 && again.deliver.length === 0) {
+            if (this.input.deliverOnly)
+              return {
+                outcome: this.workers.every(
+                  (w) => !w.selected || (w.record.attempts.at(-1)?.exitCode ?? 0) === 0,
+                )
+                  ? 'complete'
+                  : 'incomplete',
+                workers: this.workers,
+                stopped,
+              };
             return {
               outcome: again.finished.allComplete ? 'complete' : 'incomplete',
               workers: this.workers,
@@ -364,7 +419,122 @@ export class RunEngine {
       watcher.close();
       if (this.attachWatch) clearInterval(this.attachWatch);
       this.attachWatch = null;
+      for (const w of queueWatchers) w.close();
     }
+  }
+
+  /**
+   * Wakes the loop when a message is queued (`pw send` renames it into a
+   * worker's queued/ folder). A folder that cannot be watched is still read
+   * at every wake.
+   */
+  private async watchQueues(): Promise<FSWatcher[]> {
+    const watchers: FSWatcher[] = [];
+    for (const w of this.workers) {
+      if (!w.selected) continue;
+      const { queued } = messagePaths(this.input.commonDir, this.input.plan.name, w.worker.id);
+      try {
+        await mkdir(queued, { recursive: true, mode: 0o700 });
+        watchers.push(watch(queued, () => this.wake()));
+      } catch {
+        // No watch: the queue is read at the next wake instead.
+      }
+    }
+    return watchers;
+  }
+
+  private sentKeys: Set<string> | null = null;
+
+  /**
+   * run.autoNotify: queues the messages pw writes by itself (a NEEDS
+   * resolved, a hint to a BLOCKED worker, a path the hooks refused twice),
+   * each once, each in the events log with who, what and why.
+   */
+  private async notify(): Promise<void> {
+    const { commonDir, plan, clock } = this.input;
+    if (!this.sentKeys) {
+      this.sentKeys = new Set();
+      for (const w of this.workers)
+        for (const key of await readMessageKeys(commonDir, plan.name, w.worker.id))
+          this.sentKeys.add(`${w.worker.id}\0${key}`);
+    }
+    const sent = this.sentKeys;
+    const notifications = planNotifications({
+      workers: this.workers.map((w) => ({
+        id: w.worker.id,
+        branch: w.worker.branch,
+        state: w.git?.state ?? 'pending',
+        lastCommitAt: w.git?.lastCommit?.time ?? null,
+        resolvedNeeds: w.git?.resolvedNeeds ?? [],
+        blocked: w.git?.blocked ?? null,
+      })),
+      selected: new Set(this.workers.filter((w) => w.selected).map((w) => w.worker.id)),
+      refusals: parseScopeRefusals(await readEvents(commonDir, plan.name)),
+      sent: new Set(),
+    }).filter((n) => !sent.has(`${n.worker}\0${n.key}`));
+    for (const n of notifications) {
+      sent.add(`${n.worker}\0${n.key}`);
+      const message = await enqueueMessage(commonDir, plan.name, {
+        worker: n.worker,
+        text: n.text,
+        source: 'auto',
+        reason: n.reason,
+        key: n.key,
+        wakes: n.wakes,
+        now: clock.wall(),
+      });
+      const fields = { message: message.id, source: 'auto', reason: n.reason, ...n.about };
+      this.event('message-queued', n.worker, fields);
+      await appendEvent(commonDir, {
+        time: clock.wall().toISOString(),
+        type: 'message-queued',
+        plan: plan.name,
+        worker: n.worker,
+        ...fields,
+      });
+    }
+  }
+
+  /** Which workers have a message waiting that resumes their agent. */
+  private async readQueues(): Promise<void> {
+    for (const w of this.workers) {
+      if (!w.selected) continue;
+      const queued = await readQueuedMessages(
+        this.input.commonDir,
+        this.input.plan.name,
+        w.worker.id,
+      );
+      w.messages = hasWakingMessage(queued, w.git?.state === 'complete');
+    }
+  }
+
+  /**
+   * Messages a `pw run` that died was delivering: those an attempt of the
+   * record carries were delivered (never twice); the others are queued again.
+   */
+  async recoverMessages(): Promise<void> {
+    for (const w of this.workers) {
+      await recoverDeliveringMessages(
+        this.input.commonDir,
+        this.input.plan.name,
+        w.worker.id,
+        (id) => {
+          const attempt = w.record.attempts.find((a) => a.messages?.includes(id));
+          return attempt ? { attempt: attempt.n, at: attempt.startedAt } : null;
+        },
+      );
+    }
+  }
+
+  /** Resumes a worker's session with its queued messages as the prompt. */
+  private async deliver(w: WorkerRuntime): Promise<void> {
+    const { commonDir, plan } = this.input;
+    // An attach holds the worktree: the messages stay queued until it ends.
+    await this.readAttached();
+    if (this.attached.has(w.worker.id)) return this.start(w);
+    const messages = await claimQueuedMessages(commonDir, plan.name, w.worker.id);
+    if (messages.length === 0) return;
+    await this.start(w, messages);
   }
 
   /**
@@ -485,7 +655,7 @@ export class RunEngine {
     }
   }
 
-  private async start(w: WorkerRuntime): Promise<void> {
+  private async start(w: WorkerRuntime, messages: readonly QueuedMessage[] = []): Promise<void> {
     const { plan, env, clock } = this.input;
     const id = w.worker.id;
     await this.readAttached();
@@ -493,9 +663,11 @@ export class RunEngine {
     if (attachedBy !== undefined) {
       this.setPhase(w, { kind: 'attached', pid: attachedBy });
       this.event('worker-attached', id, { pid: attachedBy });
+      // Claimed for this start, carried by no attempt: back in the queue.
+      if (messages.length) await this.recoverMessages();
       return;
     }
-    const fresh = w.record.attempts.length === 0;
+    const fresh = w.record.attempts.length === 0 && messages.length === 0;
     if (fresh) {
       for (const providerId of w.worker.dependsOn) {
         const provider = this.byId(providerId);
@@ -525,16 +697,18 @@ export class RunEngine {
     const resume = !fresh;
     if (!w.record.sessionId && sessionIdSource(w.spec.kind) === 'pw')
       w.record.sessionId = (this.input.newSessionId ?? randomUUID)();
-    const prompt = resume
-      ? continuationPrompt({
-          worker: id,
-          plan: plan.name,
-          lastCommit: w.git?.lastCommit
-            ? { sha: w.git.lastCommit.sha, header: w.git.lastCommit.header }
-            : null,
-          reason: w.record.attempts.at(-1)?.category ?? 'it stopped',
-        })
-      : await readFile(join(w.worker.worktree, BRIEF_FILE), 'utf8').catch(() => w.worker.task);
+    const prompt = messages.length
+      ? messagePrompt({ worker: id, plan: plan.name, messages })
+      : resume
+        ? continuationPrompt({
+            worker: id,
+            plan: plan.name,
+            lastCommit: w.git?.lastCommit
+              ? { sha: w.git.lastCommit.sha, header: w.git.lastCommit.header }
+              : null,
+            reason: w.record.attempts.at(-1)?.category ?? 'it stopped',
+          })
+        : await readFile(join(w.worker.worktree, BRIEF_FILE), 'utf8').catch(() => w.worker.task);
     const paths = runPaths(this.input.commonDir, plan.name);
     const invocation = buildInvocation(w.spec, {
       prompt,
@@ -561,9 +735,12 @@ export class RunEngine {
       log: logPath,
       // Where this attempt's commits begin, for pw logs.
       tipAtStart: await resolveCommit(w.worker.worktree, `refs/heads/${w.worker.branch}`),
+      ...(messages.length ? { messages: messages.map((m) => m.id) } : {}),
     };
     w.record.attempts.push(attempt);
     w.attempt = attempt;
+    // Recorded before the agent starts: a run that dies now never delivers these twice.
+    if (messages.length) await this.save();
     w.outputTail = '';
     w.stoppedFor = null;
     w.resultIsError = null;
@@ -625,10 +802,27 @@ export class RunEngine {
       resume,
       pid: proc.pid,
       argv: invocation.argv.map((arg) =>
-        arg === prompt ? `<${resume ? 'prompt' : 'brief'}>` : mask(arg),
+        arg === prompt
+          ? `<${messages.length ? 'message' : resume ? 'prompt' : 'brief'}>`
+          : mask(arg),
       ),
+      ...(messages.length ? { messages: messages.map((m) => m.id) } : {}),
       log: logPath,
     });
+    if (messages.length) {
+      await markMessagesDelivered(this.input.commonDir, plan.name, id, messages, n, clock.wall());
+      for (const m of messages) {
+        const fields = { message: m.id, source: m.source, reason: m.reason, attempt: n };
+        this.event('message-delivered', id, fields);
+        await appendEvent(this.input.commonDir, {
+          time: clock.wall().toISOString(),
+          type: 'message-delivered',
+          plan: plan.name,
+          worker: id,
+          ...fields,
+        }).catch(() => undefined);
+      }
+    }
     w.done = proc.exited.then(async (exit) => {
       attempt.endedAt = clock.wall().toISOString();
       await log.close();
@@ -703,6 +897,11 @@ export class RunEngine {
       resultIsError: w.resultIsError,
     });
     if (attempt) attempt.category = category;
+    if (this.input.deliverOnly) {
+      // Delivering only: the answer to the message is the agent's turn; no retry.
+      this.setPhase(w, { kind: 'waiting' });
+      return;
+    }
     if (category === 'idle') w.record.idleStops++;
     const decision = planRetry({
       category,

@@ -1,7 +1,13 @@
 import { untilReaderGone, type CommandDeps, type CommandResult } from '../../cli/deps.js';
 import { parseDuration } from '../../domain/plan/duration.js';
 import type { PlanStatus } from '../../domain/status/plan-status.js';
-import { listStatusEvents, takeNewEvents } from '../../domain/status/events.js';
+import {
+  listMessageEvents,
+  listStatusEvents,
+  mergeEventsByTime,
+  takeNewEvents,
+} from '../../domain/status/events.js';
+import { readEvents } from '../../store/trusted-store.js';
 import { UsageError } from '../../errors.js';
 import { createLiveView } from '../../render/status/live-view.js';
 import { renderStatusTable } from '../../render/status/table.js';
@@ -96,8 +102,11 @@ export async function runMonitor(
     await followPlanStatus(
       { ...follow, withHistories: true },
       untilReaderGone(deps),
-      (snapshot) => {
-        const events = listStatusEvents(plan, snapshot.histories ?? new Map(), snapshot.status);
+      async (snapshot) => {
+        const events = mergeEventsByTime(
+          listStatusEvents(plan, snapshot.histories ?? new Map(), snapshot.status),
+          listMessageEvents(await readEvents(repo.commonDir, plan.name)),
+        );
         if (first) {
           first = false;
           for (const event of events) {

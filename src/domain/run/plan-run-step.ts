@@ -26,6 +26,10 @@ export interface StepWorker {
   group: string | null;
   /** A live `pw attach` holds the worker's worktree (its pid), or null. */
   attachedBy?: number | null;
+  /** A message that resumes the agent is queued for it (pw send, pw broadcast, run.autoNotify). */
+  messages?: boolean;
+  /** An agent of this worker ran before: there is a session to resume with the messages. */
+  hasSession?: boolean;
 }
 
 export interface StepInput {
@@ -34,6 +38,11 @@ export interface StepInput {
   maxWorkers: number | null;
   concurrencyLimits: Readonly<Record<string, number>>;
   now: number;
+  /**
+   * `pw send` to a worker no run serves: only deliver messages; start no
+   * agent for any other reason, retry none.
+   */
+  deliverOnly?: boolean;
 }
 
 export interface StepStart {
@@ -46,6 +55,14 @@ export interface StepStart {
 
 export interface StepDecision {
   start: StepStart[];
+  /**
+   * Resume these workers' sessions with their queued messages: the agent is
+   * not running, whatever the phase (a BLOCKED worker answered, a COMPLETE
+   * one reopened), before any continuation prompt.
+   */
+  deliver: string[];
+  /** Skipped workers whose dependencies can complete again (one was resumed by a message): waiting again. */
+  unskip: string[];
   /** Git says COMPLETE (or BLOCKED) now: the phase to record. */
   settle: { id: string; phase: RunPhase }[];
   skip: { id: string; reason: string }[];
@@ -108,9 +125,29 @@ export function planRunStep(input: StepInput): StepDecision {
       return `dependency ${id} is not complete and not part of this run`;
     return null;
   };
+  // Messages first: a person (or pw) asked for this turn; they count against the limits.
+  const deliver: string[] = [];
+  for (const w of input.workers) {
+    const phase = phases.get(w.id)!;
+    if (!w.selected || !w.messages || !w.hasSession || phase.kind === 'running') continue;
+    // One live agent per worktree: messages to an attached worker wait for the attach to end.
+    if (phase.kind === 'attached' || (w.attachedBy ?? null) !== null) continue;
+    deliver.push(w.id);
+    phases.set(w.id, { kind: 'running', attempt: 0 });
+  }
+
+  // A dependency answered (a BLOCKED worker resumed by a message): its skipped dependents wait again.
+  const unskip: string[] = [];
+  for (const w of input.workers) {
+    if (!w.selected || phases.get(w.id)!.kind !== 'skipped') continue;
+    if (w.dependsOn.every((d) => deadEnd(d) === null)) {
+      phases.set(w.id, { kind: 'waiting' });
+      unskip.push(w.id);
+    }
+  }
   const skip: StepDecision['skip'] = [];
   // Plan order is not dependency order: repeat until nothing changes (bounded by the worker count).
-  for (let round = 0; round <= input.workers.length; round++) {
+  for (let round = 0; !input.deliverOnly && round <= input.workers.length; round++) {
     let changed = false;
     for (const w of input.workers) {
       if (!w.selected || phases.get(w.id)!.kind !== 'waiting') continue;
@@ -143,6 +180,7 @@ export function planRunStep(input: StepInput): StepDecision {
       continue;
     }
     if (phase.kind !== 'waiting' && phase.kind !== 'retry') continue;
+    if (input.deliverOnly) continue;
     if (!w.dependsOn.every(isComplete)) continue;
     const limit = w.group ? input.concurrencyLimits[w.group] : undefined;
     if (
@@ -159,7 +197,9 @@ export function planRunStep(input: StepInput): StepDecision {
     if (w.group) groupRunning.set(w.group, (groupRunning.get(w.group) ?? 0) + 1);
   }
 
-  const active = selected.some((w) => !FINAL.has(phases.get(w.id)!.kind));
+  const active = input.deliverOnly
+    ? running > 0
+    : selected.some((w) => !FINAL.has(phases.get(w.id)!.kind));
   const attached = selected.some((w) => phases.get(w.id)!.kind === 'attached');
   const progressPossible =
     running > 0 || wakeAt !== null || start.length > 0 || queued.length > 0 || attached;
@@ -167,5 +207,5 @@ export function planRunStep(input: StepInput): StepDecision {
     !active || !progressPossible
       ? { allComplete: selected.every((w) => phases.get(w.id)!.kind === 'complete') }
       : null;
-  return { start, settle, skip, wakeAt, finished, queued };
+  return { start, deliver, unskip, settle, skip, wakeAt, finished, queued };
 }

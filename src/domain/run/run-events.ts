@@ -18,10 +18,13 @@ export interface RunEvent {
     | 'worker-blocked'
     | 'worker-failed'
     | 'worker-skipped'
+    | 'worker-waiting'
     | 'worker-stopping'
     | 'worker-attached'
     | 'worker-detached'
     | 'worker-attach-stale'
+    | 'message-queued'
+    | 'message-delivered'
     | 'run-interrupted'
     | 'run-finished'
     | 'integrate';

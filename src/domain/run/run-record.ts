@@ -28,6 +28,8 @@ export interface AttemptRecord {
   log: string;
   /** The worker branch's commit when the attempt started (absent in records of older runs). */
   tipAtStart?: string | null;
+  /** The queued messages (ids) this attempt's prompt delivered (pw send, pw broadcast, run.autoNotify). */
+  messages?: string[];
 }
 
 export interface WorkerRunRecord {

@@ -28,6 +28,11 @@ export interface RunSettings {
   attach: string | string[] | null;
   /** The same, per worker (a plan worker's `attach:`), over `attach`. */
   workerAttach: Record<string, string | string[]>;
+  /**
+   * Messages pw writes to workers by itself: a NEEDS resolved, a hint to a
+   * BLOCKED worker, a path the hooks refused twice (run.autoNotify).
+   */
+  autoNotify: boolean;
 }
 
 /** Claude Code's default permissions: work as root (which refuses --dangerously-skip-permissions) and as a user. */
@@ -54,6 +59,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   },
   attach: null,
   workerAttach: {},
+  autoNotify: true,
 };
 
 const RUN_KEYS = [
@@ -66,6 +72,7 @@ const RUN_KEYS = [
   'concurrencyLimits',
   'agents',
   'attach',
+  'autoNotify',
 ];
 
 /** An attach command: a non-empty command line or a non-empty list of strings. */
@@ -165,6 +172,11 @@ export function parseRunSettings(
         if (backoff !== undefined && backoff !== null) settings.backoffMs = backoff;
         const grace = readDuration(raw, 'killGrace', path, problems, false);
         if (grace !== undefined && grace !== null) settings.killGraceMs = grace;
+        if (raw.autoNotify !== undefined) {
+          if (typeof raw.autoNotify !== 'boolean')
+            problems.push(`${path}.autoNotify: must be true or false`);
+          else settings.autoNotify = raw.autoNotify;
+        }
         if (raw.concurrencyLimits !== undefined) {
           if (!isRecord(raw.concurrencyLimits))
             problems.push(`${path}.concurrencyLimits: must be a mapping of group name to a number`);

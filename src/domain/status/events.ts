@@ -15,7 +15,9 @@ export type StatusEventType =
   | 'deadlock'
   | 'can-resume'
   | 'order-cycle'
-  | 'ready';
+  | 'ready'
+  | 'message-queued'
+  | 'message-delivered';
 
 /** One line of `pw monitor --events` (docs/status-json.md). */
 export interface StatusEvent {
@@ -222,4 +224,32 @@ export function takeNewEvents(events: readonly StatusEvent[], seen: Set<string>)
     fresh.push(event);
   }
   return fresh;
+}
+
+/**
+ * The messages to workers (pw send, pw broadcast, run.autoNotify) as status
+ * events, from the plan's events log, oldest first; merged with the git
+ * events by time.
+ */
+export function listMessageEvents(
+  logged: readonly { time: string; type: string; plan: string; [key: string]: unknown }[],
+): StatusEvent[] {
+  return logged
+    .filter((e) => e.type === 'message-queued' || e.type === 'message-delivered')
+    .map((e) => ({
+      ...e,
+      id: `${e.type}:${String(e.message)}`,
+      type: e.type as 'message-queued' | 'message-delivered',
+    }));
+}
+
+/** Git events and message events in one list, by time (stable: git events first on a tie). */
+export function mergeEventsByTime(
+  a: readonly StatusEvent[],
+  b: readonly StatusEvent[],
+): StatusEvent[] {
+  return [...a, ...b]
+    .map((event, index) => ({ event, index }))
+    .sort((x, y) => Date.parse(x.event.time) - Date.parse(y.event.time) || x.index - y.index)
+    .map((x) => x.event);
 }

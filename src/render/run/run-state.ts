@@ -7,6 +7,17 @@ export interface WorkerRunState {
   state: string;
   attempt: number;
   detail: string | null;
+  /** Messages to its agent: how many wait, and when the last one was delivered (ISO). */
+  messages?: { queued: number; delivered: number; lastDeliveredAt: string | null };
+}
+
+function describeMessages(m: WorkerRunState['messages']): string {
+  if (!m || (m.queued === 0 && m.lastDeliveredAt === null)) return '';
+  const parts: string[] = [];
+  if (m.queued) parts.push(`${m.queued} message${m.queued === 1 ? '' : 's'} queued`);
+  if (m.lastDeliveredAt)
+    parts.push(`last message delivered ${m.lastDeliveredAt.slice(0, 16).replace('T', ' ')}`);
+  return `; ${parts.join(', ')}`;
 }
 
 /**
@@ -73,7 +84,7 @@ export function renderRunState(runId: string, states: readonly WorkerRunState[])
   const width = Math.max(...states.map((s) => s.worker.length));
   const lines = states.map(
     (s) =>
-      `  ${s.worker.padEnd(width)}  ${s.state}${s.attempt ? `, attempt ${s.attempt}` : ''}${s.detail ? ` (${neutralize(s.detail).slice(0, 100)})` : ''}`,
+      `  ${s.worker.padEnd(width)}  ${s.state}${s.attempt ? `, attempt ${s.attempt}` : ''}${s.detail ? ` (${neutralize(s.detail).slice(0, 100)})` : ''}${describeMessages(s.messages)}`,
   );
   return `\npw run ${runId.slice(0, 8)}:\n${lines.join('\n')}\n`;
 }

@@ -23,7 +23,11 @@ export function formatRunEventLine(event: RunEvent): string | null {
       case 'worker-merged':
         return `${who}merged ${String(event.provider)}'s COMPLETE work (${String(event.providerCommit).slice(0, 10)})`;
       case 'worker-started':
-        return `${who}started attempt ${String(event.attempt)}${event.resume ? ' (resumed)' : ''}, pid ${String(event.pid)}`;
+        return `${who}started attempt ${String(event.attempt)}${event.messages ? ' (resumed with a message)' : event.resume ? ' (resumed)' : ''}, pid ${String(event.pid)}`;
+      case 'message-queued':
+        return `${who}message ${String(event.message)} queued (${String(event.reason ?? event.source)})`;
+      case 'message-delivered':
+        return `${who}message ${String(event.message)} delivered in attempt ${String(event.attempt)}`;
       case 'worker-adopted':
         return `${who}agent from the previous run still runs (pid ${String(event.pid)}); adopted, not started again`;
       case 'agent-tool':
@@ -40,6 +44,8 @@ export function formatRunEventLine(event: RunEvent): string | null {
         return `${who}failed: ${String(event.reason)}`;
       case 'worker-skipped':
         return `${who}skipped: ${String(event.reason)}`;
+      case 'worker-waiting':
+        return `${who}waiting again: ${String(event.reason)}`;
       case 'worker-stopping':
         return `${who}stopping the agent (${String(event.reason)}): SIGINT to its process group`;
       case 'worker-attached':

@@ -44,7 +44,7 @@ export async function writeRunRecord(commonDir: string, record: RunRecord): Prom
 export async function acquireRunLock(
   commonDir: string,
   plan: string,
-  owner: { pid: number; startTime: string | null },
+  owner: { pid: number; startTime: string | null; workers?: string[]; deliverOnly?: boolean },
   isOwnerAlive: (pid: number, startTime: string | null) => Promise<boolean>,
 ): Promise<{ release(): Promise<void> } | { heldBy: number }> {
   const path = runPaths(commonDir, plan).lock;
@@ -69,6 +69,36 @@ export async function acquireRunLock(
     }
   }
   return { heldBy: -1 };
+}
+
+/**
+ * The `pw run` holding a plan's run lock, while it lives: its pid and the
+ * workers it runs (older runs did not record them: null, meaning all).
+ */
+export async function readRunLockHolder(
+  commonDir: string,
+  plan: string,
+  isOwnerAlive: (pid: number, startTime: string | null) => Promise<boolean>,
+): Promise<{ pid: number; workers: string[] | null; deliverOnly: boolean } | null> {
+  const text = await readTextIfExists(runPaths(commonDir, plan).lock);
+  if (text === null) return null;
+  try {
+    const held = JSON.parse(text) as {
+      pid?: number;
+      startTime?: string | null;
+      workers?: string[];
+      deliverOnly?: boolean;
+    };
+    if (typeof held.pid !== 'number' || !(await isOwnerAlive(held.pid, held.startTime ?? null)))
+      return null;
+    return {
+      pid: held.pid,
+      workers: Array.isArray(held.workers) ? held.workers : null,
+      deliverOnly: held.deliverOnly === true,
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** Opens a log for appending, owner-only (0600): agent output can hold secrets despite masking. */
