@@ -30,6 +30,39 @@ describe('planRunStep with attached workers (pw attach)', () => {
     expect(d.finished).toBeNull();
   });
 
+  it('delivers no message to an attached worker, blocked or waiting; a deliver-only run waits for the attach', () => {
+    const blocked = worker('a', {
+      git: 'blocked',
+      blockedReason: 'which database?',
+      phase: { kind: 'blocked', reason: 'which database?' },
+      messages: true,
+      hasSession: true,
+      attachedBy: 7,
+    });
+    const waiting = worker('b', { messages: true, hasSession: true, attachedBy: 8 });
+    expect(step([blocked, waiting]).deliver).toEqual([]);
+    const only = planRunStep({
+      workers: [waiting],
+      maxWorkers: null,
+      concurrencyLimits: {},
+      now: 1000,
+      deliverOnly: true,
+    });
+    expect(only.deliver).toEqual([]);
+    expect(only.finished).toBeNull();
+    const blockedOnly = planRunStep({
+      workers: [blocked],
+      maxWorkers: null,
+      concurrencyLimits: {},
+      now: 1000,
+      deliverOnly: true,
+    });
+    expect(blockedOnly.deliver).toEqual([]);
+    expect(blockedOnly.finished).toBeNull();
+    // Once the attach ends, the message goes.
+    expect(step([{ ...blocked, attachedBy: null }]).deliver).toEqual(['a']);
+  });
+
   it('a worker waiting for a retry is not restarted while attached, even when the retry is due', () => {
     const d = step([worker('a', { phase: { kind: 'retry', at: 500, attempt: 2 }, attachedBy: 7 })]);
     expect(d.start).toEqual([]);

@@ -198,9 +198,14 @@ export function planRunStep(input: StepInput): StepDecision {
   }
 
   const active = input.deliverOnly
-    ? running > 0
+    ? // Messages held back by an attach go once it ends.
+      running > 0 || selected.some((w) => w.messages && (w.attachedBy ?? null) !== null)
     : selected.some((w) => !FINAL.has(phases.get(w.id)!.kind));
-  const attached = selected.some((w) => phases.get(w.id)!.kind === 'attached');
+  const attached = selected.some(
+    (w) =>
+      phases.get(w.id)!.kind === 'attached' ||
+      (input.deliverOnly && w.messages && (w.attachedBy ?? null) !== null),
+  );
   const progressPossible =
     running > 0 || wakeAt !== null || start.length > 0 || queued.length > 0 || attached;
   const finished =
