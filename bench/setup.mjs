@@ -1,7 +1,7 @@
 // npm run bench:setup
 //
 // `pw setup` and `pw teardown` of plans of 50 and 200 workers (BENCH_SIZES,
-// comma-separated) on a repository of 2,000 files (BENCH_FILES) in 200
+// comma-separated; BENCH_ROUNDS rounds) on a repository of 2,000 files (BENCH_FILES) in 200
 // folders, each worker owning every folder whose number is its own modulo
 // the plan size. Baseline, measured in the same run and alternating with pw:
 // bare `git worktree add -b <branch> <path> main` once per worker (setup),
@@ -9,8 +9,9 @@
 // `git branch -D` of all the branches (teardown). Prints medians and ratios.
 //
 // Then, untimed, the git processes pw starts per worker: a `git` wrapper
-// first on PATH logs every call pw makes (git's own children and the hooks
-// are not pw's calls and run git through its exec path, not PATH).
+// first on PATH logs every git that pw (and pw's own hooks, which run
+// while it moves refs) starts; git's own children run through git's exec
+// path, not PATH, and are not counted, as in the baseline.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,6 +22,8 @@ const SIZES = (process.env.BENCH_SIZES ?? '50,200').split(',').map(Number);
 const FILES = Number(process.env.BENCH_FILES ?? 2000);
 const FOLDERS = Number(process.env.BENCH_FOLDERS ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// BENCH_COUNT=0: timings only, no untimed run that counts git processes.
+const COUNT = process.env.BENCH_COUNT !== '0';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'dist', 'cli', 'bin.js');
 
@@ -114,7 +117,7 @@ for (const workers of SIZES) {
     samples.teardown.push(await timeIt(() => pw(['teardown', 'bench', '--purge', '--json'])));
   }
   if (ROUNDS > 0) report(workers, samples);
-  countGitCalls(plan, workers);
+  if (COUNT) countGitCalls(plan, workers);
 }
 
 function report(workers, samples) {
