@@ -204,9 +204,11 @@ export interface HookInstallContext {
   worker: CompiledWorker;
   runtime?: HookRuntime;
   /**
-   * Whether to (re)install the main worktree's hooks and check that
-   * extensions.worktreeConfig is on; default true. Setup installs many
-   * workers in one run and does both with the first only.
+   * Whether to (re)install the main worktree's hooks and the plan's guard
+   * table and check that extensions.worktreeConfig is on; default true.
+   * Setup installs many workers of one plan in one run and does all three
+   * with the first only (the guard table lists every worker: writing it
+   * once per worker would cost the square of the plan's size).
    */
   withMain?: boolean;
   /** core.hooksPath of the worker's worktree at every scope, when the caller has just read it. */
@@ -236,8 +238,10 @@ export async function installWorkerHooks(context: HookInstallContext): Promise<U
   if (withMain) await assertWorktreeConfig(context.commonDir);
   const undo: Undo[] = [];
   try {
-    undo.push(await installGuardTable(join(context.commonDir, 'pw'), context.plan));
-    if (withMain) undo.push(await installMainHooks(context.commonDir, runtime));
+    if (withMain) {
+      undo.push(await installGuardTable(join(context.commonDir, 'pw'), context.plan));
+      undo.push(await installMainHooks(context.commonDir, runtime));
+    }
     undo.push(
       await installFolder(
         workerSpec(context.commonDir, context.plan, context.worker, runtime),
