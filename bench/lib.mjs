@@ -100,10 +100,10 @@ export function createBenchRepo(prefix, bin) {
   const env = benchEnv(home);
   const git = (args, cwd = repo, input) =>
     execFileSync('git', args, { cwd, env, input, encoding: 'utf8', maxBuffer: 1 << 30 }).trim();
-  const pw = (args, cwd = repo) => {
+  const pw = (args, cwd = repo, runEnv = env) => {
     const result = spawnSync(process.execPath, [bin, ...args], {
       cwd,
-      env,
+      env: runEnv,
       encoding: 'utf8',
       maxBuffer: 1 << 28,
     });

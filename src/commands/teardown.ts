@@ -15,6 +15,7 @@ import { deleteRef, isAncestor, readTree, readTreesSince } from '../git/refs.js'
 import {
   listCommitsNotIn,
   listRefs,
+  listRefsNotMergedInto,
   listWorktrees,
   readRepoInfo,
   readWorktreeChanges,
@@ -35,6 +36,7 @@ import { withRepoLock } from '../store/repo-lock.js';
 import { loadActivePlan } from './active-plan.js';
 import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
 import { deleteTrustRefs } from '../git/trust-refs.js';
+import { deleteBranchesAt } from '../git/ref-transaction.js';
 
 export interface TeardownOptions {
   plan?: string;
@@ -87,15 +89,22 @@ async function pathExists(path: string): Promise<boolean> {
 async function readWorkerStates(plan: CompiledPlan, cwd: string): Promise<WorkerState[]> {
   const worktrees = await listWorktrees(cwd);
   const target = (await resolveCommit(cwd, `refs/heads/${plan.target}`)) ?? plan.baseCommit;
+  // One git each for every tip and for which branches the target lacks commits of; rev-list only for those.
+  const refs = plan.workers.map((worker) => `refs/heads/${worker.branch}`);
+  const [tips, notMerged] = await Promise.all([
+    listRefs(cwd, refs),
+    listRefsNotMergedInto(cwd, target, refs),
+  ]);
   const states: WorkerState[] = [];
   for (const worker of plan.workers) {
-    const tip = await resolveCommit(cwd, `refs/heads/${worker.branch}`);
+    const ref = `refs/heads/${worker.branch}`;
+    const tip = tips.get(ref) ?? null;
     const registered = worktrees.some((w) => w.path === worker.worktree && !w.prunable);
     const uncommitted =
       registered && (await pathExists(worker.worktree))
         ? await readWorktreeChanges(worker.worktree)
         : [];
-    const unmerged = tip ? await listCommitsNotIn(cwd, target, tip) : [];
+    const unmerged = tip && notMerged.has(ref) ? await listCommitsNotIn(cwd, target, tip) : [];
     states.push({
       id: worker.id,
       branch: worker.branch,
@@ -195,10 +204,15 @@ async function tearDown(
     if (state.tip && state.tip !== plan.baseCommit)
       entry.archived = await archiveTip(cwd, plan.name, state.id, state.tip);
     if (state.worktreeRegistered) await removeWorktree(cwd, state.worktree, true);
-    if (state.tip) await deleteRef(cwd, `refs/heads/${state.branch}`, state.tip);
     entry.removed = true;
   }
   if (!options.dryRun) {
+    // Every branch in one ref transaction, each only if it still points at the tip archived above.
+    await deleteBranchesAt(
+      cwd,
+      states.flatMap((s) => (s.tip ? [{ branch: s.branch, commit: s.tip }] : [])),
+      'pw teardown',
+    );
     await pruneWorktrees(cwd);
     await removeEmptyParents(states.map((s) => s.worktree));
     await removePath(paths.scopes);

@@ -1,4 +1,5 @@
 import { EnvironmentError } from '../errors.js';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { runGit } from './run-git.js';
 
@@ -56,21 +57,120 @@ export interface ConfigLayers {
 }
 
 export async function readConfigLayers(cwd: string, key: string): Promise<ConfigLayers> {
-  const result = await runGit(['config', '--show-scope', '--type=path', '--get-all', key], {
-    cwd,
-    okExitCodes: [1],
-  });
-  const entries: [scope: string, value: string][] = [];
-  for (const line of result.stdout.split('\n')) {
-    const tab = line.indexOf('\t');
-    if (tab !== -1) entries.push([line.slice(0, tab), line.slice(tab + 1)]);
+  return (await readScopedConfig(cwd, [key])).layers(key);
+}
+
+/** One `--show-scope -z` entry: the scope it was read at, the key (as git prints it), the value. */
+export interface ScopedEntry {
+  scope: string;
+  key: string;
+  value: string;
+}
+
+/** Parses `git config --show-scope -z --get-regexp` output (`scope NUL key LF value NUL`). Pure. */
+export function parseScopedEntries(output: string): ScopedEntry[] {
+  const entries: ScopedEntry[] = [];
+  const fields = output.split('\0');
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const entry = fields[i + 1]!;
+    const newline = entry.indexOf('\n');
+    entries.push({
+      scope: fields[i]!,
+      key: newline === -1 ? entry : entry.slice(0, newline),
+      value: newline === -1 ? '' : entry.slice(newline + 1),
+    });
   }
-  const last = (scopes: readonly string[]): string | null =>
-    entries.findLast(([scope]) => scopes.includes(scope))?.[1] ?? null;
+  return entries;
+}
+
+/** Some keys at every scope, read with one git. */
+export interface ScopedConfig {
+  layers(key: string): ConfigLayers;
+}
+
+/** The layers of each key in `entries` (git prints section and key names in lower case). Pure. */
+export function scopedConfigOf(entries: readonly ScopedEntry[]): ScopedConfig {
   return {
-    at: (scope) => last([scope]),
-    below: (scope) =>
-      last(scope === 'worktree' ? ['local', 'global', 'system'] : ['global', 'system']),
+    layers(key) {
+      const mine = entries.filter((e) => e.key.toLowerCase() === key.toLowerCase());
+      const last = (scopes: readonly string[]): string | null =>
+        mine.findLast((e) => scopes.includes(e.scope))?.value ?? null;
+      return {
+        at: (scope) => last([scope]),
+        below: (scope) =>
+          last(scope === 'worktree' ? ['local', 'global', 'system'] : ['global', 'system']),
+      };
+    },
+  };
+}
+
+/**
+ * Path-typed keys (`~` expanded) at every scope, with one git: setup reads a
+ * new worktree's pw.* keys and core.hooksPath together.
+ */
+export async function readScopedConfig(
+  cwd: string,
+  keys: readonly string[],
+): Promise<ScopedConfig> {
+  // --get-regexp matches the key with section and name in lower case (git-config(1)).
+  const pattern = `^(${keys.map((key) => key.toLowerCase().replace(/[.\\^$*+?()[\]{}|]/g, '\\$&')).join('|')})$`;
+  const result = await runGit(
+    ['config', '--show-scope', '--type=path', '-z', '--get-regexp', pattern],
+    { cwd, okExitCodes: [1] },
+  );
+  return scopedConfigOf(parseScopedEntries(result.stdout));
+}
+
+/** The `config.worktree` file of a worktree: in the git dir its `.git` file names (or `.git/`). */
+export async function worktreeConfigFile(worktree: string): Promise<string> {
+  const dotGit = join(worktree, '.git');
+  const text = await readFile(dotGit, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EISDIR') return null;
+    throw error;
+  });
+  if (text === null) return join(dotGit, 'config.worktree');
+  const match = /^gitdir: (.*)$/m.exec(text);
+  if (!match) throw new Error(`${dotGit} does not name a git dir`);
+  return join(resolve(worktree, match[1]!), 'config.worktree');
+}
+
+/** A config value as git reads it back: always quoted, `\\`, `"`, newline and tab escaped (git-config(1), "Syntax"). */
+export function quoteConfigValue(value: string): string {
+  return `"${value.replace(/[\\"\n\t]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\t': '\\t' })[c]!)}"`;
+}
+
+/**
+ * Sets keys that are NOT yet set in a worktree's own config by appending
+ * their sections to its config.worktree, without starting git (setup does
+ * this for hundreds of new worktrees). Keys are `section.name` (no
+ * subsection). The caller makes sure none of them is set at worktree scope
+ * (one key set twice would make later `git config` writes refuse). Returns
+ * what puts the file back byte for byte.
+ */
+export async function appendWorktreeConfig(
+  worktree: string,
+  values: readonly (readonly [key: string, value: string])[],
+): Promise<() => Promise<void>> {
+  const file = await worktreeConfigFile(worktree);
+  const before = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  const sections = new Map<string, string[]>();
+  for (const [key, value] of values) {
+    const dot = key.indexOf('.');
+    const section = key.slice(0, dot);
+    sections.set(section, [
+      ...(sections.get(section) ?? []),
+      `\t${key.slice(dot + 1)} = ${quoteConfigValue(value)}\n`,
+    ]);
+  }
+  const block = [...sections].map(([section, lines]) => `[${section}]\n${lines.join('')}`).join('');
+  const text = before ?? '';
+  await writeFile(file, `${text}${text !== '' && !text.endsWith('\n') ? '\n' : ''}${block}`);
+  return async () => {
+    if (before === null) await rm(file, { force: true });
+    else await writeFile(file, before);
   };
 }
 

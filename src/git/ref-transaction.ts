@@ -39,3 +39,44 @@ export async function updateRefs(
     watch,
   });
 }
+
+/** Creates every branch (`refs/heads/<branch>` at its commit) in one transaction; none if any exists. */
+export async function createBranches(
+  cwd: string,
+  branches: readonly { branch: string; commit: string }[],
+  message: string,
+): Promise<void> {
+  await updateRefs(
+    cwd,
+    branches.map((b) => ({ ref: `refs/heads/${b.branch}`, to: b.commit, expected: null })),
+    message,
+  );
+}
+
+/**
+ * Deletes every branch that still points at its commit, in one transaction.
+ * A branch that moved since (someone committed) is left alone: should the
+ * transaction fail on one, the others are deleted one by one and the ones
+ * that could not be are named in the error.
+ */
+export async function deleteBranchesAt(
+  cwd: string,
+  branches: readonly { branch: string; commit: string }[],
+  message: string,
+): Promise<void> {
+  const updates = branches.map((b) => ({
+    ref: `refs/heads/${b.branch}`,
+    to: null,
+    expected: b.commit,
+  }));
+  try {
+    await updateRefs(cwd, updates, message);
+  } catch {
+    const kept: string[] = [];
+    for (const update of updates) {
+      await updateRefs(cwd, [update], message).catch(() => kept.push(update.ref));
+    }
+    if (kept.length)
+      throw new Error(`left ${kept.join(', ')} in place: moved or gone since it was created`);
+  }
+}

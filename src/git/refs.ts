@@ -2,12 +2,6 @@ import { gitOutput, runGit } from './run-git.js';
 
 export const ZERO_SHA = '0000000000000000000000000000000000000000';
 
-/** Creates a branch at `commit`; fails if it exists. */
-export async function createBranch(cwd: string, branch: string, commit: string): Promise<void> {
-  // update-ref with an all-zero old value refuses to overwrite an existing ref (git-update-ref(1)).
-  await runGit(['update-ref', '-m', 'pw setup', `refs/heads/${branch}`, commit, ZERO_SHA], { cwd });
-}
-
 /** Deletes a branch only if it still points at `expected`. */
 export async function deleteRef(cwd: string, ref: string, expected: string): Promise<void> {
   await runGit(['update-ref', '-d', ref, expected], { cwd });

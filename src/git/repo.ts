@@ -252,6 +252,22 @@ export async function listTreeFilesByPathspecs(
   }
 }
 
+/** Which of `refs` hold commits `target` lacks (`for-each-ref --no-merged`), with one git. */
+export async function listRefsNotMergedInto(
+  cwd: string,
+  target: string,
+  refs: readonly string[],
+): Promise<Set<string>> {
+  // With no pattern for-each-ref would list every ref.
+  if (refs.length === 0) return new Set();
+  const { stdout } = await runGit(
+    ['for-each-ref', '--format=%(refname)', `--no-merged=${target}`, ...refs],
+    { cwd },
+  );
+  const wanted = new Set(refs);
+  return new Set(stdout.split('\n').filter((ref) => wanted.has(ref)));
+}
+
 /** Commits reachable from `tip` but not from `base`, newest first. */
 export async function listCommitsNotIn(cwd: string, base: string, tip: string): Promise<string[]> {
   const { stdout } = await runGit(['rev-list', tip, '--not', base, '--'], { cwd });

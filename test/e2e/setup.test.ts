@@ -266,7 +266,7 @@ describe('pw setup', () => {
       'enable-worktree-config',
       'write-trusted',
       'exclude-brief',
-      'create-branch:web',
+      'create-branches:web',
       'add-worktree:web',
       'configure-worktree:web',
       'install-hooks:web',
@@ -287,6 +287,42 @@ describe('pw setup', () => {
       expect(repoState(repo)).toEqual(before);
       // And a clean run afterwards succeeds.
       expect(repo.pw(['setup', plan]).status).toBe(0);
+    });
+
+    it.each(['SIGINT:add-worktree:web', 'SIGTERM:install-hooks:web', 'SIGTERM:write-launch:web'])(
+      'rolls back and exits 1 on a signal (%s)',
+      (step) => {
+        const plan = writePlan(repo, 'plan.yaml', PLAN);
+        const before = repoState(repo);
+        const result = repo.pw(['setup', plan], { env: { PW_TEST_FAIL_AT: step } });
+        expect(result.status).toBe(1);
+        expect(result.stderr).toContain('setup interrupted (SIGINT or SIGTERM) at "web: ');
+        expect(result.stderr).toContain('the repository is as it was');
+        expect(repoState(repo)).toEqual(before);
+        expect(repo.pw(['setup', plan]).status).toBe(0);
+      },
+    );
+
+    it('rolls back only what it created: a branch that moved meanwhile keeps its commit', () => {
+      // A user hook commits on the web branch while setup checks it out.
+      repo.write(
+        '.git/hooks/post-checkout',
+        '#!/bin/sh\ncase "$PWD" in */web) git commit -q --allow-empty -m "made meanwhile" ;; esac\n',
+      );
+      chmodSync(join(repo.dir, '.git/hooks/post-checkout'), 0o755);
+      const plan = writePlan(repo, 'plan.yaml', PLAN);
+      const result = repo.pw(['setup', plan], {
+        env: { PW_TEST_FAIL_AT: 'configure-worktree:web' },
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('Rolling back left 1 problem');
+      expect(result.stderr).toContain('left refs/heads/pw/feat/web in place');
+      // api's branch, made by this run and untouched, is gone; web's new commit is not lost.
+      expect(repo.gitResult(['rev-parse', '--verify', '-q', 'refs/heads/pw/feat/api']).status).toBe(
+        1,
+      );
+      expect(repo.git(['log', '-1', '--format=%s', 'pw/feat/web'])).toBe('made meanwhile');
+      expect(repo.git(['worktree', 'list', '--porcelain'])).not.toContain('feat/web');
     });
 
     it('keeps what an earlier run set up when a later run fails', () => {

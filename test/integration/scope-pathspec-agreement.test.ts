@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { matchesScopePattern } from '../../src/domain/scope/scope-match.js';
+import { matchOwnedFiles, matchesScopePattern } from '../../src/domain/scope/scope-match.js';
 import { parseScopePattern } from '../../src/domain/scope/scope-pattern.js';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 
@@ -288,6 +288,30 @@ describe('scope patterns: the TypeScript matcher and git pathspecs agree', () =>
       if (!parsed.ok) throw new Error(parsed.problem);
       const ours = paths.filter((path) => matchesScopePattern(parsed.pattern, path));
       expect(new Set(ours), source).toEqual(gitOwned.get(source));
+    }
+  });
+});
+
+describe("setup's one-pass ownership (matchOwnedFiles) and git pathspecs agree", () => {
+  it('gives every pattern, as a worker of its own, exactly the files git lists for it', () => {
+    const files = ['README.md', 'docs/a.md', 'docs/guide/b.md', 'uni/café.md', 'uni/日本/語.txt'];
+    const repo = createTempRepo({ files: Object.fromEntries(files.map((f) => [f, `${f}\n`])) });
+    try {
+      const sources = ['*.md', '/docs/*', '日本/', '/uni/caf??.md', 'README.md', '/nothing/'];
+      const workers = sources.map((source) => ({ owns: [source] }));
+      const tracked = repo.git(['ls-files', '-z']).split('\0').filter(Boolean);
+      const ours = matchOwnedFiles(tracked, workers);
+      sources.forEach((source, i) => {
+        const parsed = parseScopePattern(source);
+        if (!parsed.ok) throw new Error(parsed.problem);
+        const git = repo
+          .git(['ls-files', '-z', '--', ...parsed.pattern.pathspecs])
+          .split('\0')
+          .filter(Boolean);
+        expect(ours[i], source).toEqual(git);
+      });
+    } finally {
+      repo.cleanup();
     }
   });
 });

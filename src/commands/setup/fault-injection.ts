@@ -1,23 +1,36 @@
-import type { SetupAction } from '../../domain/setup/plan-setup.js';
+import { actionWorkers, type SetupAction } from '../../domain/setup/plan-setup.js';
 
 /**
  * Fault injection for the rollback tests: with PW_TEST_FAIL_AT=<action kind>
- * (or <kind>:<worker>), setup fails just before that action, as if it had
- * failed there; with `kill:` in front, the process is killed there instead
- * (SIGKILL: no rollback runs, as when the machine goes down). Unset, nothing happens.
+ * (or <kind>:<worker>, for an action about several workers any one of them),
+ * setup fails just before that action, as if it had failed there; with
+ * `kill:` in front, the process is killed there instead (SIGKILL: no rollback
+ * runs, as when the machine goes down); with `SIGINT:` or `SIGTERM:` in front,
+ * the process sends itself that signal there and goes on once it has been
+ * noticed (`interrupted`), as when the user presses Ctrl-C at that moment.
+ * Unset, nothing happens.
  */
-export function failureInjector(env: NodeJS.ProcessEnv): (action: SetupAction) => void {
+export function failureInjector(
+  env: NodeJS.ProcessEnv,
+  interrupted: Promise<void>,
+): (action: SetupAction) => void | Promise<void> {
   const setting = env.PW_TEST_FAIL_AT;
   if (!setting) return () => {};
-  const kill = setting.startsWith('kill:');
-  const failAt = kill ? setting.slice('kill:'.length) : setting;
+  const mode = /^(kill|SIGINT|SIGTERM):/.exec(setting)?.[1] ?? null;
+  const failAt = mode ? setting.slice(mode.length + 1) : setting;
   return (action) => {
     if (
-      failAt === action.kind ||
-      failAt === `${action.kind}:${'worker' in action ? action.worker : ''}`
-    ) {
-      if (kill) process.kill(process.pid, 'SIGKILL');
-      throw new Error(`injected failure at ${failAt} (PW_TEST_FAIL_AT)`);
+      failAt !== action.kind &&
+      !actionWorkers(action).some((worker) => failAt === `${action.kind}:${worker}`)
+    )
+      return;
+    if (mode === 'kill') process.kill(process.pid, 'SIGKILL');
+    if (mode === 'SIGINT' || mode === 'SIGTERM') {
+      // A signal listener does not keep Node's event loop alive: a timer does, until it is seen.
+      const alive = setInterval(() => {}, 1000);
+      process.kill(process.pid, mode);
+      return interrupted.finally(() => clearInterval(alive));
     }
+    throw new Error(`injected failure at ${failAt} (PW_TEST_FAIL_AT)`);
   };
 }

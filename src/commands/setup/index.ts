@@ -1,7 +1,7 @@
 import { join, relative } from 'node:path';
 import type { CommandDeps, CommandResult } from '../../cli/deps.js';
 import { BRIEF_FILE } from '../../domain/setup/brief.js';
-import { describeAction, planSetup } from '../../domain/setup/plan-setup.js';
+import { actionWorkers, describeAction, planSetup } from '../../domain/setup/plan-setup.js';
 import { UsageError } from '../../errors.js';
 import { renderSetupReport } from '../../render/setup/report.js';
 import { readRepoInfo, type RepoInfo } from '../../git/repo.js';
@@ -48,7 +48,16 @@ async function setUp(
   }
   const dryRun = Boolean(options.dryRun);
   if (!dryRun && decision.actions.length) {
-    await executeActions(context, decision.actions, failureInjector(deps.env));
+    let interrupted = false;
+    void deps.interrupted.then(() => {
+      interrupted = true;
+    });
+    await executeActions(
+      context,
+      decision.actions,
+      failureInjector(deps.env, deps.interrupted),
+      () => interrupted,
+    );
     await appendEvent(context.repo.commonDir, {
       time: deps.now().toISOString(),
       type: 'setup',
@@ -70,7 +79,7 @@ async function setUp(
     });
   }
   const paths = planPaths(context.repo.commonDir, context.desired.name);
-  const touched = new Set(decision.actions.flatMap((a) => ('worker' in a ? [a.worker] : [])));
+  const touched = new Set(decision.actions.flatMap(actionWorkers));
   const created = new Set(
     decision.actions
       .filter((a) => a.kind === 'add-worktree')

@@ -10,6 +10,7 @@ import {
   renderBrief,
   renderLaunchScript,
 } from '../../domain/setup/brief.js';
+import { matchOwnedFiles } from '../../domain/scope/scope-match.js';
 import { compilePlan } from '../../domain/plan/compile-plan.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import {
@@ -81,6 +82,40 @@ async function unknownBaseError(cwd: string, base: string, source: string): Prom
   ]);
 }
 
+/**
+ * Every file of the base commit, and the ones each worker owns. Ownership is
+ * matched in memory (one pass, not one git per worker), then checked against
+ * git itself: the files git lists for all the workers' pathspecs together
+ * must be exactly the files the matcher gave to some worker. Should they
+ * ever differ, git's answer per worker is taken instead (DESIGN.md section 3:
+ * git decides what a pathspec matches).
+ */
+async function readOwnedFiles(
+  repo: RepoInfo,
+  baseCommit: string,
+  desired: CompiledPlan,
+): Promise<{ all: string[]; byWorker: string[][] }> {
+  const [all = [], matchedByGit = []] = await listTreeFilesByPathspecs(
+    repo.mainWorktree,
+    baseCommit,
+    [[':/'], desired.workers.flatMap((w) => w.pathspecs)],
+    repo.gitDir,
+  );
+  const byWorker = matchOwnedFiles(all, desired.workers);
+  const matched = new Set(byWorker.flat());
+  if (matched.size === matchedByGit.length && matchedByGit.every((file) => matched.has(file)))
+    return { all, byWorker };
+  return {
+    all,
+    byWorker: await listTreeFilesByPathspecs(
+      repo.mainWorktree,
+      baseCommit,
+      desired.workers.map((w) => w.pathspecs),
+      repo.gitDir,
+    ),
+  };
+}
+
 /** Read: one snapshot of the repository, the plan and what an earlier setup left. */
 export async function readSetupContext(
   options: SetupOptions,
@@ -117,13 +152,9 @@ export async function readSetupContext(
     );
   }
 
-  const [allFiles = [], ...owned] = await listTreeFilesByPathspecs(
-    repo.mainWorktree,
-    baseCommit,
-    [[':/'], ...desired.workers.map((w) => w.pathspecs)],
-    repo.gitDir,
-  );
-  const trackedByWorker = new Map(desired.workers.map((w, i) => [w.id, owned[i] ?? []]));
+  const owned = await readOwnedFiles(repo, baseCommit, desired);
+  const allFiles = owned.all;
+  const trackedByWorker = new Map(desired.workers.map((w, i) => [w.id, owned.byWorker[i] ?? []]));
   const overlaps = findTrackedOverlaps(plan, trackedByWorker);
   if (overlaps.length) {
     throw new UsageError(

@@ -2,9 +2,16 @@ import { chmod } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { describeAction, type SetupAction } from '../../domain/setup/plan-setup.js';
 import { EnvironmentError, ExitCode, PwError } from '../../errors.js';
-import { readConfig, readConfigKeys, unsetConfig, writeConfig } from '../../git/config.js';
+import {
+  appendWorktreeConfig,
+  readConfig,
+  readScopedConfig,
+  unsetConfig,
+  writeConfig,
+  type ConfigLayers,
+} from '../../git/config.js';
 import { installWorkerHooks } from '../../git/hooks/index.js';
-import { createBranch, deleteRef } from '../../git/refs.js';
+import { createBranches, deleteBranchesAt } from '../../git/ref-transaction.js';
 import { addWorktree, pruneWorktrees, removeWorktree } from '../../git/worktree.js';
 import {
   readTextIfExists,
@@ -26,12 +33,16 @@ import type { SetupContext } from './snapshot.js';
 
 type Undo = () => Promise<void>;
 
+const WORKTREE_KEYS = ['pw.plan', 'pw.worker', 'core.hooksPath'];
+
 /** Act: runs each action, remembering how to undo it, so a failure leaves nothing behind. */
 export async function executeActions(
   context: SetupContext,
   actions: readonly SetupAction[],
   /** Called before each action; a throw there is treated like the action failing. */
-  beforeAction: (action: SetupAction) => void = () => {},
+  beforeAction: (action: SetupAction) => void | Promise<void> = () => {},
+  /** Whether SIGINT or SIGTERM came: setup then stops before its next step and rolls back. */
+  interrupted: () => boolean = () => false,
 ): Promise<void> {
   const { repo, desired } = context;
   const undo: Undo[] = [];
@@ -39,6 +50,8 @@ export async function executeActions(
   let current: SetupAction | null = null;
   // The main worktree's hooks are shared: the first worker's install puts them in place.
   let mainHooksInstalled = false;
+  // core.hooksPath of each worktree as configure-worktree read it, so install-hooks need not.
+  const hookLayers = new Map<string, ConfigLayers>();
   // Folders this run creates, so rolling back removes them too once emptied.
   const ensureParent = async (path: string): Promise<void> => {
     const created = await makeDirectory(dirname(path));
@@ -50,7 +63,8 @@ export async function executeActions(
     }
     for (const action of actions) {
       current = action;
-      beforeAction(action);
+      await beforeAction(action);
+      if (interrupted()) throw new Error('interrupted (SIGINT or SIGTERM)');
       switch (action.kind) {
         case 'enable-worktree-config': {
           const before = await readConfig(repo.commonDir, 'extensions.worktreeConfig', 'local');
@@ -84,11 +98,11 @@ export async function executeActions(
           );
           break;
         }
-        case 'create-branch': {
-          await createBranch(repo.mainWorktree, action.branch, action.commit);
-          undo.push(() =>
-            deleteRef(repo.mainWorktree, `refs/heads/${action.branch}`, action.commit),
-          );
+        case 'create-branches': {
+          // One ref transaction: all the branches or none (an all-zero old value refuses to
+          // overwrite a branch that exists, git-update-ref(1)).
+          await createBranches(repo.mainWorktree, action.branches, 'pw setup');
+          undo.push(() => deleteBranchesAt(repo.mainWorktree, action.branches, 'pw setup: undo'));
           break;
         }
         case 'add-worktree': {
@@ -103,10 +117,24 @@ export async function executeActions(
           break;
         }
         case 'configure-worktree': {
-          const set = await readConfigKeys(action.path, ['pw.plan', 'pw.worker'], 'worktree').catch(
-            () => new Map<string, string>(),
-          );
-          const before = { plan: set.get('pw.plan') ?? null, worker: set.get('pw.worker') ?? null };
+          // One git reads pw.* and core.hooksPath at every scope; install-hooks reuses the latter.
+          const config = await readScopedConfig(action.path, WORKTREE_KEYS).catch(() => null);
+          if (config) hookLayers.set(action.worker, config.layers('core.hooksPath'));
+          const before = {
+            plan: config?.layers('pw.plan').at('worktree') ?? null,
+            worker: config?.layers('pw.worker').at('worktree') ?? null,
+          };
+          if (config && before.plan === null && before.worker === null) {
+            // Neither is set in the worktree's own config (a new worktree): appended to its
+            // config.worktree without a git process; undone by putting the file back.
+            undo.push(
+              await appendWorktreeConfig(action.path, [
+                ['pw.plan', desired.name],
+                ['pw.worker', action.worker],
+              ]),
+            );
+            break;
+          }
           await writeConfig(action.path, 'pw.plan', desired.name, 'worktree');
           await writeConfig(action.path, 'pw.worker', action.worker, 'worktree');
           undo.push(async () => {
@@ -128,6 +156,7 @@ export async function executeActions(
               plan: desired,
               worker: workerOf(action.worker),
               withMain: !mainHooksInstalled,
+              layers: hookLayers.get(action.worker),
             }),
           );
           mainHooksInstalled = true;
@@ -159,22 +188,32 @@ export async function executeActions(
         }
       }
     }
+    current = null;
+    if (interrupted()) throw new Error('interrupted (SIGINT or SIGTERM)');
   } catch (error) {
+    // A Ctrl-C reaches the git pw is running too: let pw's own handler see the signal first,
+    // so an interrupted setup ends as one (exit 1), not as a git that failed.
+    await new Promise((resolve) => setImmediate(resolve));
+    const stopped = interrupted();
     const failures: string[] = [];
     for (const step of undo.reverse()) {
       await step().catch((undoError: unknown) => failures.push((undoError as Error).message));
     }
     await removeEmptyPwRoot(repo.commonDir);
-    const where = current ? describeAction(current) : 'preparing';
+    const where = current ? describeAction(current) : stopped ? 'its last step' : 'preparing';
     const reason = error instanceof PwError ? error.message : (error as Error).message;
     throw new PwError(
-      `setup failed at "${where}": ${reason.split('\n')[0]}`,
-      error instanceof EnvironmentError ? ExitCode.environment : ExitCode.failed,
+      stopped
+        ? `setup interrupted (SIGINT or SIGTERM) at "${where}"`
+        : `setup failed at "${where}": ${reason.split('\n')[0]}`,
+      error instanceof EnvironmentError && !stopped ? ExitCode.environment : ExitCode.failed,
       [
         failures.length
           ? `Rolling back left ${failures.length} problem${failures.length === 1 ? '' : 's'}: ${failures.join('; ')}`
           : `Everything this run had done was undone (${undo.length} step${undo.length === 1 ? '' : 's'}); the repository is as it was.`,
-        'Fix the cause above and run pw setup again.',
+        stopped
+          ? 'Run pw setup again to set the plan up.'
+          : 'Fix the cause above and run pw setup again.',
       ],
     );
   }

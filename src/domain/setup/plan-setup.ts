@@ -36,13 +36,26 @@ export type SetupAction =
   | { kind: 'enable-worktree-config' }
   | { kind: 'write-trusted'; files: string[] }
   | { kind: 'exclude-brief' }
-  | { kind: 'create-branch'; worker: string; branch: string; commit: string }
+  | { kind: 'create-branches'; branches: BranchToCreate[] }
   | { kind: 'add-worktree'; worker: string; path: string; branch: string }
   | { kind: 'configure-worktree'; worker: string; path: string }
   | { kind: 'install-hooks'; worker: string; path: string }
   | { kind: 'copy-includes'; worker: string; path: string; files: string[] }
   | { kind: 'write-brief'; worker: string; path: string; content: string; update: boolean }
   | { kind: 'write-launch'; worker: string; path: string; content: string; update: boolean };
+
+/** A worker branch setup creates (all of a run's in one ref transaction). */
+export interface BranchToCreate {
+  worker: string;
+  branch: string;
+  commit: string;
+}
+
+/** The workers an action is about (none for the repository-wide ones). */
+export function actionWorkers(action: SetupAction): string[] {
+  if (action.kind === 'create-branches') return action.branches.map((b) => b.worker);
+  return 'worker' in action ? [action.worker] : [];
+}
 
 export interface SetupDecision {
   actions: SetupAction[];
@@ -78,19 +91,23 @@ export function planSetup(snapshot: SetupSnapshot): SetupDecision {
   if (staleTrusted.length) actions.push({ kind: 'write-trusted', files: staleTrusted });
   if (!snapshot.briefExcluded) actions.push({ kind: 'exclude-brief' });
 
+  // In phases: every branch in one ref transaction, then every worktree, then
+  // the rest per worker. The main worktree's hooks (installed with the first
+  // worker's) are in place only after the last worktree is added, so no new
+  // worktree copies their hooks path (git worktree add copies config.worktree).
+  const branches: BranchToCreate[] = [];
+  const worktrees: SetupAction[] = [];
+  const rest: SetupAction[] = [];
   for (const worker of desired.workers) {
     const state = snapshot.workers.get(worker.id)!;
     const ours = isOurs(previous, worker);
-    const before = actions.length;
+    const own: SetupAction[] = [];
+    const addsBranch = state.branchCommit === null;
+    let addsWorktree = false;
     const expectedRef = `refs/heads/${worker.branch}`;
 
     if (state.branchCommit === null) {
-      actions.push({
-        kind: 'create-branch',
-        worker: worker.id,
-        branch: worker.branch,
-        commit: desired.baseCommit,
-      });
+      branches.push({ worker: worker.id, branch: worker.branch, commit: desired.baseCommit });
     } else if (!ours) {
       conflicts.push(
         `branch ${worker.branch} already exists and was not created by pw setup for plan "${desired.name}"; rename or delete it, or set branchPrefix to another prefix`,
@@ -116,7 +133,8 @@ export function planSetup(snapshot: SetupSnapshot): SetupDecision {
       );
       continue;
     } else {
-      actions.push({
+      addsWorktree = true;
+      worktrees.push({
         kind: 'add-worktree',
         worker: worker.id,
         path: worker.worktree,
@@ -126,12 +144,12 @@ export function planSetup(snapshot: SetupSnapshot): SetupDecision {
 
     const fresh = state.worktreeAtPath === null;
     if (fresh || state.configuredWorker !== worker.id) {
-      actions.push({ kind: 'configure-worktree', worker: worker.id, path: worker.worktree });
+      own.push({ kind: 'configure-worktree', worker: worker.id, path: worker.worktree });
     }
     if (fresh || !state.hooksInstalled)
-      actions.push({ kind: 'install-hooks', worker: worker.id, path: worker.worktree });
+      own.push({ kind: 'install-hooks', worker: worker.id, path: worker.worktree });
     if (state.missingIncludes.length) {
-      actions.push({
+      own.push({
         kind: 'copy-includes',
         worker: worker.id,
         path: worker.worktree,
@@ -140,7 +158,7 @@ export function planSetup(snapshot: SetupSnapshot): SetupDecision {
     }
     const brief = snapshot.briefs.get(worker.id)!;
     if (fresh || state.briefContent !== brief.content) {
-      actions.push({
+      own.push({
         kind: 'write-brief',
         worker: worker.id,
         path: brief.path,
@@ -150,7 +168,7 @@ export function planSetup(snapshot: SetupSnapshot): SetupDecision {
     }
     const launch = snapshot.launchers.get(worker.id)!;
     if (state.launchContent !== launch.content) {
-      actions.push({
+      own.push({
         kind: 'write-launch',
         worker: worker.id,
         path: launch.path,
@@ -158,8 +176,11 @@ export function planSetup(snapshot: SetupSnapshot): SetupDecision {
         update: state.launchContent !== null,
       });
     }
-    if (actions.length === before) unchanged.push(worker.id);
+    if (own.length === 0 && !addsWorktree && !addsBranch) unchanged.push(worker.id);
+    rest.push(...own);
   }
+  if (branches.length) actions.push({ kind: 'create-branches', branches });
+  actions.push(...worktrees, ...rest);
   return { actions, conflicts, unchanged };
 }
 
@@ -172,8 +193,11 @@ export function describeAction(action: SetupAction): string {
       return `write the trusted plan and scopes (${action.files.length} file${action.files.length === 1 ? '' : 's'}) in the common git dir`;
     case 'exclude-brief':
       return 'keep WORKER.md out of git (a marked block in .git/info/exclude, removed by teardown)';
-    case 'create-branch':
-      return `${action.worker}: create branch ${action.branch} at ${action.commit.slice(0, 12)}`;
+    case 'create-branches': {
+      const names = action.branches.map((b) => b.branch);
+      const at = [...new Set(action.branches.map((b) => b.commit.slice(0, 12)))].join(', ');
+      return `create ${names.length === 1 ? 'branch' : `${names.length} branches`} ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''} at ${at} (one ref transaction)`;
+    }
     case 'add-worktree':
       return `${action.worker}: add worktree ${action.path}`;
     case 'configure-worktree':

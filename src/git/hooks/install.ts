@@ -10,6 +10,7 @@ import type { CompiledPlan, CompiledWorker } from '../../domain/plan/plan.js';
 import { exists } from '../../store/fs.js';
 import { listPlanNames, readTextIfExists, removePath, writeFileAtomic } from '../../store/trusted-store.js';
 import {
+  appendWorktreeConfig,
   assertWorktreeConfig,
   readConfigLayers,
   readHooksPath,
@@ -127,11 +128,15 @@ export async function runUndo(steps: Undo[]): Promise<void> {
   for (const step of [...steps].reverse()) await step();
 }
 
-/** Installs one hooks folder and points the config at it; idempotent; returns its undo. */
-export async function installFolder(spec: FolderSpec): Promise<Undo> {
+/**
+ * Installs one hooks folder and points the config at it; idempotent; returns
+ * its undo. `known`: core.hooksPath at every scope, when the caller has
+ * just read it.
+ */
+export async function installFolder(spec: FolderSpec, known?: ConfigLayers): Promise<Undo> {
   const templates = await readHookTemplates();
   // One read of core.hooksPath at every scope serves the record, the chain and the switch below.
-  const layers = await readConfigLayers(spec.location, 'core.hooksPath');
+  const layers = known ?? (await readConfigLayers(spec.location, 'core.hooksPath'));
   const record = await planRecord(spec, layers);
   const undo: Undo[] = [];
   const dirExisted = await exists(spec.dir);
@@ -155,7 +160,11 @@ export async function installFolder(spec: FolderSpec): Promise<Undo> {
       undo.push(() => writeFileAtomic(path, before, 0o755));
     }
     const current = layers.at(spec.scope);
-    if (!sameDir(current, spec.dir)) {
+    if (current === null && spec.role === 'worker') {
+      // Not set in the worktree's own config yet (a new worktree): written
+      // straight into its config.worktree, without a git process each.
+      undo.push(await appendWorktreeConfig(spec.location, [['core.hooksPath', spec.dir]]));
+    } else if (!sameDir(current, spec.dir)) {
       await writeHooksPath(spec.location, spec.scope, spec.dir);
       undo.push(() => restoreConfig(spec.location, spec.scope, current, spec.configFile, record));
     }
@@ -195,11 +204,15 @@ export interface HookInstallContext {
   worker: CompiledWorker;
   runtime?: HookRuntime;
   /**
-   * Whether to (re)install the main worktree's hooks and check that
-   * extensions.worktreeConfig is on; default true. Setup installs many
-   * workers in one run and does both with the first only.
+   * Whether to (re)install the main worktree's hooks and the plan's guard
+   * table and check that extensions.worktreeConfig is on; default true.
+   * Setup installs many workers of one plan in one run and does all three
+   * with the first only (the guard table lists every worker: writing it
+   * once per worker would cost the square of the plan's size).
    */
   withMain?: boolean;
+  /** core.hooksPath of the worker's worktree at every scope, when the caller has just read it. */
+  layers?: ConfigLayers;
 }
 
 /** Installs the main worktree's guard hooks (shared by every plan); idempotent. */
@@ -225,10 +238,15 @@ export async function installWorkerHooks(context: HookInstallContext): Promise<U
   if (withMain) await assertWorktreeConfig(context.commonDir);
   const undo: Undo[] = [];
   try {
-    undo.push(await installGuardTable(join(context.commonDir, 'pw'), context.plan));
-    if (withMain) undo.push(await installMainHooks(context.commonDir, runtime));
+    if (withMain) {
+      undo.push(await installGuardTable(join(context.commonDir, 'pw'), context.plan));
+      undo.push(await installMainHooks(context.commonDir, runtime));
+    }
     undo.push(
-      await installFolder(workerSpec(context.commonDir, context.plan, context.worker, runtime)),
+      await installFolder(
+        workerSpec(context.commonDir, context.plan, context.worker, runtime),
+        context.layers,
+      ),
     );
   } catch (error) {
     await runUndo(undo).catch(() => undefined);
@@ -247,20 +265,34 @@ export async function uninstallFolder(
   configFile: string | null,
   commonDir: string | null,
 ): Promise<boolean> {
-  const record = await readRecord(dir);
-  if (!record) {
-    await removePath(dir);
-    return false;
+  return (await uninstallFolders([dir], configFile, commonDir)).length > 0;
+}
+
+/**
+ * Removes hooks folders and puts each one's config back; returns the ones
+ * that were installed. The worktrees that copied a folder's path are looked
+ * for once for all the folders, not once each (a plan has hundreds).
+ */
+async function uninstallFolders(
+  dirs: readonly string[],
+  configFile: string | null,
+  commonDir: string | null,
+): Promise<string[]> {
+  const removed: { dir: string; previous: string | null }[] = [];
+  for (const dir of dirs) {
+    const record = await readRecord(dir);
+    if (!record) continue;
+    if (await exists(record.location)) {
+      const current = await readHooksPath(record.location, record.scope).catch(() => null);
+      // Someone pointed core.hooksPath elsewhere since: that is theirs now, leave it.
+      if (sameDir(current, dir))
+        await restoreConfig(record.location, record.scope, record.previous, configFile, record);
+    }
+    removed.push({ dir, previous: record.previous });
   }
-  if (await exists(record.location)) {
-    const current = await readHooksPath(record.location, record.scope).catch(() => null);
-    // Someone pointed core.hooksPath elsewhere since: that is theirs now, leave it.
-    if (sameDir(current, dir))
-      await restoreConfig(record.location, record.scope, record.previous, configFile, record);
-  }
-  if (commonDir !== null) await restoreCopies(commonDir, dir, record.previous);
-  await removePath(dir);
-  return true;
+  if (commonDir !== null && removed.length) await restoreCopies(commonDir, removed);
+  for (const dir of dirs) await removePath(dir);
+  return removed.map((folder) => folder.dir);
 }
 
 /**
@@ -268,11 +300,15 @@ export async function uninstallFolder(
  * (`git worktree add` copies config.worktree): give them what git would have
  * copied without pw, so none is left pointing at a removed folder.
  */
-async function restoreCopies(cwd: string, dir: string, previous: string | null): Promise<void> {
+async function restoreCopies(
+  cwd: string,
+  folders: readonly { dir: string; previous: string | null }[],
+): Promise<void> {
   for (const { path } of await listWorktrees(cwd)) {
     if (!(await exists(path))) continue;
     const value = await readHooksPath(path, 'worktree').catch(() => null);
-    if (sameDir(value, dir)) await writeHooksPath(path, 'worktree', previous);
+    const folder = folders.find((f) => sameDir(value, f.dir));
+    if (folder) await writeHooksPath(path, 'worktree', folder.previous);
   }
 }
 
@@ -293,10 +329,9 @@ export async function uninstallPlanHooks(
 ): Promise<UninstallReport> {
   const report: UninstallReport = { workers: [], main: false };
   const ids = workers ?? plan.workers.map((w) => w.id);
-  for (const id of ids) {
-    if (await uninstallFolder(workerHooksDir(commonDir, plan.name, id), null, commonDir))
-      report.workers.push(id);
-  }
+  const dirs = ids.map((id) => workerHooksDir(commonDir, plan.name, id));
+  const removed = new Set(await uninstallFolders(dirs, null, commonDir));
+  report.workers.push(...ids.filter((_, i) => removed.has(dirs[i]!)));
   const hooksDir = join(commonDir, 'pw', plan.name, 'hooks');
   const left = (await readdir(hooksDir).catch(() => [] as string[])).filter(
     (name) => name !== 'guard.sh',
