@@ -150,6 +150,54 @@ describe('reference-transaction catches what skips pre-commit', () => {
     repo.git(['worktree', 'remove', '--force', extra]);
   });
 
+  it("a merge of another worker's tip is judged in sh (no pw process); a merge that also changes that worker's files is refused", () => {
+    // api delivers on its branch; web merges api's tip, as pw run does before web starts.
+    repo.write('src/api/server.ts', 'export const api = "delivered";\n', api);
+    expect(repo.commit(api, '[CHECKPOINT] delivered\n\nProvides: server').status).toBe(0);
+    repo.git(['reset', '-q', '--hard', 'pw/demo/web'], { cwd: web });
+    const hook = join(repo.commonDir, 'pw', 'demo', 'hooks', 'web', 'reference-transaction');
+    const original = readFileSync(hook, 'utf8');
+    const webTip = tip('pw/demo/web');
+    // With pw itself unreachable, only the sh part can let a merge through.
+    const withoutPw = (fn: () => void): void => {
+      writeFileSync(hook, original.replace(/^PW_BIN=.*$/m, "PW_BIN='/nonexistent/pw.js'"));
+      try {
+        fn();
+      } finally {
+        writeFileSync(hook, original);
+      }
+    };
+    withoutPw(() => {
+      const merge = repo.gitResult(
+        ['merge', '-q', '--no-ff', '--no-edit', '--no-verify', 'pw/demo/api'],
+        { cwd: web },
+      );
+      expect(merge.stderr).toBe('');
+      expect(merge.status).toBe(0);
+    });
+    expect(repo.git(['rev-parse', 'HEAD^2'], { cwd: web })).toBe(tip());
+    repo.git(['reset', '-q', '--hard', webTip], { cwd: web });
+    // The same merge, plus a change of api's file that neither parent has: pw must judge it,
+    // and cannot here, so it is refused and nothing moves.
+    expect(
+      repo.gitResult(['merge', '-q', '--no-ff', '--no-commit', 'pw/demo/api'], { cwd: web }).status,
+    ).toBe(0);
+    repo.write('src/api/server.ts', 'export const api = "changed by web";\n', web);
+    repo.git(['add', '-A'], { cwd: web });
+    withoutPw(() => {
+      const evil = repo.gitResult(['commit', '-q', '--no-verify', '--no-edit'], { cwd: web });
+      expect(evil.status).not.toBe(0);
+      expect(evil.stderr).toContain('cannot start pw');
+    });
+    expect(tip('pw/demo/web')).toBe(webTip);
+    // With pw back, the evil merge is refused as a scope violation of web.
+    const refused = repo.gitResult(['commit', '-q', '--no-verify', '--no-edit'], { cwd: web });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('src/api/server.ts  owned by api');
+    expect(tip('pw/demo/web')).toBe(webTip);
+    repo.gitResult(['merge', '--abort'], { cwd: web });
+  });
+
   it('lets compliant updates through: amend, reset back, fast-forward to a provider, merges, no-ops, deletion', () => {
     repo.write('src/api/server.ts', 'export const api = "amend";\n', api);
     expect(repo.commit(api, '[CHECKPOINT] to amend').status).toBe(0);
