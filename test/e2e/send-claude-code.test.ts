@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRunRepo, type RunRepo } from '../helpers/run-fixture.js';
@@ -8,22 +6,10 @@ import {
   startScriptedModelServer,
   type ScriptedModelServer,
 } from '../helpers/scripted-model-server.js';
-import { builtBin } from '../helpers/temp-repo.js';
+import { claudeCodeBin, claudeCodeInstalled, runPwAsync } from '../helpers/claude-code.js';
 
-// Installed by `node scripts/install-claude-code.mjs` (kept in step with its pinned version).
-const VERSION = '2.1.328';
-const claude = join(
-  process.env.PW_AGENT_CACHE || join(homedir(), '.cache', 'pw-agents'),
-  `claude-code-${VERSION}`,
-  'node_modules',
-  '.bin',
-  'claude',
-);
-const installed = existsSync(claude);
-if (!installed)
-  console.log(
-    `SKIPPED: the real Claude Code test (send-claude-code.test.ts) needs ${claude}; install it with: node scripts/install-claude-code.mjs`,
-  );
+const installed = claudeCodeInstalled('send-claude-code.test.ts');
+const claude = claudeCodeBin;
 
 let repo: RunRepo | null = null;
 let server: ScriptedModelServer | null = null;
@@ -31,24 +17,6 @@ afterAll(async () => {
   await server?.close();
   repo?.cleanup();
 });
-
-function runPw(
-  r: RunRepo,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [builtBin, ...args], {
-      cwd: r.dir,
-      env: { ...r.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe.skipIf(!installed)('pw send with the real Claude Code CLI', () => {
   it('resumes the BLOCKED session with the message; the model server sees it as the follow-up', async () => {
@@ -88,14 +56,14 @@ workers:
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       DISABLE_AUTOUPDATER: '1',
     };
-    const first = await runPw(repo, ['run', 'plan.yaml', '--json'], env);
+    const first = await runPwAsync(repo, ['run', 'plan.yaml', '--json'], env);
     if (first.status !== 1) console.log(first.stdout, first.stderr);
     expect(first.status).toBe(1);
     expect(repo.events(first.stdout).find((e) => e.type === 'worker-blocked')).toMatchObject({
       worker: 'api',
       reason: 'database',
     });
-    const sent = await runPw(repo, ['send', 'api', 'Use postgres.', '--wait'], env);
+    const sent = await runPwAsync(repo, ['send', 'api', 'Use postgres.', '--wait'], env);
     if (sent.status !== 0) console.log(sent.stdout, sent.stderr);
     expect(sent.status).toBe(0);
     // The model server saw the message as the next prompt of the same conversation.
