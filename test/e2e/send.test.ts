@@ -440,6 +440,12 @@ describe('run.autoNotify', () => {
     expect(code).toBe(0);
     expect(r.calls('web')).toHaveLength(1);
     expect(r.events(stdout).some((e) => e.type === 'message-delivered')).toBe(false);
+    // pw status says the message is held, not waiting to go.
+    const status = r.run(['status']);
+    expect(status.stdout).toMatch(
+      /web +complete, attempt 1; 1 message not delivered: complete \(pw send --reopen reopens it\)/,
+    );
+    expect(status.stdout).not.toContain('queued');
   });
 
   it('keeps a BLOCKED worker stopped with a hint that goes with the answer pw send gives', () => {

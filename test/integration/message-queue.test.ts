@@ -59,8 +59,14 @@ describe('message queue store', () => {
     ]);
     expect(await readMessageSummary(common, 'demo', 'api')).toEqual({
       queued: 1,
+      held: 0,
       delivered: 2,
       lastDeliveredAt: now.toISOString(),
+    });
+    // For a COMPLETE worker, a message sent without --reopen is held, not queued.
+    expect(await readMessageSummary(common, 'demo', 'api', true)).toMatchObject({
+      queued: 0,
+      held: 1,
     });
   });
 

@@ -22,6 +22,7 @@ export async function readRunState(
   const { live } = await readAttachMarkers(commonDir, plan.name);
   const attached = new Map([...live].map(([id, marker]) => [id, marker.pid]));
   const workers = describeRunState(plan, record, complete, isProcessAlive, attached);
-  for (const w of workers) w.messages = await readMessageSummary(commonDir, plan.name, w.worker);
+  for (const w of workers)
+    w.messages = await readMessageSummary(commonDir, plan.name, w.worker, complete.has(w.worker));
   return { runId: record.runId, workers, text: renderRunState(record.runId, workers) };
 }

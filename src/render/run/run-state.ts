@@ -8,13 +8,17 @@ export interface WorkerRunState {
   attempt: number;
   detail: string | null;
   /** Messages to its agent: how many wait, and when the last one was delivered (ISO). */
-  messages?: { queued: number; delivered: number; lastDeliveredAt: string | null };
+  messages?: { queued: number; held?: number; delivered: number; lastDeliveredAt: string | null };
 }
 
 function describeMessages(m: WorkerRunState['messages']): string {
-  if (!m || (m.queued === 0 && m.lastDeliveredAt === null)) return '';
+  if (!m || (m.queued === 0 && !m.held && m.lastDeliveredAt === null)) return '';
   const parts: string[] = [];
   if (m.queued) parts.push(`${m.queued} message${m.queued === 1 ? '' : 's'} queued`);
+  if (m.held)
+    parts.push(
+      `${m.held} message${m.held === 1 ? '' : 's'} not delivered: complete (pw send --reopen reopens it)`,
+    );
   if (m.lastDeliveredAt)
     parts.push(`last message delivered ${m.lastDeliveredAt.slice(0, 16).replace('T', ' ')}`);
   return `; ${parts.join(', ')}`;

@@ -227,6 +227,8 @@ export async function readMessageKeys(
 
 export interface MessageSummary {
   queued: number;
+  /** Queued for a worker that is COMPLETE, without --reopen: never delivered unless it reopens. */
+  held: number;
   delivered: number;
   lastDeliveredAt: string | null;
 }
@@ -236,13 +238,16 @@ export async function readMessageSummary(
   commonDir: string,
   plan: string,
   worker: string,
+  complete = false,
 ): Promise<MessageSummary> {
-  const queued = await readQueuedMessages(commonDir, plan, worker);
+  const all = await readQueuedMessages(commonDir, plan, worker);
+  // pw's own news for a worker that completed meanwhile never reopens it: held, not waiting.
+  const held = complete ? all.filter((m) => !m.reopen).length : 0;
   const delivered = await readDeliveredMessages(commonDir, plan, worker);
   const last =
     delivered
       .map((m) => m.deliveredAt)
       .sort()
       .at(-1) ?? null;
-  return { queued: queued.length, delivered: delivered.length, lastDeliveredAt: last };
+  return { queued: all.length - held, held, delivered: delivered.length, lastDeliveredAt: last };
 }
