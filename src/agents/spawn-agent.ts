@@ -5,8 +5,8 @@ import {
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { access, stat } from 'node:fs/promises';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { access, mkdir, open, stat } from 'node:fs/promises';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 
 /**
  * The one place that starts agent processes. Each agent runs in its own
@@ -223,8 +223,7 @@ export async function startDetached(options: {
   env: NodeJS.ProcessEnv;
   logPath: string;
 }): Promise<{ pid: number }> {
-  const { mkdir, open } = await import('node:fs/promises');
-  await mkdir(join(options.logPath, '..'), { recursive: true, mode: 0o700 });
+  await mkdir(dirname(options.logPath), { recursive: true, mode: 0o700 });
   const log = await open(options.logPath, 'a', 0o600);
   try {
     const [program, ...args] = options.argv;

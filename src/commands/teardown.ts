@@ -11,7 +11,8 @@ import {
   wipRef,
 } from '../git/archive.js';
 import { uninstallPlanHooks } from '../git/hooks/index.js';
-import { deleteRef, isAncestor, readTree, readTreesSince } from '../git/refs.js';
+import { deleteRef, isAncestor, readTreesSince } from '../git/refs.js';
+import { treeOf } from '../git/commit-tree.js';
 import {
   listCommitsNotIn,
   listRefs,
@@ -289,7 +290,7 @@ async function purgePlanRecord(
       !ref.startsWith('refs/pw/wip/') &&
       ((await isAncestor(cwd, sha, target)) ||
         (ref.startsWith(`refs/pw/${plan.name}/resolved/`) &&
-          targetTrees.has(await readTree(cwd, sha))));
+          targetTrees.has(await treeOf(cwd, sha))));
     if (inTarget) await deleteRef(cwd, ref, sha);
     else kept.push(ref);
   }

@@ -32,11 +32,6 @@ export async function isAncestor(
   return result.exitCode === 0;
 }
 
-/** The tree of a commit. */
-export async function readTree(cwd: string, commit: string): Promise<string> {
-  return gitOutput(['rev-parse', '--verify', `${commit}^{tree}`], { cwd });
-}
-
 /** The trees of the commits on `tip` that `base` lacks (every parent line, merges included). */
 export async function readTreesSince(cwd: string, base: string, tip: string): Promise<Set<string>> {
   const range = (await isAncestor(cwd, base, tip)) ? [`${base}..${tip}`] : [tip];

@@ -270,8 +270,7 @@ export async function listRefsNotMergedInto(
 
 /** Commits reachable from `tip` but not from `base`, newest first. */
 export async function listCommitsNotIn(cwd: string, base: string, tip: string): Promise<string[]> {
-  const { stdout } = await runGit(['rev-list', tip, '--not', base, '--'], { cwd });
-  return stdout.split('\n').filter(Boolean);
+  return listCommitsReachable(cwd, [tip], base);
 }
 
 /** Every commit reachable from any of `tips` and not from `exclude` (one rev-list). */

@@ -1,5 +1,6 @@
 /** `pw integrate` when a step conflicts: stop and prepare a worktree, `--continue`, `--abort`. */
 import { noteResolvedConflicts } from '../../domain/integrate/plan-integration.js';
+import { isTargetMark, targetMark } from '../../domain/integrate/target-mark.js';
 import { FailedError, UsageError } from '../../errors.js';
 import { archiveUncommitted, keepRef } from '../../git/archive.js';
 import { listChangedPaths } from '../../git/changed-paths.js';
@@ -90,15 +91,6 @@ export async function preserveConflictWorktree(
   }
   await removeScratchWorktree(context.cwd, worktree);
   return kept;
-}
-
-/** How a conflict report names the target's own changes among the workers that touched a path. */
-function targetMark(target: string, worker: string): string {
-  return `${target} (since ${worker} branched)`;
-}
-
-function isTargetMark(by: string): boolean {
-  return / \(since .+ branched\)$/.test(by);
 }
 
 /** Which workers (and the target) changed each conflicted path. */

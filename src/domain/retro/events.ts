@@ -5,6 +5,7 @@
  * the fields it knows, skips what it does not, and never fails on a missing
  * field. docs/retro.md lists the shapes it understands.
  */
+import { isTargetMark } from '../integrate/target-mark.js';
 
 /** One line of `events.ndjson` (the shape of the trusted store's `PwEvent`). */
 export interface RetroEvent {
@@ -103,15 +104,13 @@ function culprit(value: Record<string, unknown>): string | null {
 
 function conflictFrom(at: number, value: Record<string, unknown>): ConflictEvent {
   // integrate's conflict event: the worker being merged, and `touchedBy: [{path, by: [workers]}]`.
-  // integrate names the target's own changes "<target> (since <worker> branched)": not a worker.
-  const isTarget = (by: string): boolean => / \(since .+ branched\)$/.test(by);
   const touched = Array.isArray(value.touchedBy)
     ? value.touchedBy.map((t) => ({ path: str(record(t)?.path), by: strings(record(t)?.by) }))
     : [];
-  const touchedBy = touched.flatMap((t) => t.by.filter((by) => !isTarget(by)));
+  const touchedBy = touched.flatMap((t) => t.by.filter((by) => !isTargetMark(by)));
   const targetPaths = [
     ...strings(value.targetChanged),
-    ...touched.flatMap((t) => (t.path && t.by.some(isTarget) ? [t.path] : [])),
+    ...touched.flatMap((t) => (t.path && t.by.some(isTargetMark) ? [t.path] : [])),
   ];
   const workers = [
     ...strings(value.workers),

@@ -118,5 +118,10 @@ export function hasWakingMessage(
   messages: readonly Pick<QueuedMessage, 'wakes' | 'reopen'>[],
   complete = false,
 ): boolean {
-  return messages.some((m) => m.wakes && (!complete || m.reopen));
+  return messages.some((m) => m.wakes && !isHeld(m, complete));
+}
+
+/** A message that waits for a COMPLETE worker to reopen: anything not sent with `--reopen`. */
+export function isHeld(message: Pick<QueuedMessage, 'reopen'>, complete: boolean): boolean {
+  return complete && !message.reopen;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  isHeld,
   messageFileName,
   parseMessage,
   parseMessageFileName,
@@ -242,7 +243,7 @@ export async function readMessageSummary(
 ): Promise<MessageSummary> {
   const all = await readQueuedMessages(commonDir, plan, worker);
   // pw's own news for a worker that completed meanwhile never reopens it: held, not waiting.
-  const held = complete ? all.filter((m) => !m.reopen).length : 0;
+  const held = all.filter((m) => isHeld(m, complete)).length;
   const delivered = await readDeliveredMessages(commonDir, plan, worker);
   const last =
     delivered
