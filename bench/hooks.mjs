@@ -1,15 +1,23 @@
-// npm run bench:hooks: what the pw hooks cost on a commit.
+// npm run bench:hooks: what the pw hooks cost on a commit, and how that cost
+// grows with the repository.
 //
-// On a generated repository of 5,000 files with a plan of 10 workers (built
-// dist, real `pw setup`), it times `git commit` in three worker worktrees, in
-// one run, alternating the order every round:
+// For each size (1,000 / 10,000 / 50,000 files by default, nested 100 files to
+// a folder, a plan of 5 workers, built dist, real `pw setup`), it times
+// `git commit` of one changed file in worker worktrees, alternating the order
+// every round:
 //   bare  no hooks at all (git -c core.hooksPath=<empty folder>)
 //   pw    the pw hooks as setup installed them (sh + git plumbing)
-//   node  hooks written in Node doing the same checks (scope of the staged
-//         paths, the protocol of the message, the scope of the branch update)
-// and prints the medians and the ratios. Goal (issue 3): pw <= 2.0 x bare.
+//   node  (with --node) hooks written in Node doing the same checks (scope of
+//         the staged paths, the protocol of the message, the scope of the
+//         branch update), the way a Node-based hook manager would
+// and prints the medians, the ratio to bare and the overhead (the median of
+// each round's pw - bare, with its quartiles). Goals (issue 11): at the largest
+// size pw <= 1.5x bare, and the overhead there at most 1.3x the overhead at
+// the smallest: the hooks cost what the change costs, not what the repository
+// costs.
 //
-// Options: BENCH_ROUNDS=<n> (default 30), --json.
+// Options: BENCH_ROUNDS=<n> (default 30), BENCH_SIZES=1000,10000,50000,
+// --node, --json.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,19 +27,31 @@ import { createBenchRepo, fastImportCommit, median } from './lib.mjs';
 const project = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(project, 'dist', 'cli', 'bin.js');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 30);
+const sizes = (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
 const json = process.argv.includes('--json');
-const WORKERS = 10;
-const FILES_PER_WORKER = 500;
+const withNode = process.argv.includes('--node');
+const WORKERS = 5;
+const PER_FOLDER = 100;
+const GOAL_RATIO = 1.5;
+const GOAL_GROWTH = 1.3;
 
-const { work: root, repo, env, git } = createBenchRepo('pw-bench-hooks-', bin);
+const quantile = (values, q) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  return sorted[low] + (sorted[Math.ceil(at)] - sorted[low]) * (at - low);
+};
+const round2 = (n) => Number(n.toFixed(2));
 
-/** One commit of 5,000 files through git fast-import: no files on disk, one process. */
-function generateRepository() {
-  const files = [];
+/** `files` files over the workers' folders, through git fast-import: no files on disk, one process. */
+function generateRepository(repo, git, files) {
+  const perWorker = Math.ceil(files / WORKERS);
+  const entries = [];
   for (let w = 0; w < WORKERS; w++) {
-    for (let f = 0; f < FILES_PER_WORKER; f++) {
-      const data = `// module ${w}, file ${f}\nexport const value${f} = ${w * FILES_PER_WORKER + f};\n`;
-      files.push({ path: `mod${w}/src/file${f}.ts`, data });
+    for (let f = 0; f < perWorker && entries.length < files; f++) {
+      const data = `// module ${w}, file ${f}\nexport const value${f} = ${w * perWorker + f};\n`;
+      const folder = `d${Math.floor(f / PER_FOLDER)}`;
+      entries.push({ path: `mod${w}/src/${folder}/file${f % PER_FOLDER}.ts`, data });
     }
   }
   git(
@@ -40,8 +60,8 @@ function generateRepository() {
     fastImportCommit({
       ref: 'refs/heads/main',
       time: 1700000000,
-      message: 'initial: 5,000 files\n',
-      files,
+      message: `initial: ${files} files\n`,
+      files: entries,
     }),
   );
   git(['reset', '-q', '--hard', 'main']);
@@ -93,90 +113,123 @@ for (const line of readFileSync(0, 'utf8').split('\\n')) {
   }
 }
 
-try {
+/** One size: a fresh repository, set up, then the alternating rounds. */
+function measure(files) {
   const started = Date.now();
-  generateRepository();
-  const setup = spawnSync(process.execPath, [bin, 'setup', 'plan.yaml', '--json'], {
-    cwd: repo,
-    env,
-    encoding: 'utf8',
-  });
-  if (setup.status !== 0) throw new Error(`pw setup failed: ${setup.stderr}`);
-  const worktree = (w) => join(root, 'repo.pw', 'bench', `w${w}`);
-  const empty = join(root, 'no-hooks');
-  mkdirSync(empty);
-  const nodeHooks = join(root, 'node-hooks');
-  writeNodeHooks(nodeHooks, 2);
+  const { work: root, repo, env, git } = createBenchRepo('pw-bench-hooks-', bin);
+  try {
+    generateRepository(repo, git, files);
+    const setup = spawnSync(process.execPath, [bin, 'setup', 'plan.yaml', '--json'], {
+      cwd: repo,
+      env,
+      encoding: 'utf8',
+    });
+    if (setup.status !== 0) throw new Error(`pw setup failed: ${setup.stderr}`);
+    const worktree = (w) => join(root, 'repo.pw', 'bench', `w${w}`);
+    const empty = join(root, 'no-hooks');
+    mkdirSync(empty);
+    const nodeHooks = join(root, 'node-hooks');
+    writeNodeHooks(nodeHooks, 2);
 
-  const variants = [
-    { name: 'bare', worker: 0, pre: ['-c', `core.hooksPath=${empty}`] },
-    { name: 'pw', worker: 1, pre: [] },
-    { name: 'node', worker: 2, pre: ['-c', `core.hooksPath=${nodeHooks}`] },
-  ];
-  const times = Object.fromEntries(variants.map((v) => [v.name, []]));
-  const commit = (variant, n) => {
-    const cwd = worktree(variant.worker);
-    writeFileSync(join(cwd, `mod${variant.worker}/src/file0.ts`), `export const round = ${n};\n`);
-    git(['add', `mod${variant.worker}/src/file0.ts`], cwd);
-    const t0 = process.hrtime.bigint();
-    const result = spawnSync(
-      'git',
-      [...variant.pre, 'commit', '-q', '-m', `[CHECKPOINT] bench round ${n}`],
-      { cwd, env, encoding: 'utf8' },
-    );
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (result.status !== 0) throw new Error(`${variant.name} commit failed: ${result.stderr}`);
-    return ms;
-  };
-  // Warm-up: one commit each, not counted (page cache, first Node start).
-  for (const variant of variants) commit(variant, -1);
-  for (let n = 0; n < rounds; n++) {
-    // Alternate the order so no variant always runs first.
-    const order = variants.map((_, i) => variants[(i + n) % variants.length]);
-    for (const variant of order) times[variant.name].push(commit(variant, n));
-  }
-  // The pw hooks really ran: an out-of-scope commit in the pw worktree is refused.
-  const pwTree = worktree(1);
-  writeFileSync(join(pwTree, 'mod5/src/file0.ts'), 'export const stray = 1;\n');
-  git(['add', 'mod5/src/file0.ts'], pwTree);
-  const refused = spawnSync('git', ['commit', '-q', '-m', '[CHECKPOINT] stray'], {
-    cwd: pwTree,
-    env,
-    encoding: 'utf8',
-  });
-  if (refused.status === 0) throw new Error('the pw hooks did not refuse an out-of-scope commit');
+    const variants = [
+      { name: 'bare', worker: 0, pre: ['-c', `core.hooksPath=${empty}`] },
+      { name: 'pw', worker: 1, pre: [] },
+      ...(withNode
+        ? [{ name: 'node', worker: 2, pre: ['-c', `core.hooksPath=${nodeHooks}`] }]
+        : []),
+    ];
+    const times = Object.fromEntries(variants.map((v) => [v.name, []]));
+    const commit = (variant, n) => {
+      const cwd = worktree(variant.worker);
+      const file = `mod${variant.worker}/src/d0/file0.ts`;
+      writeFileSync(join(cwd, file), `export const round = ${n};\n`);
+      git(['add', file], cwd);
+      const t0 = process.hrtime.bigint();
+      const result = spawnSync(
+        'git',
+        [...variant.pre, 'commit', '-q', '-m', `[CHECKPOINT] bench round ${n}`],
+        { cwd, env, encoding: 'utf8' },
+      );
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (result.status !== 0) throw new Error(`${variant.name} commit failed: ${result.stderr}`);
+      return ms;
+    };
+    // Warm-up: two commits each, not counted (page cache, first Node start).
+    for (let n = -2; n < 0; n++) for (const variant of variants) commit(variant, n);
+    for (let n = 0; n < rounds; n++) {
+      // Alternate the order so no variant always runs first.
+      const order = variants.map((_, i) => variants[(i + n) % variants.length]);
+      for (const variant of order) times[variant.name].push(commit(variant, n));
+    }
+    // The pw hooks really ran: an out-of-scope commit in the pw worktree is refused.
+    const pwTree = worktree(1);
+    writeFileSync(join(pwTree, 'mod4/src/d0/file0.ts'), 'export const stray = 1;\n');
+    git(['add', 'mod4/src/d0/file0.ts'], pwTree);
+    const refused = spawnSync('git', ['commit', '-q', '-m', '[CHECKPOINT] stray'], {
+      cwd: pwTree,
+      env,
+      encoding: 'utf8',
+    });
+    if (refused.status === 0) throw new Error('the pw hooks did not refuse an out-of-scope commit');
 
-  const result = {
-    files: WORKERS * FILES_PER_WORKER,
-    workers: WORKERS,
-    rounds,
-    medianMs: Object.fromEntries(
-      Object.entries(times).map(([k, v]) => [k, Number(median(v).toFixed(2))]),
-    ),
-  };
-  result.ratio = {
-    pw: Number((result.medianMs.pw / result.medianMs.bare).toFixed(2)),
-    node: Number((result.medianMs.node / result.medianMs.bare).toFixed(2)),
-  };
-  result.goal = { pwAtMost: 2.0, met: result.ratio.pw <= 2.0 };
-  result.seconds = Number(((Date.now() - started) / 1000).toFixed(1));
-  if (json) console.log(JSON.stringify(result, null, 2));
-  else {
-    console.log(
-      `pw hooks benchmark: ${result.files} files, ${WORKERS} workers, ${rounds} alternating rounds (git commit, median)`,
+    const overheads = times.pw.map((ms, i) => ms - times.bare[i]);
+    const medianMs = Object.fromEntries(
+      Object.entries(times).map(([k, v]) => [k, round2(median(v))]),
     );
-    console.log(`  bare (no hooks)   ${result.medianMs.bare.toFixed(2)} ms`);
-    console.log(
-      `  pw hooks          ${result.medianMs.pw.toFixed(2)} ms   ${result.ratio.pw.toFixed(2)}x bare`,
-    );
-    console.log(
-      `  Node-based hooks  ${result.medianMs.node.toFixed(2)} ms   ${result.ratio.node.toFixed(2)}x bare`,
-    );
-    console.log(
-      `  goal pw <= 2.0x bare: ${result.goal.met ? 'met' : 'MISSED'}   (${result.seconds}s in all)`,
-    );
+    return {
+      files,
+      rounds,
+      medianMs,
+      ratio: Object.fromEntries(
+        Object.keys(times)
+          .filter((k) => k !== 'bare')
+          .map((k) => [k, round2(medianMs[k] / medianMs.bare)]),
+      ),
+      overheadMs: {
+        median: round2(median(overheads)),
+        q1: round2(quantile(overheads, 0.25)),
+        q3: round2(quantile(overheads, 0.75)),
+      },
+      spreadMs: Object.fromEntries(
+        Object.entries(times).map(([k, v]) => [
+          k,
+          [round2(quantile(v, 0.25)), round2(quantile(v, 0.75))],
+        ]),
+      ),
+      seconds: round2((Date.now() - started) / 1000),
+    };
+  } finally {
+    if (!process.env.BENCH_KEEP) rmSync(root, { recursive: true, force: true });
+    else console.log(`kept ${root}`);
   }
-} finally {
-  if (!process.env.BENCH_KEEP) rmSync(root, { recursive: true, force: true });
-  else console.log(`kept ${root}`);
 }
+
+const results = [];
+for (const files of sizes) {
+  const result = measure(files);
+  results.push(result);
+  if (!json) {
+    const { medianMs: m, spreadMs: s, overheadMs: o } = result;
+    console.log(
+      `${String(files).padStart(6)} files: bare ${m.bare.toFixed(1)} ms [${s.bare.join('-')}]   pw ${m.pw.toFixed(1)} ms [${s.pw.join('-')}]   ${result.ratio.pw.toFixed(2)}x bare   overhead ${o.median.toFixed(1)} ms [${o.q1}-${o.q3}]` +
+        (withNode ? `   node ${m.node.toFixed(1)} ms ${result.ratio.node.toFixed(2)}x` : '') +
+        `   (${rounds} rounds, ${result.seconds}s)`,
+    );
+  }
+}
+const first = results[0];
+const last = results[results.length - 1];
+const summary = {
+  workers: WORKERS,
+  sizes: results,
+  growth: round2(last.overheadMs.median / first.overheadMs.median),
+  goal: { ratioAtMost: GOAL_RATIO, growthAtMost: GOAL_GROWTH },
+};
+summary.goal.met = last.ratio.pw <= GOAL_RATIO && summary.growth <= GOAL_GROWTH;
+if (json) console.log(JSON.stringify(summary, null, 2));
+else {
+  console.log(
+    `goal at ${last.files} files: pw ${last.ratio.pw.toFixed(2)}x bare (<= ${GOAL_RATIO}x), overhead ${summary.growth.toFixed(2)}x the overhead at ${first.files} files (<= ${GOAL_GROWTH}x): ${summary.goal.met ? 'met' : 'MISSED'}`,
+  );
+}
+process.exitCode = summary.goal.met ? 0 : 1;

@@ -14,6 +14,7 @@ import {
   readMessageCleanup,
   readHookRepo,
   readMergeHeads,
+  isCommitOfIndex,
   readStagedPathsOutside,
   writeStagedMerge,
   type HookRepo,
@@ -134,7 +135,11 @@ async function logRefusal(
     );
 }
 
-/** pre-commit and pre-merge-commit: the staged paths, judged as the commit they would make. */
+/**
+ * pre-commit and pre-merge-commit: the staged paths, judged as the commit they
+ * would make. pw installs neither any more (the reference-transaction hook
+ * judges the commit); hooks written by an older pw still call this.
+ */
 async function explainStaged(
   context: HookContext,
   plan: CompiledPlan,
@@ -157,11 +162,23 @@ async function explainStaged(
     paths = await readStagedPathsOutside(cwd, scopeExcludePathspecs(worker.owns), head);
   }
   if (paths.length === 0) return PASSED;
+  return refuseStaged(context, plan, worker, paths);
+}
+
+/** Refuses a commit of staged paths outside the scope, naming each with its owner. */
+async function refuseStaged(
+  context: HookContext,
+  plan: CompiledPlan,
+  worker: CompiledWorker,
+  paths: readonly string[],
+  ref?: string,
+): Promise<CommandResult> {
   const owned = ownersOf(plan, paths);
-  context.deps.stderr(renderStagedRefusal(scopeOf(plan, worker), owned));
+  context.deps.stderr(renderStagedRefusal(scopeOf(plan, worker), owned, ref));
   await logRefusal(context, plan, {
     worker: worker.id,
     kind: 'scope',
+    ...(ref ? { ref, staged: true } : {}),
     paths: owned,
     message: `staged ${owned.map((p) => `${p.path} (${p.owner ?? 'nobody'})`).join(', ')}`,
   });
@@ -236,6 +253,18 @@ async function explainRefUpdate(
       message: `worker ${actingWorker} tried to move ${ref}`,
     });
     return REFUSED;
+  }
+  // `git commit` in the worker's own worktree (what a pre-commit hook would
+  // see; on an unborn branch, against nothing): the paths are still staged, so
+  // say which and how to unstage them.
+  const parent = old === ZERO_SHA ? null : old;
+  if (actingWorker === worker.id && (await isCommitOfIndex(context.deps.cwd, next, parent))) {
+    const staged = await readStagedPathsOutside(
+      context.deps.cwd,
+      scopeExcludePathspecs(worker.owns),
+      parent,
+    );
+    return staged.length ? refuseStaged(context, plan, worker, staged, ref) : PASSED;
   }
   const range = await updateRange(context.deps.cwd, ref, old, next);
   const violations = await findViolations(context.deps.cwd, plan, {

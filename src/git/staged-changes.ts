@@ -65,6 +65,31 @@ export async function readStagedPathsOutside(
 }
 
 /**
+ * Whether `commit` was just made from this worktree's index on top of
+ * `parent` (null: a root commit) (`git commit`, also with --no-verify, a
+ * cherry-pick, a squash):
+ * its only parent is `parent`, its tree is the index's, and no ref holds it
+ * yet. The reference-transaction hook refuses such a commit as a commit of
+ * staged paths, which stay staged.
+ */
+export async function isCommitOfIndex(
+  cwd: string,
+  commit: string,
+  parent: string | null,
+): Promise<boolean> {
+  const parents = await runGit(['rev-parse', `${commit}^@`], { cwd, okExitCodes: [128] });
+  if (parents.exitCode !== 0 || parents.stdout.trim() !== (parent ?? '')) return false;
+  const same = await runGit(['diff-index', '--cached', '--quiet', '--no-renames', commit, '--'], {
+    cwd,
+    env: GATE_ENV,
+    okExitCodes: [1],
+  });
+  if (same.exitCode !== 0) return false;
+  const unreferenced = await runGit(['rev-list', '-n', '1', commit, '--not', '--all'], { cwd });
+  return unreferenced.stdout.trim() === commit;
+}
+
+/**
  * The other parents of the commit being made: MERGE_HEAD while concluding a
  * merge (`git commit` after a conflict), or, in pre-merge-commit, where git
  * has not written MERGE_HEAD yet, the `GITHEAD_<sha>` variables git sets for

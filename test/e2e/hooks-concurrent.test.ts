@@ -67,7 +67,7 @@ it('ten worktrees committing at once: good commits land, refusals are logged wit
     for (const event of refusals) {
       const i = Number(String(event.worker).slice(1));
       expect(event).toMatchObject({
-        hook: 'pre-commit',
+        hook: 'reference-transaction',
         paths: [{ path: `m${(i + 1) % WORKERS}/index.ts`, owner: `w${(i + 1) % WORKERS}` }],
       });
     }

@@ -63,11 +63,11 @@ describe('reference-transaction catches what skips pre-commit', () => {
     expect(tip()).toBe(before);
   });
 
-  it('commit with HUSKY=0 is still refused by pre-commit (pw ignores it)', () => {
+  it('commit with HUSKY=0 is still refused (pw ignores it)', () => {
     repo.write('src/web/app.ts', 'export const app = "husky0";\n', api);
     const result = repo.commit(api, '[CHECKPOINT] husky off', { env: { HUSKY: '0' } });
     expect(result.status).not.toBe(0);
-    expect(lastRefusal()).toMatchObject({ hook: 'pre-commit' });
+    expect(lastRefusal()).toMatchObject({ hook: 'reference-transaction', staged: true });
   });
 
   it("cherry-pick of a commit that touches another worker's file", () => {
@@ -226,7 +226,7 @@ describe('reference-transaction catches what skips pre-commit', () => {
     expect(repo.gitResult(['merge', '-q', '--squash', 'pw/demo/web'], { cwd: api }).status).toBe(0);
     const result = repo.gitResult(['commit', '-q', '-m', '[CHECKPOINT] squashed'], { cwd: api });
     expect(result.status).not.toBe(0);
-    expect(lastRefusal()).toMatchObject({ hook: 'pre-commit', worker: 'api' });
+    expect(lastRefusal()).toMatchObject({ hook: 'reference-transaction', worker: 'api' });
   });
 });
 
@@ -268,13 +268,13 @@ describe('what only pre-push and pw check catch', () => {
 
   it('an edited trusted scope or hook does not widen the scope for pw check', () => {
     const scopeFile = join(repo.commonDir, 'pw', 'demo', 'scopes', 'api.pathspecs');
-    const hook = join(repo.commonDir, 'pw', 'demo', 'hooks', 'api', 'pre-commit');
+    const hook = join(repo.commonDir, 'pw', 'demo', 'hooks', 'api', 'reference-transaction');
     const planFile = join(repo.commonDir, 'pw', 'demo', 'plan.json');
     const saved = [scopeFile, hook, planFile].map((path) => readFileSync(path, 'utf8'));
     try {
       appendFileSync(scopeFile, ':(top,glob)src/web/**\n');
       // Widen the baked excludes: the hook now also lets src/web through.
-      writeFileSync(hook, saved[1]!.replace("':/' ", "':/' ':(exclude)src/web' "));
+      writeFileSync(hook, saved[1]!.replace('pw_bake ', "pw_bake ':(exclude)src/web' "));
       const plan = JSON.parse(saved[2]!) as { workers: { id: string; owns: string[] }[] };
       plan.workers.find((w) => w.id === 'api')!.owns.push('/src/web/');
       writeFileSync(planFile, JSON.stringify(plan, null, 2));

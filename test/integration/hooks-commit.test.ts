@@ -1,9 +1,10 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPlanRepo, type PlanRepo } from '../helpers/plan-repo.js';
 
-// pre-commit and commit-msg in a worker worktree, with real `git commit`.
+// What a commit stages (judged by reference-transaction: a worker has no
+// pre-commit hook) and commit-msg in a worker worktree, with real `git commit`.
 
 let repo: PlanRepo;
 let api: string;
@@ -52,7 +53,7 @@ describe('pre-commit', () => {
     expect(refusals).toHaveLength(refusalsBefore + 1);
     expect(refusals.at(-1)).toMatchObject({
       type: 'hook-rejected',
-      hook: 'pre-commit',
+      hook: 'reference-transaction',
       plan: 'demo',
       worker: 'api',
       kind: 'scope',
@@ -62,6 +63,29 @@ describe('pre-commit', () => {
       ],
     });
     expect(typeof refusals.at(-1)!.time).toBe('string');
+  });
+
+  it('costs what the commit changes: no pw hook reads the index, and git reads it only once', () => {
+    // A pre-commit hook, even an empty one, makes git read the whole index a
+    // second time, and git diff-index / diff-tree read it too: each is work
+    // that grows with the repository. git's trace names every index read of
+    // the commit and of each process its hooks start (sid "parent/child").
+    const trace = join(repo.root, 'trace-index.json');
+    repo.write('src/api/server.ts', 'export const api = "traced";\n', api);
+    const result = repo.commit(api, '[CHECKPOINT] traced', { env: { GIT_TRACE2_EVENT: trace } });
+    expect(result.status, result.stderr).toBe(0);
+    const reads = readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (line) => JSON.parse(line) as { event: string; sid: string; label?: string; msg?: string },
+      )
+      // An index file that does not exist is no read (the hooks name one for git diff-tree).
+      .filter((e) => e.event === 'region_enter' && e.label?.startsWith('do_read_index'))
+      .filter((e) => e.msg === undefined || existsSync(e.msg));
+    const top = reads.filter((e) => !e.sid.includes('/'));
+    expect(reads.filter((e) => e.sid.includes('/'))).toEqual([]);
+    expect(top).toHaveLength(1);
   });
 
   it('counts a rename as both paths: into the scope and out of it', () => {
@@ -172,7 +196,7 @@ describe('pre-commit', () => {
     expect(ours.status).toBe(0);
   });
 
-  it('lets git merge the base and a provider branch (pre-merge-commit), and refuses merging a stray branch', () => {
+  it('lets git merge the base and a provider branch, and refuses merging a stray branch', () => {
     repo.write('src/db/schema.ts', 'export const schema = "main";\n');
     repo.commitAll('main changes db');
     const web = repo.wt('web');
@@ -193,7 +217,7 @@ describe('pre-commit', () => {
     const stray = repo.gitResult(['merge', '-q', '--no-ff', '--no-edit', 'stray'], { cwd: api });
     expect(stray.status).not.toBe(0);
     expect(stray.stderr).toMatch(/src\/db\/schema\.ts\s+owned by db/);
-    expect(repo.refusals().at(-1)).toMatchObject({ hook: 'pre-merge-commit', worker: 'api' });
+    expect(repo.refusals().at(-1)).toMatchObject({ hook: 'reference-transaction', worker: 'api' });
     repo.gitResult(['merge', '--abort'], { cwd: api });
   });
 });
@@ -338,7 +362,7 @@ describe('hook plumbing', () => {
     const hooks = join(repo.commonDir, 'pw', 'demo', 'hooks', 'api');
     const copy = join(repo.root, 'hooks-without-pw');
     mkdirSync(copy);
-    for (const name of ['pre-commit', 'commit-msg', 'reference-transaction']) {
+    for (const name of ['commit-msg', 'reference-transaction']) {
       const text = readFileSync(join(hooks, name), 'utf8').replace(
         /^PW_BIN=.*$/m,
         `PW_BIN='${join(repo.root, 'gone', 'bin.js')}'`,

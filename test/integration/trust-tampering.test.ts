@@ -54,8 +54,8 @@ const edits: [string, string, () => void][] = [
   ['the scope file deleted', 'pw/demo/scopes/api.pathspecs', () => rmSync(scopeFile('api'))],
   [
     'a hook script edited',
-    'pw/demo/hooks/api/pre-commit',
-    () => writeFileSync(join(dir, 'hooks', 'api', 'pre-commit'), '#!/bin/sh\nexit 0\n'),
+    'pw/demo/hooks/api/commit-msg',
+    () => writeFileSync(join(dir, 'hooks', 'api', 'commit-msg'), '#!/bin/sh\nexit 0\n'),
   ],
   [
     'the guard table edited',
@@ -103,10 +103,17 @@ describe('an edit of the trusted copies', () => {
     },
   );
 
-  it('a commit --no-verify with the guard table emptied is refused by integrate', () => {
+  it('a commit --no-verify with the guard table emptied is refused: by the hook, and with hooks off by integrate', () => {
     writeFileSync(join(dir, 'hooks', 'guard.sh'), '');
     repo.write('src/web/app.ts', 'export const app = "no-verify";\n', api);
-    const commit = repo.commit(api, '[COMPLETE] widened scope', { args: ['--no-verify'] });
+    // The worker's own hook knows its branch and scope: an emptied guard table sends it to pw.
+    const refused = repo.commit(api, '[COMPLETE] widened scope', { args: ['--no-verify'] });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('pw/demo/hooks/guard.sh');
+    const commit = repo.gitResult(
+      ['-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', '[COMPLETE] widened scope'],
+      { cwd: api },
+    );
     expect(commit.status).toBe(0);
     const integrate = repo.pw(['integrate', '--allow-incomplete']);
     expect(integrate.status).not.toBe(0);

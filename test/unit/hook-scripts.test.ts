@@ -61,13 +61,13 @@ describe('renderHookScript', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    const script = renderHookScript(templates, values, 'pre-commit');
+    const script = renderHookScript(templates, values, 'reference-transaction');
     const printed = sh(
       `${script.split('\n').slice(0, 13).join('\n')}\nprintf '%s|%s|%s|%s' "$PW_ROOT" "$PW_BIN" "$PW_CHAIN" "$PW_CHAIN_MAIN"`,
     );
     expect(printed.stdout).toBe(`${values.root}|${values.bin}|.husky/_|${values.chainMain}`);
     expect(script).toContain(
-      `':/' ':(top,glob,exclude)src/api/**' ':(top,glob,exclude)docs/it'\\''s.md'`,
+      `pw_bake ':(top,glob,exclude)src/api/**' ':(top,glob,exclude)docs/it'\\''s.md'`,
     );
     // One sh per generated script: slow only on a loaded machine.
   }, 30_000);
@@ -104,16 +104,14 @@ describe('renderHookScript', () => {
   });
 
   it('checks in the hooks each role needs and only hands over in the rest', () => {
-    expect(ownHooks('worker')).toEqual([
-      'pre-commit',
-      'pre-merge-commit',
-      'commit-msg',
-      'pre-push',
-      'reference-transaction',
-    ]);
+    expect(ownHooks('worker')).toEqual(['commit-msg', 'pre-push', 'reference-transaction']);
     expect(ownHooks('main')).toEqual(['pre-push', 'reference-transaction']);
     expect(ownHooks('hub')).toEqual(['pre-receive']);
     expect(templateFor('worker', 'post-commit')).toBe('chain');
+    // A worker's pre-commit checks, but only goes before the project's own: none without one.
+    expect(templateFor('worker', 'pre-commit')).toBe('pre-commit');
+    expect(hooksToInstall('worker', [])).not.toContain('pre-commit');
+    expect(hooksToInstall('worker', ['pre-commit'])).toContain('pre-commit');
     expect(hooksToInstall('main', ['post-commit', 'not-a-hook'])).toEqual([
       'post-commit',
       'pre-push',

@@ -90,7 +90,20 @@ export interface HookScriptValues {
   bin: string;
   /** role 'worker': pathspecs that leave only the paths outside the scope. */
   excludes: readonly string[];
+  /** role 'worker': the worker's branch (without refs/heads/); '' otherwise. */
+  branch?: string;
+  /** role 'worker': the plan's base branch; '' otherwise. */
+  base?: string;
 }
+
+/**
+ * A worker's checks that run only where the project has that hook too (so
+ * its hook never runs on a commit pw refuses): the reference-transaction hook
+ * judges what a commit stages (it runs for every commit, --no-verify too),
+ * and a pre-commit hook, even an empty one, makes git read the whole index
+ * once more on every commit, work that grows with the repository.
+ */
+const CHECKED_WHEN_CHAINED: readonly HookName[] = ['pre-commit', 'pre-merge-commit'];
 
 /** Which template each hook name uses, per role. */
 export function templateFor(role: HooksRole, hook: HookName): Exclude<TemplateName, 'lib.sh'> {
@@ -145,15 +158,25 @@ export function renderHookScript(
   ].join('\n');
   const filled = body(templates[template])
     .replaceAll('@EXCLUDES@', values.excludes.map(shQuote).join(' '))
+    .replaceAll('@OWN_REF@', shQuote(values.branch ? `refs/heads/${values.branch}` : ''))
+    .replaceAll('@OWN_BASE@', shQuote(values.base ?? ''))
     // JavaScript's "." stops at U+2028 and U+2029, and pw refuses C1 controls and
     // bidi overrides: sh's [[:cntrl:]] sees neither in UTF-8, so each is listed.
     .replaceAll('@LINE_SEPARATORS@', FAST_PATH_REFUSED.map(shQuote).join('* | *'));
   return `${header}\n${body(templates['lib.sh'])}\n${filled}`;
 }
 
-/** The hooks a role checks something in (the rest only hand over). */
+/**
+ * The hooks a role always has, to check something in (the rest only hand
+ * over; a worker's pre-commit checks too, but is there only to go before the
+ * project's own).
+ */
 export function ownHooks(role: HooksRole): HookName[] {
-  return HOOK_NAMES.filter((hook) => templateFor(role, hook) !== 'chain');
+  return HOOK_NAMES.filter(
+    (hook) =>
+      templateFor(role, hook) !== 'chain' &&
+      !(role === 'worker' && CHECKED_WHEN_CHAINED.includes(hook)),
+  );
 }
 
 /**

@@ -41,6 +41,8 @@ function workerValues(
     node: runtime.node,
     bin: runtime.bin,
     excludes: scopeExcludePathspecs(worker.owns),
+    branch: worker.branch,
+    base: plan.base,
   });
 }
 

@@ -65,8 +65,15 @@ function askOwners(scope: WorkerScope, paths: readonly PathOwner[]): string[] {
   return lines;
 }
 
-/** pre-commit / pre-merge-commit: staged paths outside the scope. */
-export function renderStagedRefusal(scope: WorkerScope, paths: readonly PathOwner[]): string {
+/**
+ * A commit of staged paths outside the scope (reference-transaction, or the
+ * pre-commit of an older pw); `ref`: the branch whose update was refused.
+ */
+export function renderStagedRefusal(
+  scope: WorkerScope,
+  paths: readonly PathOwner[],
+  ref?: string,
+): string {
   const words = escapeTerminal(paths.map((p) => shellPath(p.path)).join(' '));
   return [
     `pw: commit refused: ${plural(paths.length, 'staged path is', 'staged paths are')} outside the files of worker ${scope.worker} (plan ${scope.plan}).`,
@@ -76,7 +83,9 @@ export function renderStagedRefusal(scope: WorkerScope, paths: readonly PathOwne
     `  - take ${paths.length === 1 ? 'it' : 'them'} out of this commit: git restore --staged -- ${words}`,
     `    (git restore -- <path> also drops the edit from your files; a renamed file counts as both names)`,
     ...askOwners(scope, paths),
-    'Nothing was committed; everything you staged is still staged.',
+    ref
+      ? `The update of ${escapeTerminal(ref.replace(/^refs\/heads\//, ''))} refused: nothing was committed; everything you staged is still staged.`
+      : 'Nothing was committed; everything you staged is still staged.',
     '',
   ].join('\n');
 }
