@@ -416,6 +416,7 @@ async function readWorktreeInfos(
     readWorktreesEdits(
       plan.repoRoot,
       present.map((w) => w.worktree),
+      { commonDir, plan: plan.name, env },
     ),
     readHooksOff(commonDir, plan, present, env).catch(() => new Map<string, boolean | null>()),
   ]);
