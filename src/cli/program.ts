@@ -173,6 +173,8 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--plan <name>', 'plan name or file; default: the only plan set up')
     .option('--worker <id>', 'only this worker')
     .option('--range <A..B>', 'only the commits in this range')
+    .addOption(fetchOption())
+    .addOption(noFetchOption())
     .option('--json', 'print JSON')
     .action((options) =>
       run(async () => (await import('../commands/check.js')).runCheck(options, deps)),
@@ -191,7 +193,8 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       .option('--watch', 'live view, redrawn when a worker branch changes')
       .option('--events', 'one JSON line per change, as it happens')
       .option('--since <duration|date>', 'with --events: replay history since then first')
-      .addOption(new Option('--fetch [remote]', 'fetch worker branches from a hub first'))
+      .addOption(fetchOption())
+      .addOption(noFetchOption())
       .option('--interval <duration>', 'polling interval for --watch and --events', '2s')
       .action((options) =>
         run(async () => (await import('../commands/status/index.js')).runMonitor(options, deps)),
@@ -205,7 +208,8 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     )
     .option('--plan <name>', 'plan name or file; default: the only plan set up')
     .option('--timeout <duration>', 'give up after this long (e.g. 90s, 30m, 2h)')
-    .addOption(new Option('--fetch [remote]', 'fetch worker branches from a hub first'))
+    .addOption(fetchOption())
+    .addOption(noFetchOption())
     .option('--interval <duration>', 'polling interval', '2s')
     .option('--json', 'print the outcome as JSON')
     .action((options) =>
@@ -230,6 +234,12 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--continue', 'continue after resolving a conflict in the prepared worktree')
     .option('--abort', 'drop the attempt and leave everything as before')
     .option('--teardown', 'remove the worktrees after a successful publish')
+    .option(
+      '--push',
+      "push the published target to the hub (pw.hub), refused if someone else moved the hub's target",
+    )
+    .addOption(fetchOption())
+    .addOption(noFetchOption())
     .addOption(new Option('--strategy <strategy>', 'merge or squash').choices(['merge', 'squash']))
     .option('--no-verify', 'skip integrate.verify')
     .option('--json', 'print JSON')
@@ -315,6 +325,8 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       .option('--json', 'print every figure as JSON')
       .option('--svg <file>', 'write the timeline as a self-contained SVG')
       .option('--html <file>', 'write report and timeline as one HTML file')
+      .addOption(fetchOption())
+      .addOption(noFetchOption())
       .action((options) =>
         run(async () => (await import('../commands/retro.js')).runRetro(options, deps)),
       );
@@ -331,6 +343,18 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     );
 
   return program;
+}
+
+/** `--fetch [remote]`: every read command fetches the worker branches from a hub first. */
+function fetchOption(): Option {
+  return new Option(
+    '--fetch [remote]',
+    'fetch the worker branches from a hub first and read its copies (default: on when git config pw.hub is set)',
+  );
+}
+
+function noFetchOption(): Option {
+  return new Option('--no-fetch', "do not fetch; still read the hub's copies fetched last");
 }
 
 const PW_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })

@@ -35,7 +35,8 @@ function deps(now = Date.now()): { deps: CommandDeps; out: () => string; err: ()
 async function status(options: Record<string, unknown> = {}): Promise<PlanStatus> {
   const d = deps();
   const result = await runMonitor({ json: true, ...options }, d.deps);
-  expect(d.err()).toBe('');
+  // The first named fetch records the hub (git config pw.hub) and says so, once.
+  expect(d.err()).toMatch(/^(pw: the hub is now \S+ \(git config pw\.hub \S+\)[^\n]*\n)?$/);
   expect(result.exitCode).toBe(0);
   return JSON.parse(d.out()) as PlanStatus;
 }
@@ -79,6 +80,10 @@ describe('pw status --fetch', () => {
     expect(repo.git(['rev-parse', 'refs/remotes/hub/pw/demo/api'])).toBe(
       repo.git(['rev-parse', 'pw/demo/api'], { cwd: remote }),
     );
+    // That fetch recorded the hub: plain status reads (and fetches) it from now on.
+    expect(repo.git(['config', 'pw.hub'])).toBe('hub');
+    const after = await status({ fetch: false });
+    expect(after.workers.map((w) => w.state)).toEqual(['working', 'pending', 'blocked']);
   });
 
   it('--fetch alone uses the only remote; a path works too', async () => {

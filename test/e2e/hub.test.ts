@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
+
+// Workers on two machines share a bare hub. The setup repository has every
+// worktree; a second clone plays the other machine and pushes a worker's
+// commits. With `git config pw.hub hub`, every read command fetches and reads
+// the hub's copy when it is ahead, so status, wait, check, integrate and retro
+// agree, and `integrate --push` publishes the target with a compare-and-swap.
+
+const PLAN = `name: sec
+workers:
+  - id: api
+    owns: [/src/api/]
+    task: Build the API.
+  - id: security
+    owns: [/src/security/]
+    task: Harden it.
+`;
+
+const NOW = { PW_NOW: '2030-01-01T00:10:00Z' };
+const DATES = {
+  GIT_AUTHOR_DATE: '2030-01-01T00:00:00Z',
+  GIT_COMMITTER_DATE: '2030-01-01T00:00:00Z',
+};
+
+let repo: TempRepo;
+let hub: string;
+let other: string;
+
+const pw = (args: string[], cwd?: string) => repo.pw(args, { env: NOW, ...(cwd ? { cwd } : {}) });
+
+/** Writes files in `cwd` and commits them, at the pinned date. */
+function commit(cwd: string, message: string, files: Record<string, string> = {}): string {
+  for (const [path, content] of Object.entries(files)) repo.write(path, content, cwd);
+  repo.git(['add', '-A'], { cwd });
+  repo.git(['commit', '-q', '--allow-empty', '-m', message], { cwd, env: DATES });
+  return repo.git(['rev-parse', 'HEAD'], { cwd });
+}
+
+function json<T>(args: string[]): { status: number; json: T; stderr: string } {
+  const result = pw([...args, '--json']);
+  try {
+    return { status: result.status, json: JSON.parse(result.stdout) as T, stderr: result.stderr };
+  } catch {
+    throw new Error(
+      `pw ${args.join(' ')}: no JSON (exit ${result.status})\n${result.stdout}\n${result.stderr}`,
+    );
+  }
+}
+
+beforeAll(() => {
+  repo = createTempRepo({
+    files: { 'README.md': '# r\n', 'src/api/a.ts': 'a\n', 'src/security/s.ts': 's\n' },
+  });
+  repo.write('plan.yaml', PLAN, repo.root);
+  const setup = pw(['setup', join(repo.root, 'plan.yaml')]);
+  expect(setup.status, setup.stderr).toBe(0);
+  hub = join(repo.root, 'hub.git');
+  other = join(repo.root, 'other');
+  repo.git(['init', '-q', '--bare', '-b', 'main', hub]);
+  repo.git(['remote', 'add', 'hub', hub]);
+  repo.git(['push', '-q', 'hub', 'main', 'refs/heads/pw/*:refs/heads/pw/*']);
+  repo.git(['config', 'pw.hub', 'hub']);
+  // The other machine: a clone that works on security and pushes it.
+  repo.git(['clone', '-q', '-b', 'pw/sec/security', hub, other]);
+  commit(other, '[COMPLETE] hardened', { 'src/security/s.ts': 'hardened\n' });
+  repo.git(['push', '-q', 'origin', 'pw/sec/security'], { cwd: other });
+  // api finishes here, on this machine.
+  const api = join(repo.root, 'repo.pw', 'sec', 'api');
+  commit(api, '[COMPLETE] api done', { 'src/api/a.ts': 'api\n' });
+});
+afterAll(() => repo.cleanup());
+
+interface Status {
+  summary: string;
+  workers: { id: string; state: string; tip: { ref: string; sha: string } | null }[];
+}
+
+describe('one view of the truth through the hub', () => {
+  it('status, wait, check and integrate --dry-run agree on the hub copy (fetched by default)', () => {
+    const local = repo.git(['rev-parse', 'pw/sec/security']);
+    const status = json<Status>(['status']);
+    expect(status.status).toBe(0);
+    expect(status.json.summary).toBe('2/2 complete · ready to integrate');
+    const security = status.json.workers.find((w) => w.id === 'security')!;
+    expect(security.tip!.ref).toBe('refs/remotes/hub/pw/sec/security');
+    // Never fetched into the local branch (it is checked out in a worktree).
+    expect(repo.git(['rev-parse', 'pw/sec/security'])).toBe(local);
+
+    const wait = pw(['wait', '--timeout', '0s']);
+    expect(wait.stdout).toContain('all 2 workers are complete');
+    expect(wait.status).toBe(0);
+
+    const dry = json<{ ok: boolean; steps: { worker: string; tip: string }[] }>([
+      'integrate',
+      '--dry-run',
+    ]);
+    expect(dry.stderr).toBe('');
+    expect(dry.status).toBe(0);
+    expect(dry.json.steps.find((s) => s.worker === 'security')!.tip).toBe(security.tip!.sha);
+
+    const check = json<{ commitsJudged: number; violations: unknown[] }>(['check']);
+    expect(check.status).toBe(0);
+    expect(check.json.commitsJudged).toBe(2);
+
+    // --no-fetch reads what was fetched last: the same answer.
+    expect(json<Status>(['status', '--no-fetch']).json.summary).toBe(
+      '2/2 complete · ready to integrate',
+    );
+  });
+});
