@@ -1,3 +1,4 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
@@ -8,7 +9,11 @@ import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 // the hub's copy when it is ahead, so status, wait, check, integrate and retro
 // agree, and `integrate --push` publishes the target with a compare-and-swap.
 
-const PLAN = `name: sec
+// verify pushes the other machine's main to the hub while a marker file is
+// there: someone moving the hub's target between integrate's read and push.
+const plan = (root: string): string => `name: sec
+integrate:
+  verify: "if [ -f '${root}/race' ]; then git -C '${root}/other' push -q origin race:main; fi"
 workers:
   - id: api
     owns: [/src/api/]
@@ -53,7 +58,7 @@ beforeAll(() => {
   repo = createTempRepo({
     files: { 'README.md': '# r\n', 'src/api/a.ts': 'a\n', 'src/security/s.ts': 's\n' },
   });
-  repo.write('plan.yaml', PLAN, repo.root);
+  repo.write('plan.yaml', plan(repo.root), repo.root);
   const setup = pw(['setup', join(repo.root, 'plan.yaml')]);
   expect(setup.status, setup.stderr).toBe(0);
   hub = join(repo.root, 'hub.git');
@@ -104,9 +109,101 @@ describe('one view of the truth through the hub', () => {
     expect(check.status).toBe(0);
     expect(check.json.commitsJudged).toBe(2);
 
+    const retro = json<{ workers: { id: string; state: string; commits: number }[] }>(['retro']);
+    expect(retro.json.workers.map((w) => [w.id, w.state, w.commits])).toEqual([
+      ['api', 'complete', 1],
+      ['security', 'complete', 1],
+    ]);
+
     // --no-fetch reads what was fetched last: the same answer.
     expect(json<Status>(['status', '--no-fetch']).json.summary).toBe(
       '2/2 complete · ready to integrate',
     );
+  });
+});
+
+interface Integrate {
+  ok: boolean;
+  outcome: string;
+  result: string | null;
+  publish: { from: string | null; to: string } | null;
+  push: {
+    remote: string;
+    ok: boolean;
+    pushed: boolean;
+    from: string | null;
+    to: string;
+    current: string | null;
+  } | null;
+  next: string[];
+}
+
+const hubMain = (): string => repo.git(['rev-parse', 'main'], { cwd: hub });
+
+describe('pw integrate --push', () => {
+  it('merges the hub tips without touching any worktree and publishes the target to the hub', () => {
+    const before = repo.git(['rev-parse', 'main']);
+    const worktreeHeads = ['api', 'security'].map((w) =>
+      repo.git(['rev-parse', 'HEAD'], { cwd: join(repo.root, 'repo.pw', 'sec', w) }),
+    );
+    const hubSecurity = repo.git(['rev-parse', 'pw/sec/security'], { cwd: hub });
+    const run = json<Integrate>(['integrate', '--push']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.json.outcome).toBe('published');
+    const main = repo.git(['rev-parse', 'main']);
+    expect(run.json.push).toMatchObject({
+      remote: 'hub',
+      ok: true,
+      pushed: true,
+      from: before,
+      to: main,
+    });
+    expect(hubMain()).toBe(main);
+    // The hub's security tip is in main; the local worktrees and branches did not move.
+    expect(repo.gitResult(['merge-base', '--is-ancestor', hubSecurity, 'main']).status).toBe(0);
+    expect(
+      ['api', 'security'].map((w) =>
+        repo.git(['rev-parse', 'HEAD'], { cwd: join(repo.root, 'repo.pw', 'sec', w) }),
+      ),
+    ).toEqual(worktreeHeads);
+    const status = json<Status & { integrated: boolean }>(['status']);
+    expect(status.json.integrated).toBe(true);
+  });
+
+  it('refuses when someone moved the hub target meanwhile, keeps the local target, and pushes once they are brought together', () => {
+    // The other machine has a commit for the hub's main, pushed by verify (the marker).
+    repo.git(['fetch', '-q', 'origin', 'main'], { cwd: other });
+    repo.git(['checkout', '-q', '-b', 'race', 'origin/main'], { cwd: other });
+    const race = commit(other, 'docs from the other machine', { 'README.md': '# other\n' });
+    commit(join(repo.root, 'repo.pw', 'sec', 'api'), '[COMPLETE] api, second round', {
+      'src/api/b.ts': 'b\n',
+    });
+    writeFileSync(join(repo.root, 'race'), '');
+    const hubBefore = hubMain();
+
+    const run = json<Integrate>(['integrate', '--push']);
+    rmSync(join(repo.root, 'race'));
+    expect(run.status).toBe(1);
+    expect(run.json.outcome).toBe('push-refused');
+    expect(run.json.ok).toBe(false);
+    // Published here (kept), not on the hub: someone else's push is there.
+    expect(repo.git(['rev-parse', 'main'])).toBe(run.json.result);
+    expect(run.json.publish!.to).toBe(run.json.result);
+    expect(run.json.push).toMatchObject({ ok: false, from: hubBefore, current: race });
+    expect(hubMain()).toBe(race);
+    expect(run.json.next.join('\n')).toContain('pull --no-rebase hub main');
+
+    // A new push (or a dry run of one) refuses before merging while the hub has what main lacks.
+    const early = pw(['integrate', '--push', '--dry-run']);
+    expect(early.status).toBe(1);
+    expect(early.stderr).toContain('with commits main here lacks: pushing would drop them');
+
+    repo.git(['pull', '-q', '--no-rebase', '--no-edit', 'hub', 'main'], { env: DATES });
+    const again = json<Integrate>(['integrate', '--push']);
+    expect(again.status).toBe(0);
+    expect(again.json.outcome).toBe('nothing-to-integrate');
+    expect(again.json.push).toMatchObject({ ok: true, pushed: true, from: race });
+    expect(hubMain()).toBe(repo.git(['rev-parse', 'main']));
   });
 });
