@@ -71,12 +71,40 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       'proceed with unmerged or uncommitted work, after archiving it under refs/pw/',
     )
     .option('--purge', 'also delete the events log and archive refs')
+    .option(
+      '--merged',
+      'only the workers whose pull request is merged (gh); keeps the others and every unmerged branch',
+    )
     .option('--dry-run', 'print what would be removed and change nothing')
     .option('--json', 'report what was removed as JSON')
     .action((plan: string | undefined, options) =>
       run(async () =>
         (await import('../commands/teardown.js')).runTeardown({ ...options, plan }, deps),
       ),
+    );
+
+  program
+    .command('pr')
+    .description(
+      "push the worker branches and open one pull request per worker with gh (pw pr status: each one's state and checks)",
+    )
+    .argument('[action]', 'status: show the pull requests instead of opening them')
+    .option('--plan <name>', 'plan name or file; default: the only plan set up')
+    .option(
+      '--integrated',
+      'one pull request for the integration result (the target after pw integrate)',
+    )
+    .option('--only <ids...>', 'only these workers')
+    .option(
+      '--remote <remote>',
+      'where to push (default: pw.hub, else origin, else the only remote)',
+    )
+    .option('--base <branch>', 'the branch the pull requests go into (default: the plan target)')
+    .addOption(fetchOption())
+    .addOption(noFetchOption())
+    .option('--json', 'print JSON')
+    .action((action: string | undefined, options) =>
+      run(async () => (await import('../commands/pr.js')).runPr({ ...options, action }, deps)),
     );
 
   program

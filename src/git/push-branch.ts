@@ -64,3 +64,25 @@ export async function pushBranchWithLease(
     .filter((l) => l && l !== 'Done' && !l.startsWith('To '));
   return { ok: false, message: lines.join('\n') };
 }
+
+/**
+ * Pushes `commit` to `branch` on `remote`, fast-forward only (no force: a
+ * branch someone else moved on the remote is refused, and said so).
+ */
+export async function pushBranch(
+  cwd: string,
+  remote: string,
+  branch: string,
+  commit: string,
+): Promise<PushOutcome> {
+  const result = await runGit(
+    ['push', '--porcelain', '--end-of-options', remote, `${commit}:refs/heads/${branch}`],
+    { cwd, env: NO_PROMPT, okExitCodes: [1, 128] },
+  );
+  if (result.exitCode === 0) return { ok: true };
+  const lines = `${result.stdout}\n${result.stderr}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && l !== 'Done' && !l.startsWith('To '));
+  return { ok: false, message: lines.join('\n') };
+}

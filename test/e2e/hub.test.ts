@@ -1,7 +1,7 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
+import { createTempRepo, projectRoot, type TempRepo } from '../helpers/temp-repo.js';
 
 // Workers on two machines share a bare hub. The setup repository has every
 // worktree; a second clone plays the other machine and pushes a worker's
@@ -205,5 +205,124 @@ describe('pw integrate --push', () => {
     expect(again.json.outcome).toBe('nothing-to-integrate');
     expect(again.json.push).toMatchObject({ ok: true, pushed: true, from: race });
     expect(hubMain()).toBe(repo.git(['rev-parse', 'main']));
+  });
+});
+
+describe('pw pr with a scripted gh', () => {
+  let ghEnv: Record<string, string>;
+  let log: string;
+  let state: string;
+  const calls = (): string[][] =>
+    readFileSync(log, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as string[]);
+  const prs = (): Record<string, unknown>[] =>
+    JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>[];
+
+  beforeAll(() => {
+    const bin = join(repo.root, 'bin');
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, 'gh'),
+      `#!/bin/sh\nexec '${process.execPath}' '${join(projectRoot, 'test/fixtures/fake-gh.mjs')}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    log = join(repo.root, 'gh.log');
+    state = join(repo.root, 'gh-state.json');
+    writeFileSync(log, '');
+    ghEnv = {
+      PATH: `${bin}:${process.env.PATH ?? ''}`,
+      FAKE_GH_LOG: log,
+      FAKE_GH_STATE: state,
+      FAKE_GH_REMOTE: hub,
+    };
+  });
+
+  it('without gh it refuses (exit 3) before pushing anything', () => {
+    const nogh = join(repo.root, 'nogh');
+    mkdirSync(nogh);
+    symlinkSync(repo.git(['--exec-path']) + '/git', join(nogh, 'git'));
+    const before = repo.git(['rev-parse', 'pw/sec/api'], { cwd: hub });
+    const result = repo.pw(['pr'], { env: { ...NOW, PATH: nogh } });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('gh (the GitHub CLI) is not on PATH; nothing was pushed');
+    expect(repo.git(['rev-parse', 'pw/sec/api'], { cwd: hub })).toBe(before);
+  });
+
+  it('pushes each worker and opens one pull request each, described from its commits; a rerun reports them', () => {
+    const api = join(repo.root, 'repo.pw', 'sec', 'api');
+    // Worker text is hostile: it reaches gh through a file, quoted in a fence it cannot close.
+    const hostile = '[CHECKPOINT] ```` @everyone <img src=x onerror=alert(1)> $(touch pwned)';
+    commit(api, hostile);
+    const opened = repo.pw(['pr', '--json'], { env: { ...NOW, ...ghEnv } });
+    expect(opened.stderr).toBe('');
+    expect(opened.status).toBe(0);
+    const report = JSON.parse(opened.stdout) as {
+      remote: string;
+      pullRequests: { worker: string; action: string; number: number; draft: boolean }[];
+    };
+    expect(report.remote).toBe('hub');
+    expect(report.pullRequests.map((p) => [p.worker, p.action, p.number, p.draft])).toEqual([
+      ['api', 'created', 1, true],
+      ['security', 'created', 2, false],
+    ]);
+    expect(repo.git(['rev-parse', 'pw/sec/api'], { cwd: hub })).toBe(
+      repo.git(['rev-parse', 'pw/sec/api']),
+    );
+    const create = calls().find((c) => c[1] === 'create' && c.includes('pw/sec/api'))!;
+    expect(create.slice(0, 6)).toEqual(['pr', 'create', '--head', 'pw/sec/api', '--base', 'main']);
+    expect(create).toContain(`--title=api: ${hostile.slice('[CHECKPOINT] '.length)}`);
+    const body = prs()[0]!.body as string;
+    expect(body).toContain(
+      '`````text\n[COMPLETE] api done\n[COMPLETE] api, second round\n' + hostile,
+    );
+    expect(existsSync(join(repo.root, 'pwned'))).toBe(false);
+
+    const again = repo.pw(['pr', '--json'], { env: { ...NOW, ...ghEnv } });
+    expect(again.status).toBe(0);
+    expect(
+      (JSON.parse(again.stdout) as { pullRequests: { action: string }[] }).pullRequests.map(
+        (p) => p.action,
+      ),
+    ).toEqual(['exists', 'exists']);
+    expect(calls().filter((c) => c[1] === 'create')).toHaveLength(2);
+  });
+
+  it('pw pr status shows state and checks; teardown --merged removes only the merged worker', () => {
+    const list = prs();
+    list[0]!.statusCheckRollup = [
+      { __typename: 'CheckRun', name: 'pw-check', status: 'COMPLETED', conclusion: 'SUCCESS' },
+      { __typename: 'StatusContext', context: 'ci/tests', state: 'FAILURE' },
+    ];
+    writeFileSync(state, JSON.stringify(list));
+    const status = repo.pw(['pr', 'status'], { env: { ...NOW, ...ghEnv } });
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/api\s+#1\s+open \(draft\)\s+1 passing, 1 failing \(ci\/tests\)/);
+    expect(status.stdout).toMatch(/security\s+#2\s+open\s+no checks/);
+
+    list[0]!.state = 'MERGED';
+    list[0]!.mergedAt = '2030-01-01T00:05:00Z';
+    writeFileSync(state, JSON.stringify(list));
+    const apiTip = repo.git(['rev-parse', 'pw/sec/api']);
+    const down = repo.pw(['teardown', '--merged', '--json'], { env: { ...NOW, ...ghEnv } });
+    expect(down.stderr).toBe('');
+    expect(down.status).toBe(0);
+    const workers = (
+      JSON.parse(down.stdout) as {
+        workers: { worker: string; removed: boolean; kept: string | null }[];
+      }
+    ).workers;
+    expect(workers.map((w) => [w.worker, w.removed, w.kept])).toEqual([
+      ['api', true, null],
+      ['security', false, 'pull request #2 is open'],
+    ]);
+    expect(existsSync(join(repo.root, 'repo.pw', 'sec', 'api'))).toBe(false);
+    expect(repo.gitResult(['rev-parse', '-q', '--verify', 'refs/heads/pw/sec/api']).status).toBe(1);
+    expect(repo.git(['rev-parse', 'refs/pw/archive/sec/api'])).toBe(apiTip);
+    expect(existsSync(join(repo.root, 'repo.pw', 'sec', 'security'))).toBe(true);
+    expect(
+      repo.gitResult(['rev-parse', '-q', '--verify', 'refs/heads/pw/sec/security']).status,
+    ).toBe(0);
   });
 });
