@@ -143,7 +143,8 @@ export async function runIntegrate(
         const done = options.continue
           ? await continueIntegration(context, options)
           : await startIntegration(context, options);
-        if (push && done.ok && ['published', 'nothing-to-integrate'].includes(done.outcome))
+        // Published (a refused --teardown afterwards does not undo that) or nothing new: push.
+        if (push && ['published', 'nothing-to-integrate'].includes(done.outcome))
           await pushTarget(context, done, push);
         return done;
       } catch (error) {

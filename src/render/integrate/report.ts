@@ -233,6 +233,14 @@ export function renderIntegrateEnd(report: IntegrateReport): string {
     case 'nothing-to-integrate':
       lines.push(`Nothing to integrate: ${report.target} already holds every selected worker.`);
       break;
+    case 'push-refused':
+      // Published here (or nothing new to merge); only the push was refused.
+      lines.push(
+        report.publish
+          ? `Published here: ${report.target} ${short(report.publish.from)} -> ${short(report.publish.to)}.`
+          : `Nothing to integrate: ${report.target} already holds every selected worker.`,
+      );
+      break;
     case 'dry-run':
       lines.push(
         report.ok
