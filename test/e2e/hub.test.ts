@@ -325,4 +325,19 @@ describe('pw pr with a scripted gh', () => {
       repo.gitResult(['rev-parse', '-q', '--verify', 'refs/heads/pw/sec/security']).status,
     ).toBe(0);
   });
+  it('--integrated opens one pull request for the target here, once it has something the remote lacks', () => {
+    const none = repo.pw(['pr', '--integrated'], { env: { ...NOW, ...ghEnv } });
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain("main here has nothing hub's main lacks");
+    repo.git(['commit', '-q', '--allow-empty', '-m', 'integrated by hand'], { env: DATES });
+    const opened = repo.pw(['pr', '--integrated', '--json'], { env: { ...NOW, ...ghEnv } });
+    expect(opened.status).toBe(0);
+    const entry = (JSON.parse(opened.stdout) as { pullRequests: Record<string, unknown>[] })
+      .pullRequests[0]!;
+    expect(entry).toMatchObject({ branch: 'pw-integrated/sec', action: 'created', number: 3 });
+    expect(repo.git(['rev-parse', 'pw-integrated/sec'], { cwd: hub })).toBe(
+      repo.git(['rev-parse', 'main']),
+    );
+    expect(prs()[2]!.title).toBe('sec: integrate api, security');
+  });
 });
