@@ -5,9 +5,10 @@ import { createTempRepo, projectRoot, type TempRepo } from '../helpers/temp-repo
 
 // Workers on two machines share a bare hub. The setup repository has every
 // worktree; a second clone plays the other machine and pushes a worker's
-// commits. With `git config pw.hub hub`, every read command fetches and reads
-// the hub's copy when it is ahead, so status, wait, check, integrate and retro
-// agree, and `integrate --push` publishes the target with a compare-and-swap.
+// commits. With `git config pw.hub hub` (which the first `--fetch hub`
+// records), every read command fetches and reads the hub's copy when it is
+// ahead, so status, wait, check, integrate and retro agree, and
+// `integrate --push` publishes the target with a compare-and-swap.
 
 // verify pushes the other machine's main to the hub while a marker file is
 // there: someone moving the hub's target between integrate's read and push.
@@ -66,7 +67,6 @@ beforeAll(() => {
   repo.git(['init', '-q', '--bare', '-b', 'main', hub]);
   repo.git(['remote', 'add', 'hub', hub]);
   repo.git(['push', '-q', 'hub', 'main', 'refs/heads/pw/*:refs/heads/pw/*']);
-  repo.git(['config', 'pw.hub', 'hub']);
   // The other machine: a clone that works on security and pushes it.
   repo.git(['clone', '-q', '-b', 'pw/sec/security', hub, other]);
   commit(other, '[COMPLETE] hardened', { 'src/security/s.ts': 'hardened\n' });
@@ -83,9 +83,12 @@ interface Status {
 }
 
 describe('one view of the truth through the hub', () => {
-  it('status, wait, check and integrate --dry-run agree on the hub copy (fetched by default)', () => {
+  it('status, wait, check, integrate --dry-run and retro agree on the hub copy (fetched by default)', () => {
     const local = repo.git(['rev-parse', 'pw/sec/security']);
-    const status = json<Status>(['status']);
+    // The issue's reproduction: a first `pw status --fetch hub`, then commands without the flag.
+    const status = json<Status>(['status', '--fetch', 'hub']);
+    expect(status.stderr).toContain('pw: the hub is now hub (git config pw.hub hub)');
+    expect(repo.git(['config', 'pw.hub'])).toBe('hub');
     expect(status.status).toBe(0);
     expect(status.json.summary).toBe('2/2 complete · ready to integrate');
     const security = status.json.workers.find((w) => w.id === 'security')!;
