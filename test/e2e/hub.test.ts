@@ -66,6 +66,10 @@ beforeAll(() => {
   other = join(repo.root, 'other');
   repo.git(['init', '-q', '--bare', '-b', 'main', hub]);
   repo.git(['remote', 'add', 'hub', hub]);
+  // security starts here, then moves to the other machine (which builds on it).
+  commit(join(repo.root, 'repo.pw', 'sec', 'security'), '[CHECKPOINT] started here', {
+    'src/security/s.ts': 'started\n',
+  });
   repo.git(['push', '-q', 'hub', 'main', 'refs/heads/pw/*:refs/heads/pw/*']);
   // The other machine: a clone that works on security and pushes it.
   repo.git(['clone', '-q', '-b', 'pw/sec/security', hub, other]);
@@ -110,12 +114,12 @@ describe('one view of the truth through the hub', () => {
 
     const check = json<{ commitsJudged: number; violations: unknown[] }>(['check']);
     expect(check.status).toBe(0);
-    expect(check.json.commitsJudged).toBe(2);
+    expect(check.json.commitsJudged).toBe(3);
 
     const retro = json<{ workers: { id: string; state: string; commits: number }[] }>(['retro']);
     expect(retro.json.workers.map((w) => [w.id, w.state, w.commits])).toEqual([
       ['api', 'complete', 1],
-      ['security', 'complete', 1],
+      ['security', 'complete', 2],
     ]);
 
     // --no-fetch reads what was fetched last: the same answer.
@@ -342,5 +346,17 @@ describe('pw pr with a scripted gh', () => {
       repo.git(['rev-parse', 'main']),
     );
     expect(prs()[2]!.title).toBe('sec: integrate api, security');
+  });
+  it('teardown after integrating the hub tips keeps them archived; retro reads the same history', () => {
+    const hubSecurity = repo.git(['rev-parse', 'refs/remotes/hub/pw/sec/security']);
+    // api's last commits were never integrated: --force archives them.
+    const down = pw(['teardown', '--force']);
+    expect(down.status, down.stderr).toBe(0);
+    // The local security branch was behind the hub's tip integrate archived: the archive stays there.
+    expect(repo.git(['rev-parse', 'refs/pw/archive/sec/security'])).toBe(hubSecurity);
+    const retro = repo.pw(['retro', '--json', '--no-fetch'], { env: NOW });
+    const workers = (JSON.parse(retro.stdout) as { workers: { id: string; commits: number }[] })
+      .workers;
+    expect(workers.find((w) => w.id === 'security')!.commits).toBe(2);
   });
 });
