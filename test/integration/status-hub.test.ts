@@ -116,6 +116,20 @@ describe('pw status --fetch', () => {
     expect(result.exitCode).toBe(0);
   });
 
+  it('a default fetch that fails is a warning: the copies fetched last are read', async () => {
+    repo.git(['config', 'pw.hub', join(repo.root, 'gone.git')]);
+    try {
+      const offline = await status();
+      expect(offline.warnings[0]).toMatch(
+        /^could not fetch the worker branches of plan "demo" from .*gone\.git: .*; showing the worker branches as fetched last/,
+      );
+      const quiet = await status({ fetch: false });
+      expect(quiet.warnings.some((w) => w.startsWith('could not fetch'))).toBe(false);
+    } finally {
+      repo.git(['config', 'pw.hub', 'hub']);
+    }
+  });
+
   it('an unreachable hub is an environment error that says what to do', async () => {
     const d = deps();
     await expect(
