@@ -71,12 +71,40 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       'proceed with unmerged or uncommitted work, after archiving it under refs/pw/',
     )
     .option('--purge', 'also delete the events log and archive refs')
+    .option(
+      '--merged',
+      'only the workers whose pull request is merged (gh); keeps the others and every unmerged branch',
+    )
     .option('--dry-run', 'print what would be removed and change nothing')
     .option('--json', 'report what was removed as JSON')
     .action((plan: string | undefined, options) =>
       run(async () =>
         (await import('../commands/teardown.js')).runTeardown({ ...options, plan }, deps),
       ),
+    );
+
+  program
+    .command('pr')
+    .description(
+      "push the worker branches and open one pull request per worker with gh (pw pr status: each one's state and checks)",
+    )
+    .argument('[action]', 'status: show the pull requests instead of opening them')
+    .option('--plan <name>', 'plan name or file; default: the only plan set up')
+    .option(
+      '--integrated',
+      'one pull request for the integration result (the target after pw integrate)',
+    )
+    .option('--only <ids...>', 'only these workers')
+    .option(
+      '--remote <remote>',
+      'where to push (default: pw.hub, else origin, else the only remote)',
+    )
+    .option('--base <branch>', 'the branch the pull requests go into (default: the plan target)')
+    .addOption(fetchOption())
+    .addOption(noFetchOption())
+    .option('--json', 'print JSON')
+    .action((action: string | undefined, options) =>
+      run(async () => (await import('../commands/pr.js')).runPr({ ...options, action }, deps)),
     );
 
   program
@@ -173,6 +201,8 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--plan <name>', 'plan name or file; default: the only plan set up')
     .option('--worker <id>', 'only this worker')
     .option('--range <A..B>', 'only the commits in this range')
+    .addOption(fetchOption())
+    .addOption(noFetchOption())
     .option('--json', 'print JSON')
     .action((options) =>
       run(async () => (await import('../commands/check.js')).runCheck(options, deps)),
@@ -191,7 +221,8 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       .option('--watch', 'live view, redrawn when a worker branch changes')
       .option('--events', 'one JSON line per change, as it happens')
       .option('--since <duration|date>', 'with --events: replay history since then first')
-      .addOption(new Option('--fetch [remote]', 'fetch worker branches from a hub first'))
+      .addOption(fetchOption())
+      .addOption(noFetchOption())
       .option('--interval <duration>', 'polling interval for --watch and --events', '2s')
       .action((options) =>
         run(async () => (await import('../commands/status/index.js')).runMonitor(options, deps)),
@@ -205,7 +236,8 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     )
     .option('--plan <name>', 'plan name or file; default: the only plan set up')
     .option('--timeout <duration>', 'give up after this long (e.g. 90s, 30m, 2h)')
-    .addOption(new Option('--fetch [remote]', 'fetch worker branches from a hub first'))
+    .addOption(fetchOption())
+    .addOption(noFetchOption())
     .option('--interval <duration>', 'polling interval', '2s')
     .option('--json', 'print the outcome as JSON')
     .action((options) =>
@@ -230,6 +262,12 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--continue', 'continue after resolving a conflict in the prepared worktree')
     .option('--abort', 'drop the attempt and leave everything as before')
     .option('--teardown', 'remove the worktrees after a successful publish')
+    .option(
+      '--push',
+      "push the published target to the hub (pw.hub), refused if someone else moved the hub's target",
+    )
+    .addOption(fetchOption())
+    .addOption(noFetchOption())
     .addOption(new Option('--strategy <strategy>', 'merge or squash').choices(['merge', 'squash']))
     .option('--no-verify', 'skip integrate.verify')
     .option('--json', 'print JSON')
@@ -315,6 +353,8 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       .option('--json', 'print every figure as JSON')
       .option('--svg <file>', 'write the timeline as a self-contained SVG')
       .option('--html <file>', 'write report and timeline as one HTML file')
+      .addOption(fetchOption())
+      .addOption(noFetchOption())
       .action((options) =>
         run(async () => (await import('../commands/retro.js')).runRetro(options, deps)),
       );
@@ -331,6 +371,18 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     );
 
   return program;
+}
+
+/** `--fetch [remote]`: every read command fetches the worker branches from a hub first. */
+function fetchOption(): Option {
+  return new Option(
+    '--fetch [remote]',
+    'fetch the worker branches from a hub first and read its copies (default: on when git config pw.hub is set)',
+  );
+}
+
+function noFetchOption(): Option {
+  return new Option('--no-fetch', "do not fetch; still read the hub's copies fetched last");
 }
 
 const PW_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })

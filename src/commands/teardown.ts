@@ -2,7 +2,7 @@ import { lstat, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
-import { FailedError } from '../errors.js';
+import { FailedError, UsageError } from '../errors.js';
 import {
   archivePrefix,
   archiveRef,
@@ -45,6 +45,8 @@ export interface TeardownOptions {
   purge?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  /** Only the workers whose pull request is merged (teardown-merged.ts). */
+  merged?: boolean;
 }
 
 interface WorkerState {
@@ -123,9 +125,20 @@ export async function runTeardown(
   options: TeardownOptions,
   deps: CommandDeps,
 ): Promise<CommandResult> {
+  if (options.merged) return runMerged(options, deps);
   const repo = await readRepoInfo(deps.cwd);
   if (options.dryRun) return tearDown(options, deps, repo);
   return withRepoLock(repo.commonDir, 'teardown', deps, () => tearDown(options, deps, repo));
+}
+
+async function runMerged(options: TeardownOptions, deps: CommandDeps): Promise<CommandResult> {
+  if (options.force || options.purge) {
+    throw new UsageError('--merged takes no --force or --purge', [
+      'It removes only workers whose pull request is merged; pw teardown alone removes the plan.',
+    ]);
+  }
+  const { runTeardownMerged } = await import('./teardown-merged.js');
+  return runTeardownMerged(options, deps);
 }
 
 async function tearDown(
