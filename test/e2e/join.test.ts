@@ -145,6 +145,11 @@ describe('workers on several machines', () => {
     const owner = pwAt(bDir, ['owner', 'src/api/a.ts', 'src/web/w.ts', '--json']);
     expect(owner.status, owner.stderr).toBe(0);
     expect(owner.stdout).toContain('"api"');
+    // pw run there runs that worker alone (--worker is --only for one).
+    const dry = pwAt(bDir, ['run', '--worker', 'web', '--dry-run']);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('stage 1: web');
+    expect(dry.stdout).not.toContain('api:');
     // Joining again changes nothing.
     const again = pwAt(bDir, ['join', 'origin', 'feat', 'web']);
     expect(again.status, again.stderr).toBe(0);

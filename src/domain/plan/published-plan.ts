@@ -48,7 +48,8 @@ function readWorker(raw: unknown, at: string, problems: string[]): CompiledWorke
   return {
     id: id as string,
     branch: branch as string,
-    worktree: '',
+    // Replaced by relocatePlan: a path on the machine that published the plan means nothing here.
+    worktree: typeof raw.worktree === 'string' ? raw.worktree : '',
     owns: owns as string[],
     pathspecs,
     task: task as string,
