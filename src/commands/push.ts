@@ -72,7 +72,11 @@ export async function runPush(options: PushOptions, deps: CommandDeps): Promise<
     const ref = `refs/heads/${worker.branch}`;
     const refusal = await pushToHub(repo.mainWorktree, hub, [`${ref}:${ref}`]);
     if (refusal) {
-      const lines = refusal.message.split('\n').filter(Boolean).slice(-8);
+      // git's words and the refusing hook's (its paths and owners), without git's generic hints.
+      const lines = refusal.message
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !line.startsWith('hint:'))
+        .slice(-24);
       if (refusal.unreachable) {
         throw new EnvironmentError(
           `could not reach the hub ${hub} to push ${worker.branch} (offline?)`,
