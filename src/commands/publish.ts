@@ -99,11 +99,17 @@ export async function publishPlan(
     ]);
   }
   const previousHub = await readConfig(cwd, 'pw.hub', 'local');
-  if (previousHub !== hub.remote) await writeConfig(cwd, 'pw.hub', hub.remote, 'local');
+  // The same hub under another name (origin, and the path origin points to) keeps its recorded name.
+  let name = hub.remote;
+  if (previousHub !== null && previousHub !== name) {
+    const before = await locateHub(cwd, previousHub).catch(() => null);
+    if (before?.localPath && before.localPath === hub.localPath) name = previousHub;
+  }
+  if (previousHub !== name) await writeConfig(cwd, 'pw.hub', name, 'local');
   const record = await readHubRecord(repo.commonDir, plan.name);
   if (record?.role !== 'joined') {
     await writeHubRecord(repo.commonDir, plan.name, {
-      hub: hub.remote,
+      hub: name,
       role: 'published',
       setHubConfig: record?.setHubConfig ?? previousHub === null,
     });
@@ -116,10 +122,10 @@ export async function publishPlan(
   for (const worker of options.pushWorkers === false ? [] : plan.workers) {
     if (record?.role === 'joined' && record.worker !== worker.id) continue;
     if (!worktrees.has(worker.worktree)) continue;
-    await writePushConf(repo.commonDir, plan.name, worker.id, hub.remote, worker.branch);
+    await writePushConf(repo.commonDir, plan.name, worker.id, name, worker.branch);
     pushing.push(worker.id);
   }
-  return { plan: plan.name, hub: hub.remote, ref, commit, hubHooks, pushing };
+  return { plan: plan.name, hub: name, ref, commit, hubHooks, pushing };
 }
 
 export function renderPublishReport(report: PublishReport): string {

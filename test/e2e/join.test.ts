@@ -10,6 +10,7 @@ import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 // built binary; the clock is pinned and so are the commit dates.
 
 const PLAN = `name: feat
+agent: { command: "true" }
 workers:
   - id: api
     owns: [/src/api/]
@@ -92,6 +93,8 @@ describe('workers on several machines', () => {
       hooks: { state: 'active' },
     });
     expect(hubTip('refs/pw/feat/plan')).toBe(planCommit);
+    // The same hub by its path: the name recorded first stays.
+    expect(a.git(['config', 'pw.hub'])).toBe('origin');
   });
 
   it('B: pw join refuses an unknown plan, an unknown worker and hostile names, leaving nothing', () => {
@@ -260,9 +263,12 @@ describe('workers on several machines', () => {
     expect(hubRefs()).toBe(before);
     expect(existsSync(join(a.root, 'repo.pw', 'feat', 'web'))).toBe(true);
 
-    // The integration, as a person would do it by hand (hub-aware integrate is its own feature).
-    a.git(['fetch', '-q', 'origin', 'pw/feat/web'], { env: DATES });
-    a.git(['merge', '-q', '--no-edit', 'pw/feat/api', 'FETCH_HEAD'], { env: DATES });
+    // As the README says: B's commits, fetched by status --fetch, into A's copy of the branch; then integrate.
+    a.git(['merge', '-q', '--ff-only', 'origin/pw/feat/web'], {
+      cwd: join(a.root, 'repo.pw', 'feat', 'web'),
+    });
+    const integrate = pwAt(a.dir, ['integrate'], DATES);
+    expect(integrate.status, integrate.stderr).toBe(0);
     const done = pwAt(a.dir, ['teardown', '--hub']);
     expect(done.status, done.stderr).toBe(0);
     expect(done.stdout).toContain('removed from the hub: pw/feat/web');
