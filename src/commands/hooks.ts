@@ -19,6 +19,7 @@ import { loadActivePlan } from './active-plan.js';
 import { readRepoInfo, type RepoInfo } from '../git/repo.js';
 import { withRepoLock } from '../store/repo-lock.js';
 import { repairTrustedFiles } from './trust.js';
+import { readHubRecord } from '../store/hub-record.js';
 
 export interface HooksOptions {
   action: 'install' | 'uninstall' | 'status';
@@ -134,7 +135,12 @@ async function runWorktreeHooks(
   repoInfo: RepoInfo,
 ): Promise<CommandResult> {
   const { repo, plan } = await loadActivePlan(deps.cwd, options.plan, { repo: repoInfo });
-  const ids = selectWorkers(plan, options.worker);
+  // A machine that joined the plan (pw join) has that one worker's worktree; the others are elsewhere.
+  const joined = options.worker ? null : await readHubRecord(repo.commonDir, plan.name);
+  const ids = selectWorkers(
+    plan,
+    joined?.role === 'joined' && joined.worker ? joined.worker : options.worker,
+  );
   const missing: string[] = [];
   // The trusted files the hooks read, put back as setup recorded them before the hooks are rewritten.
   const repaired =
