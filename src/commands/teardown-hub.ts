@@ -148,24 +148,39 @@ export async function cleanUpHub(cleanup: HubCleanup): Promise<void> {
 }
 
 /**
- * A joined machine's one worker, with the commits the hub's copy of its
- * branch lacks (fetched first; when the hub is out of reach, as last fetched).
+ * The hub's copy of a joined worker's branch, fetched first (when the hub is
+ * out of reach, as last fetched); null when the hub has none.
  */
-export async function readJoinedStates(
+export async function readJoinedHubTip(
   repo: RepoInfo,
   plan: CompiledPlan,
   record: HubRecord,
-): Promise<WorkerState[]> {
+): Promise<string | null> {
   const worker = plan.workers.find((w) => w.id === record.worker);
-  if (!worker) return [];
+  if (!worker) return null;
   const cwd = repo.mainWorktree;
   const remotes = await listRemoteNames(cwd);
   const tracking = `refs/remotes/${remotes.includes(record.hub) ? record.hub : 'pw-hub'}/${worker.branch}`;
   await fetchFromHub(cwd, record.hub, [`+refs/heads/${worker.branch}:${tracking}`]).catch(
     () => undefined,
   );
-  const hubTip = await resolveCommit(cwd, tracking);
-  return readWorkerStates({ ...plan, workers: [worker] }, cwd, hubTip ?? plan.baseCommit);
+  return resolveCommit(cwd, tracking);
+}
+
+/** A joined machine's one worker, with the commits the hub's copy of its branch lacks. */
+export async function readJoinedStates(
+  repo: RepoInfo,
+  plan: CompiledPlan,
+  record: HubRecord,
+  hubTip: string | null,
+): Promise<WorkerState[]> {
+  const worker = plan.workers.find((w) => w.id === record.worker);
+  if (!worker) return [];
+  return readWorkerStates(
+    { ...plan, workers: [worker] },
+    repo.mainWorktree,
+    hubTip ?? plan.baseCommit,
+  );
 }
 
 /**

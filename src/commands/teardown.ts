@@ -43,6 +43,7 @@ import {
   describeHubCleanup,
   forgetHub,
   readHubSide,
+  readJoinedHubTip,
   readJoinedStates,
 } from './teardown-hub.js';
 
@@ -159,10 +160,11 @@ async function tearDown(
   // A joined machine has one worker, whose work is safe once the hub has it; pw join's hub record says so.
   const hub = await readHubSide(repo, plan, options.hub);
   // A plan torn down earlier has only its record left: --purge removes that.
+  const hubTip = hub.joined ? await readJoinedHubTip(repo, plan, hub.joined) : null;
   const states = plan.tornDownAt
     ? []
     : hub.joined
-      ? await readJoinedStates(repo, plan, hub.joined)
+      ? await readJoinedStates(repo, plan, hub.joined, hubTip)
       : await readWorkerStates(plan, cwd);
 
   const dirty = states.filter((s) => s.uncommitted.length);
@@ -251,7 +253,7 @@ async function tearDown(
     if (hub.cleanup) await cleanUpHub(hub.cleanup);
     const time = deps.now().toISOString();
     if (options.purge) {
-      report.keptArchives = await purgePlanRecord(cwd, repo.commonDir, plan);
+      report.keptArchives = await purgePlanRecord(cwd, repo.commonDir, plan, hubTip);
       const kept = new Set(report.keptArchives);
       for (const worker of report.workers) {
         if (worker.archived && !kept.has(worker.archived)) {
@@ -301,6 +303,8 @@ async function purgePlanRecord(
   cwd: string,
   commonDir: string,
   plan: CompiledPlan,
+  /** On a joined machine, the hub's copy of the worker's branch: what it has is safe too. */
+  hubTip: string | null = null,
 ): Promise<string[]> {
   const target = (await resolveCommit(cwd, `refs/heads/${plan.target}`)) ?? plan.baseCommit;
   // The trust record holds no work: it goes with the rest of the plan's record.
@@ -318,6 +322,7 @@ async function purgePlanRecord(
     const inTarget =
       !ref.startsWith('refs/pw/wip/') &&
       ((await isAncestor(cwd, sha, target)) ||
+        (hubTip !== null && (await isAncestor(cwd, sha, hubTip))) ||
         (ref.startsWith(`refs/pw/${plan.name}/resolved/`) &&
           targetTrees.has(await treeOf(cwd, sha))));
     if (inTarget) await deleteRef(cwd, ref, sha);

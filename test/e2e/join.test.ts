@@ -237,9 +237,12 @@ describe('workers on several machines', () => {
     expect(existsSync(webB)).toBe(true);
     a.git(['-c', 'core.hooksPath=/dev/null', 'reset', '-q', '--hard', 'HEAD~1'], { cwd: webB });
 
-    const done = pwAt(bDir, ['teardown']);
+    const done = pwAt(bDir, ['teardown', '--purge']);
     expect(done.status, done.stderr).toBe(0);
     expect(existsSync(webB)).toBe(false);
+    // The hub has every commit: even the archive of the tip goes with --purge.
+    expect(a.git(['for-each-ref', 'refs/pw/'], { cwd: bDir })).toBe('');
+    expect(existsSync(join(bDir, '.git', 'pw'))).toBe(false);
     expect(
       a.gitResult(['rev-parse', '--verify', 'refs/heads/pw/feat/web'], { cwd: bDir }).status,
     ).not.toBe(0);
