@@ -101,4 +101,29 @@ describe('pushing worker commits to the hub', () => {
     expect(publish.status).toBe(2);
     expect(publish.stderr).toContain('is not a remote, URL or path');
   });
+
+  it('pw publish again moves nothing; the hub refuses any other ref under refs/pw/', () => {
+    const planCommit = repo.git(['rev-parse', 'refs/pw/feat/plan'], { cwd: hub });
+    const publish = repo.pw(['publish', '--json']);
+    expect(publish.status, publish.stderr).toBe(0);
+    expect(JSON.parse(publish.stdout)).toMatchObject({
+      plan: 'feat',
+      hub: 'origin',
+      ref: 'refs/pw/feat/plan',
+      commit: planCommit,
+      pushing: ['api', 'web'],
+    });
+    for (const ref of [
+      'refs/pw/feat/trust/plan',
+      'refs/pw/archive/feat/api',
+      'refs/pw/other/plan',
+    ]) {
+      const push = repo.gitResult(['push', 'origin', `${planCommit}:${ref}`]);
+      expect(push.status, ref).not.toBe(0);
+      expect(push.stderr).toContain(`pw: push refused: ${ref}`);
+    }
+    expect(repo.git(['for-each-ref', '--format=%(refname)', 'refs/pw/'], { cwd: hub })).toBe(
+      'refs/pw/feat/plan',
+    );
+  });
 });
