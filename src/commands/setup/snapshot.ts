@@ -32,6 +32,7 @@ import {
   removeStaleScratchIndexes,
   resolveCommit,
   type RepoInfo,
+  type Worktree,
 } from '../../git/repo.js';
 import {
   planPaths,
@@ -172,7 +173,7 @@ export async function readSetupContext(
     );
   }
 
-  const { snapshot, includeFile } = await readSetupSnapshot(repo, desired);
+  const { snapshot, includeFile } = await readSetupSnapshot(repo, desired, { worktrees });
   const { briefs } = snapshot;
   const oversized = [...briefs].filter(
     ([, brief]) => Buffer.byteLength(brief.content) > MAX_BRIEF_BYTES,
@@ -211,10 +212,15 @@ export async function readSetupContext(
 export async function readSetupSnapshot(
   repo: RepoInfo,
   desired: CompiledPlan,
-  options: { only?: ReadonlySet<string>; startCommits?: ReadonlyMap<string, string> } = {},
+  options: {
+    only?: ReadonlySet<string>;
+    startCommits?: ReadonlyMap<string, string>;
+    /** The worktrees, when the caller listed them already (one git process fewer). */
+    worktrees?: readonly Worktree[];
+  } = {},
 ): Promise<{ snapshot: SetupSnapshot; includeFile: string }> {
   const selected = desired.workers.filter((w) => !options.only || options.only.has(w.id));
-  const worktrees = await listWorktrees(repo.mainWorktree);
+  const worktrees = options.worktrees ?? (await listWorktrees(repo.mainWorktree));
   const recorded = await readCompiledPlan(repo.commonDir, desired.name);
   // A torn-down plan's record is history, not a claim on branch names.
   const previous = recorded?.tornDownAt ? null : recorded;
