@@ -253,8 +253,13 @@ describe('workers on several machines', () => {
     expect(config).not.toContain('pw.hub');
     expect(config).not.toContain('branch.pw/feat/web');
     expect(existsSync(join(bDir, '.git', 'pw', 'feat', 'push'))).toBe(false);
-    // The hub keeps the worker's work.
-    expect(hubTip('refs/heads/pw/feat/web')).not.toBeNull();
+    // The hub keeps the worker's work, and joining again starts from it.
+    const onHub = hubTip('refs/heads/pw/feat/web');
+    expect(onHub).not.toBeNull();
+    const rejoined = pwAt(bDir, ['join', 'origin', 'feat', 'web', '--json']);
+    expect(rejoined.status, rejoined.stderr).toBe(0);
+    expect(JSON.parse(rejoined.stdout)).toMatchObject({ startedFrom: 'hub', start: onHub });
+    expect(a.git(['rev-parse', 'HEAD'], { cwd: webB })).toBe(onHub);
   });
 
   it('A: teardown --hub refuses while the target lacks a branch, then cleans the hub', () => {
