@@ -122,7 +122,11 @@ export async function publishPlan(
   for (const worker of options.pushWorkers === false ? [] : plan.workers) {
     if (record?.role === 'joined' && record.worker !== worker.id) continue;
     if (!worktrees.has(worker.worktree)) continue;
-    await writePushConf(repo.commonDir, plan.name, worker.id, name, worker.branch);
+    await writePushConf(repo.commonDir, plan.name, worker.id, {
+      hub: name,
+      branch: worker.branch,
+      from: cwd,
+    });
     pushing.push(worker.id);
   }
   return { plan: plan.name, hub: name, ref, commit, hubHooks, pushing };

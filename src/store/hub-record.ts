@@ -42,8 +42,9 @@ export async function writeHubRecord(
 }
 
 /**
- * Where a worker's post-commit hook looks: `push/<worker>.conf` (the hub and
- * the branch, one a line: its presence switches the push on), `.log` (what
+ * Where a worker's post-commit hook looks: `push/<worker>.conf` (the hub, the
+ * branch and the main worktree it pushes from, one a line: its presence
+ * switches the push on), `.log` (what
  * the background pushes said) and `.failed` (the last one gave up).
  */
 export function pushPaths(commonDir: string, plan: string, worker: string) {
@@ -61,10 +62,12 @@ export async function writePushConf(
   commonDir: string,
   plan: string,
   worker: string,
-  hub: string,
-  branch: string,
+  push: { hub: string; branch: string; from: string },
 ): Promise<void> {
-  await writeFileAtomic(pushPaths(commonDir, plan, worker).conf, `${hub}\n${branch}\n`);
+  await writeFileAtomic(
+    pushPaths(commonDir, plan, worker).conf,
+    `${push.hub}\n${push.branch}\n${push.from}\n`,
+  );
 }
 
 /** The worker's push settings; null when its commits are not pushed. */

@@ -53,6 +53,8 @@ function cloneHub(name: string): string {
     ['gc.auto', '0'],
   ] as const)
     a.git(['config', key, value], { cwd: dir });
+  // A relative URL, as a user may have: it means the same from the worktrees pw makes.
+  a.git(['remote', 'set-url', 'origin', '../hub.git'], { cwd: dir });
   return dir;
 }
 
@@ -176,8 +178,8 @@ describe('workers on several machines', () => {
       cwd: webB,
       env: DATES,
     });
-    const outOfScope = a.gitResult(['push', '--no-verify', 'origin', 'HEAD:pw/feat/web'], {
-      cwd: webB,
+    const outOfScope = a.gitResult(['push', '--no-verify', 'origin', 'pw/feat/web'], {
+      cwd: bDir,
     });
     expect(outOfScope.status).not.toBe(0);
     expect(outOfScope.stderr).toContain('src/api/a.ts  owned by api');

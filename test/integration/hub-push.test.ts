@@ -83,6 +83,17 @@ describe('pushing worker commits to the hub', () => {
     const push = repo.pw(['push', '--worker', 'api']);
     expect(push.status, push.stderr).toBe(0);
     expect(push.stdout).toContain('Pushed pw/feat/api');
+
+    // A merge (the base moved on) reaches the hub as a commit does.
+    repo.write('README.md', 'moved on\n');
+    repo.commitAll('base moves on');
+    // The hub judges the merge against its own base branch: the base goes there first.
+    repo.git(['push', '-q', 'origin', 'main']);
+    repo.git(['merge', '-q', '--no-ff', '-m', "Merge branch 'main'", 'main'], {
+      cwd: api,
+      env: NOW,
+    });
+    expect(hubTip()).toBe(repo.git(['rev-parse', 'HEAD'], { cwd: api }));
   });
 
   it('pw push names what the hub refused, and pw publish is refused on no hub', () => {

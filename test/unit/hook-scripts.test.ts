@@ -109,6 +109,7 @@ describe('renderHookScript', () => {
       'pre-merge-commit',
       'commit-msg',
       'post-commit',
+      'post-merge',
       'pre-push',
       'reference-transaction',
     ]);

@@ -261,7 +261,11 @@ async function trackHub(
       worker: action.worker,
       setHubConfig: hubBefore === null,
     });
-    await writePushConf(repo.commonDir, desired.name, action.worker, action.hub, action.branch);
+    await writePushConf(repo.commonDir, desired.name, action.worker, {
+      hub: action.hub,
+      branch: action.branch,
+      from: cwd,
+    });
   } catch (error) {
     await undo();
     throw error;

@@ -105,6 +105,8 @@ export function templateFor(role: HooksRole, hook: HookName): Exclude<TemplateNa
       hook === 'post-commit'
     )
       return hook;
+    // A merge (git pull, or a provider's branch merged in) reaches the hub as a commit does.
+    if (hook === 'post-merge') return 'post-commit';
     return 'chain';
   }
   if (role === 'main') {
