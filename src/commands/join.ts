@@ -121,21 +121,23 @@ async function joinPlan(
     );
   }
 
-  // What this run adds to the repository's refs, removed again if it fails.
   const ref = publishedPlanRef(options.plan);
   const remotes = await listRemoteNames(cwd);
   const namespace = remotes.includes(hub.remote) ? hub.remote : 'pw-hub';
-  const refsBefore = await listRefs(cwd, [ref]);
-  const fetched: string[] = [];
-  const dropFetched = async (): Promise<void> => {
-    for (const name of fetched) {
+  // Refs this run creates by fetching (one that existed was only brought up to date).
+  const created: string[] = [];
+  const fetchRef = async (from: string, to: string): Promise<void> => {
+    if ((await listRefs(cwd, [to])).size === 0) created.push(to);
+    await fetchFromHub(cwd, hub.remote, [`+${from}:${to}`]);
+  };
+  const dropCreated = async (): Promise<void> => {
+    for (const name of created) {
       const at = await resolveCommit(cwd, name);
-      if (at && !refsBefore.has(name)) await deleteRef(cwd, name, at).catch(() => undefined);
+      if (at) await deleteRef(cwd, name, at).catch(() => undefined);
     }
   };
   try {
-    fetched.push(ref);
-    await fetchFromHub(cwd, hub.remote, [`+${ref}:${ref}`]);
+    await fetchRef(ref, ref);
     const text = await readPlanCommitText(cwd, ref);
     const parsed = text === null ? null : parsePublishedPlan(text, options.plan);
     if (!parsed?.ok) {
@@ -165,9 +167,7 @@ async function joinPlan(
     const branchRef = `refs/heads/${worker.branch}`;
     const hubTip = (await listHubBranches(cwd, hub.remote, [worker.branch])).get(branchRef);
     if (hubTip) {
-      const tracking = `refs/remotes/${namespace}/${worker.branch}`;
-      fetched.push(tracking);
-      await fetchFromHub(cwd, hub.remote, [`+${branchRef}:${tracking}`]);
+      await fetchRef(branchRef, `refs/remotes/${namespace}/${worker.branch}`);
     }
     const report = await setUpWorker(repo, desired, worker.id, {
       hub: hub.remote,
@@ -179,7 +179,7 @@ async function joinPlan(
     deps.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderJoinReport(report));
     return { exitCode: 0 };
   } catch (error) {
-    if (!joinedBefore) await dropFetched();
+    if (!joinedBefore) await dropCreated();
     throw error;
   }
 }
