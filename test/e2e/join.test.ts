@@ -300,6 +300,8 @@ describe('pw join on a machine where something is in the way', () => {
     const plan = writePlan(r, 'plan.yaml', PLAN);
     const setup = r.pw(['setup', plan, '--hub', rHub], { env: { PW_NOW } });
     if (setup.status !== 0) throw new Error(setup.stderr);
+    // The hub has api's branch, so a clone has its remote-tracking ref before joining.
+    r.git(['push', '-q', 'origin', 'pw/feat/api']);
   });
   afterAll(() => r.cleanup());
 
