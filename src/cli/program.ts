@@ -54,10 +54,57 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--dry-run', 'print the plan of action and change nothing')
     .option('--json', 'report each worker (id, branch, worktree, brief, launch) as JSON')
     .option('--tmux', 'open one tmux window per worker')
+    .option(
+      '--hub <remote>',
+      'publish the plan to this hub (remote, URL or path) for pw join, and record it as pw.hub',
+    )
     .action((plan: string | undefined, options) =>
       run(async () =>
         (await import('../commands/setup/index.js')).runSetup({ ...options, plan }, deps),
       ),
+    );
+
+  program
+    .command('publish')
+    .description(
+      'put the trusted plan on the hub (refs/pw/<plan>/plan) where pw join on other machines reads it',
+    )
+    .option('--hub <remote>', 'remote, URL or path of the hub; default: pw.hub')
+    .option('--plan <name>', 'plan name or file; default: the only plan set up')
+    .option('--json', 'report what was published as JSON')
+    .action((options) =>
+      run(async () => (await import('../commands/publish.js')).runPublish(options, deps)),
+    );
+
+  program
+    .command('join')
+    .description(
+      'on another machine (a clone of the hub): set up one worker of a plan published there; its commits go to the hub',
+    )
+    .argument('<hub>', 'remote name, URL or path of the hub')
+    .argument('<plan>', 'the plan name')
+    .argument('<worker>', 'the worker id')
+    .option('--json', 'report what was set up as JSON')
+    .action((hub: string, plan: string, worker: string, options) =>
+      run(async () =>
+        (await import('../commands/join.js')).runJoin({ ...options, hub, plan, worker }, deps),
+      ),
+    );
+
+  program
+    .command('push')
+    .description(
+      'push worker branches to the hub now (the post-commit hook does it after every commit)',
+    )
+    .option(
+      '--worker <id>',
+      "this worker; default: the worktree's, or every worker pushing from here",
+    )
+    .option('--plan <name>', 'plan name or file; default: the only plan set up')
+    .option('--hub <remote>', 'remote, URL or path of the hub; default: the one recorded')
+    .option('--json', 'report what was pushed as JSON')
+    .action((options) =>
+      run(async () => (await import('../commands/push.js')).runPush(options, deps)),
     );
 
   program
@@ -74,6 +121,10 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option(
       '--merged',
       'only the workers whose pull request is merged (gh); keeps the others and every unmerged branch',
+    )
+    .option(
+      '--hub [remote]',
+      'also remove the plan from the hub (a bare repository here): its worker branches once the target has their work, the plan ref, its pw/<plan>/ folder',
     )
     .option('--dry-run', 'print what would be removed and change nothing')
     .option('--json', 'report what was removed as JSON')
@@ -286,6 +337,7 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     )
     .option('--max-workers <n>', 'at most this many agents at once (default: all)')
     .option('--only <ids...>', 'run only these workers (comma or space separated)')
+    .option('--worker <id>', 'run only this worker (as --only <id>; e.g. the one joined here)')
     .option('--dry-run', 'print the stages and the exact argv of each agent; start nothing')
     .option('--integrate', 'run pw integrate when every worker is COMPLETE')
     .option('--report <file>', 'write a run report (.json or .md)')
@@ -300,9 +352,16 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .addOption(
       new Option('--deliver-only', 'only resume sessions that have queued messages').hideHelp(),
     )
-    .action((plan: string | undefined, options) =>
+    .action((plan: string | undefined, options: { only?: string[]; worker?: string }) =>
       run(async () =>
-        (await import('../commands/run/index.js')).runRun({ ...options, plan }, deps),
+        (await import('../commands/run/index.js')).runRun(
+          {
+            ...options,
+            only: [...(options.only ?? []), ...(options.worker ? [options.worker] : [])],
+            plan,
+          },
+          deps,
+        ),
       ),
     );
 

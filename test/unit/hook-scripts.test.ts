@@ -108,12 +108,15 @@ describe('renderHookScript', () => {
       'pre-commit',
       'pre-merge-commit',
       'commit-msg',
+      'post-commit',
+      'post-merge',
       'pre-push',
       'reference-transaction',
     ]);
     expect(ownHooks('main')).toEqual(['pre-push', 'reference-transaction']);
     expect(ownHooks('hub')).toEqual(['pre-receive']);
-    expect(templateFor('worker', 'post-commit')).toBe('chain');
+    expect(templateFor('worker', 'post-commit')).toBe('post-commit');
+    expect(templateFor('main', 'post-commit')).toBe('chain');
     expect(hooksToInstall('main', ['post-commit', 'not-a-hook'])).toEqual([
       'post-commit',
       'pre-push',
