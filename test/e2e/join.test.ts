@@ -208,14 +208,14 @@ describe('workers on several machines', () => {
     expect(JSON.parse(pushed.stdout)).toMatchObject({ pushed: [{ worker: 'web', commit: tip }] });
   });
 
-  it("A: pw status --fetch sees B's COMPLETE", () => {
+  it("A: pw status (fetching from pw.hub, which setup --hub recorded) sees B's COMPLETE", () => {
     const apiA = join(a.root, 'repo.pw', 'feat', 'api');
     a.git(['commit', '-q', '--allow-empty', '-m', '[COMPLETE] api done'], {
       cwd: apiA,
       env: PUSH_NOW,
     });
     expect(hubTip('refs/heads/pw/feat/api')).toBe(a.git(['rev-parse', 'HEAD'], { cwd: apiA }));
-    const status = pwAt(a.dir, ['status', '--fetch', '--json']);
+    const status = pwAt(a.dir, ['status', '--json']);
     expect(status.status, status.stderr).toBe(0);
     const workers = (JSON.parse(status.stdout) as { workers: { id: string; state: string }[] })
       .workers;
@@ -273,12 +273,14 @@ describe('workers on several machines', () => {
     expect(hubRefs()).toBe(before);
     expect(existsSync(join(a.root, 'repo.pw', 'feat', 'web'))).toBe(true);
 
-    // As the README says: B's commits, fetched by status --fetch, into A's copy of the branch; then integrate.
-    a.git(['merge', '-q', '--ff-only', 'origin/pw/feat/web'], {
-      cwd: join(a.root, 'repo.pw', 'feat', 'web'),
-    });
-    const integrate = pwAt(a.dir, ['integrate'], DATES);
+    // As the README says: integrate merges the hub's tip of web (A's copy of the branch is
+    // behind it) and --push publishes the target to the hub.
+    const integrate = pwAt(a.dir, ['integrate', '--push'], DATES);
     expect(integrate.status, integrate.stderr).toBe(0);
+    expect(hubTip('refs/heads/main')).toBe(a.git(['rev-parse', 'refs/heads/main']));
+    expect(a.git(['merge-base', '--is-ancestor', 'origin/pw/feat/web', 'refs/heads/main'])).toBe(
+      '',
+    );
     const done = pwAt(a.dir, ['teardown', '--hub']);
     expect(done.status, done.stderr).toBe(0);
     expect(done.stdout).toContain('removed from the hub: pw/feat/web');
