@@ -221,6 +221,9 @@ describe('workers on several machines', () => {
       .workers;
     expect(workers.find((w) => w.id === 'web')?.state).toBe('complete');
     expect(workers.find((w) => w.id === 'api')?.state).toBe('complete');
+    // pw wait --fetch (the flow) agrees: every worker is complete, exit 0 at once.
+    const waited = pwAt(a.dir, ['wait', '--fetch', '--timeout', '0']);
+    expect(waited.status, waited.stderr).toBe(0);
   });
 
   it('B: teardown removes only what join made, refusing while the hub lacks a commit', () => {
