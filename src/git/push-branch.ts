@@ -1,5 +1,5 @@
 import { EnvironmentError, GitError } from '../errors.js';
-import { runGit } from './run-git.js';
+import { runGit, type GitResult } from './run-git.js';
 
 /** Never prompt for credentials: a command that waits on a hidden prompt looks hung. */
 const NO_PROMPT = { GIT_TERMINAL_PROMPT: '0' };
@@ -57,12 +57,7 @@ export async function pushBranchWithLease(
     ],
     { cwd, env: NO_PROMPT, okExitCodes: [1] },
   );
-  if (result.exitCode === 0) return { ok: true };
-  const lines = `${result.stdout}\n${result.stderr}`
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && l !== 'Done' && !l.startsWith('To '));
-  return { ok: false, message: lines.join('\n') };
+  return pushOutcome(result);
 }
 
 /**
@@ -79,6 +74,11 @@ export async function pushBranch(
     ['push', '--porcelain', '--end-of-options', remote, `${commit}:refs/heads/${branch}`],
     { cwd, env: NO_PROMPT, okExitCodes: [1, 128] },
   );
+  return pushOutcome(result);
+}
+
+/** A push's outcome: ok, or git's reasons (`--porcelain` lines without the `To` and `Done` framing). */
+function pushOutcome(result: GitResult): PushOutcome {
   if (result.exitCode === 0) return { ok: true };
   const lines = `${result.stdout}\n${result.stderr}`
     .split('\n')
