@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { chooseScratchFolder } from './test/setup/scratch-folder.js';
 
 // Integration and e2e tests spend most of their time waiting for the git and pw
 // processes they start, so one test file per core keeps a small machine busy
@@ -8,6 +9,8 @@ import { defineConfig } from 'vitest/config';
 const forks = Math.max(2, availableParallelism());
 // Projects do not inherit the root's test options: each names the setup file.
 const setupFiles = ['test/setup/yield-between-tests.ts'];
+// Temporary repositories on tmpfs where there is one (test/setup/scratch-folder.ts).
+chooseScratchFolder();
 
 export default defineConfig({
   test: {

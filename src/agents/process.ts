@@ -54,3 +54,39 @@ export async function runProgram(
   const result = await execa(file, args, { reject: options.reject ?? true });
   return { failed: result.failed, stdout: String(result.stdout) };
 }
+
+export interface CapturedRun {
+  /** Null when the program could not be started (see `missing`). */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** The program is not on PATH (ENOENT). */
+  missing: boolean;
+}
+
+/**
+ * Runs a program with an argument array (no shell), its output captured:
+ * for tools pw drives and answers with text (`gh`). Never rejects on a
+ * non-zero exit; a program that is not installed is `missing`.
+ */
+export function captureProgram(
+  file: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<CapturedRun> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ exitCode: null, stdout, stderr: error.message, missing: error.code === 'ENOENT' }),
+    );
+    child.on('close', (code) => resolve({ exitCode: code, stdout, stderr, missing: false }));
+  });
+}

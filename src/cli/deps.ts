@@ -32,10 +32,25 @@ export interface CommandResult {
 }
 
 export function processDeps(): CommandDeps {
+  // The first SIGINT or SIGTERM asks the command to stop; it finishes or undoes
+  // what it started. A second one must not cut that short (a rollback half
+  // done is the state stopping exists to avoid): it is said once, not obeyed.
   const interrupted = new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    let stopping = false;
+    let told = false;
+    const stop = (): void => {
+      if (!stopping) {
+        stopping = true;
+        resolve();
+      } else if (!told) {
+        told = true;
+        process.stderr.write(
+          'pw: already stopping: it first finishes or undoes what it started, so nothing is left half-done (kill -9 stops it at once, and may leave it so)\n',
+        );
+      }
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
   const outputClosed = new Promise<void>((resolve) => {
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {

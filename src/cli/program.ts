@@ -54,10 +54,57 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--dry-run', 'print the plan of action and change nothing')
     .option('--json', 'report each worker (id, branch, worktree, brief, launch) as JSON')
     .option('--tmux', 'open one tmux window per worker')
+    .option(
+      '--hub <remote>',
+      'publish the plan to this hub (remote, URL or path) for pw join, and record it as pw.hub',
+    )
     .action((plan: string | undefined, options) =>
       run(async () =>
         (await import('../commands/setup/index.js')).runSetup({ ...options, plan }, deps),
       ),
+    );
+
+  program
+    .command('publish')
+    .description(
+      'put the trusted plan on the hub (refs/pw/<plan>/plan) where pw join on other machines reads it',
+    )
+    .option('--hub <remote>', 'remote, URL or path of the hub; default: pw.hub')
+    .option('--plan <name>', 'plan name or file; default: the only plan set up')
+    .option('--json', 'report what was published as JSON')
+    .action((options) =>
+      run(async () => (await import('../commands/publish.js')).runPublish(options, deps)),
+    );
+
+  program
+    .command('join')
+    .description(
+      'on another machine (a clone of the hub): set up one worker of a plan published there; its commits go to the hub',
+    )
+    .argument('<hub>', 'remote name, URL or path of the hub')
+    .argument('<plan>', 'the plan name')
+    .argument('<worker>', 'the worker id')
+    .option('--json', 'report what was set up as JSON')
+    .action((hub: string, plan: string, worker: string, options) =>
+      run(async () =>
+        (await import('../commands/join.js')).runJoin({ ...options, hub, plan, worker }, deps),
+      ),
+    );
+
+  program
+    .command('push')
+    .description(
+      'push worker branches to the hub now (the post-commit hook does it after every commit)',
+    )
+    .option(
+      '--worker <id>',
+      "this worker; default: the worktree's, or every worker pushing from here",
+    )
+    .option('--plan <name>', 'plan name or file; default: the only plan set up')
+    .option('--hub <remote>', 'remote, URL or path of the hub; default: the one recorded')
+    .option('--json', 'report what was pushed as JSON')
+    .action((options) =>
+      run(async () => (await import('../commands/push.js')).runPush(options, deps)),
     );
 
   program
@@ -71,12 +118,44 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       'proceed with unmerged or uncommitted work, after archiving it under refs/pw/',
     )
     .option('--purge', 'also delete the events log and archive refs')
+    .option(
+      '--merged',
+      'only the workers whose pull request is merged (gh); keeps the others and every unmerged branch',
+    )
+    .option(
+      '--hub [remote]',
+      'also remove the plan from the hub (a bare repository here): its worker branches once the target has their work, the plan ref, its pw/<plan>/ folder',
+    )
     .option('--dry-run', 'print what would be removed and change nothing')
     .option('--json', 'report what was removed as JSON')
     .action((plan: string | undefined, options) =>
       run(async () =>
         (await import('../commands/teardown.js')).runTeardown({ ...options, plan }, deps),
       ),
+    );
+
+  program
+    .command('pr')
+    .description(
+      "push the worker branches and open one pull request per worker with gh (pw pr status: each one's state and checks)",
+    )
+    .argument('[action]', 'status: show the pull requests instead of opening them')
+    .option('--plan <name>', 'plan name or file; default: the only plan set up')
+    .option(
+      '--integrated',
+      'one pull request for the integration result (the target after pw integrate)',
+    )
+    .option('--only <ids...>', 'only these workers')
+    .option(
+      '--remote <remote>',
+      'where to push (default: pw.hub, else origin, else the only remote)',
+    )
+    .option('--base <branch>', 'the branch the pull requests go into (default: the plan target)')
+    .addOption(fetchOption())
+    .addOption(noFetchOption())
+    .option('--json', 'print JSON')
+    .action((action: string | undefined, options) =>
+      run(async () => (await import('../commands/pr.js')).runPr({ ...options, action }, deps)),
     );
 
   program
@@ -173,6 +252,8 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--plan <name>', 'plan name or file; default: the only plan set up')
     .option('--worker <id>', 'only this worker')
     .option('--range <A..B>', 'only the commits in this range')
+    .addOption(fetchOption())
+    .addOption(noFetchOption())
     .option('--json', 'print JSON')
     .action((options) =>
       run(async () => (await import('../commands/check.js')).runCheck(options, deps)),
@@ -191,7 +272,8 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       .option('--watch', 'live view, redrawn when a worker branch changes')
       .option('--events', 'one JSON line per change, as it happens')
       .option('--since <duration|date>', 'with --events: replay history since then first')
-      .addOption(new Option('--fetch [remote]', 'fetch worker branches from a hub first'))
+      .addOption(fetchOption())
+      .addOption(noFetchOption())
       .option('--interval <duration>', 'polling interval for --watch and --events', '2s')
       .action((options) =>
         run(async () => (await import('../commands/status/index.js')).runMonitor(options, deps)),
@@ -205,7 +287,8 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     )
     .option('--plan <name>', 'plan name or file; default: the only plan set up')
     .option('--timeout <duration>', 'give up after this long (e.g. 90s, 30m, 2h)')
-    .addOption(new Option('--fetch [remote]', 'fetch worker branches from a hub first'))
+    .addOption(fetchOption())
+    .addOption(noFetchOption())
     .option('--interval <duration>', 'polling interval', '2s')
     .option('--json', 'print the outcome as JSON')
     .action((options) =>
@@ -230,6 +313,12 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--continue', 'continue after resolving a conflict in the prepared worktree')
     .option('--abort', 'drop the attempt and leave everything as before')
     .option('--teardown', 'remove the worktrees after a successful publish')
+    .option(
+      '--push',
+      "push the published target to the hub (pw.hub), refused if someone else moved the hub's target",
+    )
+    .addOption(fetchOption())
+    .addOption(noFetchOption())
     .addOption(new Option('--strategy <strategy>', 'merge or squash').choices(['merge', 'squash']))
     .option('--no-verify', 'skip integrate.verify')
     .option('--json', 'print JSON')
@@ -248,6 +337,7 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     )
     .option('--max-workers <n>', 'at most this many agents at once (default: all)')
     .option('--only <ids...>', 'run only these workers (comma or space separated)')
+    .option('--worker <id>', 'run only this worker (as --only <id>; e.g. the one joined here)')
     .option('--dry-run', 'print the stages and the exact argv of each agent; start nothing')
     .option('--integrate', 'run pw integrate when every worker is COMPLETE')
     .option('--report <file>', 'write a run report (.json or .md)')
@@ -262,9 +352,16 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .addOption(
       new Option('--deliver-only', 'only resume sessions that have queued messages').hideHelp(),
     )
-    .action((plan: string | undefined, options) =>
+    .action((plan: string | undefined, options: { only?: string[]; worker?: string }) =>
       run(async () =>
-        (await import('../commands/run/index.js')).runRun({ ...options, plan }, deps),
+        (await import('../commands/run/index.js')).runRun(
+          {
+            ...options,
+            only: [...(options.only ?? []), ...(options.worker ? [options.worker] : [])],
+            plan,
+          },
+          deps,
+        ),
       ),
     );
 
@@ -315,6 +412,8 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       .option('--json', 'print every figure as JSON')
       .option('--svg <file>', 'write the timeline as a self-contained SVG')
       .option('--html <file>', 'write report and timeline as one HTML file')
+      .addOption(fetchOption())
+      .addOption(noFetchOption())
       .action((options) =>
         run(async () => (await import('../commands/retro.js')).runRetro(options, deps)),
       );
@@ -331,6 +430,18 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     );
 
   return program;
+}
+
+/** `--fetch [remote]`: every read command fetches the worker branches from a hub first. */
+function fetchOption(): Option {
+  return new Option(
+    '--fetch [remote]',
+    'fetch the worker branches from a hub first and read its copies (default: on when git config pw.hub is set)',
+  );
+}
+
+function noFetchOption(): Option {
+  return new Option('--no-fetch', "do not fetch; still read the hub's copies fetched last");
 }
 
 const PW_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })

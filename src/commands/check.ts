@@ -7,6 +7,7 @@ import { compilePlan } from '../domain/plan/compile-plan.js';
 import type { CompiledPlan, Plan } from '../domain/plan/plan.js';
 import { comparePlans, planToJudge, type TrustProblem } from '../domain/plan/trust-check.js';
 import { UsageError } from '../errors.js';
+import { fetchForRead, resolveHubRead, type FetchRequest } from '../git/fetch-workers.js';
 import { judgeHistory } from '../git/find-violations.js';
 import { inspectPlanHooks } from '../git/hooks/index.js';
 import { listRefs, readOriginHead, readRepoInfo, type RepoInfo } from '../git/repo.js';
@@ -19,6 +20,7 @@ export interface CheckOptions {
   worker?: string;
   range?: string;
   json?: boolean;
+  fetch?: FetchRequest;
 }
 
 interface CheckPlan {
@@ -159,11 +161,15 @@ async function readCheckPlan(options: CheckOptions, deps: CommandDeps): Promise<
 
 export async function runCheck(options: CheckOptions, deps: CommandDeps): Promise<CommandResult> {
   const { plan, planSource, trust, trusted } = await readCheckPlan(options, deps);
+  const hubRead = await resolveHubRead(deps.cwd, options.fetch);
+  const fetched = await fetchForRead(deps.cwd, plan, hubRead);
+  for (const note of fetched.notes) deps.stderr(`${note}\n`);
   const { violations, judged, unattributed } = await judgeHistory(deps.cwd, plan, {
     ...(options.worker !== undefined ? { worker: options.worker } : {}),
     ...(options.range !== undefined ? { range: options.range } : {}),
+    ...(hubRead.hub ? { hub: hubRead.hub.namespace } : {}),
   });
-  const notes: string[] = [];
+  const notes: string[] = [...fetched.warnings];
   if (unattributed.length) {
     notes.push(
       `${unattributed.length} commit${unattributed.length === 1 ? '' : 's'} of the range ${unattributed.length === 1 ? 'is' : 'are'} on no worker branch and ${unattributed.length === 1 ? 'was' : 'were'} not judged; name the worker with --worker if ${unattributed.length === 1 ? 'it is' : 'they are'} one's work`,

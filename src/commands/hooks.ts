@@ -19,6 +19,7 @@ import { loadActivePlan } from './active-plan.js';
 import { readRepoInfo, type RepoInfo } from '../git/repo.js';
 import { withRepoLock } from '../store/repo-lock.js';
 import { repairTrustedFiles } from './trust.js';
+import { readHubRecord } from '../store/hub-record.js';
 
 export interface HooksOptions {
   action: 'install' | 'uninstall' | 'status';
@@ -84,21 +85,35 @@ async function assertHub(path: string): Promise<void> {
 async function runHub(options: HooksOptions, deps: CommandDeps): Promise<CommandResult> {
   const hub = resolve(deps.cwd, options.hub!);
   await assertHub(hub);
+  const published: string[] = [];
   if (options.action === 'install') {
     const plans = await readSetUpPlans(deps.cwd, options.plan);
     await installHubHooks(hub, plans);
+    // The hub now holds each plan: publish it there for pw join, and record the hub here.
+    const { publishPlan } = await import('./publish.js');
+    const repo = await readRepoInfo(deps.cwd);
+    for (const plan of plans) {
+      published.push(
+        (await publishPlan(repo, plan, hub, deps, { installHub: false, pushWorkers: false })).ref,
+      );
+    }
   } else if (options.action === 'uninstall') {
     const names = options.plan ? [options.plan] : (await readHubPlans(hub)).map((p) => p.name);
     await uninstallHubHooks(hub, names);
   }
   const health = await inspectHubHooks(hub);
   const plans = (await readHubPlans(hub)).map((p) => p.name);
-  if (options.json) deps.stdout(`${JSON.stringify({ hub, plans, hooks: health }, null, 2)}\n`);
+  if (options.json)
+    deps.stdout(`${JSON.stringify({ hub, plans, published, hooks: health }, null, 2)}\n`);
   else {
     const verb = { install: 'Installed', uninstall: 'Removed', status: 'Hooks of' }[options.action];
     deps.stdout(
       `${verb} the pw pre-receive hook ${options.action === 'status' ? 'in' : options.action === 'install' ? 'in' : 'from'} hub ${hub}${plans.length ? ` (plans: ${plans.join(', ')})` : ''}.\n`,
     );
+    if (published.length)
+      deps.stdout(
+        `Published ${published.join(', ')} there for pw join; recorded the hub as git config pw.hub.\n`,
+      );
     deps.stdout(renderHealth([health], options.action === 'uninstall' ? [] : health.problems));
   }
   const wanted = options.action === 'uninstall' ? 'not-installed' : 'active';
@@ -120,7 +135,12 @@ async function runWorktreeHooks(
   repoInfo: RepoInfo,
 ): Promise<CommandResult> {
   const { repo, plan } = await loadActivePlan(deps.cwd, options.plan, { repo: repoInfo });
-  const ids = selectWorkers(plan, options.worker);
+  // A machine that joined the plan (pw join) has that one worker's worktree; the others are elsewhere.
+  const joined = options.worker ? null : await readHubRecord(repo.commonDir, plan.name);
+  const ids = selectWorkers(
+    plan,
+    joined?.role === 'joined' && joined.worker ? joined.worker : options.worker,
+  );
   const missing: string[] = [];
   // The trusted files the hooks read, put back as setup recorded them before the hooks are rewritten.
   const repaired =

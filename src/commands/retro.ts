@@ -11,7 +11,9 @@ import {
 } from '../domain/retro/messages.js';
 import { UsageError } from '../errors.js';
 import { readCommitFileStats } from '../git/commit-file-stats.js';
-import { readWorkerHistories, readWorkerTips } from '../git/worker-history.js';
+import { fetchForRead, resolveHubRead, type FetchRequest } from '../git/fetch-workers.js';
+import { readWorkerHistories } from '../git/worker-history.js';
+import { readWorkerTips } from '../git/worker-tips.js';
 import { renderRetroHtml } from '../render/retro/html.js';
 import { renderRetroMarkdown } from '../render/retro/markdown.js';
 import { renderRetroSvg } from '../render/retro/svg.js';
@@ -24,6 +26,7 @@ export interface RetroOptions {
   json?: boolean;
   svg?: string;
   html?: string;
+  fetch?: FetchRequest;
 }
 
 export interface RetroFiles {
@@ -37,9 +40,14 @@ export async function readRetro(
   cwd: string,
   planArg: string | undefined,
   now: Date,
+  fetch: FetchRequest = false,
+  onNote: (note: string) => void = () => {},
 ): Promise<Retro> {
   const { repo, plan } = await loadActivePlan(cwd, planArg, { includeTornDown: true });
-  const tips = await readWorkerTips(repo.topLevel, plan);
+  const hubRead = await resolveHubRead(repo.topLevel, fetch);
+  const fetched = await fetchForRead(repo.topLevel, plan, hubRead);
+  [...fetched.warnings.map((w) => `pw: ${w}`), ...fetched.notes].forEach(onNote);
+  const tips = await readWorkerTips(repo.topLevel, plan, hubRead.hub);
   const [histories, fileStats, events] = await Promise.all([
     readWorkerHistories(repo.topLevel, plan, tips),
     readCommitFileStats(repo.topLevel, plan, tips),
@@ -75,7 +83,11 @@ async function readRetroMessages(cwd: string, planArg: string | undefined): Prom
   const { repo, plan } = await loadActivePlan(cwd, planArg, { includeTornDown: true });
   const events = await readEvents(repo.commonDir, plan.name);
   if (!events.some((e) => e.type === 'message-queued')) return summarizeMessages([], new Map());
-  const tips = await readWorkerTips(repo.topLevel, plan);
+  const tips = await readWorkerTips(
+    repo.topLevel,
+    plan,
+    (await resolveHubRead(repo.topLevel, false)).hub,
+  );
   return summarizeMessages(events, await readWorkerHistories(repo.topLevel, plan, tips));
 }
 
@@ -103,7 +115,9 @@ async function writeOutput(path: string, content: string): Promise<void> {
  * only where they are.
  */
 export async function runRetro(options: RetroOptions, deps: CommandDeps): Promise<CommandResult> {
-  const retro = await readRetro(deps.cwd, options.plan, deps.now());
+  const retro = await readRetro(deps.cwd, options.plan, deps.now(), options.fetch, (note) =>
+    deps.stderr(`${note}\n`),
+  );
   const messages = await readRetroMessages(deps.cwd, options.plan);
   // Attempts, retries and cost of the agents `pw run` ran, when it ran them.
   const { readRunRetro } = await import('./run/read-run-retro.js');

@@ -231,6 +231,7 @@ export async function runSend(options: SendOptions, deps: CommandDeps): Promise<
     );
   const snapshot = await readPlanSnapshot(repo.mainWorktree, plan, deps.now(), {
     repo: { commonDir: repo.commonDir },
+    fetch: false,
   });
   const state = snapshot.status.workers.find((w) => w.id === worker.id)?.state ?? 'pending';
   if (state === 'complete' && !options.reopen)
@@ -276,6 +277,7 @@ export async function runBroadcast(
   const record = await readRunRecord(repo.commonDir, plan.name);
   const snapshot = await readPlanSnapshot(repo.mainWorktree, plan, deps.now(), {
     repo: { commonDir: repo.commonDir },
+    fetch: false,
   });
   const skipped: { worker: string; reason: string }[] = [];
   const targets: Target[] = [];

@@ -2,7 +2,7 @@ import { lstat, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
-import { FailedError } from '../errors.js';
+import { FailedError, UsageError } from '../errors.js';
 import {
   archivePrefix,
   archiveRef,
@@ -38,6 +38,14 @@ import { loadActivePlan } from './active-plan.js';
 import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
 import { deleteTrustRefs } from '../git/trust-refs.js';
 import { deleteBranchesAt } from '../git/ref-transaction.js';
+import {
+  cleanUpHub,
+  describeHubCleanup,
+  forgetHub,
+  readHubSide,
+  readJoinedHubTip,
+  readJoinedStates,
+} from './teardown-hub.js';
 
 export interface TeardownOptions {
   plan?: string;
@@ -45,9 +53,13 @@ export interface TeardownOptions {
   purge?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  /** Only the workers whose pull request is merged (teardown-merged.ts). */
+  merged?: boolean;
+  /** Also remove the plan from the hub (true: the recorded one). */
+  hub?: string | true;
 }
 
-interface WorkerState {
+export interface WorkerState {
   id: string;
   branch: string;
   worktree: string;
@@ -78,6 +90,8 @@ export interface TeardownReport {
   repoConfigRestored: boolean;
   purged: boolean;
   keptArchives: string[];
+  /** With --hub: what was removed from the hub. */
+  hub?: string[] | null;
 }
 
 async function pathExists(path: string): Promise<boolean> {
@@ -87,9 +101,15 @@ async function pathExists(path: string): Promise<boolean> {
   );
 }
 
-async function readWorkerStates(plan: CompiledPlan, cwd: string): Promise<WorkerState[]> {
+/** Each worker's tip, worktree, uncommitted changes, and the commits `against` (default: the target) lacks. */
+export async function readWorkerStates(
+  plan: CompiledPlan,
+  cwd: string,
+  against?: string,
+): Promise<WorkerState[]> {
   const worktrees = await listWorktrees(cwd);
-  const target = (await resolveCommit(cwd, `refs/heads/${plan.target}`)) ?? plan.baseCommit;
+  const target =
+    against ?? (await resolveCommit(cwd, `refs/heads/${plan.target}`)) ?? plan.baseCommit;
   // One git each for every tip and for which branches the target lacks commits of; rev-list only for those.
   const refs = plan.workers.map((worker) => `refs/heads/${worker.branch}`);
   const [tips, notMerged] = await Promise.all([
@@ -123,9 +143,20 @@ export async function runTeardown(
   options: TeardownOptions,
   deps: CommandDeps,
 ): Promise<CommandResult> {
+  if (options.merged) return runMerged(options, deps);
   const repo = await readRepoInfo(deps.cwd);
   if (options.dryRun) return tearDown(options, deps, repo);
   return withRepoLock(repo.commonDir, 'teardown', deps, () => tearDown(options, deps, repo));
+}
+
+async function runMerged(options: TeardownOptions, deps: CommandDeps): Promise<CommandResult> {
+  if (options.force || options.purge) {
+    throw new UsageError('--merged takes no --force or --purge', [
+      'It removes only workers whose pull request is merged; pw teardown alone removes the plan.',
+    ]);
+  }
+  const { runTeardownMerged } = await import('./teardown-merged.js');
+  return runTeardownMerged(options, deps);
 }
 
 async function tearDown(
@@ -139,8 +170,15 @@ async function tearDown(
   });
   const cwd = repo.mainWorktree;
   if (!options.dryRun) await removeStaleScratchIndexes(repo.gitDir);
+  // A joined machine has one worker, whose work is safe once the hub has it; pw join's hub record says so.
+  const hub = await readHubSide(repo, plan, options.hub);
   // A plan torn down earlier has only its record left: --purge removes that.
-  const states = plan.tornDownAt ? [] : await readWorkerStates(plan, cwd);
+  const hubTip = hub.joined ? await readJoinedHubTip(repo, plan, hub.joined) : null;
+  const states = plan.tornDownAt
+    ? []
+    : hub.joined
+      ? await readJoinedStates(repo, plan, hub.joined, hubTip)
+      : await readWorkerStates(plan, cwd);
 
   const dirty = states.filter((s) => s.uncommitted.length);
   const unmerged = states.filter((s) => s.unmerged.length);
@@ -156,11 +194,13 @@ async function tearDown(
     }
     for (const s of unmerged) {
       details.push(
-        `${s.id}: ${s.unmerged.length} commit${s.unmerged.length === 1 ? '' : 's'} on ${s.branch} that ${plan.target} lacks (newest ${s.unmerged[0]!.slice(0, 12)})`,
+        `${s.id}: ${s.unmerged.length} commit${s.unmerged.length === 1 ? '' : 's'} on ${s.branch} that ${hub.joined ? `the hub ${hub.joined.hub}` : plan.target} lacks (newest ${s.unmerged[0]!.slice(0, 12)})`,
       );
     }
     details.push(
-      `Commit or integrate that work first (pw integrate), or run pw teardown ${plan.name} --force to archive every tip under ${archivePrefix(plan.name)} and remove anyway.`,
+      hub.joined
+        ? `Commit it and send it to the hub first (pw push), or run pw teardown ${plan.name} --force to archive every tip under ${archivePrefix(plan.name)} and remove anyway.`
+        : `Commit or integrate that work first (pw integrate), or run pw teardown ${plan.name} --force to archive every tip under ${archivePrefix(plan.name)} and remove anyway.`,
     );
     throw new FailedError(
       `refusing to tear down plan "${plan.name}": work would be left behind`,
@@ -178,6 +218,7 @@ async function tearDown(
     keptArchives: [],
   };
   const paths = planPaths(repo.commonDir, plan.name);
+  report.hub = hub.cleanup ? describeHubCleanup(hub.cleanup) : null;
   for (const state of states) {
     const entry: TeardownReport['workers'][number] = {
       id: state.id,
@@ -220,9 +261,12 @@ async function tearDown(
     // Puts every worktree's core.hooksPath back (the main one's once no plan is left) and removes the hooks.
     await uninstallPlanHooks(repo.commonDir, plan);
     await removePath(paths.launchers);
+    // What join or publish recorded here (upstream, pw.hub, the pushes, the local plan ref), then the hub's copy.
+    await forgetHub(repo, plan, hub.record);
+    if (hub.cleanup) await cleanUpHub(hub.cleanup);
     const time = deps.now().toISOString();
     if (options.purge) {
-      report.keptArchives = await purgePlanRecord(cwd, repo.commonDir, plan);
+      report.keptArchives = await purgePlanRecord(cwd, repo.commonDir, plan, hubTip);
       const kept = new Set(report.keptArchives);
       for (const worker of report.workers) {
         if (worker.archived && !kept.has(worker.archived)) {
@@ -272,6 +316,8 @@ async function purgePlanRecord(
   cwd: string,
   commonDir: string,
   plan: CompiledPlan,
+  /** On a joined machine, the hub's copy of the worker's branch: what it has is safe too. */
+  hubTip: string | null = null,
 ): Promise<string[]> {
   const target = (await resolveCommit(cwd, `refs/heads/${plan.target}`)) ?? plan.baseCommit;
   // The trust record holds no work: it goes with the rest of the plan's record.
@@ -289,6 +335,7 @@ async function purgePlanRecord(
     const inTarget =
       !ref.startsWith('refs/pw/wip/') &&
       ((await isAncestor(cwd, sha, target)) ||
+        (hubTip !== null && (await isAncestor(cwd, sha, hubTip))) ||
         (ref.startsWith(`refs/pw/${plan.name}/resolved/`) &&
           targetTrees.has(await treeOf(cwd, sha))));
     if (inTarget) await deleteRef(cwd, ref, sha);
@@ -353,6 +400,10 @@ function renderTeardown(report: TeardownReport): string {
       parts.push(`uncommitted changes kept as ${worker.uncommittedArchived}`);
     lines.push(`  - ${worker.id}: ${parts.join('; ')}`);
   }
+  for (const line of report.hub ?? [])
+    lines.push(
+      `  ${report.dryRun ? 'would remove from the hub' : 'removed from the hub'}: ${line}`,
+    );
   if (!report.dryRun) {
     if (report.repoConfigRestored)
       lines.push('Repository config restored as it was before the first setup.');

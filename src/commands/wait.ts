@@ -4,6 +4,7 @@ import type { PlanStatus } from '../domain/status/plan-status.js';
 import { planWaitOutcome, type WaitOutcome } from '../domain/status/plan-wait.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { escapeTerminal } from '../domain/text/terminal-text.js';
+import type { FetchRequest } from '../git/fetch-workers.js';
 import { loadActivePlan } from './active-plan.js';
 import { STATUS_SCHEMA_VERSION } from './status/index.js';
 import { followPlanStatus, parseInterval } from './status/loop.js';
@@ -12,7 +13,7 @@ import { assertPlanTrusted } from './trust.js';
 export interface WaitOptions {
   plan?: string;
   timeout?: string;
-  fetch?: string | true;
+  fetch?: FetchRequest;
   interval?: string;
   json?: boolean;
 }

@@ -47,7 +47,7 @@ export async function keepRef(
   return kept;
 }
 
-/** Archives a worker tip under refs/pw/archive/<plan>/<worker>. */
+/** Archives a worker tip under refs/pw/archive/<plan>/<worker>, unless the archive already holds it. */
 export async function archiveTip(
   cwd: string,
   plan: string,
@@ -55,6 +55,10 @@ export async function archiveTip(
   commit: string,
 ): Promise<string> {
   const ref = archiveRef(plan, worker);
+  // An archive never moves back: a local branch behind the hub's copy that
+  // integrate archived is already in it (teardown after integrating the hub's tips).
+  const old = await resolveCommit(cwd, ref);
+  if (old && old !== commit && (await isAncestor(cwd, commit, old))) return ref;
   await keepRef(cwd, ref, commit, `pw archive ${plan}/${worker}`);
   return ref;
 }

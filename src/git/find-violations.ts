@@ -73,6 +73,12 @@ export interface FindViolationsOptions {
   worker?: string;
   range?: string;
   kinds?: readonly ViolationKind[];
+  /**
+   * The namespace of a hub's copies (`refs/remotes/<hub>/<branch>`): each
+   * worker's copy there counts as a tip too, so work the hub has and the
+   * local branch lacks is judged.
+   */
+  hub?: string;
 }
 
 /** Parses `git log -z --format=%H%x1f%P%x1f%B`. Pure. */
@@ -390,7 +396,11 @@ export async function judgeHistory(
   const tips = new Map<string, string[]>();
   for (const worker of plan.workers) {
     const tip = workerTip(refs, worker.branch);
-    tips.set(worker.id, tip ? [tip] : []);
+    const hubTip =
+      options.hub === undefined
+        ? undefined
+        : refs.get(`refs/remotes/${options.hub}/${worker.branch}`);
+    tips.set(worker.id, [...new Set([tip, hubTip].filter((t) => t !== null && t !== undefined))]);
   }
   const exclusions = readExclusions(plan, refs, baseCommit !== null);
 

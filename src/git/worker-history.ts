@@ -1,4 +1,3 @@
-import { archivePrefix, archiveRef } from './archive.js';
 import {
   attributeWorkerCommits,
   chainsAreDisjoint,
@@ -58,28 +57,6 @@ function toCommit(
     commitTime: Number(ct) * 1000,
     message: message.replace(/\n$/, ''),
   };
-}
-
-/** Where each worker's history is read from: its branch, or its archive ref once teardown or integrate removed the branch. */
-export async function readWorkerTips(
-  cwd: string,
-  plan: CompiledPlan,
-): Promise<Map<string, { ref: string; sha: string }>> {
-  const refs = new Map([
-    ...(await listRefs(cwd, 'refs/heads/')),
-    ...(await listRefs(cwd, archivePrefix(plan.name))),
-  ]);
-  const tips = new Map<string, { ref: string; sha: string }>();
-  for (const worker of plan.workers) {
-    for (const ref of [`refs/heads/${worker.branch}`, archiveRef(plan.name, worker.id)]) {
-      const sha = refs.get(ref);
-      if (sha) {
-        tips.set(worker.id, { ref, sha });
-        break;
-      }
-    }
-  }
-  return tips;
 }
 
 /**
@@ -227,9 +204,8 @@ export async function countCommits(
 export async function readWorkerHistories(
   cwd: string,
   plan: CompiledPlan,
-  tips?: Map<string, { ref: string; sha: string }>,
+  workerTips: ReadonlyMap<string, { ref: string; sha: string }>,
 ): Promise<Map<string, HistoryCommit[]>> {
-  const workerTips = tips ?? (await readWorkerTips(cwd, plan));
   const baseTip = (await listRefs(cwd, `refs/heads/${plan.base}`)).get(`refs/heads/${plan.base}`);
   const tipShas = new Map([...workerTips].map(([id, tip]) => [id, tip.sha]));
   const graph = await readCommitGraph(

@@ -303,6 +303,19 @@ describe('pw setup', () => {
       },
     );
 
+    it('a second Ctrl-C during the rollback is said, not obeyed: the rollback finishes', () => {
+      const plan = writePlan(repo, 'plan.yaml', PLAN);
+      const before = repoState(repo);
+      const result = repo.pw(['setup', plan], {
+        env: { PW_TEST_FAIL_AT: 'SIGINT2:install-hooks:web' },
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('pw: already stopping');
+      expect(result.stderr).toContain('the repository is as it was');
+      expect(repoState(repo)).toEqual(before);
+      expect(repo.pw(['setup', plan]).status).toBe(0);
+    });
+
     it('rolls back only what it created: a branch that moved meanwhile keeps its commit', () => {
       // A user hook commits on the web branch while setup checks it out.
       repo.write(

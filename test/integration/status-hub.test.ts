@@ -35,7 +35,8 @@ function deps(now = Date.now()): { deps: CommandDeps; out: () => string; err: ()
 async function status(options: Record<string, unknown> = {}): Promise<PlanStatus> {
   const d = deps();
   const result = await runMonitor({ json: true, ...options }, d.deps);
-  expect(d.err()).toBe('');
+  // The first named fetch records the hub (git config pw.hub) and says so, once.
+  expect(d.err()).toMatch(/^(pw: the hub is now \S+ \(git config pw\.hub \S+\)[^\n]*\n)?$/);
   expect(result.exitCode).toBe(0);
   return JSON.parse(d.out()) as PlanStatus;
 }
@@ -79,6 +80,10 @@ describe('pw status --fetch', () => {
     expect(repo.git(['rev-parse', 'refs/remotes/hub/pw/demo/api'])).toBe(
       repo.git(['rev-parse', 'pw/demo/api'], { cwd: remote }),
     );
+    // That fetch recorded the hub: plain status reads (and fetches) it from now on.
+    expect(repo.git(['config', 'pw.hub'])).toBe('hub');
+    const after = await status({ fetch: false });
+    expect(after.workers.map((w) => w.state)).toEqual(['working', 'pending', 'blocked']);
   });
 
   it('--fetch alone uses the only remote; a path works too', async () => {
@@ -109,6 +114,20 @@ describe('pw status --fetch', () => {
     const result = await runWait({ fetch: 'hub', timeout: '0s' }, d.deps);
     expect(d.out()).toBe('all 3 workers are complete · ready to integrate: pw integrate\n');
     expect(result.exitCode).toBe(0);
+  });
+
+  it('a default fetch that fails is a warning: the copies fetched last are read', async () => {
+    repo.git(['config', 'pw.hub', join(repo.root, 'gone.git')]);
+    try {
+      const offline = await status();
+      expect(offline.warnings[0]).toMatch(
+        /^could not fetch the worker branches of plan "demo" from .*gone\.git: .*; showing the worker branches as fetched last/,
+      );
+      const quiet = await status({ fetch: false });
+      expect(quiet.warnings.some((w) => w.startsWith('could not fetch'))).toBe(false);
+    } finally {
+      repo.git(['config', 'pw.hub', 'hub']);
+    }
   });
 
   it('an unreachable hub is an environment error that says what to do', async () => {

@@ -4,8 +4,8 @@ import {
   parseCommitLog,
   parseHistoryLog,
   readWorkerHistories,
-  readWorkerTips,
 } from '../../src/git/worker-history.js';
+import { readWorkerTips } from '../../src/git/worker-tips.js';
 import { readCompiledPlan } from '../../src/store/trusted-store.js';
 import { createPlanRepo, type PlanRepo } from '../helpers/plan-repo.js';
 
@@ -31,7 +31,7 @@ function commit(worker: string, message: string, files: Record<string, string> =
 }
 
 const headers = async (): Promise<Record<string, string[]>> => {
-  const histories = await readWorkerHistories(repo.dir, plan);
+  const histories = await readWorkerHistories(repo.dir, plan, await readWorkerTips(repo.dir, plan));
   return Object.fromEntries(
     [...histories].map(([id, list]) => [id, list.map((c) => c.message.split('\n')[0]!)]),
   );
@@ -53,7 +53,11 @@ describe('readWorkerHistories', () => {
     const first = commit('api', '[CHECKPOINT] one', { 'src/api/a.ts': '1\n' });
     commit('api', '[CHECKPOINT] two\n\nBody line.\n\nProvides: thing');
     commit('db', '[CHECKPOINT] tables');
-    const histories = await readWorkerHistories(repo.dir, plan);
+    const histories = await readWorkerHistories(
+      repo.dir,
+      plan,
+      await readWorkerTips(repo.dir, plan),
+    );
     const api = histories.get('api')!;
     expect(api.map((c) => c.message)).toEqual([
       '[CHECKPOINT] one',

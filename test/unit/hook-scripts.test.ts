@@ -104,10 +104,17 @@ describe('renderHookScript', () => {
   });
 
   it('checks in the hooks each role needs and only hands over in the rest', () => {
-    expect(ownHooks('worker')).toEqual(['commit-msg', 'pre-push', 'reference-transaction']);
+    expect(ownHooks('worker')).toEqual([
+      'commit-msg',
+      'post-commit',
+      'post-merge',
+      'pre-push',
+      'reference-transaction',
+    ]);
     expect(ownHooks('main')).toEqual(['pre-push', 'reference-transaction']);
     expect(ownHooks('hub')).toEqual(['pre-receive']);
-    expect(templateFor('worker', 'post-commit')).toBe('chain');
+    expect(templateFor('worker', 'post-commit')).toBe('post-commit');
+    expect(templateFor('main', 'post-commit')).toBe('chain');
     // A worker's pre-commit checks, but only goes before the project's own: none without one.
     expect(templateFor('worker', 'pre-commit')).toBe('pre-commit');
     expect(hooksToInstall('worker', [])).not.toContain('pre-commit');

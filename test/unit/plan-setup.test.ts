@@ -4,6 +4,7 @@ import {
   actionWorkers,
   describeAction,
   planSetup,
+  type SetupAction,
   type SetupSnapshot,
   type WorkerSnapshot,
 } from '../../src/domain/setup/plan-setup.js';
@@ -138,5 +139,31 @@ describe('planSetup', () => {
       'write-brief',
       'write-launch',
     ]);
+  });
+  it('pw join: sets up only the joined worker, its branch from the start commit given', () => {
+    const desired = plan(['api', 'web']);
+    const hubTip = 'b'.repeat(40);
+    // Only the joined worker is in the snapshot: the others run on other machines.
+    const decision = planSetup({
+      ...snapshot(desired, null, { web: fresh }),
+      only: new Set(['web']),
+      startCommits: new Map([['web', hubTip]]),
+    });
+    expect(decision.conflicts).toEqual([]);
+    expect(decision.actions.map((a) => `${a.kind}:${actionWorkers(a).join(',')}`)).toEqual([
+      'create-branches:web',
+      'add-worktree:web',
+      'configure-worktree:web',
+      'install-hooks:web',
+      'write-brief:web',
+      'write-launch:web',
+    ]);
+    const branches = decision.actions[0] as Extract<SetupAction, { kind: 'create-branches' }>;
+    expect(branches.branches).toEqual([{ worker: 'web', branch: 'pw/feat/web', commit: hubTip }]);
+    expect(
+      describeAction({ kind: 'track-hub', worker: 'web', branch: 'pw/feat/web', hub: 'origin' }),
+    ).toBe(
+      'web: track pw/feat/web on the hub origin (upstream, pw.hub) and push every commit there',
+    );
   });
 });

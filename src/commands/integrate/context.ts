@@ -9,6 +9,7 @@ import { FailedError, PwError, UsageError } from '../../errors.js';
 import { deleteRef } from '../../git/refs.js';
 import { resolveCommit, type RepoInfo } from '../../git/repo.js';
 import type { DetachedGitWatch } from '../../git/detached-git-watch.js';
+import type { FetchRequest, WorkerFetch } from '../../git/fetch-workers.js';
 import {
   type IntegrateReport,
   type StepReport,
@@ -31,6 +32,10 @@ export interface IntegrateOptions {
   /** commander's `--no-verify` sets this to false. */
   verify?: boolean;
   json?: boolean;
+  /** `--fetch [remote]`, `--no-fetch`, or neither (fetch when pw.hub is set). */
+  fetch?: FetchRequest;
+  /** Push the published target to the hub with a compare-and-swap. */
+  push?: boolean;
 }
 
 export interface IntegrateContext {
@@ -50,6 +55,8 @@ export interface IntegrateContext {
   notes: string[];
   /** Told about each detached git while the run holds the integrate lock (null: none). */
   watch: DetachedGitWatch | null;
+  /** The hub whose copies of the worker branches are read (pw.hub or --fetch); null: none. */
+  hub: WorkerFetch | null;
 }
 
 export function newReport(
@@ -80,6 +87,7 @@ export function newReport(
     integrationRef: null,
     archived: [],
     teardown: null,
+    push: null,
     matrix: null,
     next: [],
   };

@@ -3,6 +3,7 @@ import { FailedError } from '../../errors.js';
 import type { IntegrateWorkerState } from '../../domain/integrate/plan-integration.js';
 import { computePlanStatus } from '../../domain/status/plan-status.js';
 import { judgeReadiness } from '../../domain/status/readiness.js';
+import type { WorkerFetch } from '../../git/fetch-workers.js';
 import { findViolations } from '../../git/find-violations.js';
 import type { HistoryCommit } from '../../git/worker-history.js';
 import type { IntegrateState } from '../../store/integrate-state.js';
@@ -41,8 +42,9 @@ export function readWorkerGateStates(
 export async function readScopeFindings(
   cwd: string,
   plan: CompiledPlan,
+  hub: WorkerFetch | null,
 ): Promise<{ worker: string; text: string }[]> {
-  const violations = await findViolations(cwd, plan);
+  const violations = await findViolations(cwd, plan, hub ? { hub: hub.namespace } : {});
   return violations.map((v) => ({
     worker: v.worker,
     text: [v.commit.slice(0, 12), v.path ?? v.header ?? null, v.problem].filter(Boolean).join(': '),

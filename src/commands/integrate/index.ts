@@ -53,6 +53,8 @@ import {
   type IntegrateContext,
 } from './context.js';
 import { finish, teardownAfterPublish } from './finish.js';
+import { preparePush, pushTarget } from './push.js';
+import { fetchForRead, resolveHubRead } from '../../git/fetch-workers.js';
 import { runDryRun, runMatrix } from './preview.js';
 import { assertPlanTrusted } from '../trust.js';
 
@@ -72,6 +74,11 @@ function assertOptions(options: IntegrateOptions): void {
       `${options.continue ? '--continue' : '--abort'} takes no --only, --strategy, --allow-incomplete or --allow-missing-providers`,
       ['They were fixed when the integration started; --abort and start again to change them.'],
     );
+  }
+  if (options.push && (options.matrix || options.abort)) {
+    throw new UsageError(`--push does not go with ${options.matrix ? '--matrix' : '--abort'}`, [
+      'Use it with pw integrate or pw integrate --continue (with --dry-run it checks the hub only).',
+    ]);
   }
   if (options.teardown && (options.dryRun || options.matrix || options.abort)) {
     throw new UsageError('--teardown only goes with a run that publishes', [
@@ -104,7 +111,17 @@ export async function runIntegrate(
     interrupted: () => interrupted,
     notes: [],
     watch: null,
+    hub: null,
   };
+  // The hub's copies of the worker branches are merged when ahead: fetched first (pw.hub, --fetch).
+  const hubRead = await resolveHubRead(
+    repo.mainWorktree,
+    options.abort || options.continue ? false : options.fetch,
+  );
+  const fetched = await fetchForRead(repo.mainWorktree, plan, hubRead);
+  context.hub = hubRead.hub;
+  context.notes.push(...fetched.warnings);
+  for (const note of fetched.notes) deps.stderr(`${note}\n`);
   let interrupted = false;
   void deps.interrupted.then(() => {
     interrupted = true;
@@ -113,6 +130,8 @@ export async function runIntegrate(
   if (options.matrix) report = await runMatrix(context, options);
   else if (options.dryRun) {
     await waitForInterruptedRun(context, false);
+    // What the push would refuse before merging, it refuses here too.
+    if (options.push) await preparePush(context);
     report = await runDryRun(context, options);
   } else {
     report = await withRepoLock(repo.commonDir, 'integrate', deps, async () => {
@@ -120,8 +139,14 @@ export async function runIntegrate(
         await waitForInterruptedRun(context, true);
         context.watch = recordDetachedGit(repo.commonDir, plan.name);
         if (options.abort) return await abortIntegration(context);
-        if (options.continue) return await continueIntegration(context, options);
-        return await startIntegration(context, options);
+        const push = options.push ? await preparePush(context) : null;
+        const done = options.continue
+          ? await continueIntegration(context, options)
+          : await startIntegration(context, options);
+        // Published (a refused --teardown afterwards does not undo that) or nothing new: push.
+        if (push && ['published', 'nothing-to-integrate'].includes(done.outcome))
+          await pushTarget(context, done, push);
+        return done;
       } catch (error) {
         // Ctrl-C also reaches the git or verify command running then; say what happened, not how it died.
         if (interrupted) throw interruptedError(context);
@@ -185,8 +210,9 @@ async function startIntegration(
     report.warnings.push(`work found in a leftover conflict worktree was kept: ${kept.join(', ')}`);
 
   // The check reads every worker branch; it runs while the snapshot is read.
-  const findingsRead = settle(readScopeFindings(cwd, plan));
-  const readout = await readIntegrateSnapshot(cwd, plan, context.deps.now());
+  const findingsRead = settle(readScopeFindings(cwd, plan, context.hub));
+  const readout = await readIntegrateSnapshot(cwd, plan, context.deps.now(), context.hub);
+  report.warnings.push(...readout.warnings);
   const planned = planIntegration(readout.snapshot, request(context, options));
   if (!planned.ok) throw refusalError(planned.refusal);
   const program = planned.program;

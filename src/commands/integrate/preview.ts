@@ -43,8 +43,9 @@ export async function runDryRun(
   const { cwd, plan, repo } = context;
   const report = newReport(context, 'dry-run');
   assertNothingInProgress(await readIntegrateState(repo.commonDir, plan.name));
-  const findingsRead = settle(readScopeFindings(cwd, plan));
-  const readout = await readIntegrateSnapshot(cwd, plan, context.deps.now());
+  const findingsRead = settle(readScopeFindings(cwd, plan, context.hub));
+  const readout = await readIntegrateSnapshot(cwd, plan, context.deps.now(), context.hub);
+  report.warnings.push(...readout.warnings);
   const planned = planIntegration(readout.snapshot, request(context, options));
   if (!planned.ok) throw refusalError(planned.refusal);
   const program = planned.program;
@@ -128,7 +129,8 @@ export async function runMatrix(
   const { cwd, plan } = context;
   const report = newReport(context, 'matrix');
   report.outcome = 'matrix';
-  const readout = await readIntegrateSnapshot(cwd, plan, context.deps.now());
+  const readout = await readIntegrateSnapshot(cwd, plan, context.deps.now(), context.hub);
+  report.warnings.push(...readout.warnings);
   const only = options.only?.length ? options.only : null;
   const unknown = (only ?? []).filter((id) => !plan.workers.some((w) => w.id === id));
   if (unknown.length) {

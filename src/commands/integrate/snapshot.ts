@@ -12,11 +12,13 @@ import { filterExistingCommits } from '../../git/existing-commits.js';
 import { listMergedRefs } from '../../git/merged-refs.js';
 import { readCommitMessages } from '../../git/read-commit-messages.js';
 import { listRefs } from '../../git/repo.js';
+import type { WorkerFetch } from '../../git/fetch-workers.js';
 import {
   attributeHistories,
   readCommitGraph,
   type HistoryCommit,
 } from '../../git/worker-history.js';
+import { chooseWorkerTips, workerTipRefs } from '../../git/worker-tips.js';
 import { readWorkerGateStates } from './gates.js';
 
 export interface TargetSnapshot {
@@ -39,6 +41,8 @@ export interface IntegrateReadout {
   archives: Map<string, string>;
   /** The tree of `target.start`. */
   startTree: string;
+  /** A worker whose branch and hub copy have diverged (the newer is merged). */
+  warnings: string[];
 }
 
 /** The target as the branch refs show it (`heads`: every refs/heads/ ref). */
@@ -56,22 +60,36 @@ export async function readIntegrateSnapshot(
   cwd: string,
   plan: CompiledPlan,
   now: Date,
+  hub: WorkerFetch | null = null,
 ): Promise<IntegrateReadout> {
   const archiveRefs = archivePrefix(plan.name);
-  const refs = await listRefs(cwd, ['refs/heads/', archiveRefs]);
+  const hubRefs = hub ? plan.workers.map((w) => `refs/remotes/${hub.namespace}/${w.branch}`) : [];
+  const refs = await listRefs(cwd, ['refs/heads/', archiveRefs, ...hubRefs]);
   const heads = new Map([...refs].filter(([ref]) => ref.startsWith('refs/heads/')));
   const archives = new Map([...refs].filter(([ref]) => ref.startsWith(archiveRefs)));
+  // A worker's branch here, or the hub's copy when it is ahead (integrate merges no archive).
+  const candidates = new Map([...refs].filter(([ref]) => !ref.startsWith(archiveRefs)));
   const target = readTarget(plan, heads);
   const baseTip = heads.get(`refs/heads/${plan.base}`) ?? null;
-  const tips = new Map<string, { ref: string; sha: string }>();
-  for (const worker of plan.workers) {
-    const ref = `refs/heads/${worker.branch}`;
-    const sha = heads.get(ref);
-    if (sha) tips.set(worker.id, { ref, sha });
-  }
+  const candidateShas = plan.workers.flatMap((w) =>
+    workerTipRefs(plan, w, hub).flatMap((ref) => candidates.get(ref) ?? []),
+  );
+  // readWorkerHistories, with the base branch's tip this read has already.
+  const graph = await readCommitGraph(
+    cwd,
+    [...candidateShas, ...(baseTip ? [baseTip] : [])],
+    [plan.baseCommit],
+  );
+  const { tips, warnings } = chooseWorkerTips(plan, candidates, graph, hub);
+  const histories = attributeHistories(
+    plan,
+    graph,
+    new Map([...tips].map(([id, tip]) => [id, tip.sha])),
+    baseTip,
+  );
   // While the target is still at the plan's base commit it holds no worker's work: two reads fewer.
   const moved = target.start !== plan.baseCommit;
-  const [merged, histories, targetCommits, startTree] = await Promise.all([
+  const [merged, targetCommits, startTree] = await Promise.all([
     moved
       ? listMergedRefs(
           cwd,
@@ -79,19 +97,6 @@ export async function readIntegrateSnapshot(
           [...tips.values()].map((t) => t.ref),
         )
       : new Set<string>(),
-    // readWorkerHistories, with the base branch's tip this read has already.
-    readCommitGraph(
-      cwd,
-      [...[...tips.values()].map((t) => t.sha), ...(baseTip ? [baseTip] : [])],
-      [plan.baseCommit],
-    ).then((graph) =>
-      attributeHistories(
-        plan,
-        graph,
-        new Map([...tips].map(([id, tip]) => [id, tip.sha])),
-        baseTip,
-      ),
-    ),
     moved ? readCommitMessages(cwd, target.start, plan.baseCommit) : [],
     treeOf(cwd, target.start),
   ]);
@@ -131,6 +136,7 @@ export async function readIntegrateSnapshot(
     recordedTips,
     archives,
     startTree,
+    warnings,
   };
 }
 

@@ -1,3 +1,4 @@
+import { readHubRecord } from '../../store/hub-record.js';
 import { randomUUID } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -193,6 +194,9 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
 
   const ids = plan.workers.map((w) => w.id);
   const only = (options.only ?? []).flatMap((o) => o.split(',')).filter(Boolean);
+  // A machine that joined the plan (pw join) runs its own worker; the others run elsewhere.
+  const joined = only.length ? null : await readHubRecord(repo.commonDir, plan.name);
+  if (joined?.role === 'joined' && joined.worker) only.push(joined.worker);
   const unknown = only.filter((id) => !ids.includes(id));
   if (unknown.length)
     throw new UsageError(

@@ -227,6 +227,8 @@ export class RunEngine {
       this.input.clock.wall(),
       {
         repo: { commonDir: this.input.commonDir },
+        // The agents run here: their branches are local. A hub's copies fetched last are still read.
+        fetch: false,
         previous: this.snapshot,
       },
     );

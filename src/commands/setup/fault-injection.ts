@@ -7,8 +7,9 @@ import { actionWorkers, type SetupAction } from '../../domain/setup/plan-setup.j
  * `kill:` in front, the process is killed there instead (SIGKILL: no rollback
  * runs, as when the machine goes down); with `SIGINT:` or `SIGTERM:` in front,
  * the process sends itself that signal there and goes on once it has been
- * noticed (`interrupted`), as when the user presses Ctrl-C at that moment.
- * Unset, nothing happens.
+ * noticed (`interrupted`), as when the user presses Ctrl-C at that moment;
+ * with `SIGINT2:`, it sends a second SIGINT once the first is noticed, which
+ * lands while setup rolls back (Ctrl-C pressed twice). Unset, nothing happens.
  */
 export function failureInjector(
   env: NodeJS.ProcessEnv,
@@ -16,7 +17,7 @@ export function failureInjector(
 ): (action: SetupAction) => void | Promise<void> {
   const setting = env.PW_TEST_FAIL_AT;
   if (!setting) return () => {};
-  const mode = /^(kill|SIGINT|SIGTERM):/.exec(setting)?.[1] ?? null;
+  const mode = /^(kill|SIGINT2|SIGINT|SIGTERM):/.exec(setting)?.[1] ?? null;
   const failAt = mode ? setting.slice(mode.length + 1) : setting;
   return (action) => {
     if (
@@ -25,11 +26,14 @@ export function failureInjector(
     )
       return;
     if (mode === 'kill') process.kill(process.pid, 'SIGKILL');
-    if (mode === 'SIGINT' || mode === 'SIGTERM') {
+    if (mode === 'SIGINT' || mode === 'SIGTERM' || mode === 'SIGINT2') {
       // A signal listener does not keep Node's event loop alive: a timer does, until it is seen.
       const alive = setInterval(() => {}, 1000);
-      process.kill(process.pid, mode);
-      return interrupted.finally(() => clearInterval(alive));
+      process.kill(process.pid, mode === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+      return interrupted.finally(() => {
+        clearInterval(alive);
+        if (mode === 'SIGINT2') process.kill(process.pid, 'SIGINT');
+      });
     }
     throw new Error(`injected failure at ${failAt} (PW_TEST_FAIL_AT)`);
   };

@@ -16,6 +16,7 @@ import { splitCommandLine } from '../../agents/profiles.js';
 import { executeActions } from './undo.js';
 import type { SetupReport } from '../../domain/setup/report.js';
 import { recordTrustedCopies } from '../trust.js';
+import { assertHubName } from '../../git/hub-remote.js';
 
 export type { SetupReport, SetupWorkerReport } from '../../domain/setup/report.js';
 
@@ -24,9 +25,12 @@ export interface SetupOptions {
   dryRun?: boolean;
   json?: boolean;
   tmux?: boolean;
+  /** Publish the plan to this hub (pw publish) and record it as pw.hub. */
+  hub?: string;
 }
 
 export async function runSetup(options: SetupOptions, deps: CommandDeps): Promise<CommandResult> {
+  if (options.hub !== undefined) assertHubName(options.hub, '--hub');
   if (options.dryRun) return setUp(options, deps);
   // Read and act under the repository lock: what the snapshot saw is still so when acting on it.
   const repo = await readRepoInfo(deps.cwd);
@@ -109,6 +113,11 @@ async function setUp(
     ),
     agentsMissing: await findMissingAgents(context.desired.workers, deps.env),
   };
+  if (options.hub !== undefined && !dryRun) {
+    // Set up first, then published: a hub out of reach leaves a set-up plan and says pw publish.
+    const { publishPlan } = await import('../publish.js');
+    report.hub = await publishPlan(context.repo, context.desired, options.hub, deps);
+  }
   if (options.tmux && !dryRun) report.tmux = await openTmux(context, deps);
   for (const warning of context.warnings) deps.stderr(`pw: warning: ${warning}\n`);
   if (options.json) deps.stdout(`${JSON.stringify(report, null, 2)}\n`);

@@ -32,6 +32,7 @@ import {
   removeStaleScratchIndexes,
   resolveCommit,
   type RepoInfo,
+  type Worktree,
 } from '../../git/repo.js';
 import {
   planPaths,
@@ -172,11 +173,59 @@ export async function readSetupContext(
     );
   }
 
-  const recorded = await readCompiledPlan(repo.commonDir, plan.name);
+  const { snapshot, includeFile } = await readSetupSnapshot(repo, desired, { worktrees });
+  const { briefs } = snapshot;
+  const oversized = [...briefs].filter(
+    ([, brief]) => Buffer.byteLength(brief.content) > MAX_BRIEF_BYTES,
+  );
+  if (oversized.length) {
+    throw new UsageError(
+      `the brief of ${oversized.map(([id]) => id).join(', ')} is over ${MAX_BRIEF_BYTES} bytes, the most one command-line argument can hold on Linux`,
+      [
+        ...oversized.map(
+          ([id, brief]) => `${id}: ${Buffer.byteLength(brief.content)} bytes (${plan.source})`,
+        ),
+        "The launch script hands the brief to the agent as one argument. Shorten the worker's task or the plan's Markdown context, and put long material in files the task points to.",
+      ],
+    );
+  }
+
+  return {
+    repo,
+    desired,
+    unowned: findUnownedFiles(allFiles, trackedByWorker),
+    warnings: [
+      ...warnings.map(formatProblem),
+      ...findCrossPlanOverlaps(plan, await readOtherActivePlans(repo.commonDir, plan.name)),
+    ],
+    includeFile,
+    snapshot,
+  };
+}
+
+/**
+ * What exists already for a compiled plan: per worker (only those in `only`,
+ * when given: pw join sets up one), the branch, the worktree, its config,
+ * hooks, brief and launch script; and the trusted files. Shared by pw setup
+ * and pw join.
+ */
+export async function readSetupSnapshot(
+  repo: RepoInfo,
+  desired: CompiledPlan,
+  options: {
+    only?: ReadonlySet<string>;
+    startCommits?: ReadonlyMap<string, string>;
+    /** The worktrees, when the caller listed them already (one git process fewer). */
+    worktrees?: readonly Worktree[];
+  } = {},
+): Promise<{ snapshot: SetupSnapshot; includeFile: string }> {
+  const selected = desired.workers.filter((w) => !options.only || options.only.has(w.id));
+  const worktrees = options.worktrees ?? (await listWorktrees(repo.mainWorktree));
+  const recorded = await readCompiledPlan(repo.commonDir, desired.name);
   // A torn-down plan's record is history, not a claim on branch names.
   const previous = recorded?.tornDownAt ? null : recorded;
   const heads = await listRefs(repo.mainWorktree, 'refs/heads/');
-  const paths = planPaths(repo.commonDir, plan.name);
+  const paths = planPaths(repo.commonDir, desired.name);
   const includeFile = join(repo.mainWorktree, '.worktreeinclude');
   const includes = (await exists(includeFile))
     ? await listWorktreeIncludeFiles(repo.mainWorktree, includeFile)
@@ -189,7 +238,7 @@ export async function readSetupContext(
   const workers = new Map<string, WorkerSnapshot>();
   const briefs = new Map<string, { path: string; content: string }>();
   const launchers = new Map<string, { path: string; content: string }>();
-  for (const worker of desired.workers) {
+  for (const worker of selected) {
     const at = worktrees.find((w) => resolve(w.path) === resolve(worker.worktree));
     const checkedOut = worktrees.find((w) => w.branch === `refs/heads/${worker.branch}`);
     const registered = at !== undefined && !at.prunable;
@@ -223,21 +272,6 @@ export async function readSetupContext(
     });
   }
 
-  const oversized = [...briefs].filter(
-    ([, brief]) => Buffer.byteLength(brief.content) > MAX_BRIEF_BYTES,
-  );
-  if (oversized.length) {
-    throw new UsageError(
-      `the brief of ${oversized.map(([id]) => id).join(', ')} is over ${MAX_BRIEF_BYTES} bytes, the most one command-line argument can hold on Linux`,
-      [
-        ...oversized.map(
-          ([id, brief]) => `${id}: ${Buffer.byteLength(brief.content)} bytes (${plan.source})`,
-        ),
-        "The launch script hands the brief to the agent as one argument. Shorten the worker's task or the plan's Markdown context, and put long material in files the task points to.",
-      ],
-    );
-  }
-
   const desiredTrustedFiles = new Map<string, string>([
     [paths.plan, `${JSON.stringify(desired, null, 2)}\n`],
   ]);
@@ -248,13 +282,6 @@ export async function readSetupContext(
     trustedFiles.set(path, await readTextIfExists(path));
 
   return {
-    repo,
-    desired,
-    unowned: findUnownedFiles(allFiles, trackedByWorker),
-    warnings: [
-      ...warnings.map(formatProblem),
-      ...findCrossPlanOverlaps(plan, await readOtherActivePlans(repo.commonDir, plan.name)),
-    ],
     includeFile,
     snapshot: {
       desired,
@@ -267,6 +294,8 @@ export async function readSetupContext(
       briefExcluded: await isBriefExcluded(repo.commonDir),
       briefs,
       launchers,
+      ...(options.only ? { only: options.only } : {}),
+      ...(options.startCommits ? { startCommits: options.startCommits } : {}),
     },
   };
 }

@@ -30,6 +30,7 @@ import {
 
 import { copyIncludedFile, makeDirectory, removeEmptyTree } from '../../store/fs.js';
 import type { SetupContext } from './snapshot.js';
+import { hubRecordPath, pushPaths, writeHubRecord, writePushConf } from '../../store/hub-record.js';
 
 type Undo = () => Promise<void>;
 
@@ -172,6 +173,10 @@ export async function executeActions(
           }
           break;
         }
+        case 'track-hub': {
+          undo.push(await trackHub(context, action));
+          break;
+        }
         case 'write-brief':
         case 'write-launch': {
           const before = await readTextIfExists(action.path);
@@ -217,4 +222,53 @@ export async function executeActions(
       ],
     );
   }
+}
+
+/**
+ * pw join: the worker branch tracks the hub's (`branch.<name>.remote` and
+ * `.merge`, as `git push -u` would set them), the hub is recorded as `pw.hub`
+ * when none is, and the post-commit hook pushes every commit there. Returns
+ * the undo, which puts each value back as it was.
+ */
+async function trackHub(
+  context: SetupContext,
+  action: Extract<SetupAction, { kind: 'track-hub' }>,
+): Promise<Undo> {
+  const { repo, desired } = context;
+  const cwd = repo.mainWorktree;
+  const keys = [
+    [`branch.${action.branch}.remote`, action.hub],
+    [`branch.${action.branch}.merge`, `refs/heads/${action.branch}`],
+  ] as const;
+  const hubBefore = await readConfig(cwd, 'pw.hub', 'local');
+  const before = await Promise.all(keys.map(([key]) => readConfig(cwd, key, 'local')));
+  const undo: Undo = async () => {
+    for (const [i, [key]] of keys.entries()) {
+      const value = before[i] ?? null;
+      if (value === null) await unsetConfig(cwd, key, 'local').catch(() => undefined);
+      else await writeConfig(cwd, key, value, 'local').catch(() => undefined);
+    }
+    if (hubBefore === null) await unsetConfig(cwd, 'pw.hub', 'local').catch(() => undefined);
+    await removePath(pushPaths(repo.commonDir, desired.name, action.worker).conf);
+    await removePath(hubRecordPath(repo.commonDir, desired.name));
+  };
+  try {
+    for (const [key, value] of keys) await writeConfig(cwd, key, value, 'local');
+    if (hubBefore === null) await writeConfig(cwd, 'pw.hub', action.hub, 'local');
+    await writeHubRecord(repo.commonDir, desired.name, {
+      hub: action.hub,
+      role: 'joined',
+      worker: action.worker,
+      setHubConfig: hubBefore === null,
+    });
+    await writePushConf(repo.commonDir, desired.name, action.worker, {
+      hub: action.hub,
+      branch: action.branch,
+      from: cwd,
+    });
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+  return undo;
 }

@@ -7,6 +7,7 @@ import {
   mergeEventsByTime,
   takeNewEvents,
 } from '../../domain/status/events.js';
+import type { FetchRequest } from '../../git/fetch-workers.js';
 import { readEvents } from '../../store/trusted-store.js';
 import { UsageError } from '../../errors.js';
 import { createLiveView } from '../../render/status/live-view.js';
@@ -22,7 +23,7 @@ export interface MonitorOptions {
   watch?: boolean;
   events?: boolean;
   since?: string;
-  fetch?: string | true;
+  fetch?: FetchRequest;
   interval?: string;
 }
 
@@ -143,6 +144,7 @@ export async function runMonitor(
     repo,
     fetch: options.fetch,
   });
+  for (const note of snapshot.notes) deps.stderr(`${note}\n`);
   // What `pw run` knows beyond git (attempts, retries, live agents), when it has run.
   const { readRunState } = await import('../run/read-run-state.js');
   const run = await readRunState(repo.commonDir, plan, snapshot.status);

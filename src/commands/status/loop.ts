@@ -2,7 +2,7 @@ import type { CommandDeps } from '../../cli/deps.js';
 import { parseDuration } from '../../domain/plan/duration.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import { UsageError } from '../../errors.js';
-import { resolveHub } from '../../git/fetch-workers.js';
+import { resolveHubRead, type FetchRequest } from '../../git/fetch-workers.js';
 import { watchRefs } from '../../git/ref-watcher.js';
 import { readPlanSnapshot, statusWatchTargets, type PlanSnapshot } from './read-plan-status.js';
 
@@ -10,7 +10,7 @@ export interface FollowOptions {
   cwd: string;
   plan: CompiledPlan;
   commonDir: string;
-  fetch?: string | true;
+  fetch?: FetchRequest;
   intervalMs: number;
   withHistories?: boolean;
   /** The longest the next wait may last (e.g. until a timeout); default the interval. */
@@ -43,18 +43,19 @@ export async function followPlanStatus(
   void deps.interrupted.then(() => {
     interrupted = true;
   });
-  const hub =
-    options.fetch === undefined ? undefined : await resolveHub(options.cwd, options.fetch);
-  const read = (previous: PlanSnapshot | null): Promise<PlanSnapshot> =>
-    readPlanSnapshot(options.cwd, options.plan, deps.now(), {
+  const hubRead = await resolveHubRead(options.cwd, options.fetch);
+  const read = async (previous: PlanSnapshot | null): Promise<PlanSnapshot> => {
+    const snapshot = await readPlanSnapshot(options.cwd, options.plan, deps.now(), {
       repo: { commonDir: options.commonDir },
-      fetch: options.fetch,
-      ...(hub ? { hub } : {}),
+      hubRead,
       withHistories: options.withHistories,
       previous,
     });
+    for (const note of snapshot.notes) deps.stderr(`${note}\n`);
+    return snapshot;
+  };
   // Watch before the first read, so a ref that moves while it runs still wakes the loop.
-  const watcher = watchRefs(statusWatchTargets(options.commonDir, options.plan, hub ?? null));
+  const watcher = watchRefs(statusWatchTargets(options.commonDir, options.plan, hubRead.hub));
   let reported = false;
   try {
     // A first read of a large plan with no cache can take seconds: Ctrl-C need not wait for it.

@@ -1,7 +1,5 @@
-import { archivePrefix, archiveRef } from '../../git/archive.js';
 import { join, resolve } from 'node:path';
 import { dirname as posixDirname } from 'node:path/posix';
-import { chooseWorkerTip, type TipCandidate } from '../../domain/status/choose-worker-tip.js';
 import { countAheadBehind, reachableFrom } from '../../domain/history/commit-graph.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import {
@@ -21,7 +19,14 @@ import {
   summarizeWorkerHistory,
   type WorkerHistorySummary,
 } from '../../domain/status/summarize-worker-history.js';
-import { fetchWorkerBranches, resolveHub, type WorkerFetch } from '../../git/fetch-workers.js';
+import {
+  fetchForRead,
+  resolveHubRead,
+  type FetchRequest,
+  type HubRead,
+  type WorkerFetch,
+} from '../../git/fetch-workers.js';
+import { chooseWorkerTips, workerTipPatterns, workerTipRefs } from '../../git/worker-tips.js';
 import { listRefs, readCommonDir, type RepoInfo } from '../../git/repo.js';
 import type { WatchTarget } from '../../git/ref-watcher.js';
 import { exists } from '../../store/fs.js';
@@ -48,10 +53,13 @@ import { prefetchViolations, readJudgedTips, readViolations } from './violations
 export interface ReadPlanStatusOptions {
   /** The repository, when the caller has read it already (saves git calls). */
   repo?: Pick<RepoInfo, 'commonDir'>;
-  /** Fetch the worker branches from a hub first: a remote, URL or path, or true for the default. */
-  fetch?: string | true;
-  /** The hub `fetch` names, when the caller resolved it already (resolveHub). */
-  hub?: WorkerFetch;
+  /**
+   * `--fetch [remote]` (a remote, URL or path, or true), `--no-fetch` (false),
+   * or neither (fetch when pw.hub is set). The hub's copies are read either way.
+   */
+  fetch?: FetchRequest;
+  /** The hub read `fetch` means, when the caller resolved it already (resolveHubRead). */
+  hubRead?: HubRead;
   /** Also return every worker's own commits (the event stream needs them). */
   withHistories?: boolean;
   /** Use and refresh the status cache (default true). */
@@ -68,8 +76,11 @@ export interface PlanSnapshot {
   histories: Map<string, HistoryCommit[]> | null;
   /** Changes whenever a ref the status reads changes. */
   refsKey: string;
-  /** Where the worker branches were fetched to, with --fetch. */
+  /** The hub whose copies of the worker branches were read (pw.hub or --fetch). */
   hub: WorkerFetch | null;
+  hubRead: HubRead;
+  /** Things to tell the user once (the hub recorded as pw.hub), for stderr. */
+  notes: string[];
   commonDir: string;
   history: HistoryPart;
 }
@@ -112,14 +123,15 @@ export async function readPlanSnapshot(
   options: ReadPlanStatusOptions = {},
 ): Promise<PlanSnapshot> {
   const commonDir = options.repo?.commonDir ?? (await readCommonDir(cwd));
-  let hub: WorkerFetch | null = null;
-  if (options.fetch !== undefined) {
-    hub = options.hub ?? options.previous?.hub ?? (await resolveHub(cwd, options.fetch));
-    await fetchWorkerBranches(cwd, plan, hub);
-  }
+  const hubRead =
+    options.hubRead ?? options.previous?.hubRead ?? (await resolveHubRead(cwd, options.fetch));
+  const fetched = await fetchForRead(cwd, plan, hubRead);
+  // Recorded once; a live view's later reads do not record it again.
+  hubRead.record = null;
+  const hub = hubRead.hub;
   const refs = await listRefs(cwd, refPatterns(plan, hub));
   const baseTip = refs.get(`refs/heads/${plan.base}`) ?? null;
-  const candidates = new Map(plan.workers.map((w) => [w.id, tipRefs(plan, w.id, w.branch, hub)]));
+  const candidates = new Map(plan.workers.map((w) => [w.id, workerTipRefs(plan, w, hub)]));
   const basis: HistoryBasis = {
     pw: PROGRAM_VERSION,
     plan: plan.name,
@@ -159,7 +171,7 @@ export async function readPlanSnapshot(
       }
       const part =
         (last && (await readHistoryIncrement(cwd, commonDir, plan, refs, basis, last))) ??
-        (await readHistoryPart(cwd, commonDir, plan, refs, candidates, baseTip));
+        (await readHistoryPart(cwd, commonDir, plan, refs, candidates, baseTip, hub));
       if (useCache && part.cacheable) {
         await writeStatusCache(commonDir, plan.name, {
           key: refsKey,
@@ -187,12 +199,21 @@ export async function readPlanSnapshot(
     violations: history.violations,
     aheadBehind: history.aheadBehind,
     setupAt,
-    warnings: history.warnings,
+    warnings: [...fetched.warnings, ...history.warnings],
   });
   const status = (await targetHoldsEveryTip(cwd, derived, refs.get(`refs/heads/${plan.target}`)))
     ? markIntegrated(derived)
     : derived;
-  return { status, histories: history.histories, refsKey, hub, commonDir, history };
+  return {
+    status,
+    histories: history.histories,
+    refsKey,
+    hub,
+    hubRead,
+    notes: fetched.notes,
+    commonDir,
+    history,
+  };
 }
 
 /** Whether a ready plan is already in its target: one `rev-list --count`, asked only when ready. */
@@ -207,28 +228,8 @@ async function targetHoldsEveryTip(
   return (await countCommits(cwd, tips, [targetTip])) === 0;
 }
 
-/** Refs a worker's history may be read from, in order of preference. */
-function tipRefs(
-  plan: CompiledPlan,
-  id: string,
-  branch: string,
-  hub: WorkerFetch | null,
-): string[] {
-  return [
-    `refs/heads/${branch}`,
-    archiveRef(plan.name, id),
-    ...(hub ? [`refs/remotes/${hub.namespace}/${branch}`] : []),
-  ];
-}
-
 function refPatterns(plan: CompiledPlan, hub: WorkerFetch | null): string[] {
-  return [
-    `refs/heads/${plan.base}`,
-    `refs/heads/${plan.target}`,
-    ...plan.workers.map((w) => `refs/heads/${w.branch}`),
-    archivePrefix(plan.name),
-    ...(hub ? plan.workers.map((w) => `refs/remotes/${hub.namespace}/${w.branch}`) : []),
-  ];
+  return [`refs/heads/${plan.base}`, `refs/heads/${plan.target}`, ...workerTipPatterns(plan, hub)];
 }
 
 /** Everything that depends on commits only: one `git log`, then pure code. */
@@ -239,6 +240,7 @@ async function readHistoryPart(
   refs: ReadonlyMap<string, string>,
   candidates: ReadonlyMap<string, string[]>,
   baseTip: string | null,
+  hub: WorkerFetch | null,
 ): Promise<HistoryPart> {
   const shas = [...candidates.values()].flat().flatMap((ref) => refs.get(ref) ?? []);
   const targetTip = refs.get(`refs/heads/${plan.target}`) ?? null;
@@ -260,23 +262,7 @@ async function readHistoryPart(
     [...shas, ...(baseTip ? [baseTip] : [])],
     [plan.baseCommit],
   );
-  const time = (sha: string): number => graph.get(sha)?.commitTime ?? 0;
-  const tips = new Map<string, { ref: string; sha: string }>();
-  const warnings: string[] = [];
-  for (const worker of plan.workers) {
-    const [branch, archive, ...remote] = candidates.get(worker.id)!;
-    const local = refs.has(branch!) ? branch! : refs.has(archive!) ? archive! : null;
-    const options: TipCandidate[] = [local, ...remote]
-      .filter((ref): ref is string => ref !== null && refs.has(ref))
-      .map((ref) => ({ ref, sha: refs.get(ref)!, commitTime: time(refs.get(ref)!) }));
-    const { tip, diverged } = chooseWorkerTip(graph, options);
-    if (tip) tips.set(worker.id, { ref: tip.ref, sha: tip.sha });
-    for (const other of diverged) {
-      warnings.push(
-        `${worker.id}: ${shortRef(tip!.ref)} and ${shortRef(other.ref)} have diverged; showing ${shortRef(tip!.ref)}, the newer`,
-      );
-    }
-  }
+  const { tips, warnings } = chooseWorkerTips(plan, refs, graph, hub);
   const tipShas = new Map([...tips].map(([id, tip]) => [id, tip.sha]));
   const histories = attributeHistories(plan, graph, tipShas, baseTip);
   const workers = plan.workers.map((w) => w.id);
@@ -390,10 +376,6 @@ async function readHistoryIncrement(
     cacheable: checked.warnings.length === 0,
     disjoint: true,
   };
-}
-
-function shortRef(ref: string): string {
-  return ref.replace(/^refs\/(heads|remotes)\//, '');
 }
 
 /**

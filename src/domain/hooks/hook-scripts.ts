@@ -48,6 +48,7 @@ export type TemplateName =
   | 'reference-transaction'
   | 'pre-push'
   | 'pre-receive'
+  | 'post-commit'
   | 'chain';
 
 export const TEMPLATE_NAMES: readonly TemplateName[] = [
@@ -57,6 +58,7 @@ export const TEMPLATE_NAMES: readonly TemplateName[] = [
   'reference-transaction',
   'pre-push',
   'pre-receive',
+  'post-commit',
   'chain',
 ];
 
@@ -109,8 +111,15 @@ const CHECKED_WHEN_CHAINED: readonly HookName[] = ['pre-commit', 'pre-merge-comm
 export function templateFor(role: HooksRole, hook: HookName): Exclude<TemplateName, 'lib.sh'> {
   if (role === 'worker') {
     if (hook === 'pre-commit' || hook === 'pre-merge-commit') return 'pre-commit';
-    if (hook === 'commit-msg' || hook === 'reference-transaction' || hook === 'pre-push')
+    if (
+      hook === 'commit-msg' ||
+      hook === 'reference-transaction' ||
+      hook === 'pre-push' ||
+      hook === 'post-commit'
+    )
       return hook;
+    // A merge (git pull, or a provider's branch merged in) reaches the hub as a commit does.
+    if (hook === 'post-merge') return 'post-commit';
     return 'chain';
   }
   if (role === 'main') {

@@ -30,6 +30,10 @@ export interface SetupSnapshot {
   briefExcluded: boolean;
   briefs: ReadonlyMap<string, { path: string; content: string }>;
   launchers: ReadonlyMap<string, { path: string; content: string }>;
+  /** pw join: the only workers set up here (the others run on other machines). */
+  only?: ReadonlySet<string>;
+  /** pw join: where a new branch starts (the hub's copy of it), instead of the base commit. */
+  startCommits?: ReadonlyMap<string, string>;
 }
 
 export type SetupAction =
@@ -42,7 +46,8 @@ export type SetupAction =
   | { kind: 'install-hooks'; worker: string; path: string }
   | { kind: 'copy-includes'; worker: string; path: string; files: string[] }
   | { kind: 'write-brief'; worker: string; path: string; content: string; update: boolean }
-  | { kind: 'write-launch'; worker: string; path: string; content: string; update: boolean };
+  | { kind: 'write-launch'; worker: string; path: string; content: string; update: boolean }
+  | { kind: 'track-hub'; worker: string; branch: string; hub: string };
 
 /** A worker branch setup creates (all of a run's in one ref transaction). */
 export interface BranchToCreate {
@@ -99,6 +104,7 @@ export function planSetup(snapshot: SetupSnapshot): SetupDecision {
   const worktrees: SetupAction[] = [];
   const rest: SetupAction[] = [];
   for (const worker of desired.workers) {
+    if (snapshot.only && !snapshot.only.has(worker.id)) continue;
     const state = snapshot.workers.get(worker.id)!;
     const ours = isOurs(previous, worker);
     const own: SetupAction[] = [];
@@ -107,7 +113,11 @@ export function planSetup(snapshot: SetupSnapshot): SetupDecision {
     const expectedRef = `refs/heads/${worker.branch}`;
 
     if (state.branchCommit === null) {
-      branches.push({ worker: worker.id, branch: worker.branch, commit: desired.baseCommit });
+      branches.push({
+        worker: worker.id,
+        branch: worker.branch,
+        commit: snapshot.startCommits?.get(worker.id) ?? desired.baseCommit,
+      });
     } else if (!ours) {
       conflicts.push(
         `branch ${worker.branch} already exists and was not created by pw setup for plan "${desired.name}"; rename or delete it, or set branchPrefix to another prefix`,
@@ -210,5 +220,7 @@ export function describeAction(action: SetupAction): string {
       return `${action.worker}: ${action.update ? 'update' : 'write'} brief ${action.path}`;
     case 'write-launch':
       return `${action.worker}: ${action.update ? 'update' : 'write'} launch script ${action.path}`;
+    case 'track-hub':
+      return `${action.worker}: track ${action.branch} on the hub ${action.hub} (upstream, pw.hub) and push every commit there`;
   }
 }

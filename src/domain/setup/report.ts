@@ -24,4 +24,6 @@ export interface SetupReport {
   otherPlans: string[];
   /** Agent programs the launch scripts start that are not on PATH, with the workers that use them. */
   agentsMissing: { program: string; workers: string[] }[];
+  /** With --hub: where the plan was published for pw join (null: not published). */
+  hub?: { hub: string; ref: string; commit: string; pushing: string[] } | null;
 }

@@ -13,6 +13,7 @@ export type IntegrateOutcome =
   | 'target-moved'
   | 'target-dirty'
   | 'publish-refused'
+  | 'push-refused'
   | 'dry-run'
   | 'aborted'
   | 'nothing-to-abort';
@@ -71,6 +72,22 @@ export interface MatrixReport {
   pairs: { a: string; b: string; clean: boolean; paths: string[]; messages: MergeMessage[] }[];
 }
 
+export interface PushReport {
+  remote: string;
+  branch: string;
+  /** The hub's target when integrate started: the lease (null: the hub had none). */
+  from: string | null;
+  /** What was pushed: the local target. */
+  to: string;
+  ok: boolean;
+  /** False when the hub had it already. */
+  pushed: boolean;
+  /** The hub's target after the attempt (null: unknown or none). */
+  current: string | null;
+  /** git's words when it refused. */
+  message: string | null;
+}
+
 export interface IntegrateReport {
   plan: string;
   target: string;
@@ -99,6 +116,8 @@ export interface IntegrateReport {
   integrationRef: string | null;
   archived: { worker: string; ref: string; tip: string }[];
   teardown: { ok: boolean; text: string } | null;
+  /** With --push: the target pushed to the hub with a compare-and-swap. */
+  push: PushReport | null;
   matrix: MatrixReport | null;
   next: string[];
 }
@@ -214,6 +233,14 @@ export function renderIntegrateEnd(report: IntegrateReport): string {
     case 'nothing-to-integrate':
       lines.push(`Nothing to integrate: ${report.target} already holds every selected worker.`);
       break;
+    case 'push-refused':
+      // Published here (or nothing new to merge); only the push was refused.
+      lines.push(
+        report.publish
+          ? `Published here: ${report.target} ${short(report.publish.from)} -> ${short(report.publish.to)}.`
+          : `Nothing to integrate: ${report.target} already holds every selected worker.`,
+      );
+      break;
     case 'dry-run':
       lines.push(
         report.ok
@@ -230,12 +257,26 @@ export function renderIntegrateEnd(report: IntegrateReport): string {
     default:
       if (report.outcome !== 'matrix') lines.push(`${report.target} was not moved.`);
   }
+  if (report.push) lines.push(...renderPush(report.push));
   if (report.archived.length) {
     lines.push(`Worker tips archived: ${report.archived.map((a) => a.ref).join(', ')}`);
   }
   if (report.teardown) lines.push(report.teardown.text.trimEnd());
   for (const next of report.next) lines.push(next);
   return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+function renderPush(push: PushReport): string[] {
+  if (push.ok && !push.pushed)
+    return [`${push.remote} has ${push.branch} at ${short(push.to)} already.`];
+  if (push.ok)
+    return [
+      `Pushed: ${push.remote} ${push.branch} ${short(push.from)} -> ${short(push.to)} (compare-and-swap).`,
+    ];
+  return [
+    `Not pushed: ${push.remote}'s ${push.branch} moved while integrate ran (it was ${short(push.from)}, it is ${short(push.current)}).`,
+    ...(push.message ? push.message.split('\n').map((l) => `  ${l}`) : []),
+  ];
 }
 
 export function renderMatrix(report: IntegrateReport): string {

@@ -57,6 +57,12 @@ export function renderSetupReport(report: SetupReport, _options: { cwd: string }
     lines.push(
       `Then follow them with: pw status${report.otherPlans.length ? ` --plan ${report.plan}` : ''}`,
     );
+    if (report.hub) {
+      lines.push(
+        `Published to the hub ${report.hub.hub} as ${report.hub.ref} (recorded as git config pw.hub).`,
+        `On another machine, in a clone of the hub, one worker there: pw join ${shQuote(report.hub.hub)} ${report.plan} <worker>`,
+      );
+    }
   }
   return `${lines.join('\n')}\n`;
 }
