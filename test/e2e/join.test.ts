@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writePlan } from '../helpers/repo-state.js';
+import { apiWebPlan, writePlan } from '../helpers/repo-state.js';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 
 // Workers on several machines, played by three repositories on one: a bare
@@ -9,16 +9,7 @@ import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 // machine B (a plain clone of the hub that joins one worker). Every pw is the
 // built binary; the clock is pinned and so are the commit dates.
 
-const PLAN = `name: feat
-agent: { command: "true" }
-workers:
-  - id: api
-    owns: [/src/api/]
-    task: Build the API.
-  - id: web
-    owns: [/src/web/]
-    task: Build the web page.
-`;
+const PLAN = apiWebPlan('agent: { command: "true" }\n');
 
 const PW_NOW = '2026-03-04T05:06:07.000Z';
 const DATES = {

@@ -1,18 +1,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { repoState, writePlan } from '../helpers/repo-state.js';
+import { apiWebPlan, repoState, writePlan } from '../helpers/repo-state.js';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 
-const PLAN = `name: feat
-workers:
-  - id: api
-    owns: [/src/api/]
-    task: Build the API.
-  - id: web
-    owns: [/src/web/]
-    task: Build the web page.
-`;
+const PLAN = apiWebPlan();
 
 describe('pw teardown', () => {
   let repo: TempRepo;

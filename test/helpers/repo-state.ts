@@ -36,3 +36,16 @@ export function writePlan(repo: TempRepo, name: string, yaml: string): string {
   repo.write(name, yaml, repo.root);
   return path;
 }
+
+/** A two-worker plan "feat" (api owns /src/api/, web /src/web/); `extra` goes before the workers. */
+export function apiWebPlan(extra = ''): string {
+  return `name: feat
+${extra}workers:
+  - id: api
+    owns: [/src/api/]
+    task: Build the API.
+  - id: web
+    owns: [/src/web/]
+    task: Build the web page.
+`;
+}

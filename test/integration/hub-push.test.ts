@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writePlan } from '../helpers/repo-state.js';
+import { apiWebPlan, writePlan } from '../helpers/repo-state.js';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 
 // The post-commit push of a worker whose commits go to a hub, and pw push,
@@ -9,15 +9,7 @@ import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 // the commit returns (PW_PUSH_FOREGROUND=1) and try once (PW_PUSH_TRIES=1),
 // so nothing here waits for a background process or a pause.
 
-const PLAN = `name: feat
-workers:
-  - id: api
-    owns: [/src/api/]
-    task: Build the API.
-  - id: web
-    owns: [/src/web/]
-    task: Build the web page.
-`;
+const PLAN = apiWebPlan();
 const NOW = { PW_PUSH_FOREGROUND: '1', PW_PUSH_TRIES: '1' };
 
 let repo: TempRepo;
