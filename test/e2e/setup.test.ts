@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { repoState, writePlan } from '../helpers/repo-state.js';
+import { apiWebPlan, repoState, writePlan } from '../helpers/repo-state.js';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 
 const FILES = {
@@ -13,16 +13,8 @@ const FILES = {
   '.gitignore': '.env\nnode_modules/\n',
 };
 
-const PLAN = `name: feat
-workers:
-  - id: api
-    owns: [/src/api/]
-    task: Build the API.
-  - id: web
-    owns: [/src/web/]
-    task: Build the web page.
-    dependsOn: [api]
-`;
+// web depends on api.
+const PLAN = `${apiWebPlan()}    dependsOn: [api]\n`;
 
 interface SetupJson {
   plan: string;
