@@ -304,11 +304,58 @@ async function readMergesOutside(
     { cwd, env: GATE_ENV, input: `${shas.join('\n')}\n` },
   );
   const outside = parseDiffTreeNames(stdout, shas);
-  for (const sha of shas) {
-    const paths = outside.get(sha)!;
-    if (paths.length) outside.set(sha, await readDenseMergePaths(cwd, sha, paths));
+  for (const merge of merges) {
+    const paths = outside.get(merge.sha)!;
+    const dense = paths.length ? await readDenseMergePaths(cwd, merge.sha, paths) : [];
+    const unbrought = await readPathsNoParentBrought(cwd, merge, excludes);
+    outside.set(merge.sha, [...new Set([...dense, ...unbrought])]);
   }
   return outside;
+}
+
+/** Git's empty tree: what an unrelated parent's changes are measured from. */
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+/** Paths outside the scope that differ between two tree-ishes. */
+async function changedOutside(
+  cwd: string,
+  from: string,
+  to: string,
+  excludes: readonly string[],
+): Promise<string[]> {
+  const { stdout } = await runGit(
+    ['diff-tree', '-r', '-z', '--no-renames', '--name-only', from, to, '--', ':/', ...excludes],
+    { cwd, env: GATE_ENV },
+  );
+  return splitNul(stdout);
+}
+
+/**
+ * Of the paths outside the scope where a merge differs from its first parent,
+ * those no other parent brought: changed by none of them since its line and
+ * the first parted. A merge with an old commit (an ancestor of the first
+ * parent brings nothing) whose tree drops or reverts files outside the scope
+ * shows in no combined diff, since the merge takes them from that parent.
+ */
+async function readPathsNoParentBrought(
+  cwd: string,
+  merge: DagCommit,
+  excludes: readonly string[],
+): Promise<string[]> {
+  const [first, ...others] = merge.parents;
+  const took = await changedOutside(cwd, first!, merge.sha, excludes);
+  if (!took.length) return [];
+  const brought = new Set<string>();
+  for (const other of others) {
+    const { stdout, exitCode } = await runGit(['merge-base', first!, other], {
+      cwd,
+      env: GATE_ENV,
+      okExitCodes: [1],
+    });
+    const since = exitCode === 0 ? stdout.trim() : EMPTY_TREE;
+    for (const path of await changedOutside(cwd, since, other, excludes)) brought.add(path);
+  }
+  return took.filter((path) => !brought.has(path));
 }
 
 /** Of `paths`, those where the merge has a hunk matching no parent (`diff-tree --cc -p`). */

@@ -230,6 +230,58 @@ describe('reference-transaction catches what skips pre-commit', () => {
   });
 });
 
+describe('moves that bring no new commit of the worker, yet change what it hands in', () => {
+  it('a merge with an older commit of the base whose tree drops a file outside the scope: refused by the hooks and found by pw check', () => {
+    repo.write('docs/first.md', 'first\n');
+    const older = repo.commitAll('main: first');
+    expect(repo.gitResult(['merge', '-q', '--no-edit', 'main'], { cwd: api }).status).toBe(0);
+    repo.write('docs/later.md', 'later\n');
+    repo.commitAll('main: later');
+    expect(repo.gitResult(['merge', '-q', '--no-edit', 'main'], { cwd: api }).status).toBe(0);
+    const before = tip();
+    // api's tree without docs/later.md, as a merge with the older commit (which lacks it):
+    // no combined diff shows the drop, since the merge takes the file from that parent.
+    const env = { GIT_INDEX_FILE: join(repo.root, 'index-old-merge') };
+    repo.git(['read-tree', before], { env });
+    repo.git(['update-index', '--force-remove', 'docs/later.md'], { env });
+    const tree = repo.git(['write-tree'], { env });
+    const merge = repo.git(['commit-tree', tree, '-p', before, '-p', older, '-m', "Merge 'main'"]);
+    const moved = repo.gitResult(['merge', '-q', '--ff-only', merge], { cwd: api });
+    expect(moved.status).not.toBe(0);
+    expect(moved.stderr).toContain('docs/later.md');
+    expect(tip()).toBe(before);
+    // With the hooks off, pw check finds it.
+    const off = ['-c', 'core.hooksPath=/dev/null'];
+    repo.git([...off, 'update-ref', 'refs/heads/pw/demo/api', merge, before]);
+    const check = repo.pw(['check', '--worker', 'api']);
+    expect(check.status).not.toBe(0);
+    expect(check.stdout).toContain('docs/later.md');
+    repo.git([...off, 'update-ref', 'refs/heads/pw/demo/api', before, merge]);
+  });
+
+  it("moving the base from a worker's worktree to a commit no branch holds (detached HEAD, a tag): judged and refused", () => {
+    const base = repo.git(['rev-parse', 'refs/heads/main']);
+    repo.git(['checkout', '-q', '--detach'], { cwd: api });
+    try {
+      repo.write('src/web/app.ts', 'export const app = "from api, detached";\n', api);
+      repo.git(['commit', '-q', '-am', '[CHECKPOINT] detached'], { cwd: api });
+      const evil = repo.git(['rev-parse', 'HEAD'], { cwd: api });
+      const moved = repo.gitResult(['update-ref', 'refs/heads/main', evil], { cwd: api });
+      expect(moved.status).not.toBe(0);
+      expect(moved.stderr).toContain('src/web/app.ts  owned by web');
+      repo.git(['tag', 'pw-test-evil', evil]);
+      const viaTag = repo.gitResult(['update-ref', 'refs/heads/main', 'pw-test-evil'], {
+        cwd: api,
+      });
+      expect(viaTag.status).not.toBe(0);
+      expect(repo.git(['rev-parse', 'refs/heads/main'])).toBe(base);
+    } finally {
+      repo.gitResult(['tag', '-d', 'pw-test-evil']);
+      repo.git(['checkout', '-q', '-f', 'pw/demo/api'], { cwd: api });
+    }
+  });
+});
+
 describe('what only pre-push and pw check catch', () => {
   it('a bad message with --no-verify, and commits with -c core.hooksPath=/dev/null, are found by pw check', () => {
     const before = tip();
