@@ -282,6 +282,28 @@ describe('moves that bring no new commit of the worker, yet change what it hands
   });
 });
 
+describe('deleting from a worker worktree', () => {
+  it("refuses another worker's branch, its own, the base and pw's records; its own topic branch goes", () => {
+    repo.git(['update-ref', 'refs/pw/archive/demo/keep', 'refs/heads/main']);
+    const refs = (): string => repo.git(['for-each-ref', '--format=%(refname) %(objectname)']);
+    const before = refs();
+    for (const ref of [
+      'refs/heads/pw/demo/web',
+      'refs/heads/pw/demo/api',
+      'refs/heads/main',
+      'refs/pw/archive/demo/keep',
+    ]) {
+      const deleted = repo.gitResult(['update-ref', '-d', ref], { cwd: api });
+      expect(deleted.status, ref).not.toBe(0);
+      expect(deleted.stderr).toContain(`pw: worker api may not delete ${ref}`);
+    }
+    expect(refs()).toBe(before);
+    repo.git(['branch', 'api-topic'], { cwd: api });
+    expect(repo.gitResult(['branch', '-D', 'api-topic'], { cwd: api }).status).toBe(0);
+    repo.git(['update-ref', '-d', 'refs/pw/archive/demo/keep']);
+  });
+});
+
 describe('what only pre-push and pw check catch', () => {
   it('a bad message with --no-verify, and commits with -c core.hooksPath=/dev/null, are found by pw check', () => {
     const before = tip();

@@ -157,6 +157,24 @@ describe('pw hooks install --hub', () => {
     expect(repo.gitResult(['push', '-q', 'origin', 'feature'], { cwd: clone }).status).toBe(0);
   });
 
+  it("a push may neither delete a worker's branch on the hub nor rewind it (its commits would be lost there)", () => {
+    const clone = join(repo.root, 'clone-rewind');
+    repo.git(['clone', '-q', hub, clone]);
+    const before = hubRef('pw/demo/web');
+    const deleted = repo.gitResult(['push', '-q', 'origin', ':pw/demo/web'], { cwd: clone });
+    expect(deleted.status).not.toBe(0);
+    expect(deleted.stderr).toContain('pw/demo/web is the branch of worker demo/web');
+    const rewound = repo.gitResult(['push', '-q', '-f', 'origin', 'main:pw/demo/web'], {
+      cwd: clone,
+    });
+    expect(rewound.status).not.toBe(0);
+    expect(rewound.stderr).toContain('has commits the push would drop');
+    expect(hubRef('pw/demo/web')).toBe(before);
+    // Other branches stay the hub owner's business.
+    repo.git(['push', '-q', 'origin', 'main:refs/heads/scratch'], { cwd: clone });
+    expect(repo.gitResult(['push', '-q', 'origin', ':scratch'], { cwd: clone }).status).toBe(0);
+  });
+
   it('pw hooks uninstall --hub puts the hub back as it was', () => {
     const result = repo.pw(['hooks', 'uninstall', '--hub', hub]);
     expect(result.status, result.stderr).toBe(0);
