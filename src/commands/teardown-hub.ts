@@ -148,8 +148,9 @@ export async function cleanUpHub(cleanup: HubCleanup): Promise<void> {
 }
 
 /**
- * The hub's copy of a joined worker's branch, fetched first (when the hub is
- * out of reach, as last fetched); null when the hub has none.
+ * The hub's copy of a joined worker's branch, fetched now; null when the hub
+ * has none or is out of reach (then every commit of the branch counts as one
+ * the hub lacks, and teardown refuses unless --force archives them).
  */
 export async function readJoinedHubTip(
   repo: RepoInfo,
@@ -161,10 +162,15 @@ export async function readJoinedHubTip(
   const cwd = repo.mainWorktree;
   const remotes = await listRemoteNames(cwd);
   const tracking = `refs/remotes/${remotes.includes(record.hub) ? record.hub : 'pw-hub'}/${worker.branch}`;
-  await fetchFromHub(cwd, record.hub, [`+refs/heads/${worker.branch}:${tracking}`]).catch(
-    () => undefined,
+  // Only what the hub says now counts: when it cannot be read, or no longer has the branch,
+  // a remote-tracking ref left by an earlier fetch vouches for nothing (the next prune drops it).
+  const fetched = await fetchFromHub(cwd, record.hub, [
+    `+refs/heads/${worker.branch}:${tracking}`,
+  ]).then(
+    () => true,
+    () => false,
   );
-  return resolveCommit(cwd, tracking);
+  return fetched ? resolveCommit(cwd, tracking) : null;
 }
 
 /** A joined machine's one worker, with the commits the hub's copy of its branch lacks. */

@@ -218,6 +218,13 @@ describe('workers on several machines', () => {
   });
 
   it('B: teardown removes only what join made, refusing while the hub lacks a commit', () => {
+    // With the hub out of reach, a remote-tracking ref from an earlier fetch vouches for nothing.
+    a.git(['remote', 'set-url', 'origin', '../nowhere.git'], { cwd: bDir });
+    const offline = pwAt(bDir, ['teardown', '--purge']);
+    a.git(['remote', 'set-url', 'origin', '../hub.git'], { cwd: bDir });
+    expect(offline.status).toBe(1);
+    expect(offline.stderr).toContain('that the hub origin lacks');
+    expect(existsSync(webB)).toBe(true);
     a.git(
       ['-c', 'core.hooksPath=/dev/null', 'commit', '-q', '--allow-empty', '-m', '[COMPLETE] again'],
       {
