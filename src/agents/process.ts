@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 
 /**
  * The only code that starts programs other than git (DESIGN.md section 8):
- * verify commands and tmux. Git itself is started by src/git/run-git.ts.
+ * verify commands, tmux and gh. Git itself is started by src/git/run-git.ts.
  */
 
 export interface ShellCommandOptions {
@@ -69,24 +69,24 @@ export interface CapturedRun {
  * for tools pw drives and answers with text (`gh`). Never rejects on a
  * non-zero exit; a program that is not installed is `missing`.
  */
-export function captureProgram(
+export async function captureProgram(
   file: string,
   args: readonly string[],
   options: { cwd: string; env: NodeJS.ProcessEnv },
 ): Promise<CapturedRun> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (error: NodeJS.ErrnoException) =>
-      resolve({ exitCode: null, stdout, stderr: error.message, missing: error.code === 'ENOENT' }),
-    );
-    child.on('close', (code) => resolve({ exitCode: code, stdout, stderr, missing: false }));
+  const { execa } = await import('execa');
+  const result = await execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    stdin: 'ignore',
+    reject: false,
   });
+  const missing = (result as { code?: string }).code === 'ENOENT';
+  return {
+    exitCode: result.exitCode ?? null,
+    stdout: String(result.stdout ?? ''),
+    stderr: missing ? (result.message ?? '') : String(result.stderr ?? ''),
+    missing,
+  };
 }
