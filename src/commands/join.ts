@@ -10,6 +10,7 @@ import { FailedError, UsageError } from '../errors.js';
 import {
   assertHubName,
   fetchFromHub,
+  hubNamespace,
   listHubBranches,
   listRemoteNames,
   listPublishedPlans,
@@ -123,7 +124,7 @@ async function joinPlan(
 
   const ref = publishedPlanRef(options.plan);
   const remotes = await listRemoteNames(cwd);
-  const namespace = remotes.includes(hub.remote) ? hub.remote : 'pw-hub';
+  const namespace = hubNamespace(remotes, hub.remote);
   // Refs this run creates by fetching (one that existed was only brought up to date).
   const created: string[] = [];
   const fetchRef = async (from: string, to: string): Promise<void> => {

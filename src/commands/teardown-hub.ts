@@ -6,6 +6,7 @@ import { uninstallHubHooks } from '../git/hooks/index.js';
 import {
   assertHubName,
   fetchFromHub,
+  hubNamespace,
   listRemoteNames,
   locateHub,
   publishedPlanRef,
@@ -161,7 +162,7 @@ export async function readJoinedHubTip(
   if (!worker) return null;
   const cwd = repo.mainWorktree;
   const remotes = await listRemoteNames(cwd);
-  const tracking = `refs/remotes/${remotes.includes(record.hub) ? record.hub : 'pw-hub'}/${worker.branch}`;
+  const tracking = `refs/remotes/${hubNamespace(remotes, record.hub)}/${worker.branch}`;
   // Only what the hub says now counts: when it cannot be read, or no longer has the branch,
   // a remote-tracking ref left by an earlier fetch vouches for nothing (the next prune drops it).
   const fetched = await fetchFromHub(cwd, record.hub, [

@@ -1,8 +1,8 @@
 import { dirname } from 'node:path/posix';
 import type { CompiledPlan } from '../domain/plan/plan.js';
-import { EnvironmentError, GitError, UsageError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
 import { readConfig, writeConfig } from './config.js';
-import { runGit } from './run-git.js';
+import { fetchFromHub, hubNamespace, listRemoteNames } from './hub-remote.js';
 
 export interface WorkerFetch {
   /** What was fetched from: a remote name, or a URL or path. */
@@ -11,18 +11,12 @@ export interface WorkerFetch {
   namespace: string;
 }
 
-/** Remote names configured in the repository. */
-async function listRemotes(cwd: string): Promise<string[]> {
-  const { stdout } = await runGit(['remote'], { cwd });
-  return stdout.split('\n').filter(Boolean);
-}
-
 /**
  * Which hub `--fetch` means: the remote (or URL, or path) given; else the
  * `pw.hub` setting; else `origin`; else the only remote.
  */
 export async function resolveHub(cwd: string, requested: string | true): Promise<WorkerFetch> {
-  const remotes = await listRemotes(cwd);
+  const remotes = await listRemoteNames(cwd);
   let remote: string | null = typeof requested === 'string' ? requested : null;
   remote ??= await readConfig(cwd, 'pw.hub');
   if (remote === null) {
@@ -40,7 +34,7 @@ export async function resolveHub(cwd: string, requested: string | true): Promise
     }
   }
   // A URL or path has no remote-tracking namespace of its own; it gets one.
-  return { remote, namespace: remotes.includes(remote) ? remote : 'pw-hub' };
+  return { remote, namespace: hubNamespace(remotes, remote) };
 }
 
 /**
@@ -123,28 +117,9 @@ export async function fetchWorkerBranches(
   const refspecs = folders.map(
     (folder) => `+refs/heads/${folder}/*:refs/remotes/${hub.namespace}/${folder}/*`,
   );
-  try {
-    await runGit(
-      [
-        'fetch',
-        '--quiet',
-        '--no-tags',
-        '--prune',
-        '--no-write-fetch-head',
-        '--no-auto-maintenance',
-        '--end-of-options',
-        hub.remote,
-        ...refspecs,
-      ],
-      { cwd, env: { GIT_TERMINAL_PROMPT: '0' } },
-    );
-  } catch (error) {
-    if (!(error instanceof GitError)) throw error;
-    throw new EnvironmentError(
-      `could not fetch the worker branches of plan "${plan.name}" from ${hub.remote}: ${error.stderr.trim().split('\n').pop() ?? ''}`,
-      [
-        'Check that the hub is reachable (git ls-remote <hub>), or run without --fetch to show the local branches.',
-      ],
-    );
-  }
+  await fetchFromHub(cwd, hub.remote, refspecs, {
+    prune: true,
+    failure: `could not fetch the worker branches of plan "${plan.name}" from ${hub.remote}`,
+    hint: 'Check that the hub is reachable (git ls-remote <hub>), or run without --fetch to show the local branches.',
+  });
 }

@@ -18,8 +18,8 @@ export function publishedPlanRef(plan: string): string {
 /** The file the plan commit's tree holds. */
 export const PUBLISHED_PLAN_FILE = 'plan.json';
 
-// Pushes and fetches of pw's own refs: no prompt for a password on a terminal pw does not own.
-const NETWORK_ENV = { GIT_TERMINAL_PROMPT: '0' };
+/** Never prompt for credentials: a command that waits on a hidden prompt looks hung. */
+export const NETWORK_ENV = { GIT_TERMINAL_PROMPT: '0' };
 
 /** A hub as given: refused when git could read it as an option. */
 export function assertHubName(hub: string, flag: string): void {
@@ -33,6 +33,15 @@ export function assertHubName(hub: string, flag: string): void {
 /** The remotes configured in the repository, by name. */
 export async function listRemoteNames(cwd: string): Promise<string[]> {
   return (await gitOutput(['remote'], { cwd })).split('\n').filter(Boolean);
+}
+
+/**
+ * Where the hub's branches land here, `refs/remotes/<namespace>/`: a
+ * configured remote's own name; a URL or path has none of its own and gets
+ * `pw-hub`.
+ */
+export function hubNamespace(remotes: readonly string[], hub: string): string {
+  return remotes.includes(hub) ? hub : 'pw-hub';
 }
 
 export interface HubLocation {
@@ -76,7 +85,7 @@ function lastLine(error: GitError): string {
  */
 export async function listPublishedPlans(cwd: string, hub: string): Promise<Map<string, string>> {
   try {
-    const out = await gitOutput(['ls-remote', '--refs', hub, 'refs/pw/*'], {
+    const out = await gitOutput(['ls-remote', '--refs', '--end-of-options', hub, 'refs/pw/*'], {
       cwd,
       env: NETWORK_ENV,
     });
@@ -104,7 +113,7 @@ export async function listHubBranches(
   if (branches.length === 0) return found;
   try {
     const out = await gitOutput(
-      ['ls-remote', '--heads', hub, ...branches.map((b) => `refs/heads/${b}`)],
+      ['ls-remote', '--heads', '--end-of-options', hub, ...branches.map((b) => `refs/heads/${b}`)],
       { cwd, env: NETWORK_ENV },
     );
     for (const line of out.split('\n')) {
@@ -120,11 +129,16 @@ export async function listHubBranches(
   }
 }
 
-/** Fetches refs from the hub (`src:dst` refspecs, forced), without tags or FETCH_HEAD. */
+/**
+ * Fetches refs from the hub (`src:dst` refspecs, forced), without tags or
+ * FETCH_HEAD; `prune` drops destination refs the hub no longer has. A
+ * failure is an EnvironmentError worded by `failure` and `hint`.
+ */
 export async function fetchFromHub(
   cwd: string,
   hub: string,
   refspecs: readonly string[],
+  options: { prune?: boolean; failure?: string; hint?: string } = {},
 ): Promise<void> {
   try {
     await runGit(
@@ -132,6 +146,7 @@ export async function fetchFromHub(
         'fetch',
         '--quiet',
         '--no-tags',
+        ...(options.prune ? ['--prune'] : []),
         '--no-write-fetch-head',
         '--no-auto-maintenance',
         '--end-of-options',
@@ -143,9 +158,10 @@ export async function fetchFromHub(
     );
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
-    throw new EnvironmentError(`could not fetch from the hub ${hub}: ${lastLine(error)}`, [
-      'Check that the hub is reachable (git ls-remote <hub>), then try again.',
-    ]);
+    throw new EnvironmentError(
+      `${options.failure ?? `could not fetch from the hub ${hub}`}: ${lastLine(error)}`,
+      [options.hint ?? 'Check that the hub is reachable (git ls-remote <hub>), then try again.'],
+    );
   }
 }
 

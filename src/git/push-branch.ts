@@ -1,8 +1,5 @@
-import { EnvironmentError, GitError } from '../errors.js';
+import { listHubBranches, NETWORK_ENV } from './hub-remote.js';
 import { runGit, type GitResult } from './run-git.js';
-
-/** Never prompt for credentials: a command that waits on a hidden prompt looks hung. */
-const NO_PROMPT = { GIT_TERMINAL_PROMPT: '0' };
 
 /**
  * A branch's commit on a remote (a name, URL or path), or null when the
@@ -13,21 +10,7 @@ export async function readRemoteBranch(
   remote: string,
   branch: string,
 ): Promise<string | null> {
-  const ref = `refs/heads/${branch}`;
-  try {
-    const { stdout } = await runGit(['ls-remote', '--end-of-options', remote, ref], {
-      cwd,
-      env: NO_PROMPT,
-    });
-    const line = stdout.split('\n').find((l) => l.endsWith(`\t${ref}`));
-    return line ? line.split('\t')[0]! : null;
-  } catch (error) {
-    if (!(error instanceof GitError)) throw error;
-    throw new EnvironmentError(
-      `could not read ${branch} on ${remote}: ${error.stderr.trim().split('\n').pop() ?? ''}`,
-      [`Check that the hub is reachable (git ls-remote ${remote}).`],
-    );
-  }
+  return (await listHubBranches(cwd, remote, [branch])).get(`refs/heads/${branch}`) ?? null;
 }
 
 export type PushOutcome = { ok: true } | { ok: false; message: string };
@@ -55,7 +38,7 @@ export async function pushBranchWithLease(
       remote,
       `${commit}:${ref}`,
     ],
-    { cwd, env: NO_PROMPT, okExitCodes: [1] },
+    { cwd, env: NETWORK_ENV, okExitCodes: [1] },
   );
   return pushOutcome(result);
 }
@@ -72,7 +55,7 @@ export async function pushBranch(
 ): Promise<PushOutcome> {
   const result = await runGit(
     ['push', '--porcelain', '--end-of-options', remote, `${commit}:refs/heads/${branch}`],
-    { cwd, env: NO_PROMPT, okExitCodes: [1, 128] },
+    { cwd, env: NETWORK_ENV, okExitCodes: [1, 128] },
   );
   return pushOutcome(result);
 }
