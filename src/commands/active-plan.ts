@@ -3,11 +3,14 @@ import { resolve } from 'node:path';
 import { ID_PATTERN, type CompiledPlan } from '../domain/plan/plan.js';
 import { UsageError } from '../errors.js';
 import { readRepoInfo, type RepoInfo } from '../git/repo.js';
-import { readSetUpPlans } from './trust.js';
+import type { TrustRecord } from '../git/trust-refs.js';
+import { readSetUpPlanRecords } from './trust.js';
 
 export interface ActivePlan {
   repo: RepoInfo;
   plan: CompiledPlan;
+  /** What setup recorded for the plan, as read with it (for assertPlanTrusted). */
+  trust: TrustRecord | undefined;
 }
 
 /** The `name` key of a plan file, without validating the rest. */
@@ -37,7 +40,7 @@ export async function loadActivePlan(
   options: { includeTornDown?: boolean; repo?: RepoInfo } = {},
 ): Promise<ActivePlan> {
   const repo = options.repo ?? (await readRepoInfo(cwd));
-  const plans = await readSetUpPlans(cwd, repo.commonDir, options);
+  const { plans, records } = await readSetUpPlanRecords(cwd, repo.commonDir, options);
   let name: string | null = null;
   if (planArg) {
     if (ID_PATTERN.test(planArg) && plans.some((p) => p.name === planArg)) name = planArg;
@@ -61,5 +64,5 @@ export async function loadActivePlan(
         : 'No plan is set up here; run pw setup <plan-file> first.',
     ]);
   }
-  return { repo, plan };
+  return { repo, plan, trust: records.get(plan.name) };
 }

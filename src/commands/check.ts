@@ -11,9 +11,10 @@ import { fetchForRead, resolveHubRead, type FetchRequest } from '../git/fetch-wo
 import { judgeHistory } from '../git/find-violations.js';
 import { inspectPlanHooks } from '../git/hooks/index.js';
 import { listRefs, readOriginHead, readRepoInfo, type RepoInfo } from '../git/repo.js';
+import type { TrustRecord } from '../git/trust-refs.js';
 import { renderCheckReport, type CheckReport } from '../render/check/report.js';
 import { appendEvent, planPaths } from '../store/trusted-store.js';
-import { readSetUpPlans, readTrustState } from './trust.js';
+import { readSetUpPlanRecords, readTrustState } from './trust.js';
 
 export interface CheckOptions {
   plan?: string;
@@ -30,10 +31,6 @@ interface CheckPlan {
   trust: TrustProblem[];
   /** The trusted copy (set up here), for the events log. */
   trusted: CompiledPlan | null;
-}
-
-async function setUpPlans(cwd: string, commonDir: string): Promise<CompiledPlan[]> {
-  return readSetUpPlans(cwd, commonDir);
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -67,11 +64,12 @@ async function verifyTrustedFiles(
   repo: RepoInfo,
   trusted: CompiledPlan,
   fromFile: CompiledPlan | null,
+  record: TrustRecord | undefined,
 ): Promise<TrustProblem[]> {
   const paths = planPaths(repo.commonDir, trusted.name);
   const shown = (path: string): string => relative(repo.commonDir, path) || path;
   const problems = [
-    ...(await readTrustState(cwd, repo.commonDir, trusted.name)).problems,
+    ...(await readTrustState(cwd, repo.commonDir, trusted.name, record)).problems,
     ...comparePlans(trusted, fromFile, { plan: shown(paths.plan), source: trusted.source }),
   ];
   const { main } = await inspectPlanHooks(repo.commonDir, trusted, { workers: [] });
@@ -106,7 +104,7 @@ async function readBase(cwd: string, plan: Plan): Promise<{ base: string; baseCo
 
 async function readCheckPlan(options: CheckOptions, deps: CommandDeps): Promise<CheckPlan> {
   const repo = await readRepoInfo(deps.cwd);
-  const plans = await setUpPlans(deps.cwd, repo.commonDir);
+  const { plans, records } = await readSetUpPlanRecords(deps.cwd, repo.commonDir);
   const named = options.plan ? plans.find((p) => p.name === options.plan) : undefined;
   const fileGiven = options.plan !== undefined && !named && (await isFile(options.plan));
   let trusted: CompiledPlan | null = named ?? null;
@@ -154,7 +152,7 @@ async function readCheckPlan(options: CheckOptions, deps: CommandDeps): Promise<
   return {
     plan: planToJudge(trusted, fromFile),
     planSource: 'trusted',
-    trust: await verifyTrustedFiles(deps.cwd, repo, trusted, fromFile),
+    trust: await verifyTrustedFiles(deps.cwd, repo, trusted, fromFile, records.get(trusted.name)),
     trusted,
   };
 }

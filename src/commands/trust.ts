@@ -14,7 +14,8 @@ import {
   listTrustedPlanNames,
   readEventsLog,
   readTrustRecord,
-  readTrustedPlanTexts,
+  readTrustRecords,
+  type TrustRecord,
   readTrustedPlanText,
   recordEventsMark,
   recordTrustedPlan,
@@ -63,18 +64,33 @@ export async function readSetUpPlans(
   commonDir: string,
   options: { includeTornDown?: boolean } = {},
 ): Promise<CompiledPlan[]> {
+  return (await readSetUpPlanRecords(cwd, commonDir, options)).plans;
+}
+
+/**
+ * The plans set up here, with what setup recorded for each (by plan name):
+ * the record read once serves the plan and its trust check.
+ */
+export async function readSetUpPlanRecords(
+  cwd: string,
+  commonDir: string,
+  options: { includeTornDown?: boolean } = {},
+): Promise<{ plans: CompiledPlan[]; records: Map<string, TrustRecord> }> {
   const names = [
     ...new Set([...(await listPlanNames(commonDir)), ...(await listTrustedPlanNames(cwd))]),
   ].sort();
-  const recorded = await readTrustedPlanTexts(cwd, names);
+  const recorded = await readTrustRecords(cwd, names);
   const plans: CompiledPlan[] = [];
+  const records = new Map<string, TrustRecord>();
   for (const [i, name] of names.entries()) {
+    const record = recorded[i]!;
+    records.set(name, record);
     const plan =
-      parsePlan(recorded[i] ?? null) ??
+      parsePlan(record.planText) ??
       parsePlan(await readTextIfExists(planPaths(commonDir, name).plan));
     if (plan && (options.includeTornDown || !plan.tornDownAt)) plans.push(plan);
   }
-  return plans;
+  return { plans, records };
 }
 
 /** Every trusted file of plan `name` that differs from what setup wrote. */
@@ -82,13 +98,14 @@ export async function readTrustState(
   cwd: string,
   commonDir: string,
   name: string,
+  record?: TrustRecord,
 ): Promise<TrustState> {
   const paths = planPaths(commonDir, name);
   const shown = (path: string): string => relative(commonDir, path) || path;
   const problems: TrustProblem[] = [];
   const [fileText, { planText: recordedText, mark }] = await Promise.all([
     readTextIfExists(paths.plan),
-    readTrustRecord(cwd, name),
+    record ?? readTrustRecord(cwd, name),
   ]);
   const recorded = parsePlan(recordedText);
   if (recordedText !== null && fileText !== recordedText) {
@@ -153,14 +170,18 @@ export async function readTrustState(
   return { plan, recorded: true, problems };
 }
 
-/** Throws, naming every edited trusted file, when plan `name` fails the trust check. */
+/**
+ * Throws, naming every edited trusted file, when plan `name` fails the trust
+ * check; `record` is what setup recorded, when the caller read it already.
+ */
 export async function assertPlanTrusted(
   cwd: string,
   commonDir: string,
   name: string,
   command: string,
+  record?: TrustRecord,
 ): Promise<void> {
-  const { problems } = await readTrustState(cwd, commonDir, name);
+  const { problems } = await readTrustState(cwd, commonDir, name, record);
   if (problems.length === 0) return;
   const { message, details } = renderTrustRefusal(command, name, problems);
   throw new FailedError(message, details);

@@ -38,8 +38,8 @@ export async function runWait(options: WaitOptions, deps: CommandDeps): Promise<
       ]);
     }
   }
-  const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
-  await assertPlanTrusted(deps.cwd, repo.commonDir, plan.name, 'pw wait');
+  const { repo, plan, trust } = await loadActivePlan(deps.cwd, options.plan);
+  await assertPlanTrusted(deps.cwd, repo.commonDir, plan.name, 'pw wait', trust);
   const started = deps.now().getTime();
   const deadline = timeoutMs === null ? Infinity : started + timeoutMs;
   // Set by the callback below; a holder, so the type survives the closure.

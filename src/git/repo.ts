@@ -2,6 +2,7 @@ import { isAlive } from '../store/process-identity.js';
 import { readdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { EnvironmentError, GitError } from '../errors.js';
+import { readCachedGitVersion, recordGitVersion } from '../store/git-version-cache.js';
 import { gitOutput, runGit, splitNul } from './run-git.js';
 
 export const MIN_GIT_VERSION: readonly [number, number] = [2, 38];
@@ -45,9 +46,12 @@ export interface RepoInfo {
 }
 
 /**
- * Everything about the repository a command needs to start: four git calls,
+ * Everything about the repository a command needs to start: two git calls,
  * run at once (each costs a process start, which is most of what it costs),
  * and judged in order: git's version first, then whether this is a worktree.
+ * The branch checked out here comes from the worktree list; git's version
+ * from the record of an earlier command when the same git binary answered it
+ * (store/git-version-cache.ts), else from `git version`.
  */
 export async function readRepoInfo(cwd: string): Promise<RepoInfo> {
   const settle = <T>(
@@ -57,19 +61,22 @@ export async function readRepoInfo(cwd: string): Promise<RepoInfo> {
       (value) => ({ ok: true as const, value }),
       (error: unknown) => ({ ok: false as const, error }),
     );
-  const version = assertGitVersion(cwd);
   const paths = settle(
     gitOutput(
       ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir', '--git-dir'],
       { cwd },
     ),
   );
-  const branch = settle(
-    runGit(['symbolic-ref', '-q', '--short', 'HEAD'], { cwd, okExitCodes: [1] }),
-  );
   const worktrees = settle(listWorktrees(cwd));
-  await version;
   const read = await paths;
+  const [topLevel = '', rawCommonDir = '', rawGitDir = ''] = read.ok ? read.value.split('\n') : [];
+  const commonDir = isAbsolute(rawCommonDir) ? rawCommonDir : resolve(cwd, rawCommonDir);
+  // A git too old for --path-format echoes the option back: only a known git skips the question.
+  const known = read.ok && isAbsolute(topLevel) ? await readCachedGitVersion(commonDir, cwd) : null;
+  if (known === null) {
+    const version = await assertGitVersion(cwd);
+    if (read.ok) await recordGitVersion(commonDir, cwd, version);
+  }
   if (!read.ok) {
     if (read.error instanceof GitError) {
       const bare = await runGit(['rev-parse', '--is-bare-repository'], {
@@ -87,23 +94,36 @@ export async function readRepoInfo(cwd: string): Promise<RepoInfo> {
     }
     throw read.error;
   }
-  const [topLevel = '', commonDir = '', gitDir = ''] = read.value.split('\n');
   if (!topLevel) {
     throw new EnvironmentError(`${cwd} is inside a git directory, not a worktree`, [
       'Run pw from a checked-out worktree of the repository.',
     ]);
   }
-  const head = await branch;
-  if (!head.ok) throw head.error;
   const list = await worktrees;
   if (!list.ok) throw list.error;
   return {
     topLevel,
     mainWorktree: list.value[0]?.path ?? topLevel,
-    commonDir: isAbsolute(commonDir) ? commonDir : resolve(cwd, commonDir),
-    gitDir: isAbsolute(gitDir) ? gitDir : resolve(cwd, gitDir),
-    currentBranch: head.value.exitCode === 0 ? head.value.stdout.trim() : null,
+    commonDir,
+    gitDir: isAbsolute(rawGitDir) ? rawGitDir : resolve(cwd, rawGitDir),
+    currentBranch: await branchCheckedOut(cwd, topLevel, list.value),
   };
+}
+
+/**
+ * The branch checked out in the worktree at `topLevel`, short (`main`), or null
+ * when detached: from the worktree list, or from `git symbolic-ref` when the
+ * list names this worktree by another path (a symlink on the way).
+ */
+async function branchCheckedOut(
+  cwd: string,
+  topLevel: string,
+  worktrees: readonly Worktree[],
+): Promise<string | null> {
+  const here = worktrees.find((w) => w.path === topLevel);
+  if (here) return here.branch?.startsWith('refs/heads/') ? here.branch.slice(11) : null;
+  const head = await runGit(['symbolic-ref', '-q', '--short', 'HEAD'], { cwd, okExitCodes: [1] });
+  return head.exitCode === 0 ? head.stdout.trim() : null;
 }
 
 export interface Worktree {

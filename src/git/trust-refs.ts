@@ -70,14 +70,6 @@ async function readBlobRef(cwd: string, ref: string): Promise<string | null> {
   return (await readBlobRefs(cwd, [ref]))[0] ?? null;
 }
 
-/** The recorded plan text of each plan (null: none recorded), in one git call. */
-export function readTrustedPlanTexts(
-  cwd: string,
-  plans: readonly string[],
-): Promise<(string | null)[]> {
-  return readBlobRefs(cwd, plans.map(trustedPlanRef));
-}
-
 /** Records the text of the trusted plan.json setup (or teardown) just wrote. */
 export function recordTrustedPlan(cwd: string, plan: string, text: string): Promise<void> {
   return writeBlobRef(cwd, trustedPlanRef(plan), text);
@@ -117,16 +109,30 @@ function parseMark(text: string | null): EventsMark | null {
   }
 }
 
-/** The recorded plan text and events mark of one plan, in one git call. */
-export async function readTrustRecord(
+/** What setup recorded for one plan: the plan text and the events mark (null: none recorded). */
+export interface TrustRecord {
+  planText: string | null;
+  mark: EventsMark | null;
+}
+
+/** The trust record of each plan, all in one git call. */
+export async function readTrustRecords(
   cwd: string,
-  plan: string,
-): Promise<{ planText: string | null; mark: EventsMark | null }> {
-  const [planText = null, markText = null] = await readBlobRefs(cwd, [
-    trustedPlanRef(plan),
-    eventsMarkRef(plan),
-  ]);
-  return { planText, mark: parseMark(markText) };
+  plans: readonly string[],
+): Promise<TrustRecord[]> {
+  const texts = await readBlobRefs(
+    cwd,
+    plans.flatMap((plan) => [trustedPlanRef(plan), eventsMarkRef(plan)]),
+  );
+  return plans.map((_, i) => ({
+    planText: texts[2 * i] ?? null,
+    mark: parseMark(texts[2 * i + 1] ?? null),
+  }));
+}
+
+/** The recorded plan text and events mark of one plan, in one git call. */
+export async function readTrustRecord(cwd: string, plan: string): Promise<TrustRecord> {
+  return (await readTrustRecords(cwd, [plan]))[0]!;
 }
 
 /** The events log of a plan as bytes; null when there is none. */

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPlanRepo } from '../helpers/plan-repo.js';
 import { apiWebPlan, repoState, writePlan } from '../helpers/repo-state.js';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 
@@ -363,6 +364,46 @@ describe('environment', () => {
       expect(result.stderr).toContain(
         'git is too old: git version 2.30.2 (pw needs git 2.38 or newer)',
       );
+    } finally {
+      repo.cleanup();
+    }
+  });
+  it('asks git its version once per git binary, and again when PATH leads to another git', () => {
+    const repo = createPlanRepo();
+    try {
+      const bin = join(repo.root, 'counting-git');
+      const log = join(repo.root, 'git-calls.log');
+      const realGit = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+      const wrapper = (version: string): string =>
+        `#!/bin/sh\necho "$1" >> '${log}'\nif [ "$1" = version ]; then echo "git version ${version}"; exit 0; fi\nexec ${realGit} "$@"\n`;
+      repo.write('git', wrapper('2.45.1'), bin);
+      chmodSync(join(bin, 'git'), 0o755);
+      const env = { PATH: `${bin}:${repo.env.PATH}` };
+      const versionCalls = (): number =>
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((line) => line === 'version').length;
+
+      expect(repo.pw(['status', '--json'], { env }).status).toBe(0);
+      expect(versionCalls()).toBe(1);
+      expect(readFileSync(join(repo.commonDir, 'pw', 'git-version'), 'utf8')).toMatch(
+        /^2\.45\.1\n/,
+      );
+      expect(repo.pw(['status', '--json'], { env }).status).toBe(0);
+      expect(versionCalls()).toBe(1);
+
+      // Another binary at the same place: the record is not its answer.
+      rmSync(join(bin, 'git'));
+      repo.write('git', wrapper('2.30.2'), bin);
+      chmodSync(join(bin, 'git'), 0o755);
+      const old = repo.pw(['status', '--json'], { env });
+      expect(old.status).toBe(3);
+      expect(old.stderr).toContain('git is too old: git version 2.30.2');
+      expect(versionCalls()).toBe(2);
+
+      // The record is pw's own cache: a purge leaves no .git/pw behind for it.
+      expect(repo.pw(['teardown', '--purge', '--force']).status).toBe(0);
+      expect(existsSync(join(repo.commonDir, 'pw'))).toBe(false);
     } finally {
       repo.cleanup();
     }

@@ -92,9 +92,10 @@ export async function runIntegrate(
   deps: CommandDeps,
 ): Promise<CommandResult> {
   assertOptions(options);
-  const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
+  const { repo, plan, trust } = await loadActivePlan(deps.cwd, options.plan);
   // Nothing is published with scopes read from edited trusted files; --abort only cleans up.
-  if (!options.abort) await assertPlanTrusted(deps.cwd, repo.commonDir, plan.name, 'pw integrate');
+  if (!options.abort)
+    await assertPlanTrusted(deps.cwd, repo.commonDir, plan.name, 'pw integrate', trust);
   const json = Boolean(options.json);
   const context: IntegrateContext = {
     deps,

@@ -86,8 +86,8 @@ export async function runMonitor(
   const intervalMs = parseInterval(options.interval);
   const since =
     options.since === undefined ? null : parseSince(options.since, deps.now().getTime());
-  const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
-  await assertPlanTrusted(deps.cwd, repo.commonDir, plan.name, 'pw status');
+  const { repo, plan, trust } = await loadActivePlan(deps.cwd, options.plan);
+  await assertPlanTrusted(deps.cwd, repo.commonDir, plan.name, 'pw status', trust);
   const cwd = repo.topLevel;
   const follow = {
     cwd,
