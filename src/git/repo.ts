@@ -51,7 +51,7 @@ export interface RepoInfo {
  * and judged in order: git's version first, then whether this is a worktree.
  * The branch checked out here comes from the worktree list; git's version
  * from the record of an earlier command when the same git binary answered it
- * (store/git-version-cache.ts), else from `git version`.
+ * (store/git-version-cache.ts, in the user's cache folder), else from `git version`.
  */
 export async function readRepoInfo(cwd: string): Promise<RepoInfo> {
   const settle = <T>(
@@ -72,11 +72,8 @@ export async function readRepoInfo(cwd: string): Promise<RepoInfo> {
   const [topLevel = '', rawCommonDir = '', rawGitDir = ''] = read.ok ? read.value.split('\n') : [];
   const commonDir = isAbsolute(rawCommonDir) ? rawCommonDir : resolve(cwd, rawCommonDir);
   // A git too old for --path-format echoes the option back: only a known git skips the question.
-  const known = read.ok && isAbsolute(topLevel) ? await readCachedGitVersion(commonDir, cwd) : null;
-  if (known === null) {
-    const version = await assertGitVersion(cwd);
-    if (read.ok) await recordGitVersion(commonDir, cwd, version);
-  }
+  const known = read.ok && isAbsolute(topLevel) ? await readCachedGitVersion(cwd) : null;
+  if (known === null) await recordGitVersion(cwd, await assertGitVersion(cwd));
   if (!read.ok) {
     if (read.error instanceof GitError) {
       const bare = await runGit(['rev-parse', '--is-bare-repository'], {

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { makeDirectory } from './fs.js';
 
 /**
  * `git version` costs a process on every pw command, for an answer that
- * changes only when git does. The answer is kept in `<common dir>/pw/git-version`
- * (only where setup made `pw/`), keyed by the git binary PATH leads to: its
- * path, size, inode and modification time. A different binary, or the same
- * one replaced, is a miss, and the version is asked again. Editing the file
- * can at worst let a too-old git start a command that then fails on its own
- * error: it decides no scope and no state.
+ * changes only when git does. The answer is kept in the user's cache folder
+ * (`$XDG_CACHE_HOME/parallel-workflows/git-version`, else under `~/.cache`),
+ * keyed by the git binary PATH leads to: PATH itself, the binary's path, size,
+ * inode and times. Another binary, or the same one replaced, is a miss, and
+ * the version is asked again. The record decides no scope and no state:
+ * edited, it can at worst let a too-old git start a command that then fails
+ * on git's own error. Nothing is written into the repository.
  */
 
 /** Where spawning `git` finds it on `PATH` (as execvp does), with what identifies that binary. */
@@ -29,18 +31,19 @@ async function gitBinaryKey(cwd: string): Promise<string | null> {
   return null;
 }
 
-/** The record's name in `<common dir>/pw/`. */
-export const GIT_VERSION_FILE = 'git-version';
-
-function cacheFile(commonDir: string): string {
-  return join(commonDir, 'pw', GIT_VERSION_FILE);
+/** The record's path; null without a cache folder to put it in. */
+function cacheFile(env: NodeJS.ProcessEnv): string | null {
+  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : '');
+  return isAbsolute(base) ? join(base, 'parallel-workflows', 'git-version') : null;
 }
 
 /** The version recorded for the git PATH leads to now, or null (no record, or another git). */
-export async function readCachedGitVersion(commonDir: string, cwd: string): Promise<string | null> {
+export async function readCachedGitVersion(cwd: string): Promise<string | null> {
+  const file = cacheFile(process.env);
+  if (file === null) return null;
   const [key, text] = await Promise.all([
     gitBinaryKey(cwd),
-    readFile(cacheFile(commonDir), 'utf8').catch(() => null),
+    readFile(file, 'utf8').catch(() => null),
   ]);
   if (key === null || text === null) return null;
   const newline = text.indexOf('\n');
@@ -49,31 +52,18 @@ export async function readCachedGitVersion(commonDir: string, cwd: string): Prom
   return /^\d+\.\d+\.\d+$/.test(version) ? version : null;
 }
 
-/** Records a supported version for the git PATH leads to; only where `pw/` already exists. */
-export async function recordGitVersion(
-  commonDir: string,
-  cwd: string,
-  version: string,
-): Promise<void> {
+/** Records a supported version for the git PATH leads to. */
+export async function recordGitVersion(cwd: string, version: string): Promise<void> {
+  const file = cacheFile(process.env);
+  if (file === null) return;
   try {
     const key = await gitBinaryKey(cwd);
-    if (key === null || !(await stat(join(commonDir, 'pw'))).isDirectory()) return;
-    const file = cacheFile(commonDir);
+    if (key === null) return;
+    await makeDirectory(join(file, '..'));
     const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(temporary, `${version}\n${key}\n`);
     await rename(temporary, file);
   } catch {
     // A record is an optimisation: without one, the next command asks git again.
   }
-}
-
-/**
- * Removes `pwRoot` (`<common dir>/pw`) when nothing but the version record is
- * left in it: the record is a cache of pw's own and keeps no folder alive.
- */
-export async function removePwRootIfIdle(pwRoot: string): Promise<void> {
-  const left = await readdir(pwRoot).catch(() => null);
-  if (left === null || left.some((name) => name !== GIT_VERSION_FILE)) return;
-  await rm(join(pwRoot, GIT_VERSION_FILE), { force: true });
-  await rmdir(pwRoot).catch(() => undefined);
 }

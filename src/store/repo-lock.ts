@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FailedError, UsageError } from '../errors.js';
 import {
@@ -8,7 +8,6 @@ import {
   readProcessIdentity,
   type ProcessIdentity,
 } from './process-identity.js';
-import { removePwRootIfIdle } from './git-version-cache.js';
 import { pwRoot, readTextIfExists } from './trusted-store.js';
 
 /**
@@ -99,7 +98,7 @@ async function acquireRepoLock(
         if (holder?.nonce === me.nonce) await rm(path, { force: true });
         // No empty pw folder stays: not after a command refused before it wrote
         // anything, nor after a purge took the last plan (rmdir fails on a folder in use).
-        await removePwRootIfIdle(dir);
+        await rmdir(dir).catch(() => undefined);
       };
     }
     const text = await readTextIfExists(path);

@@ -1,5 +1,4 @@
 import { removeEmptyTree } from './fs.js';
-import { removePwRootIfIdle } from './git-version-cache.js';
 import { appendFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CompiledPlan } from '../domain/plan/plan.js';
@@ -119,11 +118,7 @@ export async function removePath(path: string): Promise<void> {
  * as after a purge or a rolled-back first setup; leaves it alone otherwise.
  */
 export async function removeEmptyPwRoot(commonDir: string): Promise<void> {
-  const root = pwRoot(commonDir);
-  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
-  for (const entry of entries)
-    if (entry.isDirectory()) await removeEmptyTree(join(root, entry.name));
-  await removePwRootIfIdle(root);
+  await removeEmptyTree(pwRoot(commonDir));
 }
 
 /**

@@ -386,9 +386,9 @@ describe('environment', () => {
 
       expect(repo.pw(['status', '--json'], { env }).status).toBe(0);
       expect(versionCalls()).toBe(1);
-      expect(readFileSync(join(repo.commonDir, 'pw', 'git-version'), 'utf8')).toMatch(
-        /^2\.45\.1\n/,
-      );
+      // In the user's cache folder, not the repository.
+      const record = join(repo.root, 'home', '.cache', 'parallel-workflows', 'git-version');
+      expect(readFileSync(record, 'utf8')).toMatch(/^2\.45\.1\n/);
       expect(repo.pw(['status', '--json'], { env }).status).toBe(0);
       expect(versionCalls()).toBe(1);
 
@@ -401,9 +401,13 @@ describe('environment', () => {
       expect(old.stderr).toContain('git is too old: git version 2.30.2');
       expect(versionCalls()).toBe(2);
 
-      // The record is pw's own cache: a purge leaves no .git/pw behind for it.
-      expect(repo.pw(['teardown', '--purge', '--force']).status).toBe(0);
-      expect(existsSync(join(repo.commonDir, 'pw'))).toBe(false);
+      // A git that answers again is recorded again.
+      rmSync(join(bin, 'git'));
+      repo.write('git', wrapper('2.45.1'), bin);
+      chmodSync(join(bin, 'git'), 0o755);
+      expect(repo.pw(['status', '--json'], { env }).status).toBe(0);
+      expect(repo.pw(['status', '--json'], { env }).status).toBe(0);
+      expect(versionCalls()).toBe(3);
     } finally {
       repo.cleanup();
     }

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,9 +58,26 @@ export function createTempRepo(options: { files?: Record<string, string> } = {})
   mkdirSync(join(root, 'home'), { recursive: true });
   mkdirSync(join(root, 'repo'), { recursive: true });
   const repo = openTempRepo(root);
-  const { env, git, write, commitAll } = repo;
+  const { write, commitAll } = repo;
+  // What `git init` and the config calls make, copied: seven git processes fewer per repository.
+  cpSync(initializedGitDir(repo.env), join(repo.dir, '.git'), { recursive: true });
+  const files = options.files ?? { 'README.md': '# test\n' };
+  for (const [path, content] of Object.entries(files)) write(path, content);
+  commitAll('initial commit');
+  return repo;
+}
 
-  execFileSync('git', ['init', '-q', '-b', 'main', repo.dir], { env });
+let gitDirTemplate: string | null = null;
+
+/**
+ * The `.git` folder of `git init -q -b main` with the test identity and
+ * settings, made once per test process (it holds no absolute path).
+ */
+function initializedGitDir(env: NodeJS.ProcessEnv): string {
+  if (gitDirTemplate) return gitDirTemplate;
+  const folder = mkdtempSync(join(tmpdir(), 'pw-git-template-'));
+  process.on('exit', () => rmSync(folder, { recursive: true, force: true }));
+  execFileSync('git', ['init', '-q', '-b', 'main', folder], { env });
   for (const [key, value] of [
     ['user.name', 'Test User'],
     ['user.email', 'test@example.com'],
@@ -69,12 +86,10 @@ export function createTempRepo(options: { files?: Record<string, string> } = {})
     ['gc.auto', '0'],
     ['core.autocrlf', 'false'],
   ] as const) {
-    git(['config', key, value]);
+    execFileSync('git', ['config', key, value], { cwd: folder, env });
   }
-  const files = options.files ?? { 'README.md': '# test\n' };
-  for (const [path, content] of Object.entries(files)) write(path, content);
-  commitAll('initial commit');
-  return repo;
+  gitDirTemplate = join(folder, '.git');
+  return gitDirTemplate;
 }
 
 /** The helpers for a temp repository made by createTempRepo (or a copy of one at the same root). */
