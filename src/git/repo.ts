@@ -172,8 +172,24 @@ export async function listWorktrees(cwd: string): Promise<Worktree[]> {
   return parseWorktreeList(stdout);
 }
 
+/**
+ * Full commit ids this process has seen exist, by the repository they were
+ * asked in: an object does not change, so asking again (a live view checks
+ * the plan's base commit on every refresh) would only cost a process.
+ */
+const knownCommits = new Set<string>();
+const FULL_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
 /** The full SHA a revision names, or null when it names nothing. */
 export async function resolveCommit(cwd: string, revision: string): Promise<string | null> {
+  const key = `${cwd}\0${revision}`;
+  if (FULL_ID.test(revision) && knownCommits.has(key)) return revision;
+  const found = await resolveCommitOnce(cwd, revision);
+  if (found === revision) knownCommits.add(key);
+  return found;
+}
+
+async function resolveCommitOnce(cwd: string, revision: string): Promise<string | null> {
   const result = await runGit(
     ['rev-parse', '-q', '--verify', '--end-of-options', `${revision}^{commit}`],
     {

@@ -52,7 +52,7 @@ export interface TempRepo {
   cleanup(): void;
 }
 
-/** A fresh repository (`git init -b main`, local identity, no signing, `gc.auto=0`) in a temp dir. */
+/** A fresh repository (`git init -b main`, local identity, no signing, no automatic gc or maintenance) in a temp dir. */
 export function createTempRepo(options: { files?: Record<string, string> } = {}): TempRepo {
   const root = mkdtempSync(join(tmpdir(), 'pw-test-'));
   mkdirSync(join(root, 'home'), { recursive: true });
@@ -85,6 +85,8 @@ function initializedGitDir(env: NodeJS.ProcessEnv): string {
     ['tag.gpgSign', 'false'],
     ['gc.auto', '0'],
     ['core.autocrlf', 'false'],
+    // No `git maintenance run --auto` process after every commit (gc.auto=0 only stops gc).
+    ['maintenance.auto', 'false'],
   ] as const) {
     execFileSync('git', ['config', key, value], { cwd: folder, env });
   }
