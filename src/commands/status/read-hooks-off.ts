@@ -107,10 +107,12 @@ function folderLines(dir: string): string[] {
 }
 
 /**
- * Config files every worktree reads: the ones git reports reading here, with
- * the targets of its include and includeIf directives (asked of git, so
- * includes count), and the standard files even while they are absent
- * (git-config(1), FILES), since creating one can switch hooks off too.
+ * Config files every worktree reads: the standard files even while they are
+ * absent (git-config(1), FILES), since creating one can switch hooks off too,
+ * and, when one of them mentions an include, the files git reports reading
+ * here with the targets of its include and includeIf directives (asked of
+ * git, so includes count). Without an include, git reads the standard files
+ * alone, and asking would only cost a process on every refresh.
  */
 async function sharedSignature(commonDir: string, env: NodeJS.ProcessEnv): Promise<string[]> {
   const home = env.HOME ?? homedir();
@@ -122,7 +124,10 @@ async function sharedSignature(commonDir: string, env: NodeJS.ProcessEnv): Promi
     join(xdg, 'git', 'config'),
     env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig',
   ];
-  const files = [...new Set([...standard, ...(await listConfigFiles(commonDir, home))])];
+  const includes = standard.some((file) => /include/i.test(readTextIfPresent(file)));
+  const files = includes
+    ? [...new Set([...standard, ...(await listConfigFiles(commonDir, home))])]
+    : standard;
   const vars = Object.keys(env)
     .filter((name) => name.startsWith('GIT_CONFIG'))
     .sort()
@@ -159,12 +164,15 @@ async function workerSignature(
 
 /** What a worktree's config file includes, asked of git; only a file that mentions an include costs a git call. */
 async function includedFiles(file: string, home: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return [];
-  }
-  if (!/include/i.test(text)) return [];
+  if (!/include/i.test(readTextIfPresent(file))) return [];
   return listConfigFiles(dirname(file), home, file);
+}
+
+/** A config file's text; empty when it cannot be read (absent, or a folder). */
+function readTextIfPresent(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
