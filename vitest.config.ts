@@ -6,9 +6,6 @@ import { chooseScratchFolder } from './test/setup/scratch-folder.js';
 // processes they start, so one test file per core keeps a small machine busy
 // without starving it (vitest's default is one fewer than the cores: a single
 // file at a time on 2 cores).
-// Files share their worker process (isolate: false): a fresh process per file
-// cost about 0.4 s of start-up and module loading each, and no file relies on
-// a fresh one (the setup file restores the environment after each file).
 const forks = Math.max(2, availableParallelism());
 // Projects do not inherit the root's test options: each names the setup file.
 const setupFiles = ['test/setup/yield-between-tests.ts'];
@@ -19,12 +16,11 @@ export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
-    poolOptions: { forks: { minForks: 1, maxForks: forks, isolate: false } },
+    poolOptions: { forks: { minForks: 1, maxForks: forks } },
     projects: [
       {
         test: {
           name: 'unit',
-          isolate: false,
           setupFiles,
           include: ['test/unit/**/*.test.ts'],
           testTimeout: 10_000,
@@ -33,7 +29,6 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          isolate: false,
           setupFiles,
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
@@ -43,7 +38,6 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          isolate: false,
           setupFiles,
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,

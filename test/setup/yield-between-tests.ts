@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach } from 'vitest';
 
 // Most integration and e2e tests drive git and pw synchronously (spawnSync).
 // Vitest's worker reports each test's progress to the main process and gives
@@ -11,13 +11,3 @@ const turnEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate
 
 beforeEach(turnEventLoop);
 afterEach(turnEventLoop);
-
-// Test files share their worker process (isolate: false in vitest.config.ts):
-// whatever a file does to the environment is undone when it ends, so no file
-// runs with another's variables.
-const environmentAtStart = { ...process.env };
-afterAll(() => {
-  for (const name of Object.keys(process.env))
-    if (!(name in environmentAtStart)) delete process.env[name];
-  Object.assign(process.env, environmentAtStart);
-});
