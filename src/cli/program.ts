@@ -153,6 +153,7 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--base <branch>', 'the branch the pull requests go into (default: the plan target)')
     .addOption(fetchOption())
     .addOption(noFetchOption())
+    .option('--dry-run', 'say what would be pushed and opened; push and open nothing')
     .option('--json', 'print JSON')
     .action((action: string | undefined, options) =>
       run(async () => (await import('../commands/pr.js')).runPr({ ...options, action }, deps)),

@@ -46,6 +46,8 @@ export interface PrOptions {
   only?: string[];
   fetch?: FetchRequest;
   json?: boolean;
+  /** Say what would be pushed and opened; push and open nothing. */
+  dryRun?: boolean;
 }
 
 /** The branch `pw pr --integrated` pushes the integration result to. */
@@ -67,7 +69,8 @@ export async function runPr(options: PrOptions, deps: CommandDeps): Promise<Comm
 
   const remote = (await resolveHub(repo.mainWorktree, options.remote ?? true)).remote;
   const base = options.base ?? plan.target;
-  const report: PrReport = { plan: plan.name, remote, base, pullRequests: [] };
+  const dryRun = Boolean(options.dryRun);
+  const report: PrReport = { plan: plan.name, remote, base, dryRun, pullRequests: [] };
   const snapshot = await readPlanSnapshot(repo.mainWorktree, plan, deps.now(), {
     repo,
     fetch: options.fetch,
@@ -88,6 +91,7 @@ export async function runPr(options: PrOptions, deps: CommandDeps): Promise<Comm
         remote,
         base,
         gh,
+        dryRun,
       }),
     );
   } else {
@@ -116,6 +120,7 @@ export async function runPr(options: PrOptions, deps: CommandDeps): Promise<Comm
           remote,
           base,
           gh,
+          dryRun,
         }),
       );
     }
@@ -149,9 +154,15 @@ interface BranchRequest {
   remote: string;
   base: string;
   gh: GhContext;
+  /** Push nothing and open nothing: report what would be done. */
+  dryRun: boolean;
 }
 
-/** Push, then the pull request: reported when one is open (or merged at this tip), else opened. */
+/**
+ * Push, then the pull request: reported when one is open (or merged at this
+ * tip), else opened. A dry run asks the remote and gh (reading only) and
+ * reports what the real run would do.
+ */
 async function openForBranch(
   cwd: string,
   commonDir: string,
@@ -169,6 +180,7 @@ async function openForBranch(
     draft: false,
   };
   if (!request.tip) return { ...entry, reason: request.skipReason };
+  if (request.dryRun) return dryRunEntry(cwd, request, entry, request.tip);
   const pushed = await pushBranch(cwd, request.remote, request.branch, request.tip);
   if (!pushed.ok) {
     return {
@@ -213,13 +225,41 @@ async function openForBranch(
   };
 }
 
+/** What openForBranch would do for a branch with commits to propose, found out without changing anything. */
+async function dryRunEntry(
+  cwd: string,
+  request: BranchRequest,
+  entry: PrEntry,
+  tip: string,
+): Promise<PrEntry> {
+  const onRemote = await readRemoteBranch(cwd, request.remote, request.branch);
+  const push = onRemote === tip ? null : `would push ${tip.slice(0, 12)} to ${request.remote}`;
+  const existing = await findPullRequest(request.gh, request.branch);
+  if (existing?.state === 'OPEN' || (existing?.state === 'MERGED' && existing.headRefOid === tip)) {
+    return {
+      ...entry,
+      action: existing.state === 'OPEN' ? 'exists' : 'merged',
+      reason: push,
+      number: existing.number,
+      url: existing.url,
+      draft: existing.isDraft,
+    };
+  }
+  return {
+    ...entry,
+    action: 'would-open',
+    reason: `${push ?? 'already pushed'}; title: ${request.title}`,
+    draft: request.draft,
+  };
+}
+
 /** The integration result (the local target, after pw integrate) as one pull request into the remote's target. */
 async function openIntegrated(
   cwd: string,
   commonDir: string,
   plan: CompiledPlan,
   workers: readonly WorkerStatus[],
-  where: { remote: string; base: string; gh: GhContext },
+  where: { remote: string; base: string; gh: GhContext; dryRun: boolean },
 ): Promise<PrEntry> {
   const local = await resolveCommit(cwd, `refs/heads/${plan.target}`);
   const remoteTarget = await readRemoteBranch(cwd, where.remote, where.base);

@@ -257,6 +257,35 @@ describe('pw pr with a scripted gh', () => {
     expect(repo.git(['rev-parse', 'pw/sec/api'], { cwd: hub })).toBe(before);
   });
 
+  it('--dry-run says what it would push and open, and pushes and opens nothing', () => {
+    const before = repo.git(['for-each-ref', '--format=%(refname) %(objectname)'], { cwd: hub });
+    const dry = repo.pw(['pr', '--dry-run', '--json'], { env: { ...NOW, ...ghEnv } });
+    expect(dry.stderr).toBe('');
+    expect(dry.status).toBe(0);
+    const report = JSON.parse(dry.stdout) as {
+      dryRun: boolean;
+      pullRequests: { worker: string; action: string; reason: string; draft: boolean }[];
+    };
+    expect(report.dryRun).toBe(true);
+    expect(report.pullRequests.map((p) => [p.worker, p.action, p.draft])).toEqual([
+      ['api', 'would-open', false],
+      ['security', 'would-open', false],
+    ]);
+    expect(report.pullRequests[0]!.reason).toMatch(
+      /^(would push [0-9a-f]{12} to hub|already pushed); title: api: /,
+    );
+    const human = repo.pw(['pr', '--dry-run'], { env: { ...NOW, ...ghEnv } });
+    expect(human.status).toBe(0);
+    expect(human.stdout).toContain('dry run: nothing was pushed or opened');
+    expect(human.stdout).toMatch(/api +would open/);
+    // Nothing moved on the hub, no pull request, no description file written.
+    expect(repo.git(['for-each-ref', '--format=%(refname) %(objectname)'], { cwd: hub })).toBe(
+      before,
+    );
+    expect(calls().filter((c) => c[1] === 'create')).toEqual([]);
+    expect(existsSync(state) ? prs() : []).toEqual([]);
+  });
+
   it('pushes each worker and opens one pull request each, described from its commits; a rerun reports them', () => {
     const api = join(repo.root, 'repo.pw', 'sec', 'api');
     // Worker text is hostile: it reaches gh through a file, quoted in a fence it cannot close.

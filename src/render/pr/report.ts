@@ -2,7 +2,7 @@ import { describeChecks, type PullRequest } from '../../domain/pr/pull-requests.
 import { escapeTerminal } from '../../domain/text/terminal-text.js';
 import { renderColumns } from '../table.js';
 
-export type PrAction = 'created' | 'exists' | 'merged' | 'skipped' | 'failed';
+export type PrAction = 'created' | 'exists' | 'merged' | 'skipped' | 'failed' | 'would-open';
 
 export interface PrEntry {
   /** A worker id, or `(integrated)` for the integration result. */
@@ -10,7 +10,7 @@ export interface PrEntry {
   branch: string;
   tip: string | null;
   action: PrAction;
-  /** Why it was skipped or failed. */
+  /** Why it was skipped or failed; in a dry run, what would be pushed and the title. */
   reason: string | null;
   number: number | null;
   url: string | null;
@@ -21,6 +21,8 @@ export interface PrReport {
   plan: string;
   remote: string;
   base: string;
+  /** `--dry-run`: nothing was pushed or opened. */
+  dryRun: boolean;
   pullRequests: PrEntry[];
 }
 
@@ -30,6 +32,7 @@ const ACTION_TEXT: Record<PrAction, string> = {
   merged: 'merged already',
   skipped: 'skipped',
   failed: 'FAILED',
+  'would-open': 'would open',
 };
 
 export function renderPrReport(report: PrReport): string {
@@ -37,15 +40,20 @@ export function renderPrReport(report: PrReport): string {
     entry.worker,
     ACTION_TEXT[entry.action],
     entry.number === null ? '' : `#${entry.number}`,
-    entry.url ?? escapeTerminal(entry.reason ?? ''),
+    [entry.url, entry.reason]
+      .filter(Boolean)
+      .map((text) => escapeTerminal(text!))
+      .join(' · '),
     entry.draft ? '(draft: not complete yet)' : '',
   ]);
   const failed = report.pullRequests.filter((e) => e.action === 'failed');
   return [
-    `Pull requests of plan "${report.plan}" on ${report.remote} (into ${report.base}):`,
+    `Pull requests of plan "${report.plan}" on ${report.remote} (into ${report.base})${report.dryRun ? ', dry run: nothing was pushed or opened' : ''}:`,
     renderColumns(rows),
     ...failed.map((e) => `${e.worker}: ${escapeTerminal(e.reason ?? '')}`),
-    'pw pr status shows their state and checks; pw teardown --merged removes the workers whose pull request is merged.',
+    report.dryRun
+      ? 'pw pr (without --dry-run) pushes the branches and opens the pull requests.'
+      : 'pw pr status shows their state and checks; pw teardown --merged removes the workers whose pull request is merged.',
     '',
   ].join('\n');
 }
