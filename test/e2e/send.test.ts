@@ -43,8 +43,13 @@ function readFileSafe(path: string): string {
 const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
 
 /** Polls (at most 60 s) until the condition holds; the test then asserts on state, never on time. */
+/** Waits up to 60 s for `condition`; past that the test fails here, naming what it waited for. */
 async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 600 && !condition(); i++) await sleep(100);
+  for (let i = 0; i < 600; i++) {
+    if (condition()) return;
+    await sleep(100);
+  }
+  if (!condition()) throw new Error(`gave up after 60 s waiting for: ${condition.toString()}`);
 }
 
 function pwAsync(
