@@ -10,6 +10,7 @@ import {
   findPullRequest,
   type GhContext,
 } from '../agents/github.js';
+import type { PullRequest } from '../domain/pr/pull-requests.js';
 import {
   integratedBody,
   integratedTitle,
@@ -189,19 +190,12 @@ async function openForBranch(
       reason: `push to ${request.remote} refused: ${pushed.message.split('\n').pop() ?? ''}`,
     };
   }
-  const existing = await findPullRequest(request.gh, request.branch);
-  if (
-    existing?.state === 'OPEN' ||
-    (existing?.state === 'MERGED' && existing.headRefOid === request.tip)
-  ) {
-    return {
-      ...entry,
-      action: existing.state === 'OPEN' ? 'exists' : 'merged',
-      number: existing.number,
-      url: existing.url,
-      draft: existing.isDraft,
-    };
-  }
+  const existing = reportExisting(
+    entry,
+    await findPullRequest(request.gh, request.branch),
+    request.tip,
+  );
+  if (existing) return existing;
   const bodyFile = await writePullRequestBody(
     commonDir,
     plan,
@@ -225,6 +219,19 @@ async function openForBranch(
   };
 }
 
+/** The entry for a pull request open for the branch, or merged at `tip`; null when one is to be opened. */
+function reportExisting(entry: PrEntry, existing: PullRequest | null, tip: string): PrEntry | null {
+  if (existing?.state !== 'OPEN' && !(existing?.state === 'MERGED' && existing.headRefOid === tip))
+    return null;
+  return {
+    ...entry,
+    action: existing.state === 'OPEN' ? 'exists' : 'merged',
+    number: existing.number,
+    url: existing.url,
+    draft: existing.isDraft,
+  };
+}
+
 /** What openForBranch would do for a branch with commits to propose, found out without changing anything. */
 async function dryRunEntry(
   cwd: string,
@@ -234,17 +241,8 @@ async function dryRunEntry(
 ): Promise<PrEntry> {
   const onRemote = await readRemoteBranch(cwd, request.remote, request.branch);
   const push = onRemote === tip ? null : `would push ${tip.slice(0, 12)} to ${request.remote}`;
-  const existing = await findPullRequest(request.gh, request.branch);
-  if (existing?.state === 'OPEN' || (existing?.state === 'MERGED' && existing.headRefOid === tip)) {
-    return {
-      ...entry,
-      action: existing.state === 'OPEN' ? 'exists' : 'merged',
-      reason: push,
-      number: existing.number,
-      url: existing.url,
-      draft: existing.isDraft,
-    };
-  }
+  const existing = reportExisting(entry, await findPullRequest(request.gh, request.branch), tip);
+  if (existing) return { ...existing, reason: push };
   return {
     ...entry,
     action: 'would-open',

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { makeDirectory } from './fs.js';
+import { writeFileAtomic } from './trusted-store.js';
 
 /**
  * `git version` costs a process on every pw command, for an answer that
@@ -59,10 +58,7 @@ export async function recordGitVersion(cwd: string, version: string): Promise<vo
   try {
     const key = await gitBinaryKey(cwd);
     if (key === null) return;
-    await makeDirectory(join(file, '..'));
-    const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(temporary, `${version}\n${key}\n`);
-    await rename(temporary, file);
+    await writeFileAtomic(file, `${version}\n${key}\n`);
   } catch {
     // A record is an optimisation: without one, the next command asks git again.
   }
