@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentArg, createRunRepo, type RunRepo } from '../helpers/run-fixture.js';
@@ -42,7 +42,6 @@ function readFileSafe(path: string): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
 
-/** Polls (at most 60 s) until the condition holds; the test then asserts on state, never on time. */
 /** Waits up to 60 s for `condition`; past that the test fails here, naming what it waited for. */
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -416,6 +415,51 @@ describe('run.autoNotify', () => {
     expect(retro.messages.providesToNextCommitMs).toHaveLength(1);
   });
 
+  it('says when it cannot queue a message it owes a worker, and queues it once it can', async () => {
+    repo = createRunRepo(PLAN, FILES);
+    const r = repo;
+    r.script('web', [
+      [
+        { commit: '[NEEDS:api/schema] the API schema' },
+        { stdout: 'asked' },
+        { waitFile: 'go' },
+        { exit: 0 },
+      ],
+      [{ commit: '[COMPLETE] the web app' }],
+    ]);
+    r.script('api', [
+      [
+        { waitFile: 'asked' },
+        { commit: '[CHECKPOINT] the schema\n\nProvides: schema' },
+        { commit: '[COMPLETE] the API' },
+      ],
+    ]);
+    r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
+    const run = pwAsync(r, ['run', 'plan.yaml', '--json']);
+    let live = '';
+    run.child.stdout!.on('data', (chunk: Buffer) => {
+      live += chunk.toString();
+    });
+    const webLog = join(r.commonDir, 'pw', 'demo', 'logs', 'web', 'attempt-1.log');
+    await until(() => readFileSafe(webLog).includes('asked'));
+    // A file where web's message folder must go: queueing fails until it is gone.
+    const blocker = join(r.commonDir, 'pw', 'demo', 'messages', 'web', 'seq');
+    writeFileSync(blocker, '');
+    writeFileSync(join(r.agents, 'asked'), '');
+    await until(() => live.includes('"notify-failed"'));
+    expect(events(r).some((e) => e.type === 'message-queued')).toBe(false);
+    rmSync(blocker);
+    await until(() =>
+      events(r).some((e) => e.type === 'message-queued' && e.reason === 'needs-resolved'),
+    );
+    writeFileSync(join(r.agents, 'go'), '');
+    const { code, stdout } = await run.done;
+    expect(code).toBe(0);
+    const failed = r.events(stdout).find((e) => e.type === 'notify-failed')!;
+    expect(failed.error).toMatch(/seq/);
+    expect(r.calls('web')[1]!.argv[0]).toContain('Your [NEEDS:api/schema] is resolved');
+  });
+
   it('does not reopen a worker that reached COMPLETE before the message about its NEEDS was delivered', async () => {
     repo = createRunRepo(PLAN, FILES);
     const r = repo;
@@ -439,7 +483,16 @@ describe('run.autoNotify', () => {
     const webLog = join(r.commonDir, 'pw', 'demo', 'logs', 'web', 'attempt-1.log');
     await until(() => readFileSafe(webLog).includes('asked'));
     writeFileSync(join(r.agents, 'asked'), '');
-    await until(() => events(r).some((e) => e.type === 'message-queued'));
+    await until(() => events(r).some((e) => e.type === 'message-queued')).catch((error: Error) => {
+      // What the agents did and what pw run saw, for a failure that cannot be rerun.
+      const logs = ['web', 'api'].map((w) =>
+        readFileSafe(join(r.commonDir, 'pw', 'demo', 'logs', w, 'attempt-1.log')),
+      );
+      const history = r.git(['log', '--all', '--format=%h %ci %s']);
+      throw new Error(
+        `${error.message}\nweb: ${logs[0]}\napi: ${logs[1]}\n${history}\n${JSON.stringify(events(r))}`,
+      );
+    });
     writeFileSync(join(r.agents, 'go'), '');
     const { code, stdout } = await run.done;
     expect(code).toBe(0);

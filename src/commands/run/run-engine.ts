@@ -110,6 +110,8 @@ export interface EngineResult {
 }
 
 const TAIL = 8192;
+/** How soon run.autoNotify is tried again after it failed (a full disk, a folder it could not write). */
+const NOTIFY_RETRY_MS = 2_000;
 
 /**
  * Runs the agents of a plan until every selected worker is COMPLETE, none
@@ -304,7 +306,19 @@ export class RunEngine {
         await this.readAttached();
         for (const w of exited) await this.settleExit(w);
         if (settings.autoNotify && !this.input.deliverOnly && !this.interrupted)
-          await this.notify().catch(() => undefined);
+          await this.notify().then(
+            () => {
+              this.notifyRetryAt = null;
+            },
+            (error: unknown) => {
+              // Said, and tried again shortly: a message pw owes a worker is never dropped quietly.
+              this.notifyRetryAt = clock.now() + NOTIFY_RETRY_MS;
+              this.event('notify-failed', undefined, {
+                error: error instanceof Error ? error.message : String(error),
+                retryInMs: NOTIFY_RETRY_MS,
+              });
+            },
+          );
         if (this.interrupted) {
           stopped.push(...(await this.stopAll()));
           await this.save();
@@ -408,9 +422,11 @@ export class RunEngine {
           continue;
         }
         this.watchAttachEnds();
-        const deadlines = [decision.wakeAt, ...running.map((w) => this.deadlineOf(w))].filter(
-          (t): t is number => t !== null,
-        );
+        const deadlines = [
+          decision.wakeAt,
+          this.notifyRetryAt,
+          ...running.map((w) => this.deadlineOf(w)),
+        ].filter((t): t is number => t !== null);
         const wait = deadlines.length
           ? Math.max(0, Math.min(...deadlines) - clock.now())
           : 3_600_000;
@@ -446,6 +462,8 @@ export class RunEngine {
   }
 
   private sentKeys: Set<string> | null = null;
+  /** When to try run.autoNotify again after it failed (null: it did not). */
+  private notifyRetryAt: number | null = null;
 
   /**
    * run.autoNotify: queues the messages pw writes by itself (a NEEDS
@@ -475,7 +493,6 @@ export class RunEngine {
       sent: new Set(),
     }).filter((n) => !sent.has(`${n.worker}\0${n.key}`));
     for (const n of notifications) {
-      sent.add(`${n.worker}\0${n.key}`);
       const message = await enqueueMessage(commonDir, plan.name, {
         worker: n.worker,
         text: n.text,
@@ -485,6 +502,8 @@ export class RunEngine {
         wakes: n.wakes,
         now: clock.wall(),
       });
+      // Counted as sent once it is queued: a failure before that is tried again.
+      sent.add(`${n.worker}\0${n.key}`);
       const fields = { message: message.id, source: 'auto', reason: n.reason, ...n.about };
       this.event('message-queued', n.worker, fields);
       await appendEvent(commonDir, {

@@ -25,6 +25,7 @@ export interface RunEvent {
     | 'worker-attach-stale'
     | 'message-queued'
     | 'message-delivered'
+    | 'notify-failed'
     | 'run-interrupted'
     | 'run-finished'
     | 'integrate';

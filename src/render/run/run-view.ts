@@ -54,6 +54,8 @@ export function formatRunEventLine(event: RunEvent): string | null {
         return `${who}attach ended; its session is resumed here`;
       case 'worker-attach-stale':
         return `${who}ignored a stale attach marker (pw attach pid ${String(event.pid)}, gone)`;
+      case 'notify-failed':
+        return `could not queue a message pw owes a worker (${String(event.error)}); trying again in ${formatDuration(Number(event.retryInMs))}`;
       case 'run-interrupted':
         return `interrupted; stopped: ${(event.stopped as string[]).join(', ') || 'none'}. Resume with: ${String(event.resume)}`;
       case 'run-finished':
