@@ -22,6 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import { createBenchRepo, fastImportCommit, median } from './lib.mjs';
 
 const project = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -81,7 +82,17 @@ function generateRepository(repo, git, files) {
 /** Node hooks doing what the pw hooks do, the way a Node-based hook manager would. */
 function writeNodeHooks(dir, worker) {
   mkdirSync(dir, { recursive: true });
-  const protocol = JSON.stringify(join(project, 'dist', 'domain', 'protocol', 'protocol.js'));
+  // pw's protocol parser as one module (dist/ holds the bundled CLI only).
+  const protocolFile = join(dir, 'protocol.mjs');
+  buildSync({
+    entryPoints: [join(project, 'src', 'domain', 'protocol', 'protocol.ts')],
+    outfile: protocolFile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    logLevel: 'warning',
+  });
+  const protocol = JSON.stringify(protocolFile);
   const excludes = JSON.stringify([':/', `:(top,glob,exclude)mod${worker}/**`]);
   const workers = JSON.stringify(Array.from({ length: WORKERS }, (_, w) => `w${w}`));
   const head = `#!${process.execPath}\nimport { execFileSync } from 'node:child_process';\n`;

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 
 /** Paths whose content the build reads, relative to the project root, sorted. */
 function buildInputs(root) {
-  const files = ['tsconfig.json', 'tsconfig.build.json'];
+  const files = ['tsconfig.json', 'tsconfig.build.json', 'scripts/bundle.mjs'];
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { pinnedTime, type CommandDeps, type CommandResult } from './deps.js';
 import { handleError } from './handle-error.js';
+import { PW_VERSION } from './package-files.js';
 import { UsageError } from '../errors.js';
 
 type Runner = () => Promise<CommandResult>;
@@ -445,8 +445,6 @@ function noFetchOption(): Option {
   return new Option('--no-fetch', "do not fetch; still read the hub's copies fetched last");
 }
 
-const PW_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })
-  .version;
 
 export async function runProgram(
   argv: readonly string[],

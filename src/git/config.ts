@@ -54,6 +54,8 @@ export interface ConfigLayers {
    * shared local config, global, system; for local, global and system.
    */
   below(scope: ConfigScope): string | null;
+  /** The value git uses (the last one read, whatever its scope; `git config --get`). */
+  effective(): string | null;
 }
 
 export async function readConfigLayers(cwd: string, key: string): Promise<ConfigLayers> {
@@ -99,6 +101,7 @@ export function scopedConfigOf(entries: readonly ScopedEntry[]): ScopedConfig {
         at: (scope) => last([scope]),
         below: (scope) =>
           last(scope === 'worktree' ? ['local', 'global', 'system'] : ['global', 'system']),
+        effective: () => mine.at(-1)?.value ?? null,
       };
     },
   };

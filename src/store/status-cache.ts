@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { StatusViolation } from '../domain/status/plan-status.js';
 import type { HistoryBasis } from '../domain/status/increment.js';
 import type { WorkerHistorySummary } from '../domain/status/summarize-worker-history.js';
 import { planDir, readTextIfExists, writeFileAtomic } from './trusted-store.js';
+import { PW_VERSION } from '../cli/package-files.js';
 
 /**
  * What status derives from commits alone, kept by a key over every input
@@ -28,8 +28,6 @@ export interface StatusCacheEntry {
 
 // 2: Provides items read by git's trailer rules (the last paragraph only).
 const CACHE_VERSION = 2;
-const PW_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })
-  .version;
 
 export function statusCachePath(commonDir: string, plan: string): string {
   return join(planDir(commonDir, plan), 'cache', 'status.json');
@@ -65,9 +63,6 @@ export async function readLatestStatusCache(
     return null;
   }
 }
-
-/** This program's version, part of every cache key. */
-export const PROGRAM_VERSION = PW_VERSION;
 
 /** Best effort: a read-only repository, or a concurrent writer, only costs the next run a recompute. */
 export async function writeStatusCache(

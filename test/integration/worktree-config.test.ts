@@ -57,6 +57,23 @@ describe('appendWorktreeConfig', () => {
     expect(readFileSync(file, 'utf8')).toBe(before);
   });
 
+  it('reads the value in force with its layers: the same as git config --get, from any scope', async () => {
+    const read = async () =>
+      (await readScopedConfig(worktree, ['core.hooksPath'])).layers('core.hooksPath');
+    const inForce = () =>
+      repo.gitResult(['config', '--type=path', '--get', 'core.hooksPath'], { cwd: worktree });
+    expect((await read()).effective()).toBeNull();
+    expect(inForce().status).toBe(1);
+    const shared = join(repo.root, 'shared hooks');
+    repo.git(['config', 'core.hooksPath', shared]);
+    expect((await read()).effective()).toBe(inForce().stdout.trim());
+    expect((await read()).effective()).toBe(shared);
+    repo.git(['config', '--worktree', 'core.hooksPath', '/per worktree'], { cwd: worktree });
+    expect((await read()).effective()).toBe('/per worktree');
+    expect(inForce().stdout.trim()).toBe('/per worktree');
+    expect((await read()).below('worktree')).toBe((await read()).at('local'));
+  });
+
   it('finds the main worktree config in .git/', async () => {
     expect(await worktreeConfigFile(repo.dir)).toBe(join(repo.dir, '.git', 'config.worktree'));
   });

@@ -1,12 +1,7 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startDetached } from '../../agents/spawn-agent.js';
+import { pwBin } from '../../cli/package-files.js';
 import { runPaths } from '../../store/run/run-record.js';
-
-/** The path of the built bin beside this module (dist/commands/run -> dist/cli/bin.js). */
-function pwBin(): string {
-  return fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
-}
 
 /**
  * Starts `pw run <plan> --only <workers> --deliver-only` in the background:

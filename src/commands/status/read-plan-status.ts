@@ -39,8 +39,8 @@ import {
   type HistoryCommit,
 } from '../../git/worker-history.js';
 import { readWorktreesEdits } from '../../git/worktree-status.js';
+import { PW_VERSION } from '../../cli/package-files.js';
 import {
-  PROGRAM_VERSION,
   readLatestStatusCache,
   statusCacheKey,
   writeStatusCache,
@@ -133,7 +133,7 @@ export async function readPlanSnapshot(
   const baseTip = refs.get(`refs/heads/${plan.base}`) ?? null;
   const candidates = new Map(plan.workers.map((w) => [w.id, workerTipRefs(plan, w, hub)]));
   const basis: HistoryBasis = {
-    pw: PROGRAM_VERSION,
+    pw: PW_VERSION,
     plan: plan.name,
     baseCommit: plan.baseCommit,
     workers: plan.workers.map((w) => [w.id, w.branch, w.pathspecs, w.dependsOn]),

@@ -4,7 +4,7 @@ import { hooksToInstall, type HooksRole } from '../../domain/hooks/hook-scripts.
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import { exists } from '../../store/fs.js';
 import { readTextIfExists } from '../../store/trusted-store.js';
-import { readHooksPath } from '../config.js';
+import { readConfigLayers, type ConfigLayers } from '../config.js';
 import { readMainWorktree } from '../worktree.js';
 import { expectedFiles, listChainedHooks, readChain, type HookInstallContext } from './install.js';
 import {
@@ -73,7 +73,11 @@ async function inspectFolder(spec: FolderSpec, label: string, fix: string): Prom
     health.problems.push(`${label}: ${spec.location} does not exist; run pw setup again.`);
     return health;
   }
-  health.hooksPath = await readHooksPath(spec.location).catch(() => null);
+  // One git for the value in force and the layers the chain is read from.
+  const layers: ConfigLayers | null = await readConfigLayers(spec.location, 'core.hooksPath').catch(
+    () => null,
+  );
+  health.hooksPath = layers?.effective() ?? null;
   const record = await readRecord(spec.dir);
   if (!record) {
     health.state = 'not-installed';
@@ -111,7 +115,7 @@ async function inspectFolder(spec: FolderSpec, label: string, fix: string): Prom
       `${label}: ${changed.length} hook file${changed.length === 1 ? ' differs' : 's differ'} from what pw writes (edited, or written by another pw version: ${changed.slice(0, 3).join(', ')}); run ${fix}.`,
     );
   }
-  const chain = await readChain(spec, record.previous);
+  const chain = await readChain(spec, record.previous, layers ?? undefined);
   const wanted = hooksToInstall(spec.role, await listChainedHooks(spec, chain));
   const notPassed = wanted.filter((hook) => !(record.hooks ?? []).includes(hook));
   if (chain === record.chain && notPassed.length) {

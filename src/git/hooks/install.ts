@@ -219,10 +219,11 @@ export interface HookInstallContext {
 export async function installMainHooks(
   commonDir: string,
   runtime: HookRuntime = currentHookRuntime(),
+  options: { worktreeConfigChecked?: boolean } = {},
 ): Promise<Undo> {
   const main = await readMainWorktree(commonDir);
   if (main === null) return async () => {};
-  await assertWorktreeConfig(commonDir);
+  if (!options.worktreeConfigChecked) await assertWorktreeConfig(commonDir);
   return installFolder(mainSpec(commonDir, main, runtime));
 }
 
@@ -240,7 +241,7 @@ export async function installWorkerHooks(context: HookInstallContext): Promise<U
   try {
     if (withMain) {
       undo.push(await installGuardTable(join(context.commonDir, 'pw'), context.plan));
-      undo.push(await installMainHooks(context.commonDir, runtime));
+      undo.push(await installMainHooks(context.commonDir, runtime, { worktreeConfigChecked: true }));
     }
     undo.push(
       await installFolder(

@@ -1,5 +1,5 @@
 import { resolve, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pwBin } from '../../cli/package-files.js';
 import type { HooksRole } from '../../domain/hooks/hook-scripts.js';
 import { readTextIfExists } from '../../store/trusted-store.js';
 
@@ -29,7 +29,7 @@ export interface HookRuntime {
 
 /** The node running now and this build's bin: what a hook calls back. */
 export function currentHookRuntime(): HookRuntime {
-  return { node: process.execPath, bin: fileURLToPath(new URL('../../cli/bin.js', import.meta.url)) };
+  return { node: process.execPath, bin: pwBin() };
 }
 
 export const INSTALL_RECORD = 'pw-install.json';

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { packageFile } from '../../cli/package-files.js';
 import {
   TEMPLATE_NAMES,
   renderGuardTable,
@@ -15,7 +16,7 @@ export function readHookTemplates(): Promise<HookTemplates> {
     const entries = await Promise.all(
       TEMPLATE_NAMES.map(
         async (name) =>
-          [name, await readFile(new URL(`../../../hooks/${name}`, import.meta.url), 'utf8')] as const,
+          [name, await readFile(packageFile(`hooks/${name}`), 'utf8')] as const,
       ),
     );
     return Object.fromEntries(entries) as HookTemplates;
