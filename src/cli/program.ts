@@ -445,7 +445,6 @@ function noFetchOption(): Option {
   return new Option('--no-fetch', "do not fetch; still read the hub's copies fetched last");
 }
 
-
 export async function runProgram(
   argv: readonly string[],
   deps: CommandDeps,
