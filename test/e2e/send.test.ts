@@ -362,31 +362,48 @@ describe('pw broadcast', () => {
   });
 });
 
+/**
+ * web asks api for its schema ([NEEDS:api/schema]), says "asked" and waits
+ * for the file `go`, then exits (COMPLETE in its next attempt) or commits
+ * COMPLETE; api provides the schema once the file `asked` is there.
+ */
+function scriptNeedsExchange(r: RunRepo, web: 'exits' | 'completes'): void {
+  const ask = [
+    { commit: '[NEEDS:api/schema] the API schema' },
+    { stdout: 'asked' },
+    { waitFile: 'go' },
+  ];
+  r.script(
+    'web',
+    web === 'exits'
+      ? [[...ask, { exit: 0 }], [{ commit: '[COMPLETE] the web app' }]]
+      : [[...ask, { commit: '[COMPLETE] the web app' }]],
+  );
+  r.script('api', [
+    [
+      { waitFile: 'asked' },
+      { write: 'src/api/schema.ts', content: 'schema\n' },
+      { commit: '[CHECKPOINT] the schema\n\nProvides: schema' },
+      { commit: '[COMPLETE] the API' },
+    ],
+  ]);
+  r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
+}
+
+/** Starts pw run and waits until web has asked (api still waits for the file `asked`). */
+async function runUntilAsked(r: RunRepo): Promise<ReturnType<typeof pwAsync>> {
+  const run = pwAsync(r, ['run', 'plan.yaml', '--json']);
+  const webLog = join(r.commonDir, 'pw', 'demo', 'logs', 'web', 'attempt-1.log');
+  await until(() => readFileSafe(webLog).includes('asked'));
+  return run;
+}
+
 describe('run.autoNotify', () => {
   it('tells a waiting worker its NEEDS is provided (the commit, git merge <branch>), at the end of its turn', async () => {
     repo = createRunRepo(PLAN, FILES);
     const r = repo;
-    r.script('web', [
-      [
-        { commit: '[NEEDS:api/schema] the API schema' },
-        { stdout: 'asked' },
-        { waitFile: 'go' },
-        { exit: 0 },
-      ],
-      [{ commit: '[COMPLETE] the web app' }],
-    ]);
-    r.script('api', [
-      [
-        { waitFile: 'asked' },
-        { write: 'src/api/schema.ts', content: 'schema\n' },
-        { commit: '[CHECKPOINT] the schema\n\nProvides: schema' },
-        { commit: '[COMPLETE] the API' },
-      ],
-    ]);
-    r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
-    const run = pwAsync(r, ['run', 'plan.yaml', '--json']);
-    const webLog = join(r.commonDir, 'pw', 'demo', 'logs', 'web', 'attempt-1.log');
-    await until(() => readFileSafe(webLog).includes('asked'));
+    scriptNeedsExchange(r, 'exits');
+    const run = await runUntilAsked(r);
     writeFileSync(join(r.agents, 'asked'), '');
     await until(() =>
       events(r).some((e) => e.type === 'message-queued' && e.reason === 'needs-resolved'),
@@ -418,30 +435,12 @@ describe('run.autoNotify', () => {
   it('says when it cannot queue a message it owes a worker, and queues it once it can', async () => {
     repo = createRunRepo(PLAN, FILES);
     const r = repo;
-    r.script('web', [
-      [
-        { commit: '[NEEDS:api/schema] the API schema' },
-        { stdout: 'asked' },
-        { waitFile: 'go' },
-        { exit: 0 },
-      ],
-      [{ commit: '[COMPLETE] the web app' }],
-    ]);
-    r.script('api', [
-      [
-        { waitFile: 'asked' },
-        { commit: '[CHECKPOINT] the schema\n\nProvides: schema' },
-        { commit: '[COMPLETE] the API' },
-      ],
-    ]);
-    r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
-    const run = pwAsync(r, ['run', 'plan.yaml', '--json']);
+    scriptNeedsExchange(r, 'exits');
+    const run = await runUntilAsked(r);
     let live = '';
     run.child.stdout!.on('data', (chunk: Buffer) => {
       live += chunk.toString();
     });
-    const webLog = join(r.commonDir, 'pw', 'demo', 'logs', 'web', 'attempt-1.log');
-    await until(() => readFileSafe(webLog).includes('asked'));
     // A file where web's message folder must go: queueing fails until it is gone.
     const blocker = join(r.commonDir, 'pw', 'demo', 'messages', 'web', 'seq');
     writeFileSync(blocker, '');
@@ -463,25 +462,8 @@ describe('run.autoNotify', () => {
   it('does not reopen a worker that reached COMPLETE before the message about its NEEDS was delivered', async () => {
     repo = createRunRepo(PLAN, FILES);
     const r = repo;
-    r.script('web', [
-      [
-        { commit: '[NEEDS:api/schema] the API schema' },
-        { stdout: 'asked' },
-        { waitFile: 'go' },
-        { commit: '[COMPLETE] the web app' },
-      ],
-    ]);
-    r.script('api', [
-      [
-        { waitFile: 'asked' },
-        { commit: '[CHECKPOINT] the schema\n\nProvides: schema' },
-        { commit: '[COMPLETE] the API' },
-      ],
-    ]);
-    r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
-    const run = pwAsync(r, ['run', 'plan.yaml', '--json']);
-    const webLog = join(r.commonDir, 'pw', 'demo', 'logs', 'web', 'attempt-1.log');
-    await until(() => readFileSafe(webLog).includes('asked'));
+    scriptNeedsExchange(r, 'completes');
+    const run = await runUntilAsked(r);
     writeFileSync(join(r.agents, 'asked'), '');
     await until(() => events(r).some((e) => e.type === 'message-queued')).catch((error: Error) => {
       // What the agents did and what pw run saw, for a failure that cannot be rerun.
