@@ -19,8 +19,24 @@ export async function pruneWorktrees(cwd: string): Promise<void> {
   await runGit(['worktree', 'prune'], { cwd });
 }
 
-/** The main worktree, or null when the repository's main "worktree" is bare. */
-export async function readMainWorktree(commonDir: string): Promise<string | null> {
-  const first = (await listWorktrees(commonDir))[0];
-  return first === undefined || first.bare ? null : first.path;
+const mainWorktrees = new Map<string, Promise<string | null>>();
+
+/**
+ * The main worktree, or null when the repository's main "worktree" is bare.
+ * Asked once per repository and process: where a repository's main worktree
+ * is does not change while a command runs (setup, `pw hooks` ask for each
+ * worker they install).
+ */
+export function readMainWorktree(commonDir: string): Promise<string | null> {
+  let found = mainWorktrees.get(commonDir);
+  if (!found) {
+    found = listWorktrees(commonDir).then((list) => {
+      const first = list[0];
+      return first === undefined || first.bare ? null : first.path;
+    });
+    // A failed read is not kept: the next caller asks git again.
+    found.catch(() => mainWorktrees.delete(commonDir));
+    mainWorktrees.set(commonDir, found);
+  }
+  return found;
 }
