@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readPlanSnapshot } from '../../src/commands/status/read-plan-status.js';
@@ -138,5 +138,37 @@ describe('pw status after only branches moved', () => {
     expect((await agree()).whole).toBe(true);
     commit('web', '[CHECKPOINT] web on top of api');
     expect((await agree()).whole).toBe(true);
+  });
+});
+
+describe('a read of states only (pw run)', () => {
+  it('gives each worker the state a judged read gives, judges no scope and writes no cache', async () => {
+    const cacheDir = join(repo.commonDir, 'pw', 'demo', 'cache');
+    const cacheFiles = (): Record<string, string> =>
+      Object.fromEntries(
+        readdirSync(cacheDir).map((name) => [name, readFileSync(join(cacheDir, name), 'utf8')]),
+      );
+    commit('web', '[CHECKPOINT] a move no read has seen', { 'src/web/more.ts': 'm\n' });
+    const before = cacheFiles();
+    const now = t0 + 1000 * MIN;
+    const light = await readPlanSnapshot(repo.dir, plan, now, { judge: false });
+    expect(cacheFiles()).toEqual(before);
+    const full = await readPlanSnapshot(repo.dir, plan, now, { cache: false });
+    const scope = (snapshot: typeof full) =>
+      snapshot.status.workers.flatMap((w) => w.violations.filter((v) => v.kind === 'scope'));
+    // db changed src/api/server.ts: a judged read finds it, a states-only read does not look.
+    expect(scope(full).map((v) => v.worker)).toContain('db');
+    expect(scope(light)).toEqual([]);
+    const states = (snapshot: typeof full) =>
+      snapshot.status.workers.map((w) => ({
+        id: w.id,
+        state: w.state,
+        tip: w.tip,
+        lastCommit: w.lastCommit,
+        needs: w.needs,
+        resolvedNeeds: w.resolvedNeeds,
+        blocked: w.blocked,
+      }));
+    expect(states(light)).toEqual(states(full));
   });
 });

@@ -232,6 +232,8 @@ export class RunEngine {
         // The agents run here: their branches are local. A hub's copies fetched last are still read.
         fetch: false,
         previous: this.snapshot,
+        // States are what the engine decides on; pw status and integrate judge the scope.
+        judge: false,
       },
     );
     const status = this.snapshot.status;

@@ -68,6 +68,14 @@ export interface ReadPlanStatusOptions {
   env?: NodeJS.ProcessEnv;
   /** The previous snapshot of a live view: its history part is reused while no ref moved. */
   previous?: PlanSnapshot | null;
+  /**
+   * Judge the commits' scope (default true). False reads states only, for
+   * pw run's engine, which decides on states and never on a violation (no
+   * worker's state depends on one): the history in one `git log`, no
+   * violations (the list is empty), and no status cache written, so a later
+   * `pw status` judges what this read skipped.
+   */
+  judge?: boolean;
 }
 
 export interface PlanSnapshot {
@@ -143,6 +151,7 @@ export async function readPlanSnapshot(
   };
   const refsKey = statusCacheKey(basis);
 
+  const judge = options.judge !== false;
   const useCache = options.cache !== false;
   const [history, worktrees, setupAt] = await Promise.all([
     (async (): Promise<HistoryPart> => {
@@ -170,8 +179,10 @@ export async function readPlanSnapshot(
         };
       }
       const part =
-        (last && (await readHistoryIncrement(cwd, commonDir, plan, refs, basis, last))) ??
-        (await readHistoryPart(cwd, commonDir, plan, refs, candidates, baseTip, hub));
+        (last && judge
+          ? await readHistoryIncrement(cwd, commonDir, plan, refs, basis, last)
+          : null) ??
+        (await readHistoryPart(cwd, commonDir, plan, refs, candidates, baseTip, hub, judge));
       if (useCache && part.cacheable) {
         await writeStatusCache(commonDir, plan.name, {
           key: refsKey,
@@ -241,6 +252,7 @@ async function readHistoryPart(
   candidates: ReadonlyMap<string, string[]>,
   baseTip: string | null,
   hub: WorkerFetch | null,
+  judge = true,
 ): Promise<HistoryPart> {
   const shas = [...candidates.values()].flat().flatMap((ref) => refs.get(ref) ?? []);
   const targetTip = refs.get(`refs/heads/${plan.target}`) ?? null;
@@ -249,14 +261,16 @@ async function readHistoryPart(
   const branchesOnly = present.every((list, i) =>
     list.every((ref) => ref === `refs/heads/${plan.workers[i]!.branch}`),
   );
-  const prefetch = await prefetchViolations({
-    cwd,
-    commonDir,
-    plan,
-    baseTip,
-    targetTip,
-    branches: branchesOnly ? present.filter((list) => list.length).length : null,
-  });
+  const prefetch = judge
+    ? await prefetchViolations({
+        cwd,
+        commonDir,
+        plan,
+        baseTip,
+        targetTip,
+        branches: branchesOnly ? present.filter((list) => list.length).length : null,
+      })
+    : null;
   const graph = await readCommitGraph(
     cwd,
     [...shas, ...(baseTip ? [baseTip] : [])],
@@ -273,19 +287,19 @@ async function readHistoryPart(
   const aheadBehind = new Map(
     [...tips].map(([id, tip]) => [id, countAheadBehind(graph, tip.sha, baseReach)]),
   );
-  const checked = await readViolations(
-    { cwd, commonDir, plan, graph, tips, baseTip, targetTip },
-    prefetch,
-  );
-  warnings.push(...checked.warnings);
+  const checked = prefetch
+    ? await readViolations({ cwd, commonDir, plan, graph, tips, baseTip, targetTip }, prefetch)
+    : null;
+  warnings.push(...(checked?.warnings ?? []));
   return {
     summaries,
     tips,
     aheadBehind,
-    violations: checked.violations,
+    violations: checked?.violations ?? [],
     warnings,
     histories,
-    cacheable: checked.warnings.length === 0,
+    // Only a judged read goes into the cache every command trusts.
+    cacheable: checked !== null && checked.warnings.length === 0,
     disjoint: historiesAreDisjoint(plan, graph, tipShas, baseTip),
   };
 }
