@@ -172,3 +172,27 @@ describe('a read of states only (pw run)', () => {
     expect(states(light)).toEqual(states(full));
   });
 });
+
+describe('a read of some worktrees only (pw run)', () => {
+  it('reads uncommitted changes in the worktrees it is given and no other', async () => {
+    const now = t0 + 1000 * MIN;
+    repo.write('src/web/draft.ts', 'draft\n', repo.wt('web'));
+    repo.write('src/api/draft.ts', 'draft\n', repo.wt('api'));
+    try {
+      const some = await readPlanSnapshot(repo.dir, plan, now, {
+        judge: false,
+        worktreesOf: new Set(['api']),
+      });
+      const all = await readPlanSnapshot(repo.dir, plan, now, { judge: false });
+      const uncommitted = (snapshot: typeof all, id: string) =>
+        snapshot.status.workers.find((w) => w.id === id)!.uncommitted;
+      expect(uncommitted(all, 'web')?.count).toBe(1);
+      expect(uncommitted(all, 'api')?.count).toBe(1);
+      expect(uncommitted(some, 'api')).toEqual(uncommitted(all, 'api'));
+      expect(uncommitted(some, 'web')).toBeNull();
+    } finally {
+      rmSync(join(repo.wt('web'), 'src/web/draft.ts'));
+      rmSync(join(repo.wt('api'), 'src/api/draft.ts'));
+    }
+  });
+});

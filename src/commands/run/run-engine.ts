@@ -234,6 +234,8 @@ export class RunEngine {
         previous: this.snapshot,
         // States are what the engine decides on; pw status and integrate judge the scope.
         judge: false,
+        // A running agent's file changes count against its idle timeout; no other worktree is read.
+        worktreesOf: new Set(this.workers.filter((w) => w.proc !== null).map((w) => w.worker.id)),
       },
     );
     const status = this.snapshot.status;

@@ -76,6 +76,13 @@ export interface ReadPlanStatusOptions {
    * `pw status` judges what this read skipped.
    */
   judge?: boolean;
+  /**
+   * The workers whose worktrees are looked at (uncommitted changes, hooks);
+   * default every worker. pw run asks only for the agents it runs: their
+   * idle time counts file changes, and nothing else it decides on needs a
+   * worktree read.
+   */
+  worktreesOf?: ReadonlySet<string>;
 }
 
 export interface PlanSnapshot {
@@ -197,7 +204,7 @@ export async function readPlanSnapshot(
       }
       return part;
     })(),
-    readWorktreeInfos(commonDir, plan, options.env ?? process.env),
+    readWorktreeInfos(commonDir, plan, options.env ?? process.env, options.worktreesOf),
     readSetupTimes(commonDir, plan.name),
   ]);
 
@@ -402,10 +409,13 @@ async function readWorktreeInfos(
   commonDir: string,
   plan: CompiledPlan,
   env: NodeJS.ProcessEnv,
+  only?: ReadonlySet<string>,
 ): Promise<Map<string, WorktreeInfo>> {
   const present = (
     await Promise.all(
-      plan.workers.map(async (w) => ((await exists(resolve(w.worktree, '.git'))) ? w : null)),
+      plan.workers
+        .filter((w) => !only || only.has(w.id))
+        .map(async (w) => ((await exists(resolve(w.worktree, '.git'))) ? w : null)),
     )
   ).filter((w) => w !== null);
   const [edits, hooksOff] = await Promise.all([
