@@ -23,7 +23,8 @@ await build({
   banner: {
     js: "import { createRequire as pwCreateRequire } from 'node:module'; const require = pwCreateRequire(import.meta.url);",
   },
-  // cosmiconfig loads TypeScript only for a .ts config file, from wherever the user has it.
-  external: ['typescript'],
+  // cosmiconfig stays a module of its own: it loads a JavaScript config file through
+  // import-fresh (which needs CommonJS's __filename) and TypeScript only for a .ts one.
+  external: ['cosmiconfig', 'typescript'],
   logLevel: 'warning',
 });

@@ -5,6 +5,7 @@ import { readRepoInfo } from '../git/repo.js';
 import { writeFileAtomic } from '../store/trusted-store.js';
 import { readTemplate } from './templates.js';
 import { exists } from '../store/fs.js';
+import { packageFile } from '../cli/package-files.js';
 
 export interface InitOptions {
   json?: boolean;
@@ -16,7 +17,7 @@ const PLAN_FILE = join('plans', 'example.md');
 export async function runInit(options: InitOptions, deps: CommandDeps): Promise<CommandResult> {
   const repo = await readRepoInfo(deps.cwd);
   const root = repo.mainWorktree;
-  const example = await readFile(new URL('../../.parallelrc.example', import.meta.url), 'utf8');
+  const example = await readFile(packageFile('.parallelrc.example'), 'utf8');
   const files = [
     {
       path: join(root, CONFIG_FILE),

@@ -43,6 +43,12 @@ const STATUS = [
 /** Where the status of each worktree is kept between runs, and what git reads besides the worktree. */
 export interface WorktreeStatusCacheOptions extends SignatureContext {
   plan: string;
+  /**
+   * The read covers some of the plan's worktrees only (pw run reads its
+   * agents'): the entries kept for the others stay for the next full read.
+   * Without it, entries of worktrees not read are dropped (removed ones).
+   */
+  keepOthers?: boolean;
 }
 
 /**
@@ -60,6 +66,10 @@ export async function readWorktreesEdits(
     ? await readWorktreeStatusCache(cache.commonDir, cache.plan)
     : new Map<string, WorktreeStatusEntry>();
   const next = new Map<string, WorktreeStatusEntry>();
+  if (cache?.keepOthers) {
+    const asked = new Set(worktrees);
+    for (const [path, entry] of kept) if (!asked.has(path)) next.set(path, entry);
+  }
   const entries = new Array<string[] | null>(worktrees.length).fill(null);
   const signatures = new Map<number, { signature: WorktreeSignature | null; dirs: string[] }>();
   const stale: number[] = [];

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentArg, createRunRepo, type RunRepo } from '../helpers/run-fixture.js';
@@ -457,6 +457,23 @@ describe('run.autoNotify', () => {
     const failed = r.events(stdout).find((e) => e.type === 'notify-failed')!;
     expect(failed.error).toMatch(/seq/);
     expect(r.calls('web')[1]!.argv[0]).toContain('Your [NEEDS:api/schema] is resolved');
+  });
+
+  it('tries a message it could not queue once more before the run ends, and says so again', () => {
+    repo = createRunRepo(PLAN, FILES);
+    blockedApi(repo);
+    // A file where api's message folder must go, for the whole run.
+    mkdirSync(join(repo.commonDir, 'pw', 'demo', 'messages', 'api'), { recursive: true });
+    writeFileSync(join(repo.commonDir, 'pw', 'demo', 'messages', 'api', 'seq'), '');
+    const result = repo.run(['run', 'plan.yaml', '--json']);
+    expect(result.status).toBe(1);
+    const failed = repo.events(result.stdout).filter((e) => e.type === 'notify-failed');
+    // Tried at each step while the run went on, then once more at its end.
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    expect(failed.slice(0, -1).every((e) => e.retryInMs === 2000)).toBe(true);
+    expect(failed.at(-1)!.retryInMs).toBeNull();
+    expect(result.stdout).toContain('"worker-blocked"');
+    expect(events(repo).filter((e) => e.type === 'message-queued')).toEqual([]);
   });
 
   it('does not reopen a worker that reached COMPLETE before the message about its NEEDS was delivered', async () => {

@@ -146,7 +146,10 @@ describe('a read of states only (pw run)', () => {
     const cacheDir = join(repo.commonDir, 'pw', 'demo', 'cache');
     const cacheFiles = (): Record<string, string> =>
       Object.fromEntries(
-        readdirSync(cacheDir).map((name) => [name, readFileSync(join(cacheDir, name), 'utf8')]),
+        readdirSync(cacheDir)
+          // What git status and the hooks inspection found is kept whoever reads it.
+          .filter((name) => name !== 'worktrees.json' && name !== 'hooks.json')
+          .map((name) => [name, readFileSync(join(cacheDir, name), 'utf8')]),
       );
     commit('web', '[CHECKPOINT] a move no read has seen', { 'src/web/more.ts': 'm\n' });
     const before = cacheFiles();
@@ -190,6 +193,17 @@ describe('a read of some worktrees only (pw run)', () => {
       expect(uncommitted(all, 'api')?.count).toBe(1);
       expect(uncommitted(some, 'api')).toEqual(uncommitted(all, 'api'));
       expect(uncommitted(some, 'web')).toBeNull();
+      // A partial read after a change keeps what the caches hold for the other worktrees.
+      const cache = (name: string) =>
+        readFileSync(join(repo.commonDir, 'pw', 'demo', 'cache', name), 'utf8');
+      repo.write('src/api/draft.ts', 'changed\n', repo.wt('api'));
+      await readPlanSnapshot(repo.dir, plan, now, { judge: false, worktreesOf: new Set(['api']) });
+      expect(cache('worktrees.json')).toContain(JSON.stringify(repo.wt('web')));
+      expect(Object.keys(JSON.parse(cache('hooks.json')).workers as object).sort()).toEqual([
+        'api',
+        'db',
+        'web',
+      ]);
     } finally {
       rmSync(join(repo.wt('web'), 'src/web/draft.ts'));
       rmSync(join(repo.wt('api'), 'src/api/draft.ts'));

@@ -386,6 +386,19 @@ export class RunEngine {
           !decision.start.length &&
           !decision.deliver.length
         ) {
+          // A message pw failed to queue gets one more try before the run ends (said again if it fails).
+          if (this.notifyRetryAt !== null && settings.autoNotify && !this.input.deliverOnly)
+            await this.notify().then(
+              () => {
+                this.notifyRetryAt = null;
+              },
+              (error: unknown) => {
+                this.event('notify-failed', undefined, {
+                  error: error instanceof Error ? error.message : String(error),
+                  retryInMs: null,
+                });
+              },
+            );
           // A message sent while this step ran is delivered before the run ends.
           await this.readQueues();
           const again = planRunStep({
@@ -477,10 +490,12 @@ export class RunEngine {
   private async notify(): Promise<void> {
     const { commonDir, plan, clock } = this.input;
     if (!this.sentKeys) {
-      this.sentKeys = new Set();
+      // Kept only once every queue was read: a half-read set would send a message twice.
+      const keys = new Set<string>();
       for (const w of this.workers)
         for (const key of await readMessageKeys(commonDir, plan.name, w.worker.id))
-          this.sentKeys.add(`${w.worker.id}\0${key}`);
+          keys.add(`${w.worker.id}\0${key}`);
+      this.sentKeys = keys;
     }
     const sent = this.sentKeys;
     const notifications = planNotifications({

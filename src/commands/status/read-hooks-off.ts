@@ -34,6 +34,8 @@ export async function readHooksOff(
   plan: CompiledPlan,
   workers: readonly CompiledWorker[],
   env: NodeJS.ProcessEnv,
+  /** `workers` are some of the plan's only: the verdicts kept for the others stay. */
+  keepOthers = false,
 ): Promise<Map<string, boolean | null>> {
   const out = new Map<string, boolean | null>();
   if (workers.length === 0) return out;
@@ -56,7 +58,13 @@ export async function readHooksOff(
   if (stale.length) {
     const { workers: health } = await inspectPlanHooks(commonDir, plan, { workers: stale });
     for (const h of health) if (h.worker) states.set(h.worker, h.state);
-    const next: HooksCache = { key, workers: {} };
+    const asked = new Set(workers.map((w) => w.id));
+    const next: HooksCache = {
+      key,
+      workers: keepOthers
+        ? Object.fromEntries(Object.entries(known).filter(([id]) => !asked.has(id)))
+        : {},
+    };
     workers.forEach((w, i) => {
       const state = states.get(w.id);
       if (state) next.workers[w.id] = { signature: signatures[i]!, state };

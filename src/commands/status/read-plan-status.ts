@@ -129,6 +129,8 @@ export interface HistoryPart {
   cacheable: boolean;
   /** No commit lay on two workers' chains (see readHistoryIncrement). */
   disjoint: boolean;
+  /** Its commits' scope was judged (false for a states-only read: violations is empty then). */
+  judged: boolean;
 }
 
 export async function readPlanSnapshot(
@@ -166,7 +168,8 @@ export async function readPlanSnapshot(
       if (
         previous &&
         previous.refsKey === refsKey &&
-        (!options.withHistories || previous.history.histories)
+        (!options.withHistories || previous.history.histories) &&
+        (previous.history.judged || !judge)
       )
         return previous.history;
       const last =
@@ -183,6 +186,7 @@ export async function readPlanSnapshot(
           histories: null,
           cacheable: true,
           disjoint: last.disjoint ?? false,
+          judged: true,
         };
       }
       const part =
@@ -308,6 +312,7 @@ async function readHistoryPart(
     // Only a judged read goes into the cache every command trusts.
     cacheable: checked !== null && checked.warnings.length === 0,
     disjoint: historiesAreDisjoint(plan, graph, tipShas, baseTip),
+    judged: checked !== null,
   };
 }
 
@@ -396,6 +401,7 @@ async function readHistoryIncrement(
     histories: null,
     cacheable: checked.warnings.length === 0,
     disjoint: true,
+    judged: true,
   };
 }
 
@@ -422,9 +428,11 @@ async function readWorktreeInfos(
     readWorktreesEdits(
       plan.repoRoot,
       present.map((w) => w.worktree),
-      { commonDir, plan: plan.name, env },
+      { commonDir, plan: plan.name, env, keepOthers: only !== undefined },
     ),
-    readHooksOff(commonDir, plan, present, env).catch(() => new Map<string, boolean | null>()),
+    readHooksOff(commonDir, plan, present, env, only !== undefined).catch(
+      () => new Map<string, boolean | null>(),
+    ),
   ]);
   const out = new Map<string, WorktreeInfo>();
   present.forEach((w, i) => {
