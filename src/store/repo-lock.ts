@@ -8,6 +8,7 @@ import {
   readProcessIdentity,
   type ProcessIdentity,
 } from './process-identity.js';
+import { exists } from './fs.js';
 import { pwRoot, readTextIfExists } from './trusted-store.js';
 
 /**
@@ -82,7 +83,6 @@ async function acquireRepoLock(
 ): Promise<() => Promise<void>> {
   const waitMs = lockWaitSeconds(deps.env) * 1000;
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
   const me: RepoLockHolder = {
     ...(await readProcessIdentity()),
     command,
@@ -126,12 +126,18 @@ async function acquireRepoLock(
  */
 async function tryCreate(path: string, me: RepoLockHolder): Promise<boolean> {
   const temp = `${path}.${me.pid}.${me.nonce}`;
-  await mkdir(dirname(path), { recursive: true });
   try {
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(temp, `${JSON.stringify(me)}\n`);
   } catch (error) {
-    // The folder was removed by a holder releasing the lock as this waiter wrote: try again.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    // The folder was removed by a holder releasing the lock as this waiter made or wrote
+    // it (mkdir found it, then could not check it was a folder): try again. Not when the
+    // git directory it goes in is gone: that is no race.
+    if (
+      (error as NodeJS.ErrnoException).code === 'ENOENT' &&
+      (await exists(dirname(dirname(path))))
+    )
+      return false;
     throw error;
   }
   try {

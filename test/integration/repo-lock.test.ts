@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,6 +35,29 @@ describe('withRepoLock', () => {
     });
     expect(existsSync(repoLockPath(commonDir))).toBe(false);
     expect(stderr).toEqual([]);
+  });
+
+  it('is taken while other commands release theirs and remove the emptied pw folder', async () => {
+    // Another command's releases, over and over: the folder is there, then gone (rmdir).
+    // mkdir -p can find it, then fail to check it is a folder: that is a retry, not an error.
+    const dir = join(commonDir, 'pw');
+    let stop = false;
+    const churn = (async () => {
+      while (!stop) {
+        await mkdir(dir).catch(() => undefined);
+        await rmdir(dir).catch(() => undefined);
+      }
+    })();
+    let taken = 0;
+    try {
+      for (let i = 0; i < 300; i++)
+        await withRepoLock(commonDir, 'setup', deps, async () => taken++);
+    } finally {
+      stop = true;
+      await churn;
+    }
+    expect(taken).toBe(300);
+    expect(existsSync(repoLockPath(commonDir))).toBe(false);
   });
 
   it('is re-entrant within one call chain (run taking it around setup, which takes it too)', async () => {
