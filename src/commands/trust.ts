@@ -58,18 +58,10 @@ function parsePlan(text: string | null): CompiledPlan | null {
   }
 }
 
-/** The plans set up here, as recorded (or, set up by an older pw, as plan.json says). */
-export async function readSetUpPlans(
-  cwd: string,
-  commonDir: string,
-  options: { includeTornDown?: boolean } = {},
-): Promise<CompiledPlan[]> {
-  return (await readSetUpPlanRecords(cwd, commonDir, options)).plans;
-}
-
 /**
- * The plans set up here, with what setup recorded for each (by plan name):
- * the record read once serves the plan and its trust check.
+ * The plans set up here, as recorded (or, set up by an older pw, as plan.json
+ * says), with what setup recorded for each (by plan name): the record read
+ * once serves the plan and its trust check.
  */
 export async function readSetUpPlanRecords(
   cwd: string,

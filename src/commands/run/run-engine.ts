@@ -20,7 +20,7 @@ import { hasWakingMessage, messagePrompt } from '../../domain/run/message-queue.
 import { parseScopeRefusals, planNotifications } from '../../domain/run/plan-notifications.js';
 import { maskSecrets } from '../../domain/run/mask-secrets.js';
 import { planRetry, type Random } from '../../domain/run/plan-retry.js';
-import { planRunStep, type RunPhase } from '../../domain/run/plan-run-step.js';
+import { planRunStep, type RunPhase, type StepDecision } from '../../domain/run/plan-run-step.js';
 import type { RunSettings } from '../../domain/run/run-settings.js';
 import { mergeProviderTip } from '../../git/run/merge-provider.js';
 import { resolveCommit } from '../../git/repo.js';
@@ -310,19 +310,7 @@ export class RunEngine {
         await this.readAttached();
         for (const w of exited) await this.settleExit(w);
         if (settings.autoNotify && !this.input.deliverOnly && !this.interrupted)
-          await this.notify().then(
-            () => {
-              this.notifyRetryAt = null;
-            },
-            (error: unknown) => {
-              // Said, and tried again shortly: a message pw owes a worker is never dropped quietly.
-              this.notifyRetryAt = clock.now() + NOTIFY_RETRY_MS;
-              this.event('notify-failed', undefined, {
-                error: error instanceof Error ? error.message : String(error),
-                retryInMs: NOTIFY_RETRY_MS,
-              });
-            },
-          );
+          await this.notifyOrRetry(true);
         if (this.interrupted) {
           stopped.push(...(await this.stopAll()));
           await this.save();
@@ -331,24 +319,7 @@ export class RunEngine {
         const now = clock.now();
         this.checkTimeouts(now);
         await this.readQueues();
-        const decision = planRunStep({
-          workers: this.workers.map((w) => ({
-            id: w.worker.id,
-            dependsOn: w.worker.dependsOn,
-            git: w.git?.state ?? 'pending',
-            blockedReason: w.git?.blocked?.reason ?? null,
-            phase: w.phase,
-            selected: w.selected,
-            group: w.group,
-            attachedBy: this.attached.get(w.worker.id) ?? null,
-            messages: w.messages,
-            hasSession: w.record.attempts.length > 0,
-          })),
-          maxWorkers: settings.maxWorkers,
-          concurrencyLimits: settings.concurrencyLimits,
-          now,
-          deliverOnly: this.input.deliverOnly,
-        });
+        const decision = this.planStep(now);
         for (const { id, phase } of decision.settle) {
           const w = this.byId(id);
           const was = w.phase.kind;
@@ -388,37 +359,10 @@ export class RunEngine {
         ) {
           // A message pw failed to queue gets one more try before the run ends (said again if it fails).
           if (this.notifyRetryAt !== null && settings.autoNotify && !this.input.deliverOnly)
-            await this.notify().then(
-              () => {
-                this.notifyRetryAt = null;
-              },
-              (error: unknown) => {
-                this.event('notify-failed', undefined, {
-                  error: error instanceof Error ? error.message : String(error),
-                  retryInMs: null,
-                });
-              },
-            );
+            await this.notifyOrRetry(false);
           // A message sent while this step ran is delivered before the run ends.
           await this.readQueues();
-          const again = planRunStep({
-            workers: this.workers.map((w) => ({
-              id: w.worker.id,
-              dependsOn: w.worker.dependsOn,
-              git: w.git?.state ?? 'pending',
-              blockedReason: null,
-              phase: w.phase,
-              selected: w.selected,
-              group: w.group,
-              attachedBy: this.attached.get(w.worker.id) ?? null,
-              messages: w.messages,
-              hasSession: w.record.attempts.length > 0,
-            })),
-            maxWorkers: settings.maxWorkers,
-            concurrencyLimits: settings.concurrencyLimits,
-            now: clock.now(),
-            deliverOnly: this.input.deliverOnly,
-          });
+          const again = this.planStep(clock.now());
           if (again.finished && again.start.length === 0 && again.deliver.length === 0) {
             if (this.input.deliverOnly)
               return {
@@ -487,6 +431,46 @@ export class RunEngine {
    * resolved, a hint to a BLOCKED worker, a path the hooks refused twice),
    * each once, each in the events log with who, what and why.
    */
+  /** What planRunStep decides now, from every worker as the engine knows it. */
+  private planStep(now: number): StepDecision {
+    const { settings } = this.input;
+    return planRunStep({
+      workers: this.workers.map((w) => ({
+        id: w.worker.id,
+        dependsOn: w.worker.dependsOn,
+        git: w.git?.state ?? 'pending',
+        blockedReason: w.git?.blocked?.reason ?? null,
+        phase: w.phase,
+        selected: w.selected,
+        group: w.group,
+        attachedBy: this.attached.get(w.worker.id) ?? null,
+        messages: w.messages,
+        hasSession: w.record.attempts.length > 0,
+      })),
+      maxWorkers: settings.maxWorkers,
+      concurrencyLimits: settings.concurrencyLimits,
+      now,
+      deliverOnly: this.input.deliverOnly,
+    });
+  }
+
+  /**
+   * notify(), whose failure is said (notify-failed) and, with `retry`, tried
+   * again shortly: a message pw owes a worker is never dropped quietly.
+   */
+  private async notifyOrRetry(retry: boolean): Promise<void> {
+    try {
+      await this.notify();
+      this.notifyRetryAt = null;
+    } catch (error) {
+      if (retry) this.notifyRetryAt = this.input.clock.now() + NOTIFY_RETRY_MS;
+      this.event('notify-failed', undefined, {
+        error: error instanceof Error ? error.message : String(error),
+        retryInMs: retry ? NOTIFY_RETRY_MS : null,
+      });
+    }
+  }
+
   private async notify(): Promise<void> {
     const { commonDir, plan, clock } = this.input;
     if (!this.sentKeys) {
