@@ -12,7 +12,7 @@ import { gitEnv, median, sh, tempDir } from './lib.mjs';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const bin = join(root, 'dist', 'cli', 'bin.js');
-const agent = join(root, 'bench', 'run-agent.mjs');
+const agent = join(root, 'bench', 'run-agent.sh');
 const WORK_MS = 2000;
 const LIMIT = 5;
 const layers = [8, 7, 5];
@@ -39,7 +39,7 @@ const plan = [
     `  - id: ${w.id}`,
     `    owns: ["/src/${w.id}/"]`,
     `    task: Work for ${WORK_MS} ms.`,
-    `    agent: node ${agent}`,
+    `    agent: sh ${agent}`,
     ...(w.dependsOn.length ? [`    dependsOn: [${w.dependsOn.join(', ')}]`] : []),
   ]),
 ].join('\n');
@@ -73,7 +73,7 @@ function idealMakespan() {
 const started = Date.now();
 const child = spawn(process.execPath, [bin, 'run', '--json', '--max-workers', String(LIMIT)], {
   cwd: repo,
-  env: { ...gitEnv, BENCH_DIR: dir, BENCH_WORK_MS: String(WORK_MS) },
+  env: { ...gitEnv, BENCH_DIR: dir, BENCH_WORK_S: String(WORK_MS / 1000) },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 // pw's own events (NDJSON), kept for the latency breakdown below.

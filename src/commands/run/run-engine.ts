@@ -563,9 +563,12 @@ export class RunEngine {
 
   /**
    * Whether a ref moving can change a decision by itself: only when a waiting
-   * worker depends on one this run does not run (a person may complete it).
-   * A running agent's own commits are read when it exits, or at its idle
-   * deadline, so they need no status read of their own.
+   * worker depends on one this run will not start (not selected, blocked,
+   * failed, skipped or attached: a person may complete it). A running
+   * agent's own commits are read when it exits, or at its idle deadline, and
+   * one this run will start is started after an exit or at a deadline, so
+   * neither needs a status read of its own (on a busy run most ref moves are
+   * agents' commits, and a read then takes CPU from the agents).
    */
   private waitsOnOthers(): boolean {
     return this.workers.some(
@@ -574,7 +577,8 @@ export class RunEngine {
         w.phase.kind === 'waiting' &&
         w.worker.dependsOn.some((d) => {
           const dep = this.byId(d);
-          return dep.proc === null && dep.phase.kind !== 'complete';
+          if (dep.proc !== null || dep.phase.kind === 'complete') return false;
+          return !dep.selected || (dep.phase.kind !== 'waiting' && dep.phase.kind !== 'retry');
         }),
     );
   }
