@@ -309,6 +309,21 @@ describe('pw setup', () => {
       expect(repo.pw(['setup', plan]).status).toBe(0);
     });
 
+    it('rolls back a worktree whose add failed after git checked it out, and those added beside it', () => {
+      // git worktree add registers and checks out the worktree, then fails when post-checkout does.
+      repo.write('.git/hooks/post-checkout', '#!/bin/sh\ncase "$PWD" in */web) exit 1 ;; esac\n');
+      chmodSync(join(repo.dir, '.git/hooks/post-checkout'), 0o755);
+      const plan = writePlan(repo, 'plan.yaml', PLAN);
+      const before = repoState(repo);
+      const result = repo.pw(['setup', plan]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('setup failed at "web: ');
+      expect(result.stderr).toContain('the repository is as it was');
+      expect(repo.git(['worktree', 'list', '--porcelain'])).not.toContain('pw/feat/');
+      expect(existsSync(join(repo.root, 'repo.pw', 'feat', 'web'))).toBe(false);
+      expect(repoState(repo)).toEqual(before);
+    });
+
     it('rolls back only what it created: a branch that moved meanwhile keeps its commit', () => {
       // A user hook commits on the web branch while setup checks it out.
       repo.write(

@@ -1,5 +1,15 @@
 import { actionWorkers, type SetupAction } from '../../domain/setup/plan-setup.js';
 
+export interface BeforeAction {
+  (action: SetupAction): void | Promise<void>;
+  /**
+   * Whether the injection is set for this action. Setup adds worktrees side
+   * by side; it starts a new batch at such an action, so every step before it
+   * has ended when it fails there, as in a setup that runs one step at a time.
+   */
+  targets?: (action: SetupAction) => boolean;
+}
+
 /**
  * Fault injection for the rollback tests: with PW_TEST_FAIL_AT=<action kind>
  * (or <kind>:<worker>, for an action about several workers any one of them),
@@ -11,20 +21,16 @@ import { actionWorkers, type SetupAction } from '../../domain/setup/plan-setup.j
  * with `SIGINT2:`, it sends a second SIGINT once the first is noticed, which
  * lands while setup rolls back (Ctrl-C pressed twice). Unset, nothing happens.
  */
-export function failureInjector(
-  env: NodeJS.ProcessEnv,
-  interrupted: Promise<void>,
-): (action: SetupAction) => void | Promise<void> {
+export function failureInjector(env: NodeJS.ProcessEnv, interrupted: Promise<void>): BeforeAction {
   const setting = env.PW_TEST_FAIL_AT;
   if (!setting) return () => {};
   const mode = /^(kill|SIGINT2|SIGINT|SIGTERM):/.exec(setting)?.[1] ?? null;
   const failAt = mode ? setting.slice(mode.length + 1) : setting;
-  return (action) => {
-    if (
-      failAt !== action.kind &&
-      !actionWorkers(action).some((worker) => failAt === `${action.kind}:${worker}`)
-    )
-      return;
+  const targets = (action: SetupAction): boolean =>
+    failAt === action.kind ||
+    actionWorkers(action).some((worker) => failAt === `${action.kind}:${worker}`);
+  const inject: BeforeAction = (action) => {
+    if (!targets(action)) return;
     if (mode === 'kill') process.kill(process.pid, 'SIGKILL');
     if (mode === 'SIGINT' || mode === 'SIGTERM' || mode === 'SIGINT2') {
       // A signal listener does not keep Node's event loop alive: a timer does, until it is seen.
@@ -37,4 +43,6 @@ export function failureInjector(
     }
     throw new Error(`injected failure at ${failAt} (PW_TEST_FAIL_AT)`);
   };
+  inject.targets = targets;
+  return inject;
 }

@@ -1,4 +1,5 @@
 import { chmod } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { describeAction, type SetupAction } from '../../domain/setup/plan-setup.js';
 import { EnvironmentError, ExitCode, PwError } from '../../errors.js';
@@ -29,19 +30,22 @@ import {
 } from './repo-setup-state.js';
 
 import { copyIncludedFile, makeDirectory, removeEmptyTree } from '../../store/fs.js';
+import type { BeforeAction } from './fault-injection.js';
 import type { SetupContext } from './snapshot.js';
 import { hubRecordPath, pushPaths, writeHubRecord, writePushConf } from '../../store/hub-record.js';
 
 type Undo = () => Promise<void>;
 
 const WORKTREE_KEYS = ['pw.plan', 'pw.worker', 'core.hooksPath'];
+/** How many `git worktree add` run at once: one per core, at most four. */
+const ADD_WORKTREE_LIMIT = Math.max(1, Math.min(4, availableParallelism()));
 
 /** Act: runs each action, remembering how to undo it, so a failure leaves nothing behind. */
 export async function executeActions(
   context: SetupContext,
   actions: readonly SetupAction[],
   /** Called before each action; a throw there is treated like the action failing. */
-  beforeAction: (action: SetupAction) => void | Promise<void> = () => {},
+  beforeAction: BeforeAction = () => {},
   /** Whether SIGINT or SIGTERM came: setup then stops before its next step and rolls back. */
   interrupted: () => boolean = () => false,
 ): Promise<void> {
@@ -58,11 +62,72 @@ export async function executeActions(
     const created = await makeDirectory(dirname(path));
     if (created) undo.push(() => removeEmptyTree(created));
   };
+  /**
+   * Adds a batch of worktrees side by side. Each one started is awaited and,
+   * once added, undone by a rollback; the first failure (or a stop before an
+   * add starts) is thrown once every started add has ended.
+   */
+  const addWorktrees = async (
+    batch: readonly Extract<SetupAction, { kind: 'add-worktree' }>[],
+  ): Promise<void> => {
+    const started: { action: SetupAction & { kind: 'add-worktree' }; done: Promise<void> }[] = [];
+    let stop: { action: SetupAction; error: unknown } | null = null;
+    for (const action of batch) {
+      try {
+        await beforeAction(action);
+        if (interrupted()) throw new Error('interrupted (SIGINT or SIGTERM)');
+        await ensureParent(action.path);
+      } catch (error) {
+        stop = { action, error };
+        break;
+      }
+      started.push({ action, done: addWorktree(repo.mainWorktree, action.path, action.branch) });
+    }
+    const outcomes = await Promise.allSettled(started.map((s) => s.done));
+    for (const [i, outcome] of outcomes.entries()) {
+      const { action } = started[i]!;
+      if (outcome.status === 'fulfilled') {
+        undo.push(async () => {
+          await removeWorktree(repo.mainWorktree, action.path, true).catch(() =>
+            removePath(action.path),
+          );
+          await pruneWorktrees(repo.mainWorktree);
+        });
+        continue;
+      }
+      stop ??= { action, error: outcome.reason };
+      // A failed add can still have registered and checked out the worktree (a
+      // post-checkout hook that failed, say): that one goes too, if it is there.
+      undo.push(async () => {
+        await removeWorktree(repo.mainWorktree, action.path, true).catch(() => undefined);
+        await pruneWorktrees(repo.mainWorktree);
+      });
+    }
+    if (stop) {
+      current = stop.action;
+      throw stop.error;
+    }
+  };
   try {
     if (await recordRepoSnapshot(repo.commonDir)) {
       undo.push(async () => removePath(join(repo.commonDir, 'pw', 'repo-config.json')));
     }
-    for (const action of actions) {
+    for (let index = 0; index < actions.length; index++) {
+      const action = actions[index]!;
+      if (action.kind === 'add-worktree') {
+        // Checking worktrees out is most of setup's time, and mostly the file system's:
+        // a few side by side (git names each worktree's admin folder with an exclusive mkdir).
+        const batch: Extract<SetupAction, { kind: 'add-worktree' }>[] = [];
+        for (let next = index; batch.length < ADD_WORKTREE_LIMIT; next++) {
+          const candidate = actions[next];
+          if (candidate?.kind !== 'add-worktree') break;
+          if (batch.length > 0 && beforeAction.targets?.(candidate)) break;
+          batch.push(candidate);
+        }
+        index += batch.length - 1;
+        await addWorktrees(batch);
+        continue;
+      }
       current = action;
       await beforeAction(action);
       if (interrupted()) throw new Error('interrupted (SIGINT or SIGTERM)');
@@ -104,17 +169,6 @@ export async function executeActions(
           // overwrite a branch that exists, git-update-ref(1)).
           await createBranches(repo.mainWorktree, action.branches, 'pw setup');
           undo.push(() => deleteBranchesAt(repo.mainWorktree, action.branches, 'pw setup: undo'));
-          break;
-        }
-        case 'add-worktree': {
-          await ensureParent(action.path);
-          await addWorktree(repo.mainWorktree, action.path, action.branch);
-          undo.push(async () => {
-            await removeWorktree(repo.mainWorktree, action.path, true).catch(() =>
-              removePath(action.path),
-            );
-            await pruneWorktrees(repo.mainWorktree);
-          });
           break;
         }
         case 'configure-worktree': {
