@@ -241,7 +241,7 @@ describe('pw attach', () => {
     r.script('db', [[{ waitFile: 'db-go' }, { commit: '[COMPLETE] the database' }]]);
     const run = start(r, ['run', 'plan.yaml', '--json']);
     const log = join(r.commonDir, 'pw', 'demo', 'logs', 'api', 'attempt-1.log');
-    await waitFor(() => readFileSafe(log).includes('ready'), 'the headless agent');
+    await waitFor(() => /^ready$/m.test(readFileSafe(log)), 'the headless agent');
     const agentPid = readRecord(r).workers.api!.pid!;
     const session = readRecord(r).workers.api!.sessionId!;
 

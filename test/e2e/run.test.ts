@@ -214,6 +214,42 @@ describe('pw run', () => {
     );
   });
 
+  it('does not stop an agent that prints nothing but keeps editing files: file changes are activity', () => {
+    repo = createRunRepo(
+      plan(
+        '',
+        `  - id: api
+    owns: ["/src/api/"]
+    task: Build the API.
+    agent: ${agentArg}
+`,
+      ),
+      FILES,
+    );
+    // Silent for 3.2 s against a 2 s idle timeout, one file edit every 400 ms.
+    const edits = Array.from({ length: 8 }, (_, i) => [
+      { write: `src/api/step-${i}.ts`, content: `export const step = ${i};\n` },
+      { sleep: 400 },
+    ]).flat();
+    repo.script('api', [[...edits, { commit: '[COMPLETE] api done' }]]);
+    const result = repo.run([
+      'run',
+      'plan.yaml',
+      '--json',
+      '--idle-timeout',
+      '2s',
+      '--retries',
+      '0',
+    ]);
+    expect(result.status).toBe(0);
+    expect(types(repo.events(result.stdout), 'api')).toEqual([
+      'worker-started',
+      'worker-exited',
+      'worker-complete',
+    ]);
+    expect(repo.calls('api')).toHaveLength(1);
+  });
+
   it('refuses to start when an agent program is missing (exit 3), before anything starts', () => {
     repo = createRunRepo(
       plan().replace(`agent: ${agentStdin}\n`, 'agent: no-such-agent-program --flag\n'),
@@ -367,7 +403,7 @@ describe('pw run', () => {
     let checks = 0;
     const poll = setInterval(() => {
       const ready = (w: string) =>
-        readFileSafe(join(r.commonDir, 'pw', 'demo', 'logs', w, 'attempt-1.log')).includes('ready');
+        /^ready$/m.test(readFileSafe(join(r.commonDir, 'pw', 'demo', 'logs', w, 'attempt-1.log')));
       if (!interrupted && ((ready('api') && ready('db')) || ++checks > 600)) {
         interrupted = true;
         clearInterval(poll);
@@ -421,7 +457,7 @@ describe('pw run', () => {
       env,
     });
     const log = join(r.commonDir, 'pw', 'demo', 'logs', 'api', 'attempt-1.log');
-    for (let i = 0; i < 600 && !readFileSafe(log).includes('ready'); i++)
+    for (let i = 0; i < 600 && !/^ready$/m.test(readFileSafe(log)); i++)
       await new Promise((ok) => setTimeout(ok, 100));
     // A crash of pw: SIGKILL, no chance to stop its agent (which runs in its own process group).
     first.kill('SIGKILL');

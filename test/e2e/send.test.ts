@@ -201,7 +201,7 @@ describe('pw send', () => {
     r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
     const run = pwAsync(r, ['run', 'plan.yaml', '--json']);
     const log = join(r.commonDir, 'pw', 'demo', 'logs', 'api', 'attempt-1.log');
-    await until(() => readFileSafe(log).includes('ready'));
+    await until(() => /^ready$/m.test(readFileSafe(log)));
     const sent = r.run(['send', 'api', 'also add a health endpoint']);
     expect(sent.status).toBe(0);
     expect(sent.stdout).toMatch(/queued api-1 for api: pw run \(pid \d+\) delivers it/);
@@ -242,7 +242,7 @@ describe('pw send', () => {
     const dbLog = join(r.commonDir, 'pw', 'demo', 'logs', 'db', 'attempt-1.log');
     await until(
       () =>
-        readFileSafe(dbLog).includes('ready') &&
+        /^ready$/m.test(readFileSafe(dbLog)) &&
         events(r).some((e) => e.type === 'message-queued' && e.reason === 'blocked'),
     );
     const sent = r.run(['send', 'api', 'Use postgres.', '--wait']);
@@ -273,7 +273,7 @@ describe('pw send', () => {
     r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
     const run = pwAsync(r, ['run', 'plan.yaml', '--json']);
     const log = join(r.commonDir, 'pw', 'demo', 'logs', 'api', 'attempt-1.log');
-    await until(() => readFileSafe(log).includes('ready'));
+    await until(() => /^ready$/m.test(readFileSafe(log)));
     // 4 senders side by side, each sending 5 messages one after the other.
     const senders = [0, 1, 2, 3].map(async (s) => {
       for (let i = 0; i < 5; i++) {
@@ -307,7 +307,7 @@ describe('pw send', () => {
     r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
     const first = pwAsync(r, ['run', 'plan.yaml', '--json']);
     const log = join(r.commonDir, 'pw', 'demo', 'logs', 'api', 'attempt-1.log');
-    await until(() => readFileSafe(log).includes('ready'));
+    await until(() => /^ready$/m.test(readFileSafe(log)));
     expect(r.run(['send', 'api', 'survive the crash']).status).toBe(0);
     first.child.kill('SIGKILL');
     await first.done;
@@ -394,7 +394,8 @@ function scriptNeedsExchange(r: RunRepo, web: 'exits' | 'completes'): void {
 async function runUntilAsked(r: RunRepo): Promise<ReturnType<typeof pwAsync>> {
   const run = pwAsync(r, ['run', 'plan.yaml', '--json']);
   const webLog = join(r.commonDir, 'pw', 'demo', 'logs', 'web', 'attempt-1.log');
-  await until(() => readFileSafe(webLog).includes('asked'));
+  // Its own line: the brief in the log's argv line has the word too.
+  await until(() => /^asked$/m.test(readFileSafe(webLog)));
   return run;
 }
 

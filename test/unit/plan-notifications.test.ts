@@ -171,6 +171,45 @@ describe('summarizeMessages (pw retro)', () => {
     );
     expect(renderRetroMessages(summarizeMessages([], new Map()))).toBe('');
   });
+
+  it('counts a next commit in the same second as the resolution: the order after the ask decides', () => {
+    const at = Date.parse('2026-01-01T10:00:00Z');
+    const commit = (sha: string, message: string) => ({
+      sha,
+      parents: [],
+      authorTime: at,
+      commitTime: at,
+      message,
+    });
+    const resolved = {
+      type: 'message-queued',
+      worker: 'web',
+      source: 'auto',
+      reason: 'needs-resolved',
+      provider: 'api',
+      item: 'schema',
+      resolvedAt: '2026-01-01T10:00:00Z',
+    };
+    const history = (...commits: ReturnType<typeof commit>[]) => new Map([['web', commits]]);
+    // All in one second: the ask, then the commit that follows the answer.
+    expect(
+      summarizeMessages(
+        [resolved],
+        history(
+          commit('a', '[CHECKPOINT] start'),
+          commit('b', '[NEEDS:api/schema] the schema'),
+          commit('c', '[COMPLETE] done'),
+        ),
+      ).providesToNextCommitMs,
+    ).toEqual([0]);
+    // The ask is its last commit: nothing since.
+    expect(
+      summarizeMessages(
+        [resolved],
+        history(commit('a', '[CHECKPOINT] start'), commit('b', '[NEEDS:api/schema] the schema')),
+      ).providesToNextCommitMs,
+    ).toEqual([]);
+  });
 });
 
 describe('run.autoNotify setting', () => {

@@ -90,6 +90,8 @@ export interface WorkerRuntime {
   attempt: AttemptRecord | null;
   attemptStartedAt: number;
   lastOutputAt: number;
+  /** The newest uncommitted edit a read of its worktree found (wall clock, ms); 0 for none. */
+  lastEditAt: number;
   tool: string | null;
   outputTail: string;
   stoppedFor: 'timeout' | 'idle' | 'interrupt' | null;
@@ -158,6 +160,7 @@ export class RunEngine {
         attempt: null,
         attemptStartedAt: 0,
         lastOutputAt: 0,
+        lastEditAt: 0,
         tool: null,
         outputTail: '',
         stoppedFor: null,
@@ -234,14 +237,18 @@ export class RunEngine {
         previous: this.snapshot,
         // States are what the engine decides on; pw status and integrate judge the scope.
         judge: false,
-        // A running agent's file changes count against its idle timeout; no other worktree is read.
-        worktreesOf: new Set(this.workers.filter((w) => w.proc !== null).map((w) => w.worker.id)),
+        // A running agent's file changes count against its idle timeout: its worktree is read
+        // once nothing else it did keeps it within the timeout; no other worktree is read.
+        worktreesOf: new Set(this.workers.filter((w) => this.mayBeIdle(w)).map((w) => w.worker.id)),
       },
     );
     const status = this.snapshot.status;
     for (const w of this.workers) {
       w.git = status.workers.find((s) => s.id === w.worker.id) ?? null;
       w.lastCommit = w.git?.lastCommit?.header ?? null;
+      // Kept between reads: a worktree is read only when its agent may be idle.
+      const edit = w.git?.uncommitted?.newestEditAt;
+      if (edit) w.lastEditAt = Math.max(w.lastEditAt, Date.parse(edit));
     }
     return status;
   }
@@ -652,16 +659,27 @@ export class RunEngine {
     return times.length ? Math.min(...times) : null;
   }
 
+  /**
+   * Whether a running agent is at its idle deadline by what the engine knows
+   * (its output, its commits, the file changes read last): only then can its
+   * worktree's file changes decide anything, so only then is it read.
+   */
+  private mayBeIdle(w: WorkerRuntime): boolean {
+    const { idleTimeoutMs } = this.input.settings;
+    if (w.proc === null || idleTimeoutMs === null) return false;
+    return this.input.clock.now() >= this.lastActivity(w) + idleTimeoutMs;
+  }
+
   /** The latest output, commit or file change of a running worker, on the engine's clock. */
   private lastActivity(w: WorkerRuntime): number {
     const wallNow = this.input.clock.wall().getTime();
-    const toMono = (iso: string | null | undefined): number =>
-      iso ? this.input.clock.now() - (wallNow - Date.parse(iso)) : 0;
+    const toMono = (wall: number): number => (wall ? this.input.clock.now() - (wallNow - wall) : 0);
+    const commitAt = w.git?.lastCommit?.time;
     return Math.max(
       w.attemptStartedAt,
       w.lastOutputAt,
-      toMono(w.git?.lastCommit?.time),
-      toMono(w.git?.uncommitted?.newestEditAt),
+      toMono(commitAt ? Date.parse(commitAt) : 0),
+      toMono(w.lastEditAt),
     );
   }
 

@@ -10,8 +10,9 @@ export interface RetroMessages {
   delivered: number;
   /**
    * For each automatic "your NEEDS is resolved" message: from the provider's
-   * Provides (or COMPLETE) to the waiting worker's next commit, in ms; absent
-   * while it has not committed since.
+   * Provides (or COMPLETE) to the waiting worker's next commit after its ask,
+   * in ms (whole seconds, as git records them); absent while it has not
+   * committed since.
    */
   providesToNextCommitMs: number[];
 }
@@ -35,11 +36,15 @@ export function summarizeMessages(
   for (const e of automatic) {
     if (e.reason !== 'needs-resolved' || typeof e.resolvedAt !== 'string' || !e.worker) continue;
     const from = Date.parse(e.resolvedAt);
-    const next = (histories.get(e.worker) ?? [])
-      .map((c) => c.commitTime)
-      .filter((t) => t > from)
-      .sort((a, b) => a - b)[0];
-    if (next !== undefined) providesToNextCommitMs.push(next - from);
+    const commits = histories.get(e.worker) ?? [];
+    // Commit times are whole seconds: within the second of the resolution, the order of the
+    // worker's own line decides. Its next commit is one after its ask ([NEEDS:<provider>/<item>]).
+    const ask = `[NEEDS:${String(e.provider)}/${String(e.item)}]`;
+    const asked = commits.findLastIndex((c) => c.commitTime <= from && c.message.startsWith(ask));
+    const next = commits
+      .slice(asked + 1)
+      .find((c) => (asked === -1 ? c.commitTime > from : c.commitTime >= from));
+    if (next !== undefined) providesToNextCommitMs.push(next.commitTime - from);
   }
   return {
     sent: queued.length,
