@@ -226,8 +226,8 @@ describe('pw run', () => {
       ),
       FILES,
     );
-    // Silent for 3.2 s against a 2 s idle timeout, one file edit every 400 ms.
-    const edits = Array.from({ length: 8 }, (_, i) => [
+    // Silent for 4 s against a 3 s idle timeout, one file edit every 400 ms.
+    const edits = Array.from({ length: 10 }, (_, i) => [
       { write: `src/api/step-${i}.ts`, content: `export const step = ${i};\n` },
       { sleep: 400 },
     ]).flat();
@@ -237,7 +237,7 @@ describe('pw run', () => {
       'plan.yaml',
       '--json',
       '--idle-timeout',
-      '2s',
+      '3s',
       '--retries',
       '0',
     ]);
