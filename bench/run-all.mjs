@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let failed = 0;
-for (const name of ['deps', 'hooks', 'status', 'integrate', 'setup']) {
+for (const name of ['deps', 'hooks', 'status', 'integrate', 'run', 'setup']) {
   const script = join(here, `${name}.mjs`);
   if (!existsSync(script)) continue;
   console.log(`\n=== bench/${name}.mjs ===`);

@@ -1,4 +1,5 @@
 import { lstat, readdir, rmdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
@@ -33,6 +34,7 @@ import {
   writeFileAtomic,
   readActivePlans,
 } from '../store/trusted-store.js';
+import { mapLimit } from '../limit.js';
 import { withRepoLock } from '../store/repo-lock.js';
 import { loadActivePlan } from './active-plan.js';
 import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
@@ -116,8 +118,8 @@ export async function readWorkerStates(
     listRefs(cwd, refs),
     listRefsNotMergedInto(cwd, target, refs),
   ]);
-  const states: WorkerState[] = [];
-  for (const worker of plan.workers) {
+  // Reads only, a few worktrees at a time: a git status each is most of what teardown adds.
+  return mapLimit(plan.workers, READ_LANES, async (worker): Promise<WorkerState> => {
     const ref = `refs/heads/${worker.branch}`;
     const tip = tips.get(ref) ?? null;
     const registered = worktrees.some((w) => w.path === worker.worktree && !w.prunable);
@@ -126,7 +128,7 @@ export async function readWorkerStates(
         ? await readWorktreeChanges(worker.worktree)
         : [];
     const unmerged = tip && notMerged.has(ref) ? await listCommitsNotIn(cwd, target, tip) : [];
-    states.push({
+    return {
       id: worker.id,
       branch: worker.branch,
       worktree: worker.worktree,
@@ -134,10 +136,11 @@ export async function readWorkerStates(
       worktreeRegistered: registered,
       uncommitted,
       unmerged,
-    });
-  }
-  return states;
+    };
+  });
 }
+
+const READ_LANES = Math.max(2, Math.min(4, availableParallelism()));
 
 export async function runTeardown(
   options: TeardownOptions,

@@ -27,6 +27,7 @@ describe('planNotifications', () => {
       resolvedAt: '2026-01-01T10:05:00Z',
       by: 'provides' as const,
       resolvedBy: 'a'.repeat(40),
+      sha: 'b'.repeat(40),
     };
     const [n, ...rest] = planNotifications({
       workers: [worker('api'), worker('web', { resolvedNeeds: [need] })],
@@ -36,6 +37,8 @@ describe('planNotifications', () => {
     });
     expect(rest).toEqual([]);
     expect(n).toMatchObject({ worker: 'web', reason: 'needs-resolved', wakes: true });
+    // The retro pairs the answer with the ask by its commit.
+    expect(n!.about).toMatchObject({ commit: 'a'.repeat(40), asked: 'b'.repeat(40) });
     expect(n!.text).toContain('Your [NEEDS:api/schema] is resolved');
     expect(n!.text).toContain('aaaaaaaaaaaa on branch pw/demo/api');
     expect(n!.text).toContain('git merge pw/demo/api');
@@ -189,6 +192,7 @@ describe('summarizeMessages (pw retro)', () => {
       provider: 'api',
       item: 'schema',
       resolvedAt: '2026-01-01T10:00:00Z',
+      asked: 'b',
     };
     const history = (...commits: ReturnType<typeof commit>[]) => new Map([['web', commits]]);
     // All in one second: the ask, then the commit that follows the answer.
@@ -207,6 +211,25 @@ describe('summarizeMessages (pw retro)', () => {
       summarizeMessages(
         [resolved],
         history(commit('a', '[CHECKPOINT] start'), commit('b', '[NEEDS:api/schema] the schema')),
+      ).providesToNextCommitMs,
+    ).toEqual([]);
+    // The same item asked twice in that second: the answer goes with the ask it names.
+    expect(
+      summarizeMessages(
+        [{ ...resolved, asked: 'c' }],
+        history(
+          commit('b', '[NEEDS:api/schema] the schema'),
+          commit('c', '[NEEDS: api / schema] again'),
+          commit('d', '[COMPLETE] done'),
+        ),
+      ).providesToNextCommitMs,
+    ).toEqual([0]);
+    // Without the ask (an older events log): only a later second counts.
+    const { asked: _asked, ...older } = resolved;
+    expect(
+      summarizeMessages(
+        [older],
+        history(commit('b', '[NEEDS:api/schema] the schema'), commit('c', '[COMPLETE] done')),
       ).providesToNextCommitMs,
     ).toEqual([]);
   });

@@ -225,7 +225,7 @@ export class RunEngine {
     return this.saving;
   }
 
-  private async readStatus(): Promise<PlanStatus> {
+  private async readStatus(now: number = this.input.clock.now()): Promise<PlanStatus> {
     this.snapshot = await readPlanSnapshot(
       this.input.mainWorktree,
       this.input.plan,
@@ -239,16 +239,22 @@ export class RunEngine {
         judge: false,
         // A running agent's file changes count against its idle timeout: its worktree is read
         // once nothing else it did keeps it within the timeout; no other worktree is read.
-        worktreesOf: new Set(this.workers.filter((w) => this.mayBeIdle(w)).map((w) => w.worker.id)),
+        worktreesOf: new Set(
+          this.workers.filter((w) => this.mayBeIdle(w, now)).map((w) => w.worker.id),
+        ),
       },
     );
     const status = this.snapshot.status;
     for (const w of this.workers) {
       w.git = status.workers.find((s) => s.id === w.worker.id) ?? null;
       w.lastCommit = w.git?.lastCommit?.header ?? null;
-      // Kept between reads: a worktree is read only when its agent may be idle.
+      // Kept between reads: a worktree is read only when its agent may be idle. An edit
+      // dated in the future (a file's mtime set ahead, the clock stepping back) counts as now.
       const edit = w.git?.uncommitted?.newestEditAt;
-      if (edit) w.lastEditAt = Math.max(w.lastEditAt, Date.parse(edit));
+      if (edit) {
+        const at = Math.min(Date.parse(edit), this.input.clock.wall().getTime());
+        w.lastEditAt = Math.max(w.lastEditAt, at);
+      }
     }
     return status;
   }
@@ -313,7 +319,10 @@ export class RunEngine {
       for (;;) {
         // Exits seen before the status is read: git then already has everything they committed.
         const exited = this.workers.filter((w) => w.exit);
-        await this.readStatus();
+        // One instant for both: a worktree is read when its agent may be idle at `now`,
+        // and only an agent idle at `now` after that read is stopped.
+        const now = clock.now();
+        await this.readStatus(now);
         await this.readAttached();
         for (const w of exited) await this.settleExit(w);
         if (settings.autoNotify && !this.input.deliverOnly && !this.interrupted)
@@ -323,7 +332,6 @@ export class RunEngine {
           await this.save();
           return { outcome: 'interrupted', workers: this.workers, stopped };
         }
-        const now = clock.now();
         this.checkTimeouts(now);
         await this.readQueues();
         const decision = this.planStep(now);
@@ -664,10 +672,10 @@ export class RunEngine {
    * (its output, its commits, the file changes read last): only then can its
    * worktree's file changes decide anything, so only then is it read.
    */
-  private mayBeIdle(w: WorkerRuntime): boolean {
+  private mayBeIdle(w: WorkerRuntime, now: number): boolean {
     const { idleTimeoutMs } = this.input.settings;
     if (w.proc === null || idleTimeoutMs === null) return false;
-    return this.input.clock.now() >= this.lastActivity(w) + idleTimeoutMs;
+    return now >= this.lastActivity(w) + idleTimeoutMs;
   }
 
   /** The latest output, commit or file change of a running worker, on the engine's clock. */
@@ -794,6 +802,7 @@ export class RunEngine {
     w.tool = null;
     w.attemptStartedAt = clock.now();
     w.lastOutputAt = clock.now();
+    w.lastEditAt = 0;
     const mask = (text: string): string => maskSecrets(text, env);
     log.write(
       `# pw run ${plan.name}/${id} attempt ${n} at ${attempt.startedAt}\n# argv: ${mask(JSON.stringify(invocation.argv))}\n`,

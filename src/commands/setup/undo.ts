@@ -13,6 +13,7 @@ import {
 } from '../../git/config.js';
 import { installWorkerHooks } from '../../git/hooks/index.js';
 import { createBranches, deleteBranchesAt } from '../../git/ref-transaction.js';
+import { listWorktrees } from '../../git/repo.js';
 import { addWorktree, pruneWorktrees, removeWorktree } from '../../git/worktree.js';
 import {
   readTextIfExists,
@@ -70,7 +71,8 @@ export async function executeActions(
   const addWorktrees = async (
     batch: readonly Extract<SetupAction, { kind: 'add-worktree' }>[],
   ): Promise<void> => {
-    const started: { action: SetupAction & { kind: 'add-worktree' }; done: Promise<void> }[] = [];
+    type Added = { ok: true } | { ok: false; error: unknown };
+    const started: { action: SetupAction & { kind: 'add-worktree' }; added: Promise<Added> }[] = [];
     let stop: { action: SetupAction; error: unknown } | null = null;
     for (const action of batch) {
       try {
@@ -81,12 +83,17 @@ export async function executeActions(
         stop = { action, error };
         break;
       }
-      started.push({ action, done: addWorktree(repo.mainWorktree, action.path, action.branch) });
+      // Settled at once: an add that fails while the next one is prepared is no unhandled rejection.
+      const added = addWorktree(repo.mainWorktree, action.path, action.branch).then(
+        (): Added => ({ ok: true }),
+        (error: unknown): Added => ({ ok: false, error }),
+      );
+      started.push({ action, added });
     }
-    const outcomes = await Promise.allSettled(started.map((s) => s.done));
+    const outcomes = await Promise.all(started.map((s) => s.added));
     for (const [i, outcome] of outcomes.entries()) {
       const { action } = started[i]!;
-      if (outcome.status === 'fulfilled') {
+      if (outcome.ok) {
         undo.push(async () => {
           await removeWorktree(repo.mainWorktree, action.path, true).catch(() =>
             removePath(action.path),
@@ -95,11 +102,15 @@ export async function executeActions(
         });
         continue;
       }
-      stop ??= { action, error: outcome.reason };
-      // A failed add can still have registered and checked out the worktree (a
-      // post-checkout hook that failed, say): that one goes too, if it is there.
+      stop ??= { action, error: outcome.error };
+      // A failed add can still have registered and checked out the worktree (a post-checkout
+      // hook that failed, say): removed if git lists it there, on this run's branch.
       undo.push(async () => {
-        await removeWorktree(repo.mainWorktree, action.path, true).catch(() => undefined);
+        const registered = (await listWorktrees(repo.mainWorktree)).some(
+          (w) => w.branch === `refs/heads/${action.branch}` && w.path === action.path,
+        );
+        if (!registered) return;
+        await removeWorktree(repo.mainWorktree, action.path, true);
         await pruneWorktrees(repo.mainWorktree);
       });
     }

@@ -38,9 +38,8 @@ export function summarizeMessages(
     const from = Date.parse(e.resolvedAt);
     const commits = histories.get(e.worker) ?? [];
     // Commit times are whole seconds: within the second of the resolution, the order of the
-    // worker's own line decides. Its next commit is one after its ask ([NEEDS:<provider>/<item>]).
-    const ask = `[NEEDS:${String(e.provider)}/${String(e.item)}]`;
-    const asked = commits.findLastIndex((c) => c.commitTime <= from && c.message.startsWith(ask));
+    // worker's own line decides. Its next commit is one after its ask (the NEEDS commit).
+    const asked = commits.findIndex((c) => c.sha === e.asked);
     const next = commits
       .slice(asked + 1)
       .find((c) => (asked === -1 ? c.commitTime > from : c.commitTime >= from));

@@ -16,6 +16,8 @@ export interface NotifyWorker {
     resolvedAt: string;
     by: 'provides' | 'complete';
     resolvedBy: string;
+    /** The ask: the worker's [NEEDS:...] commit. */
+    sha: string;
   }[];
   blocked: { reason: string; sha: string } | null;
 }
@@ -35,7 +37,15 @@ export interface Notification {
   /** False for the hint to a BLOCKED worker: it goes with the next message a person sends. */
   wakes: boolean;
   /** For the retro: when what it reports happened (a Provides commit). */
-  about: { provider?: string; item?: string; commit?: string; resolvedAt?: string; path?: string };
+  about: {
+    provider?: string;
+    item?: string;
+    commit?: string;
+    resolvedAt?: string;
+    /** The worker's [NEEDS:...] commit that asked for it. */
+    asked?: string;
+    path?: string;
+  };
 }
 
 export function planNotifications(input: {
@@ -78,6 +88,7 @@ export function planNotifications(input: {
           item: need.item,
           commit: need.resolvedBy,
           resolvedAt: need.resolvedAt,
+          asked: need.sha,
         },
       });
     }
