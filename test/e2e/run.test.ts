@@ -50,6 +50,26 @@ function readFileSafe(path: string): string {
   }
 }
 
+/** A plan of one worker, api, whose agent is the scripted fake one. */
+function createApiOnlyRepo(): RunRepo {
+  return createRunRepo(
+    plan(
+      '',
+      `  - id: api
+    owns: ["/src/api/"]
+    task: Build the API.
+    agent: ${agentArg}
+`,
+    ),
+    FILES,
+  );
+}
+
+/** pw run with an idle timeout and no retries, NDJSON events on stdout. */
+function runWithIdleTimeout(r: RunRepo, idle: string): ReturnType<RunRepo['run']> {
+  return r.run(['run', 'plan.yaml', '--json', '--idle-timeout', idle, '--retries', '0']);
+}
+
 const types = (events: Record<string, unknown>[], worker?: string): string[] =>
   events.filter((e) => !worker || e.worker === worker).map((e) => String(e.type));
 
@@ -172,29 +192,11 @@ describe('pw run', () => {
   });
 
   it('stops an idle agent, resumes it once for free, and counts the second idle stop', () => {
-    repo = createRunRepo(
-      plan(
-        '',
-        `  - id: api
-    owns: ["/src/api/"]
-    task: Build the API.
-    agent: ${agentArg}
-`,
-      ),
-      FILES,
-    );
+    repo = createApiOnlyRepo();
     repo.script('api', [
       [{ write: 'src/api/a.ts', content: 'edited, not committed\n' }, { hang: true }],
     ]);
-    const result = repo.run([
-      'run',
-      'plan.yaml',
-      '--json',
-      '--idle-timeout',
-      '1s',
-      '--retries',
-      '0',
-    ]);
+    const result = runWithIdleTimeout(repo, '1s');
     expect(result.status).toBe(1);
     const events = repo.events(result.stdout);
     expect(types(events, 'api')).toEqual([
@@ -215,32 +217,14 @@ describe('pw run', () => {
   });
 
   it('does not stop an agent that prints nothing but keeps editing files: file changes are activity', () => {
-    repo = createRunRepo(
-      plan(
-        '',
-        `  - id: api
-    owns: ["/src/api/"]
-    task: Build the API.
-    agent: ${agentArg}
-`,
-      ),
-      FILES,
-    );
+    repo = createApiOnlyRepo();
     // Silent for 4 s against a 3 s idle timeout, one file edit every 400 ms.
     const edits = Array.from({ length: 10 }, (_, i) => [
       { write: `src/api/step-${i}.ts`, content: `export const step = ${i};\n` },
       { sleep: 400 },
     ]).flat();
     repo.script('api', [[...edits, { commit: '[COMPLETE] api done' }]]);
-    const result = repo.run([
-      'run',
-      'plan.yaml',
-      '--json',
-      '--idle-timeout',
-      '3s',
-      '--retries',
-      '0',
-    ]);
+    const result = runWithIdleTimeout(repo, '3s');
     expect(result.status).toBe(0);
     expect(types(repo.events(result.stdout), 'api')).toEqual([
       'worker-started',
@@ -438,17 +422,7 @@ describe('pw run', () => {
   });
 
   it('a rerun after pw itself was killed adopts the agent still running; it is never started twice', async () => {
-    repo = createRunRepo(
-      plan(
-        '',
-        `  - id: api
-    owns: ["/src/api/"]
-    task: Build the API.
-    agent: ${agentArg}
-`,
-      ),
-      FILES,
-    );
+    repo = createApiOnlyRepo();
     const r = repo;
     r.script('api', [[{ stdout: 'ready' }, { waitFile: 'go' }, { commit: '[COMPLETE] the API' }]]);
     const env = { ...r.env, FAKE_AGENT_DIR: r.agents, PW_RUN_SEED: '7' };

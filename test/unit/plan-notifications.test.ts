@@ -177,15 +177,14 @@ describe('summarizeMessages (pw retro)', () => {
 
   it('counts a next commit in the same second as the resolution: the order after the ask decides', () => {
     const at = Date.parse('2026-01-01T10:00:00Z');
-    const commit = (sha: string, message: string) => ({
+    const commit = (sha: string, message: string, after = 0) => ({
       sha,
       parents: [],
-      authorTime: at,
-      commitTime: at,
+      authorTime: at + after,
+      commitTime: at + after,
       message,
     });
     const resolved = {
-      type: 'message-queued',
       worker: 'web',
       source: 'auto',
       reason: 'needs-resolved',
@@ -194,44 +193,25 @@ describe('summarizeMessages (pw retro)', () => {
       resolvedAt: '2026-01-01T10:00:00Z',
       asked: 'b',
     };
-    const history = (...commits: ReturnType<typeof commit>[]) => new Map([['web', commits]]);
+    // What the retro measures for one message, over web's line (oldest first).
+    const nextCommitMs = (event: Record<string, string>, ...commits: ReturnType<typeof commit>[]) =>
+      summarizeMessages([{ type: 'message-queued', ...event }], new Map([['web', commits]]))
+        .providesToNextCommitMs;
+    const start = commit('a', '[CHECKPOINT] start');
+    const ask = commit('b', '[NEEDS:api/schema] the schema');
+    const done = commit('d', '[COMPLETE] done');
     // All in one second: the ask, then the commit that follows the answer.
-    expect(
-      summarizeMessages(
-        [resolved],
-        history(
-          commit('a', '[CHECKPOINT] start'),
-          commit('b', '[NEEDS:api/schema] the schema'),
-          commit('c', '[COMPLETE] done'),
-        ),
-      ).providesToNextCommitMs,
-    ).toEqual([0]);
+    expect(nextCommitMs(resolved, start, ask, done)).toEqual([0]);
     // The ask is its last commit: nothing since.
-    expect(
-      summarizeMessages(
-        [resolved],
-        history(commit('a', '[CHECKPOINT] start'), commit('b', '[NEEDS:api/schema] the schema')),
-      ).providesToNextCommitMs,
-    ).toEqual([]);
-    // The same item asked twice in that second: the answer goes with the ask it names.
-    expect(
-      summarizeMessages(
-        [{ ...resolved, asked: 'c' }],
-        history(
-          commit('b', '[NEEDS:api/schema] the schema'),
-          commit('c', '[NEEDS: api / schema] again'),
-          commit('d', '[COMPLETE] done'),
-        ),
-      ).providesToNextCommitMs,
-    ).toEqual([0]);
+    expect(nextCommitMs(resolved, start, ask)).toEqual([]);
+    // The same item asked twice in that second: the answer goes with the ask it names,
+    // and the next commit after that one comes 5 s later.
+    const again = commit('c', '[NEEDS: api / schema] again');
+    const later = commit('e', '[COMPLETE] done', 5_000);
+    expect(nextCommitMs({ ...resolved, asked: 'c' }, ask, again, later)).toEqual([5_000]);
     // Without the ask (an older events log): only a later second counts.
     const { asked: _asked, ...older } = resolved;
-    expect(
-      summarizeMessages(
-        [older],
-        history(commit('b', '[NEEDS:api/schema] the schema'), commit('c', '[COMPLETE] done')),
-      ).providesToNextCommitMs,
-    ).toEqual([]);
+    expect(nextCommitMs(older, ask, done)).toEqual([]);
   });
 });
 
