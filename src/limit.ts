@@ -1,5 +1,13 @@
 /** Bounded concurrency, for git processes on a few cores. */
 
+import { availableParallelism } from 'node:os';
+
+/**
+ * How many git processes side by side for work that waits mostly on the file
+ * system (checkouts, `git status`): one per core, at least two, at most four.
+ */
+export const GIT_LANES = Math.max(2, Math.min(4, availableParallelism()));
+
 /** Runs the functions given to it at most `lanes` at a time (git processes on a few cores). */
 export function createLimiter(lanes: number): <T>(fn: () => Promise<T>) => Promise<T> {
   let running = 0;

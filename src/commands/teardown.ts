@@ -1,5 +1,4 @@
 import { lstat, readdir, rmdir } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
@@ -34,7 +33,7 @@ import {
   writeFileAtomic,
   readActivePlans,
 } from '../store/trusted-store.js';
-import { mapLimit } from '../limit.js';
+import { GIT_LANES, mapLimit } from '../limit.js';
 import { withRepoLock } from '../store/repo-lock.js';
 import { loadActivePlan } from './active-plan.js';
 import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
@@ -119,7 +118,7 @@ export async function readWorkerStates(
     listRefsNotMergedInto(cwd, target, refs),
   ]);
   // Reads only, a few worktrees at a time: a git status each is most of what teardown adds.
-  return mapLimit(plan.workers, READ_LANES, async (worker): Promise<WorkerState> => {
+  return mapLimit(plan.workers, GIT_LANES, async (worker): Promise<WorkerState> => {
     const ref = `refs/heads/${worker.branch}`;
     const tip = tips.get(ref) ?? null;
     const registered = worktrees.some((w) => w.path === worker.worktree && !w.prunable);
@@ -139,8 +138,6 @@ export async function readWorkerStates(
     };
   });
 }
-
-const READ_LANES = Math.max(2, Math.min(4, availableParallelism()));
 
 export async function runTeardown(
   options: TeardownOptions,

@@ -1,5 +1,4 @@
 import { lstat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import {
   readWorktreeStatusCache,
@@ -7,6 +6,7 @@ import {
   type WorktreeStatusEntry,
 } from '../store/worktree-status-cache.js';
 import { parseStatusEntries, readWorktreeChanges } from './repo.js';
+import { GIT_LANES } from '../limit.js';
 import { runGit, splitNul } from './run-git.js';
 import {
   readWorktreeSignature,
@@ -137,10 +137,7 @@ async function readStatusEntries(
 ): Promise<(string[] | null)[]> {
   const out = new Array<string[] | null>(worktrees.length).fill(null);
   if (worktrees.length === 0) return out;
-  const groupCount = Math.max(
-    1,
-    Math.min(availableParallelism(), 4, Math.ceil(worktrees.length / 8)),
-  );
+  const groupCount = Math.max(1, Math.min(GIT_LANES, Math.ceil(worktrees.length / 8)));
   const groups: number[][] = Array.from({ length: groupCount }, () => []);
   worktrees.forEach((_, i) => groups[i % groupCount]!.push(i));
   await Promise.all(

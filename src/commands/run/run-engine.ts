@@ -441,11 +441,6 @@ export class RunEngine {
   /** When to try run.autoNotify again after it failed (null: it did not). */
   private notifyRetryAt: number | null = null;
 
-  /**
-   * run.autoNotify: queues the messages pw writes by itself (a NEEDS
-   * resolved, a hint to a BLOCKED worker, a path the hooks refused twice),
-   * each once, each in the events log with who, what and why.
-   */
   /** What planRunStep decides now, from every worker as the engine knows it. */
   private planStep(now: number): StepDecision {
     const { settings } = this.input;
@@ -486,6 +481,11 @@ export class RunEngine {
     }
   }
 
+  /**
+   * run.autoNotify: queues the messages pw writes by itself (a NEEDS
+   * resolved, a hint to a BLOCKED worker, a path the hooks refused twice),
+   * each once, each in the events log with who, what and why.
+   */
   private async notify(): Promise<void> {
     const { commonDir, plan, clock } = this.input;
     if (!this.sentKeys) {

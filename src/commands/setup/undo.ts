@@ -1,5 +1,4 @@
 import { chmod } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { describeAction, type SetupAction } from '../../domain/setup/plan-setup.js';
 import { EnvironmentError, ExitCode, PwError } from '../../errors.js';
@@ -30,6 +29,7 @@ import {
   restoreWorktreeConfig,
 } from './repo-setup-state.js';
 
+import { GIT_LANES } from '../../limit.js';
 import { copyIncludedFile, makeDirectory, removeEmptyTree } from '../../store/fs.js';
 import type { BeforeAction } from './fault-injection.js';
 import type { SetupContext } from './snapshot.js';
@@ -38,8 +38,7 @@ import { hubRecordPath, pushPaths, writeHubRecord, writePushConf } from '../../s
 type Undo = () => Promise<void>;
 
 const WORKTREE_KEYS = ['pw.plan', 'pw.worker', 'core.hooksPath'];
-/** How many `git worktree add` run at once: one per core, at most four. */
-const ADD_WORKTREE_LIMIT = Math.max(1, Math.min(4, availableParallelism()));
+type AddWorktree = Extract<SetupAction, { kind: 'add-worktree' }>;
 
 /** Act: runs each action, remembering how to undo it, so a failure leaves nothing behind. */
 export async function executeActions(
@@ -68,11 +67,9 @@ export async function executeActions(
    * once added, undone by a rollback; the first failure (or a stop before an
    * add starts) is thrown once every started add has ended.
    */
-  const addWorktrees = async (
-    batch: readonly Extract<SetupAction, { kind: 'add-worktree' }>[],
-  ): Promise<void> => {
+  const addWorktrees = async (batch: readonly AddWorktree[]): Promise<void> => {
     type Added = { ok: true } | { ok: false; error: unknown };
-    const started: { action: SetupAction & { kind: 'add-worktree' }; added: Promise<Added> }[] = [];
+    const started: { action: AddWorktree; added: Promise<Added> }[] = [];
     let stop: { action: SetupAction; error: unknown } | null = null;
     for (const action of batch) {
       try {
@@ -128,8 +125,8 @@ export async function executeActions(
       if (action.kind === 'add-worktree') {
         // Checking worktrees out is most of setup's time, and mostly the file system's:
         // a few side by side (git names each worktree's admin folder with an exclusive mkdir).
-        const batch: Extract<SetupAction, { kind: 'add-worktree' }>[] = [];
-        for (let next = index; batch.length < ADD_WORKTREE_LIMIT; next++) {
+        const batch: AddWorktree[] = [];
+        for (let next = index; batch.length < GIT_LANES; next++) {
           const candidate = actions[next];
           if (candidate?.kind !== 'add-worktree') break;
           if (batch.length > 0 && beforeAction.targets?.(candidate)) break;
