@@ -74,18 +74,23 @@ async function isFile(path: string): Promise<boolean> {
   );
 }
 
-/** Sets the plan up when a plan file is named or none is set up yet (idempotent, as pw setup). */
+/**
+ * Sets the plan up when a plan file is named or none is set up yet (idempotent, as pw setup).
+ * The repository read here serves the whole run: setup changes neither its common dir nor its
+ * main worktree.
+ */
 async function ensurePlan(
   options: RunOptions,
   deps: CommandDeps,
   emit: (event: Omit<RunEvent, 'time'>) => void,
-): Promise<CompiledPlan> {
+): Promise<{ plan: CompiledPlan; repo: RepoInfo }> {
   const repo = await readRepoInfo(deps.cwd);
-  if (options.dryRun) return ensurePlanSetUp(options, deps, emit, repo);
+  if (options.dryRun) return { plan: await ensurePlanSetUp(options, deps, emit, repo), repo };
   // Whether a plan is set up and setting it up is one step: no other pw command writes in between.
-  return withRepoLock(repo.commonDir, 'run', deps, () =>
+  const plan = await withRepoLock(repo.commonDir, 'run', deps, () =>
     ensurePlanSetUp(options, deps, emit, repo),
   );
+  return { plan, repo };
 }
 
 async function ensurePlanSetUp(
@@ -110,9 +115,9 @@ async function ensurePlanSetUp(
         ]);
     } else if (parsed.actions.length)
       emit({ type: 'setup', plan: parsed.plan, actions: parsed.actions });
-    return (await loadActivePlan(deps.cwd, parsed.plan)).plan;
+    return (await loadActivePlan(deps.cwd, parsed.plan, { repo })).plan;
   }
-  return (await loadActivePlan(deps.cwd, options.plan)).plan;
+  return (await loadActivePlan(deps.cwd, options.plan, { repo })).plan;
 }
 
 /** Dependency layers among the selected workers, for --dry-run. */
@@ -181,9 +186,8 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
     }
   };
 
-  const plan = await ensurePlan(options, deps, emit);
+  const { plan, repo } = await ensurePlan(options, deps, emit);
   planName = plan.name;
-  const repo = await readRepoInfo(plan.repoRoot);
   const config = await loadConfig(repo.mainWorktree);
   const { settings, warnings } = await readRunSettings(config, plan);
   for (const warning of warnings) deps.stderr(`pw: warning: ${warning}\n`);

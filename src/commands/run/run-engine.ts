@@ -103,6 +103,11 @@ export interface WorkerRuntime {
   git: WorkerStatus | null;
   /** A message that resumes the agent waits in its queue. */
   messages: boolean;
+  /**
+   * A start (provider merges, then the spawn) in progress: the worker holds its
+   * slot meanwhile, and the engine goes on handling exits.
+   */
+  starting: Promise<void> | null;
 }
 
 export interface EngineResult {
@@ -170,6 +175,7 @@ export class RunEngine {
         lastCommit: null,
         git: null,
         messages: false,
+        starting: null,
       };
     });
   }
@@ -317,6 +323,10 @@ export class RunEngine {
     const stopped: string[] = [];
     try {
       for (;;) {
+        if (this.startFailure) {
+          await this.startsSettled();
+          throw this.startFailure.error;
+        }
         // Exits seen before the status is read: git then already has everything they committed.
         const exited = this.workers.filter((w) => w.exit);
         // One instant for both: a worktree is read when its agent may be idle at `now`,
@@ -328,6 +338,8 @@ export class RunEngine {
         if (settings.autoNotify && !this.input.deliverOnly && !this.interrupted)
           await this.notifyOrRetry(true);
         if (this.interrupted) {
+          // An agent a start in progress spawns is stopped with the others.
+          await this.startsSettled();
           stopped.push(...(await this.stopAll()));
           await this.save();
           return { outcome: 'interrupted', workers: this.workers, stopped };
@@ -359,13 +371,12 @@ export class RunEngine {
           this.setPhase(this.byId(id), { kind: 'skipped', reason });
           this.event('worker-skipped', id, { reason });
         }
-        // Started side by side: a start waits for its provider merges (the hooks run) and the spawn.
-        await Promise.all([
-          ...decision.deliver.map((id) => this.deliver(this.byId(id))),
-          ...decision.start.map((start) => this.start(this.byId(start.id))),
-        ]);
+        // Started side by side, and not waited for: a start waits for its provider merges (the
+        // hooks run) and the spawn, while an exit meanwhile is handled at once.
+        for (const id of decision.deliver) this.launch(this.byId(id), (w) => this.deliver(w));
+        for (const { id } of decision.start) this.launch(this.byId(id), (w) => this.start(w));
         await this.save();
-        const running = this.workers.filter((w) => w.proc !== null);
+        const running = this.workers.filter((w) => w.proc !== null || w.starting !== null);
         if (
           decision.finished &&
           running.length === 0 &&
@@ -409,6 +420,8 @@ export class RunEngine {
         await this.sleep(wait);
       }
     } finally {
+      // A start still in progress is finished before the run returns: its agent is recorded.
+      await this.startsSettled();
       closed = true;
       watcher.close();
       if (this.attachWatch) clearInterval(this.attachWatch);
@@ -442,6 +455,33 @@ export class RunEngine {
   private notifyRetryAt: number | null = null;
 
   /** What planRunStep decides now, from every worker as the engine knows it. */
+  /**
+   * Starts (or resumes with its messages) a worker without waiting: the
+   * loop wakes when the start is done. A start that throws ends the run, as
+   * the loop's own failures do, once the other starts are done.
+   */
+  private launch(w: WorkerRuntime, step: (w: WorkerRuntime) => Promise<void>): void {
+    w.starting = step(w)
+      .then(() => this.save())
+      .catch((error: unknown) => {
+        this.startFailure ??= { error };
+      })
+      .finally(() => {
+        w.starting = null;
+        this.wake();
+      });
+  }
+
+  private startFailure: { error: unknown } | null = null;
+
+  private async startsSettled(): Promise<void> {
+    for (;;) {
+      const pending = this.workers.map((w) => w.starting).filter((p) => p !== null);
+      if (!pending.length) return;
+      await Promise.all(pending);
+    }
+  }
+
   private planStep(now: number): StepDecision {
     const { settings } = this.input;
     return planRunStep({
@@ -450,7 +490,8 @@ export class RunEngine {
         dependsOn: w.worker.dependsOn,
         git: w.git?.state ?? 'pending',
         blockedReason: w.git?.blocked?.reason ?? null,
-        phase: w.phase,
+        // A start in progress holds its slot: neither started again nor settled meanwhile.
+        phase: w.starting ? { kind: 'running', attempt: 0 } : w.phase,
         selected: w.selected,
         group: w.group,
         attachedBy: this.attached.get(w.worker.id) ?? null,

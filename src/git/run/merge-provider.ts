@@ -26,6 +26,9 @@ export async function mergeProviderTip(
   if (await isAncestor(worktree, provider.sha, 'HEAD')) return { kind: 'up-to-date' };
   const result = await runGit(
     [
+      // No automatic maintenance run of its own: the agent's next commit starts one if due.
+      '-c',
+      'maintenance.auto=false',
       'merge',
       '--no-ff',
       '--no-edit',
