@@ -307,6 +307,100 @@ describe('pw run', () => {
     expect(order.indexOf('started db')).toBeLessThan(order.indexOf('exited api'));
   });
 
+  it('merges the providers of a worker that waits for a slot while it waits; its start is then the spawn', () => {
+    repo = createRunRepo(
+      plan(
+        '',
+        `  - id: api
+    owns: ["/src/api/"]
+    task: Build the API.
+    agent: ${agentArg}
+  - id: db
+    owns: ["/src/db/"]
+    task: Build the database.
+    agent: ${agentArg}
+  - id: web
+    owns: ["/src/web/"]
+    task: Build the web app.
+    dependsOn: [api]
+    agent: ${agentArg}
+`,
+      ),
+      FILES,
+    );
+    repo.script('api', [[{ commit: '[COMPLETE] the API' }]]);
+    // db holds the only slot until web's branch holds api's COMPLETE work: only a merge
+    // made while web waits lets it finish.
+    repo.script('db', [
+      [{ waitAncestor: ['pw/demo/api', 'pw/demo/web'] }, { commit: '[COMPLETE] the database' }],
+    ]);
+    repo.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
+    const result = repo.run(['run', 'plan.yaml', '--json', '--max-workers', '1', '--retries', '0']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const order = repo
+      .events(result.stdout)
+      .filter((e) => e.worker === 'web' || e.type === 'worker-exited')
+      .map((e) => `${String(e.type)} ${String(e.worker)}`);
+    expect(order).toEqual([
+      'worker-exited api',
+      'worker-merged web',
+      'worker-exited db',
+      'worker-started web',
+      'worker-exited web',
+      'worker-complete web',
+    ]);
+    const merges = repo.git(['log', '--merges', '--format=%s', 'pw/demo/web']).trim().split('\n');
+    expect(merges).toEqual(["Merge branch 'pw/demo/api' into pw/demo/web"]);
+  });
+
+  it('a provider merge git refuses fails the worker (category merge), keeps what was in the way, and runs the rest', () => {
+    repo = createRunRepo(
+      plan(
+        '',
+        `  - id: api
+    owns: ["/src/api/"]
+    task: Build the API.
+    agent: ${agentArg}
+  - id: db
+    owns: ["/src/db/"]
+    task: Build the database.
+    agent: ${agentArg}
+  - id: web
+    owns: ["/src/web/"]
+    task: Build the web app.
+    dependsOn: [api]
+    agent: ${agentArg}
+`,
+      ),
+      FILES,
+    );
+    expect(repo.pw(['setup', 'plan.yaml']).status).toBe(0);
+    // Someone left a file in web's worktree where api's work will put one.
+    writeFileSync(join(repo.wt('web'), 'src/api/b.ts'), 'left here\n');
+    repo.script('api', [[{ write: 'src/api/b.ts', content: 'b\n' }, { commit: '[COMPLETE] api' }]]);
+    repo.script('db', [[{ commit: '[COMPLETE] the database' }]]);
+    repo.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
+    // One slot: web waits behind db, so its merge is tried while it waits, then at its start.
+    const result = repo.run(['run', 'plan.yaml', '--json', '--max-workers', '1']);
+    expect(result.status).toBe(1);
+    const events = repo.events(result.stdout);
+    const failed = events.find((e) => e.type === 'worker-failed' && e.worker === 'web');
+    expect(failed).toMatchObject({ category: 'merge' });
+    expect(String(failed!.reason)).toContain("merging api's COMPLETE tip failed");
+    expect(String(failed!.reason)).toContain('src/api/b.ts');
+    expect(types(events, 'web')).not.toContain('worker-started');
+    expect(repo.calls('web')).toEqual([]);
+    expect(events.filter((e) => e.type === 'worker-complete').map((e) => e.worker)).toEqual([
+      'api',
+      'db',
+    ]);
+    // The file in the way is as it was, and no merge is left half done.
+    expect(readFileSync(join(repo.wt('web'), 'src/api/b.ts'), 'utf8')).toBe('left here\n');
+    expect(existsSync(join(repo.commonDir, 'worktrees', 'web', 'MERGE_HEAD'))).toBe(false);
+    expect(repo.git(['log', '--merges', '--format=%s', 'pw/demo/web']).trim()).toBe('');
+  });
+
   it('writes logs owner-only with secrets masked, and a report', () => {
     repo = createRunRepo(plan(), FILES);
     const key = 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz';

@@ -13,6 +13,7 @@ export type FakeStep =
   | { sleep: number }
   | { hang: true }
   | { waitFile: string }
+  | { waitAncestor: [commit: string, ref: string] }
   | { exit: number };
 
 export interface RunRepo extends TempRepo {

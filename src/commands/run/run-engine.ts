@@ -108,6 +108,10 @@ export interface WorkerRuntime {
    * slot meanwhile, and the engine goes on handling exits.
    */
   starting: Promise<void> | null;
+  /** A merge of its providers' tips while it waits for a slot (premergeNext), in progress. */
+  premerge: Promise<void> | null;
+  /** The provider tips a premerge was last tried with. */
+  premergedTips: string | null;
 }
 
 export interface EngineResult {
@@ -176,6 +180,8 @@ export class RunEngine {
         git: null,
         messages: false,
         starting: null,
+        premerge: null,
+        premergedTips: null,
       };
     });
   }
@@ -375,6 +381,8 @@ export class RunEngine {
         // hooks run) and the spawn, while an exit meanwhile is handled at once.
         for (const id of decision.deliver) this.launch(this.byId(id), (w) => this.deliver(w));
         for (const { id } of decision.start) this.launch(this.byId(id), (w) => this.start(w));
+        this.queued = decision.queued;
+        this.premergeNext();
         await this.save();
         const running = this.workers.filter((w) => w.proc !== null || w.starting !== null);
         if (
@@ -469,14 +477,20 @@ export class RunEngine {
       .finally(() => {
         w.starting = null;
         this.wake();
+        this.premergeNext();
       });
   }
 
   private startFailure: { error: unknown } | null = null;
+  /** Workers waiting only for a slot, as the last step found them, in plan order. */
+  private queued: readonly string[] = [];
 
+  /** Waits for every start and premerge in progress (a git merge is never cut short). */
   private async startsSettled(): Promise<void> {
     for (;;) {
-      const pending = this.workers.map((w) => w.starting).filter((p) => p !== null);
+      const pending = this.workers
+        .flatMap((w) => [w.starting, w.premerge])
+        .filter((p) => p !== null);
       if (!pending.length) return;
       await Promise.all(pending);
     }
@@ -764,28 +778,13 @@ export class RunEngine {
     }
     const fresh = w.record.attempts.length === 0 && messages.length === 0;
     if (fresh) {
-      for (const providerId of w.worker.dependsOn) {
-        const provider = this.byId(providerId);
-        const sha = provider.git?.tip?.sha;
-        if (!sha) continue;
-        const merged = await mergeProviderTip(
-          w.worker.worktree,
-          { id: providerId, branch: provider.worker.branch, sha },
-          w.worker.branch,
-          env,
-        );
-        if (merged.kind === 'failed') {
-          const reason = `merging ${providerId}'s COMPLETE tip failed: ${merged.message}`;
-          this.setPhase(w, { kind: 'failed', category: 'merge', reason });
-          this.event('worker-failed', id, { category: 'merge', reason });
-          return;
-        }
-        if (merged.kind === 'merged')
-          this.event('worker-merged', id, {
-            provider: providerId,
-            providerCommit: sha,
-            commit: merged.commit,
-          });
+      // A merge made while the worker waited for a slot leaves only what came since.
+      if (w.premerge) await w.premerge;
+      const failure = await this.mergeProviders(w);
+      if (failure) {
+        this.setPhase(w, { kind: 'failed', category: 'merge', reason: failure });
+        this.event('worker-failed', id, { category: 'merge', reason: failure });
+        return;
       }
     }
     const n = w.record.attempts.length + 1;
@@ -932,6 +931,63 @@ export class RunEngine {
       proc.signal('SIGINT');
       const timer = setTimeout(() => proc.signal('SIGKILL'), this.input.settings.killGraceMs);
       void proc.exited.then(() => clearTimeout(timer));
+    }
+  }
+
+  /**
+   * Merges each dependency's COMPLETE tip into the worker's branch, in its
+   * worktree (a tip already there is skipped). Returns why a merge failed, or
+   * null.
+   */
+  private async mergeProviders(w: WorkerRuntime): Promise<string | null> {
+    for (const providerId of w.worker.dependsOn) {
+      const provider = this.byId(providerId);
+      const sha = provider.git?.tip?.sha;
+      if (!sha) continue;
+      const merged = await mergeProviderTip(
+        w.worker.worktree,
+        { id: providerId, branch: provider.worker.branch, sha },
+        w.worker.branch,
+        this.input.env,
+      );
+      if (merged.kind === 'failed')
+        return `merging ${providerId}'s COMPLETE tip failed: ${merged.message}`;
+      if (merged.kind === 'merged')
+        this.event('worker-merged', w.worker.id, {
+          provider: providerId,
+          providerCommit: sha,
+          commit: merged.commit,
+        });
+    }
+    return null;
+  }
+
+  /**
+   * A worker whose dependencies are COMPLETE but that waits for a slot has
+   * their tips merged meanwhile, one worker at a time and only while no start
+   * is in progress, so its start is the spawn alone. What it merges is what
+   * its start would merge; a merge that fails is left to the start, which
+   * tries again and records the failure.
+   */
+  private premergeNext(): void {
+    if (this.interrupted || this.input.deliverOnly) return;
+    if (this.workers.some((w) => w.starting !== null || w.premerge !== null)) return;
+    for (const id of this.queued) {
+      const w = this.byId(id);
+      if (w.record.attempts.length > 0 || w.messages || this.attached.has(id)) continue;
+      const tips = w.worker.dependsOn.map((d) => this.byId(d).git?.tip?.sha ?? '').join(' ');
+      if (w.premergedTips === tips) continue;
+      w.premergedTips = tips;
+      w.premerge = this.mergeProviders(w)
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .finally(() => {
+          w.premerge = null;
+          this.premergeNext();
+        });
+      return;
     }
   }
 

@@ -14,8 +14,8 @@ export type ProviderMerge =
  * a 2-core machine), are skipped (`--no-verify`); the reference-transaction
  * hook, which --no-verify cannot skip, still judges the branch move as it
  * judges any merge of a provider. Git refuses rather than
- * overwrite an uncommitted change; a conflicted merge is aborted, which
- * restores the worktree as it was.
+ * overwrite an uncommitted change or an untracked file; a conflicted merge is
+ * aborted, which restores the worktree as it was.
  */
 export async function mergeProviderTip(
   worktree: string,
@@ -39,7 +39,8 @@ export async function mergeProviderTip(
       `pw run: ${provider.id} is COMPLETE at ${provider.sha}; its work is merged before this worker starts.`,
       provider.sha,
     ],
-    { cwd: worktree, env, okExitCodes: [1, 128] },
+    // 1: conflicts; 2: git refused before merging (an untracked or changed file in the way).
+    { cwd: worktree, env, okExitCodes: [1, 2, 128] },
   );
   if (result.exitCode === 0) {
     const head = await runGit(['rev-parse', 'HEAD'], { cwd: worktree, env });
