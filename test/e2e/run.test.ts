@@ -542,4 +542,28 @@ describe('pw run', () => {
     expect(types(events, 'api')).toEqual(['worker-adopted', 'worker-exited', 'worker-complete']);
     expect(r.calls('api')).toHaveLength(1);
   });
+
+  it('a rerun closes an attempt whose run stopped before its agent started (no pid) as interrupted', () => {
+    repo = createApiOnlyRepo();
+    repo.script('api', [[{ exit: 1 }], [{ commit: '[COMPLETE] the API' }]]);
+    expect(repo.run(['run', 'plan.yaml', '--json', '--retries', '0']).status).toBe(1);
+    // What a pw killed between recording an attempt and spawning its agent leaves.
+    const path = join(repo.commonDir, 'pw', 'demo', 'run.json');
+    const record = JSON.parse(readFileSync(path, 'utf8')) as {
+      workers: Record<string, { pid: number | null; attempts: Record<string, unknown>[] }>;
+    };
+    const api = record.workers.api!;
+    expect(api.pid).toBe(null);
+    api.attempts.push({ ...api.attempts[0], n: 2, endedAt: null, exitCode: null, category: null });
+    writeFileSync(path, JSON.stringify(record));
+    const result = repo.run(['run', '--json']);
+    expect(result.status).toBe(0);
+    const after = JSON.parse(readFileSync(path, 'utf8')) as typeof record;
+    expect(after.workers.api!.attempts.map((a) => [a.n, a.category])).toEqual([
+      [1, 'transient'],
+      [2, 'interrupted'],
+      [3, 'complete'],
+    ]);
+    expect(after.workers.api!.attempts[1]!.endedAt).toEqual(expect.any(String));
+  });
 });

@@ -276,9 +276,10 @@ export class RunEngine {
     const adopted: string[] = [];
     for (const w of this.workers) {
       const { pid, pidStartTime } = w.record;
-      if (!pid) continue;
-      const alive = isProcessAlive(pid) && (await readProcessStartTime(pid)) === pidStartTime;
-      if (!alive || w.record.worktree !== w.worker.worktree) {
+      const alive =
+        !!pid && isProcessAlive(pid) && (await readProcessStartTime(pid)) === pidStartTime;
+      // (No pid: the run that recorded the attempt stopped before its agent started.)
+      if (!pid || !alive || w.record.worktree !== w.worker.worktree) {
         w.record.pid = null;
         w.record.pidStartTime = null;
         const open = w.record.attempts.at(-1);
