@@ -50,19 +50,26 @@ function readFileSafe(path: string): string {
   }
 }
 
+/** A plan's entry for a worker of src/<id>/ whose agent is the scripted fake one. */
+const fakeWorker = (id: string, task: string, extra = ''): string =>
+  `  - id: ${id}\n    owns: ["/src/${id}/"]\n    task: ${task}\n${extra}    agent: ${agentArg}\n`;
+
 /** A plan of one worker, api, whose agent is the scripted fake one. */
 function createApiOnlyRepo(): RunRepo {
-  return createRunRepo(
-    plan(
-      '',
-      `  - id: api
-    owns: ["/src/api/"]
-    task: Build the API.
-    agent: ${agentArg}
-`,
-    ),
-    FILES,
-  );
+  return createRunRepo(plan('', fakeWorker('api', 'Build the API.')), FILES);
+}
+
+/**
+ * api, then db, then web (which depends on api), each the scripted fake agent:
+ * with --max-workers 1, web is ready once api is COMPLETE but waits behind db.
+ */
+function createDbBeforeWebRepo(): RunRepo {
+  const workers = [
+    fakeWorker('api', 'Build the API.'),
+    fakeWorker('db', 'Build the database.'),
+    fakeWorker('web', 'Build the web app.', '    dependsOn: [api]\n'),
+  ];
+  return createRunRepo(plan('', workers.join('')), FILES);
 }
 
 /** pw run with an idle timeout and no retries, NDJSON events on stdout. */
@@ -308,26 +315,7 @@ describe('pw run', () => {
   });
 
   it('merges the providers of a worker that waits for a slot while it waits; its start is then the spawn', () => {
-    repo = createRunRepo(
-      plan(
-        '',
-        `  - id: api
-    owns: ["/src/api/"]
-    task: Build the API.
-    agent: ${agentArg}
-  - id: db
-    owns: ["/src/db/"]
-    task: Build the database.
-    agent: ${agentArg}
-  - id: web
-    owns: ["/src/web/"]
-    task: Build the web app.
-    dependsOn: [api]
-    agent: ${agentArg}
-`,
-      ),
-      FILES,
-    );
+    repo = createDbBeforeWebRepo();
     repo.script('api', [[{ commit: '[COMPLETE] the API' }]]);
     // db holds the only slot until web's branch holds api's COMPLETE work: only a merge
     // made while web waits lets it finish.
@@ -355,26 +343,7 @@ describe('pw run', () => {
   });
 
   it('a provider merge git refuses fails the worker (category merge), keeps what was in the way, and runs the rest', () => {
-    repo = createRunRepo(
-      plan(
-        '',
-        `  - id: api
-    owns: ["/src/api/"]
-    task: Build the API.
-    agent: ${agentArg}
-  - id: db
-    owns: ["/src/db/"]
-    task: Build the database.
-    agent: ${agentArg}
-  - id: web
-    owns: ["/src/web/"]
-    task: Build the web app.
-    dependsOn: [api]
-    agent: ${agentArg}
-`,
-      ),
-      FILES,
-    );
+    repo = createDbBeforeWebRepo();
     expect(repo.pw(['setup', 'plan.yaml']).status).toBe(0);
     // Someone left a file in web's worktree where api's work will put one.
     writeFileSync(join(repo.wt('web'), 'src/api/b.ts'), 'left here\n');
