@@ -512,6 +512,62 @@ describe('pw run', () => {
     expect(r.calls('api')).toHaveLength(1);
   });
 
+  it('a Ctrl-C in the terminal during a provider merge lets the merge finish, starts no agent, exits 130', async () => {
+    repo = createRunRepo(plan(), FILES);
+    const r = repo;
+    r.script('api', [[{ commit: '[COMPLETE] the API' }]]);
+    r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
+    r.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
+    expect(r.pw(['setup', 'plan.yaml']).status).toBe(0);
+    // The project's own reference-transaction hook (pw hands over to it) holds web's merge
+    // open until the test says go (bounded: 60 s).
+    const hook = join(r.dir, '.git', 'hooks', 'reference-transaction');
+    writeFileSync(
+      hook,
+      [
+        '#!/bin/sh',
+        '[ "$1" = prepared ] || exit 0',
+        'case "$(cat)" in *refs/heads/pw/demo/web*) ;; *) exit 0 ;; esac',
+        ': >"$FAKE_AGENT_DIR/merging"',
+        'i=0',
+        'while [ ! -f "$FAKE_AGENT_DIR/go" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    // pw in a process group of its own, as a shell runs a job: the Ctrl-C goes to that group.
+    const child = spawn(process.execPath, [builtBin, 'run', '--json'], {
+      cwd: r.dir,
+      env: { ...r.env, FAKE_AGENT_DIR: r.agents, PW_RUN_SEED: '7' },
+      detached: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const pause = (): Promise<void> => new Promise((ok) => setTimeout(ok, 100));
+    for (let i = 0; i < 600 && !existsSync(join(r.agents, 'merging')); i++) await pause();
+    expect(existsSync(join(r.agents, 'merging'))).toBe(true);
+    // Ctrl-C, then again until pw says it is already stopping: it has the first one.
+    for (let i = 0; i < 600 && !stderr.includes('already stopping'); i++) {
+      process.kill(-child.pid!, 'SIGINT');
+      await pause();
+    }
+    expect(stderr).toContain('already stopping');
+    writeFileSync(join(r.agents, 'go'), '');
+    expect(await code).toBe(130);
+    const events = r.events(stdout);
+    expect(types(events, 'web')).toEqual(['worker-merged']);
+    expect(r.calls('web')).toEqual([]);
+    // The merge is whole: on web's branch, nothing staged or half merged in its worktree.
+    expect(r.git(['log', '-1', '--format=%s', 'pw/demo/web']).trim()).toBe(
+      "Merge branch 'pw/demo/api' into pw/demo/web",
+    );
+    expect(r.git(['status', '--porcelain'], { cwd: r.wt('web') }).trim()).toBe('');
+    expect(existsSync(join(r.commonDir, 'worktrees', 'web', 'MERGE_HEAD'))).toBe(false);
+  });
+
   it('a rerun closes an attempt whose run stopped before its agent started (no pid) as interrupted', () => {
     repo = createApiOnlyRepo();
     repo.script('api', [[{ exit: 1 }], [{ commit: '[COMPLETE] the API' }]]);

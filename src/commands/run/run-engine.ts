@@ -278,7 +278,8 @@ export class RunEngine {
       const { pid, pidStartTime } = w.record;
       const alive =
         !!pid && isProcessAlive(pid) && (await readProcessStartTime(pid)) === pidStartTime;
-      // (No pid: the run that recorded the attempt stopped before its agent started.)
+      // (No pid: the run that recorded the attempt, which carries messages and is recorded
+      // before its agent starts, stopped before the pid was.)
       if (!pid || !alive || w.record.worktree !== w.worker.worktree) {
         w.record.pid = null;
         w.record.pidStartTime = null;
@@ -717,6 +718,8 @@ export class RunEngine {
   /** The earliest moment this running attempt must be looked at again: its total or idle timeout. */
   private deadlineOf(w: WorkerRuntime): number | null {
     const { timeoutMs, idleTimeoutMs } = this.input.settings;
+    // A start in progress has no agent to time yet (its times are the last attempt's).
+    if (w.proc === null) return null;
     const times: number[] = [];
     if (timeoutMs !== null) times.push(w.attemptStartedAt + timeoutMs);
     if (idleTimeoutMs !== null) times.push(this.lastActivity(w) + idleTimeoutMs);
@@ -768,25 +771,31 @@ export class RunEngine {
   private async start(w: WorkerRuntime, messages: readonly QueuedMessage[] = []): Promise<void> {
     const { plan, env, clock } = this.input;
     const id = w.worker.id;
+    // The providers' COMPLETE tips as the step that started it saw them.
+    const tips = this.providerTips(w);
+    // A merge made while the worker waited for a slot ends first (it leaves only what came since).
+    if (w.premerge) await w.premerge;
     await this.readAttached();
     const attachedBy = this.attached.get(id);
-    if (attachedBy !== undefined) {
-      this.setPhase(w, { kind: 'attached', pid: attachedBy });
-      this.event('worker-attached', id, { pid: attachedBy });
+    if (attachedBy !== undefined || this.stopping()) {
+      if (attachedBy !== undefined) {
+        this.setPhase(w, { kind: 'attached', pid: attachedBy });
+        this.event('worker-attached', id, { pid: attachedBy });
+      }
       // Claimed for this start, carried by no attempt: back in the queue.
       if (messages.length) await this.recoverMessages();
       return;
     }
     const fresh = w.record.attempts.length === 0 && messages.length === 0;
     if (fresh) {
-      // A merge made while the worker waited for a slot leaves only what came since.
-      if (w.premerge) await w.premerge;
-      const failure = await this.mergeProviders(w);
+      const failure = await this.mergeProviders(w, tips);
       if (failure) {
         this.setPhase(w, { kind: 'failed', category: 'merge', reason: failure });
         this.event('worker-failed', id, { category: 'merge', reason: failure });
         return;
       }
+      // Ctrl-C (or a failed start) while the merges ran: the agent is not started.
+      if (this.stopping()) return;
     }
     const n = w.record.attempts.length + 1;
     const resume = !fresh;
@@ -832,10 +841,12 @@ export class RunEngine {
       tipAtStart: await resolveCommit(w.worker.worktree, `refs/heads/${w.worker.branch}`),
       ...(messages.length ? { messages: messages.map((m) => m.id) } : {}),
     };
-    w.record.attempts.push(attempt);
     w.attempt = attempt;
     // Recorded before the agent starts: a run that dies now never delivers these twice.
-    if (messages.length) await this.save();
+    if (messages.length) {
+      w.record.attempts.push(attempt);
+      await this.save();
+    }
     w.outputTail = '';
     w.stoppedFor = null;
     w.resultIsError = null;
@@ -888,6 +899,9 @@ export class RunEngine {
         }
       },
     });
+    // Any other attempt is recorded with its agent's pid, in one step: a record written
+    // meanwhile (the loop saves while a start runs) never holds it without the pid.
+    if (!messages.length) w.record.attempts.push(attempt);
     w.proc = proc;
     w.record.pid = proc.pid;
     w.record.pidStartTime = proc.startTime;
@@ -940,10 +954,13 @@ export class RunEngine {
    * worktree (a tip already there is skipped). Returns why a merge failed, or
    * null.
    */
-  private async mergeProviders(w: WorkerRuntime): Promise<string | null> {
+  private async mergeProviders(
+    w: WorkerRuntime,
+    tips: ReadonlyMap<string, string>,
+  ): Promise<string | null> {
     for (const providerId of w.worker.dependsOn) {
       const provider = this.byId(providerId);
-      const sha = provider.git?.tip?.sha;
+      const sha = tips.get(providerId);
       if (!sha) continue;
       const merged = await mergeProviderTip(
         w.worker.worktree,
@@ -971,25 +988,44 @@ export class RunEngine {
    * tries again and records the failure.
    */
   private premergeNext(): void {
-    if (this.interrupted || this.input.deliverOnly) return;
+    if (this.stopping() || this.input.deliverOnly) return;
     if (this.workers.some((w) => w.starting !== null || w.premerge !== null)) return;
     for (const id of this.queued) {
       const w = this.byId(id);
       if (w.record.attempts.length > 0 || w.messages || this.attached.has(id)) continue;
-      const tips = w.worker.dependsOn.map((d) => this.byId(d).git?.tip?.sha ?? '').join(' ');
-      if (w.premergedTips === tips) continue;
-      w.premergedTips = tips;
-      w.premerge = this.mergeProviders(w)
-        .then(
-          () => undefined,
-          () => undefined,
-        )
+      const tips = this.providerTips(w);
+      const key = [...tips.values()].join(' ');
+      if (w.premergedTips === key) continue;
+      w.premergedTips = key;
+      w.premerge = (async () => {
+        // An attach that began since the step holds the worktree: no merge into it.
+        await this.readAttached();
+        if (this.attached.has(id) || this.stopping()) return;
+        await this.mergeProviders(w, tips);
+      })()
+        .catch(() => undefined)
         .finally(() => {
           w.premerge = null;
           this.premergeNext();
         });
       return;
     }
+  }
+
+  /** The COMPLETE tip of each of a worker's dependencies, as the last status read saw it. */
+  private providerTips(w: WorkerRuntime): Map<string, string> {
+    const tips = new Map<string, string>();
+    for (const d of w.worker.dependsOn) {
+      const provider = this.byId(d);
+      const sha = provider.git?.tip?.sha;
+      if (sha && provider.git?.state === 'complete') tips.set(d, sha);
+    }
+    return tips;
+  }
+
+  /** Ctrl-C, or a start that failed: nothing more is started. */
+  private stopping(): boolean {
+    return this.interrupted || this.startFailure !== null;
   }
 
   /** An agent exited: git decides whether it is done; otherwise classify and retry or give up. */

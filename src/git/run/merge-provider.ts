@@ -40,19 +40,27 @@ export async function mergeProviderTip(
       provider.sha,
     ],
     // 1: conflicts; 2: git refused before merging (an untracked or changed file in the way).
-    { cwd: worktree, env, okExitCodes: [1, 2, 128] },
+    // In its own process group: a Ctrl-C in the terminal does not cut the merge short (pw run
+    // waits for it, then stops).
+    { cwd: worktree, env, okExitCodes: [1, 2, 128], detached: true },
   );
   if (result.exitCode === 0) {
     const head = await runGit(['rev-parse', 'HEAD'], { cwd: worktree, env });
     return { kind: 'merged', commit: head.stdout.trim() };
   }
-  const inMerge = await runGit(['rev-parse', '-q', '--verify', 'MERGE_HEAD'], {
-    cwd: worktree,
-    env,
-    okExitCodes: [1],
-  });
-  if (inMerge.exitCode === 0)
-    await runGit(['merge', '--abort'], { cwd: worktree, env, okExitCodes: [128] });
+  // Only a conflict (exit 1) leaves this merge half done. Git refuses (128) to start a merge
+  // where one is in progress already: that one is someone's, and is left alone.
+  const inMerge =
+    result.exitCode === 1 &&
+    (
+      await runGit(['rev-parse', '-q', '--verify', 'MERGE_HEAD'], {
+        cwd: worktree,
+        env,
+        okExitCodes: [1],
+      })
+    ).exitCode === 0;
+  if (inMerge)
+    await runGit(['merge', '--abort'], { cwd: worktree, env, okExitCodes: [128], detached: true });
   return {
     kind: 'failed',
     message: `${result.stdout}${result.stderr}`.trim().split('\n').slice(-6).join('\n'),
