@@ -512,6 +512,33 @@ describe('pw run', () => {
     expect(r.calls('api')).toHaveLength(1);
   });
 
+  it("leaves a person's unfinished merge in a dependent's worktree alone: the worker fails (category merge)", () => {
+    repo = createRunRepo(plan(), FILES);
+    const r = repo;
+    r.script('api', [[{ commit: '[COMPLETE] the API' }]]);
+    r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
+    r.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
+    expect(r.pw(['setup', 'plan.yaml']).status).toBe(0);
+    // A side line that edits web's file one way, web's branch another, and a merge of the two
+    // stopped at its conflict in web's worktree.
+    r.git(['switch', '-q', '-c', 'side']);
+    r.write('src/web/w.ts', 'side\n');
+    r.git(['commit', '-q', '-am', 'side']);
+    r.git(['switch', '-q', 'main']);
+    const web = r.wt('web');
+    r.write('src/web/w.ts', 'web\n', web);
+    r.git(['commit', '-q', '-am', '[CHECKPOINT] web edits w'], { cwd: web });
+    expect(r.gitResult(['merge', 'side'], { cwd: web }).status).toBe(1);
+    const result = r.run(['run', '--json']);
+    expect(result.status).toBe(1);
+    const failed = r.events(result.stdout).find((e) => e.type === 'worker-failed');
+    expect(failed).toMatchObject({ worker: 'web', category: 'merge' });
+    // The person's merge is as they left it: still in progress, the conflict still there.
+    expect(existsSync(join(r.commonDir, 'worktrees', 'web', 'MERGE_HEAD'))).toBe(true);
+    expect(r.git(['status', '--porcelain'], { cwd: web })).toContain('UU src/web/w.ts');
+    expect(r.calls('web')).toEqual([]);
+  });
+
   it('a Ctrl-C in the terminal during a provider merge lets the merge finish, starts no agent, exits 130', async () => {
     repo = createRunRepo(plan(), FILES);
     const r = repo;
