@@ -72,6 +72,16 @@ function createDbBeforeWebRepo(): RunRepo {
   return createRunRepo(plan('', workers.join('')), FILES);
 }
 
+/** The default plan, set up, whose three agents each commit COMPLETE at once. */
+function createCompletingSetUpRepo(): RunRepo {
+  const r = createRunRepo(plan(), FILES);
+  r.script('api', [[{ commit: '[COMPLETE] the API' }]]);
+  r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
+  r.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
+  expect(r.pw(['setup', 'plan.yaml']).status).toBe(0);
+  return r;
+}
+
 /** pw run with an idle timeout and no retries, NDJSON events on stdout. */
 function runWithIdleTimeout(r: RunRepo, idle: string): ReturnType<RunRepo['run']> {
   return r.run(['run', 'plan.yaml', '--json', '--idle-timeout', idle, '--retries', '0']);
@@ -513,12 +523,7 @@ describe('pw run', () => {
   });
 
   it("leaves a person's unfinished merge in a dependent's worktree alone: the worker fails (category merge)", () => {
-    repo = createRunRepo(plan(), FILES);
-    const r = repo;
-    r.script('api', [[{ commit: '[COMPLETE] the API' }]]);
-    r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
-    r.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
-    expect(r.pw(['setup', 'plan.yaml']).status).toBe(0);
+    const r = (repo = createCompletingSetUpRepo());
     // A side line that edits web's file one way, web's branch another, and a merge of the two
     // stopped at its conflict in web's worktree.
     r.git(['switch', '-q', '-c', 'side']);
@@ -540,12 +545,7 @@ describe('pw run', () => {
   });
 
   it('a Ctrl-C in the terminal during a provider merge lets the merge finish, starts no agent, exits 130', async () => {
-    repo = createRunRepo(plan(), FILES);
-    const r = repo;
-    r.script('api', [[{ commit: '[COMPLETE] the API' }]]);
-    r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
-    r.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
-    expect(r.pw(['setup', 'plan.yaml']).status).toBe(0);
+    const r = (repo = createCompletingSetUpRepo());
     // The project's own reference-transaction hook (pw hands over to it) holds web's merge
     // open until the test says go (bounded: 60 s).
     const hook = join(r.dir, '.git', 'hooks', 'reference-transaction');
