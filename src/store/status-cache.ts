@@ -27,7 +27,8 @@ export interface StatusCacheEntry {
 }
 
 // 2: Provides items read by git's trailer rules (the last paragraph only).
-const CACHE_VERSION = 2;
+// 3: merge commits counted apart (a worker with merges only is pending).
+const CACHE_VERSION = 3;
 
 export function statusCachePath(commonDir: string, plan: string): string {
   return join(planDir(commonDir, plan), 'cache', 'status.json');

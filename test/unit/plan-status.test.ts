@@ -77,6 +77,7 @@ describe('computePlanStatus: the state of each worker', () => {
       needs: 0,
       complete: 0,
       exempt: 0,
+      merges: 0,
       invalid: 0,
     });
     expect(s.summary).toBe('1/3 complete · 1 working · 1 blocked');
@@ -174,6 +175,28 @@ describe('computePlanStatus: the state of each worker', () => {
     expect(web.counts).toMatchObject({ commits: 4, blocked: 1, exempt: 3, invalid: 0 });
     expect(web.violations).toEqual([]);
     expect(web.lastCommit!.kind).toBe('exempt');
+  });
+
+  it('merges alone are no work of its own: pending (pw run merged a provider, the agent has not committed)', () => {
+    const merged = status(
+      plan,
+      { web: [c(1, "Merge branch 'pw/demo/api' into pw/demo/web", 2)] },
+      2,
+    );
+    const web = merged.workers[1]!;
+    expect(web.state).toBe('pending');
+    expect(web.counts).toMatchObject({ commits: 1, exempt: 1, merges: 1 });
+    expect(merged.summary).toBe('0/3 complete · 3 pending');
+    // Its first commit of its own makes it working; a fixup! (exempt, one parent) is its own too.
+    const own = status(
+      plan,
+      {
+        web: [c(1, "Merge branch 'pw/demo/api' into pw/demo/web", 2), c(2, 'fixup! something')],
+      },
+      3,
+    );
+    expect(own.workers[1]!.state).toBe('working');
+    expect(own.workers[1]!.counts).toMatchObject({ commits: 2, exempt: 2, merges: 1 });
   });
 
   it('a prefix not at the start, or a lower-case keyword, is a protocol violation and does not set the state', () => {

@@ -314,7 +314,8 @@ export function markIntegrated(status: PlanStatus): PlanStatus {
 
 /** The state the commits alone give (stalled needs the clock). */
 export function stateFromHistory(s: WorkerHistorySummary): Exclude<WorkerState, 'stalled'> {
-  if (s.counts.commits === 0) return 'pending';
+  // Merges alone (pw run merging a provider before the agent starts) are no work of its own.
+  if (s.counts.commits === s.counts.merges) return 'pending';
   if (s.latest === 'COMPLETE' && s.commitsAfterComplete === 0) return 'complete';
   if (s.latest === 'BLOCKED') return 'blocked';
   return 'working';
@@ -322,8 +323,9 @@ export function stateFromHistory(s: WorkerHistorySummary): Exclude<WorkerState, 
 
 /**
  * The stall clock: the latest commit or uncommitted edit. A worker with no
- * commits counts from its setup, or from the moment its last dependency
- * completed; while a dependency is not complete it is waiting, not stalled.
+ * commits of its own (merges only, or none) counts from its setup, or from
+ * the moment its last dependency completed; while a dependency is not
+ * complete it is waiting, not stalled.
  */
 function lastActivity(
   worker: StateWorker,
@@ -336,7 +338,7 @@ function lastActivity(
   const times: number[] = [];
   if (s.lastCommit) times.push(s.lastCommit.time);
   if (newestEditAt != null) times.push(newestEditAt);
-  if (s.counts.commits === 0) {
+  if (s.counts.commits === s.counts.merges) {
     const deps = worker.dependsOn.filter((d) => baseState.has(d));
     if (deps.some((d) => baseState.get(d) !== 'complete')) return null;
     if (setupAt !== undefined) times.push(setupAt);

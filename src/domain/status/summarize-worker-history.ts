@@ -29,6 +29,11 @@ export interface StatusCounts {
   complete: number;
   /** Merge, fixup!, squash!, amend! and revert commits, accepted without a prefix. */
   exempt: number;
+  /**
+   * Merge commits (two parents or more): work brought in from elsewhere (a provider's
+   * COMPLETE tip merged before the worker starts, the base), not the worker's own.
+   */
+  merges: number;
   /** Headers that break the protocol (hooks bypassed). */
   invalid: number;
 }
@@ -75,6 +80,7 @@ export function emptySummary(worker: string): WorkerHistorySummary {
       needs: 0,
       complete: 0,
       exempt: 0,
+      merges: 0,
       invalid: 0,
     },
     firstCommitAt: null,
@@ -129,6 +135,7 @@ function foldCommit(s: WorkerHistorySummary, commit: StatusCommit, context: Work
     s.reopenings.push({ sha: commit.sha, time, header });
 
   s.counts.commits++;
+  if (commit.parents.length > 1) s.counts.merges++;
   s.firstCommitAt ??= time;
   s.lastCommit = { sha: commit.sha, time, header, kind };
   if (kind === 'COMPLETE') s.commitsAfterComplete = 0;

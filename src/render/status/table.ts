@@ -119,11 +119,17 @@ function rawWorkerNote(w: WorkerStatus, status: PlanStatus): string {
   if (w.hooksOff) parts.push('hooks off');
   if (w.reopened && w.state !== 'complete') parts.push('reopened');
   if (w.uncommitted && w.uncommitted.count > 0) parts.push(`${w.uncommitted.count} uncommitted`);
-  if (w.counts.commits === 0) {
+  if (w.counts.commits === w.counts.merges) {
     const waiting = w.dependsOn.filter(
       (d) => status.workers.find((o) => o.id === d)?.state !== 'complete',
     );
-    parts.push(waiting.length ? `waits for ${waiting.join(', ')}` : 'no commits yet');
+    parts.push(
+      waiting.length
+        ? `waits for ${waiting.join(', ')}`
+        : w.counts.merges
+          ? 'merged in, no commits of its own yet'
+          : 'no commits yet',
+    );
   }
   const met = w.lastCommit ? w.resolvedNeeds.filter((r) => r.sha === w.lastCommit!.sha) : [];
   if (parts.length === 0 && met.length)
