@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentArg, agentStdin, createRunRepo, type RunRepo } from '../helpers/run-fixture.js';
 import { builtBin } from '../helpers/temp-repo.js';
+import { shQuote } from '../../src/domain/setup/shell-quote.js';
 
 const FILES = {
   'src/api/a.ts': 'a\n',
@@ -379,6 +380,26 @@ describe('pw run', () => {
     expect(existsSync(join(repo.commonDir, 'worktrees', 'web', 'MERGE_HEAD'))).toBe(false);
     expect(repo.git(['log', '--merges', '--format=%s', 'pw/demo/web']).trim()).toBe('');
   });
+
+  // `script` gives pw a terminal, where it draws the live view.
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)(
+    'on a terminal, the live view shows a running agent with the time since its start',
+    () => {
+      repo = createApiOnlyRepo();
+      repo.script('api', [[{ commit: '[COMPLETE] the API' }]]);
+      const command = [process.execPath, builtBin, 'run', 'plan.yaml'].map(shQuote).join(' ');
+      const result = spawnSync('script', ['-qec', command, '/dev/null'], {
+        cwd: repo.dir,
+        env: { ...repo.env, FAKE_AGENT_DIR: repo.agents, COLUMNS: '100', NO_COLOR: '1' },
+        encoding: 'utf8',
+      });
+      expect(result.status).toBe(0);
+      const frames = result.stdout.replaceAll('\r', '\n');
+      // Seconds (not the days since 1970 a wall clock minus a monotonic one gave).
+      expect(frames).toMatch(/^api +running +\d+s +#1/m);
+      expect(frames).toMatch(/^api +complete +#1 +\[COMPLETE\] the API/m);
+    },
+  );
 
   it('writes logs owner-only with secrets masked, and a report', () => {
     repo = createRunRepo(plan(), FILES);

@@ -149,9 +149,11 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
   const view = !json && deps.isTTY ? createLiveView(deps.stdout, true) : null;
   let engine: RunEngine | null = null;
   let planName = '';
+  // The engine's clock: monotonic, as the attempts' start times it keeps.
+  const monotonic = (): number => performance.now();
   const redraw = (): void => {
     if (!view || !engine) return;
-    const now = Date.now();
+    const now = monotonic();
     view.show(
       renderRunFrame(
         planName,
@@ -331,7 +333,7 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
       selected,
       record,
       env: deps.env,
-      clock: { now: () => performance.now(), wall: () => deps.now() },
+      clock: { now: monotonic, wall: () => deps.now() },
       random: seededRandom(seed ?? Date.now() % 2 ** 32),
       emit: (event) => emit(event),
       interrupted,
