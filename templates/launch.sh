@@ -9,5 +9,6 @@ PW_BRIEF={{briefQ}}
 export PW_PLAN PW_WORKER PW_WORKTREE PW_BRIEF
 cd "$PW_WORKTREE"
 # The agent command comes from the plan or config; the brief is handed over as
-# its last argument, read from the file, never spliced into the command line.
-exec /bin/sh -c {{agentQ}}' "$@"' pw-agent "$(cat "$PW_BRIEF")"
+# its last argument (or where the command says {brief}), read from the file,
+# never spliced into the command line.
+{{exec}}

@@ -70,6 +70,52 @@ describe('hostile input', () => {
     }
   });
 
+  it("fills a launch script's {worktree} and {brief} where the agent command puts them, running no shell", () => {
+    // A fake agent that records each argument on a line of its own, and stdin.
+    const agent = join(repo.root, 'fake agent.sh');
+    repo.write(
+      'fake agent.sh',
+      '#!/bin/sh\nprintf "%s\\n" "$@" > "$PW_WORKTREE/../agent-args-$PW_WORKER"\n',
+      repo.root,
+    );
+    chmodSync(agent, 0o755);
+    const root = join(repo.root, `wt $(touch PWNED_ROOT) 'q' "d"`);
+    const command = `'${agent}' --dir={worktree} 'it''s; $(touch PWNED_ARG)' {brief} {session}`;
+    const plan = writePlan(
+      repo,
+      'plan.yaml',
+      [
+        'name: feat',
+        `worktreeRoot: ${JSON.stringify(root)}`,
+        `agent: ${JSON.stringify(command)}`,
+        'workers:',
+        '  - id: api',
+        '    owns: ["/src/a b/"]',
+        '    task: "A task; $(touch PWNED_TASK)"',
+        '',
+      ].join('\n'),
+    );
+    const result = repo.pw(['setup', plan, '--json']);
+    expect(result.status).toBe(0);
+    const worker = (
+      JSON.parse(result.stdout) as {
+        workers: { worktree: string; brief: string; launch: string }[];
+      }
+    ).workers[0]!;
+    const launched = spawnSync('sh', [worker.launch], { env: repo.env, encoding: 'utf8' });
+    expect(launched.stderr).toBe('');
+    expect(launched.status).toBe(0);
+    const brief = readFileSync(worker.brief, 'utf8').replace(/\n+$/, '');
+    // As pw run splits the command: one argument per word, the brief where {brief} is, and
+    // {session} empty (a terminal starts a session of its own).
+    expect(readFileSync(join(root, 'feat', 'agent-args-api'), 'utf8')).toBe(
+      [`--dir=${worker.worktree}`, 'its; $(touch PWNED_ARG)', brief, ''].join('\n') + '\n',
+    );
+    for (const dir of [repo.root, repo.dir, root, worker.worktree]) {
+      expect(readdirSync(dir).filter((name) => name.startsWith('PWNED'))).toEqual([]);
+    }
+  });
+
   it('refuses ids and patterns that would leave their place, writing nothing', () => {
     const plan = writePlan(
       repo,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildInvocation, resolveAgentSpec, splitCommandLine } from '../../src/agents/profiles.js';
+import { buildInvocation, resolveAgentSpec } from '../../src/agents/profiles.js';
+import { splitCommandLine } from '../../src/domain/text/command-line.js';
 import { parseAgentLine } from '../../src/agents/parse-agent-output.js';
 import { classifyFailure } from '../../src/domain/run/classify-failure.js';
 import { maskSecrets } from '../../src/domain/run/mask-secrets.js';

@@ -12,7 +12,7 @@ import { failureInjector } from './fault-injection.js';
 import { readOtherActivePlans, readSetupContext } from './snapshot.js';
 import { openTmux } from './tmux.js';
 import { findProgram } from '../../agents/spawn-agent.js';
-import { splitCommandLine } from '../../agents/profiles.js';
+import { splitCommandLine } from '../../domain/text/command-line.js';
 import { executeActions } from './undo.js';
 import type { SetupReport } from '../../domain/setup/report.js';
 import { recordTrustedCopies } from '../trust.js';

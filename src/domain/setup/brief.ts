@@ -1,5 +1,6 @@
 import type { CompiledPlan, CompiledWorker } from '../plan/plan.js';
 import { renderTemplate } from './render-template.js';
+import { splitCommandLine } from '../text/command-line.js';
 import { shQuote } from './shell-quote.js';
 
 export const BRIEF_FILE = 'WORKER.md';
@@ -58,7 +59,51 @@ export function renderBrief(template: string, plan: CompiledPlan, worker: Compil
   });
 }
 
-/** The launch script: starts the agent command in the worktree with the brief as its last argument. */
+const PLACEHOLDER = /\{(brief|prompt|worktree|session)\}/g;
+const BRIEF_TEXT = '"$(cat "$PW_BRIEF")"';
+
+/**
+ * The launch script's last line. A command with `{brief}`, `{worktree}` (or
+ * `{session}`, empty here: a person's terminal starts a new session) is
+ * split as `pw run` splits it and run without a shell, each placeholder
+ * standing where the command puts it; the brief goes last when `{brief}` is
+ * not there. Any other command runs through sh, as typed, with the brief as
+ * its last argument.
+ */
+function launchLine(agentCommand: string): string {
+  if (PLACEHOLDER.test(agentCommand)) {
+    PLACEHOLDER.lastIndex = 0;
+    let words: string[] | null;
+    try {
+      words = splitCommandLine(agentCommand);
+    } catch {
+      words = null;
+    }
+    if (words?.length) {
+      let usesBrief = false;
+      const sh = words.map((word) => {
+        const parts: string[] = [];
+        let at = 0;
+        for (const match of word.matchAll(PLACEHOLDER)) {
+          if (match.index > at) parts.push(shQuote(word.slice(at, match.index)));
+          const key = match[1]!;
+          if (key === 'brief' || key === 'prompt') usesBrief = true;
+          parts.push(key === 'worktree' ? '"$PW_WORKTREE"' : key === 'session' ? "''" : BRIEF_TEXT);
+          at = match.index + match[0].length;
+        }
+        if (at < word.length || parts.length === 0) parts.push(shQuote(word.slice(at)));
+        return parts.join('');
+      });
+      return `exec ${sh.join(' ')}${usesBrief ? '' : ` ${BRIEF_TEXT}`}`;
+    }
+  }
+  return `exec /bin/sh -c ${shQuote(agentCommand)}' "$@"' pw-agent ${BRIEF_TEXT}`;
+}
+
+/**
+ * The launch script: starts the agent command in the worktree with the brief
+ * as its last argument, or where the command's `{brief}` says.
+ */
 export function renderLaunchScript(
   template: string,
   plan: CompiledPlan,
@@ -72,6 +117,6 @@ export function renderLaunchScript(
     workerQ: shQuote(worker.id),
     worktreeQ: shQuote(worker.worktree),
     briefQ: shQuote(briefPath),
-    agentQ: shQuote(worker.agentCommand),
+    exec: launchLine(worker.agentCommand),
   });
 }
