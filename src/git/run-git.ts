@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { EnvironmentError, GitError } from '../errors.js';
 import type { DetachedGitWatch } from './detached-git-watch.js';
 
@@ -100,6 +101,12 @@ function spawnGit(args: readonly string[], options: GitOptions): Promise<Spawned
  */
 export async function runGit(args: readonly string[], options: GitOptions): Promise<GitResult> {
   const result = await spawnGit(args, options);
+  if (result.error && result.exitCode === null && !existsSync(options.cwd)) {
+    // Spawning in a folder that is gone fails as if git were missing (ENOENT).
+    throw new EnvironmentError(`the folder ${options.cwd} does not exist`, [
+      'If it is a worker worktree that was deleted, git worktree prune forgets it (its branch and commits stay), and pw setup creates it again.',
+    ]);
+  }
   if (result.error && result.exitCode === null) {
     throw new EnvironmentError(`could not run git in ${options.cwd}: ${result.error.message}`, [
       'Install git 2.38 or newer and make sure it is on PATH, and check that the directory exists.',

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentArg, agentStdin, createRunRepo, type RunRepo } from '../helpers/run-fixture.js';
@@ -541,6 +541,26 @@ describe('pw run', () => {
     const events = r.events(stdout);
     expect(types(events, 'api')).toEqual(['worker-adopted', 'worker-exited', 'worker-complete']);
     expect(r.calls('api')).toHaveLength(1);
+  });
+
+  it('a worker whose worktree was deleted fails with what to do; the others run; prune and setup bring it back', () => {
+    const r = (repo = createCompletingSetUpRepo());
+    rmSync(r.wt('db'), { recursive: true, force: true });
+    const result = r.run(['run', '--json']);
+    expect(result.status).toBe(1);
+    const events = r.events(result.stdout);
+    const failed = events.find((e) => e.type === 'worker-failed');
+    expect(failed).toMatchObject({ worker: 'db', category: 'permanent' });
+    expect(String(failed!.reason)).toContain(`its worktree ${r.wt('db')} is missing`);
+    expect(String(failed!.reason)).toContain('git worktree prune');
+    expect(events.filter((e) => e.type === 'worker-complete').map((e) => e.worker)).toEqual([
+      'api',
+      'web',
+    ]);
+    r.git(['worktree', 'prune']);
+    expect(r.pw(['setup', 'plan.yaml']).status).toBe(0);
+    expect(r.run(['run', '--json']).status).toBe(0);
+    expect(r.calls('db')).toHaveLength(1);
   });
 
   it("leaves a person's unfinished merge in a dependent's worktree alone: the worker fails (category merge)", () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   spawnAgent,
@@ -786,6 +786,14 @@ export class RunEngine {
       if (messages.length) await this.recoverMessages();
       return;
     }
+    if (!(await isDirectory(w.worker.worktree))) {
+      // Deleted by hand: nothing to start the agent in. The run goes on with the others.
+      const reason = `its worktree ${w.worker.worktree} is missing: if it was deleted, git worktree prune forgets it (its branch and commits stay), then pw setup ${plan.name} creates it again`;
+      this.setPhase(w, { kind: 'failed', category: 'permanent', reason });
+      this.event('worker-failed', id, { category: 'permanent', reason });
+      if (messages.length) await this.recoverMessages();
+      return;
+    }
     const fresh = w.record.attempts.length === 0 && messages.length === 0;
     if (fresh) {
       const failure = await this.mergeProviders(w, tips);
@@ -1148,4 +1156,11 @@ export class RunEngine {
     for (const w of exited) await this.settleExit(w);
     return names;
   }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }

@@ -278,6 +278,11 @@ export async function executeActions(
         failures.length
           ? `Rolling back left ${failures.length} problem${failures.length === 1 ? '' : 's'}: ${failures.join('; ')}`
           : `Everything this run had done was undone (${undo.length} step${undo.length === 1 ? '' : 's'}); the repository is as it was.`,
+        ...(reason.includes('missing but already registered worktree')
+          ? [
+              'A worktree folder was deleted, and git still lists it: git worktree prune forgets it (its branch and commits stay).',
+            ]
+          : []),
         stopped
           ? 'Run pw setup again to set the plan up.'
           : 'Fix the cause above and run pw setup again.',
