@@ -367,8 +367,13 @@ describe('pw run', () => {
     const events = repo.events(result.stdout);
     const failed = events.find((e) => e.type === 'worker-failed' && e.worker === 'web');
     expect(failed).toMatchObject({ category: 'merge' });
-    expect(String(failed!.reason)).toContain("merging api's COMPLETE tip failed");
+    // Where, what was in the way, and what to do, on one line.
+    expect(String(failed!.reason)).toContain(
+      `merging api's COMPLETE tip failed in ${repo.wt('web')}`,
+    );
     expect(String(failed!.reason)).toContain('src/api/b.ts');
+    expect(String(failed!.reason)).toContain('then run pw run demo again');
+    expect(String(failed!.reason)).not.toContain('\n');
     expect(types(events, 'web')).not.toContain('worker-started');
     expect(repo.calls('web')).toEqual([]);
     expect(events.filter((e) => e.type === 'worker-complete').map((e) => e.worker)).toEqual([

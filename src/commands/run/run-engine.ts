@@ -977,7 +977,13 @@ export class RunEngine {
         this.input.env,
       );
       if (merged.kind === 'failed')
-        return `merging ${providerId}'s COMPLETE tip failed: ${merged.message}`;
+        return `merging ${providerId}'s COMPLETE tip failed in ${w.worker.worktree}: ${merged.message
+          .split('\n')
+          .map((line) => line.trim())
+          .filter(Boolean)
+          .join(
+            ' ',
+          )}. Move or commit what is in the way there, then run pw run ${this.input.plan.name} again`;
       if (merged.kind === 'merged')
         this.event('worker-merged', w.worker.id, {
           provider: providerId,
