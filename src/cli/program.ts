@@ -113,6 +113,7 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       'remove the worktrees, branches and trusted copies of a plan; archive every tip first',
     )
     .argument('[plan]', 'plan name or file; default: the only plan set up')
+    .option('--plan <name>', 'the same as the [plan] argument')
     .option(
       '--force',
       'proceed with unmerged or uncommitted work, after archiving it under refs/pw/',
@@ -128,9 +129,12 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     )
     .option('--dry-run', 'print what would be removed and change nothing')
     .option('--json', 'report what was removed as JSON')
-    .action((plan: string | undefined, options) =>
+    .action((plan: string | undefined, options: { plan?: string }) =>
       run(async () =>
-        (await import('../commands/teardown.js')).runTeardown({ ...options, plan }, deps),
+        (await import('../commands/teardown.js')).runTeardown(
+          { ...options, plan: planArgument(plan, options.plan) },
+          deps,
+        ),
       ),
     );
 
@@ -145,7 +149,7 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       '--integrated',
       'one pull request for the integration result (the target after pw integrate)',
     )
-    .option('--only <ids...>', 'only these workers')
+    .option('--only <ids...>', 'only these workers (comma or space separated)', idList)
     .option(
       '--remote <remote>',
       'where to push (default: pw.hub, else origin, else the only remote)',
@@ -302,7 +306,7 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .option('--plan <name>', 'plan name or file; default: the only plan set up')
     .option('--dry-run', 'merge in memory and report; write no ref')
     .option('--matrix', 'predict conflicts between every pair of workers')
-    .option('--only <ids...>', 'integrate only these workers')
+    .option('--only <ids...>', 'integrate only these workers (comma or space separated)', idList)
     .option(
       '--allow-incomplete',
       'also merge selected workers that are not complete (their commits so far; a worker with none is skipped)',
@@ -337,7 +341,8 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       'plan file or name; default: the only plan set up, or the one in the config',
     )
     .option('--max-workers <n>', 'at most this many agents at once (default: all)')
-    .option('--only <ids...>', 'run only these workers (comma or space separated)')
+    .option('--plan <name>', 'the same as the [plan] argument')
+    .option('--only <ids...>', 'run only these workers (comma or space separated)', idList)
     .option('--worker <id>', 'run only this worker (as --only <id>; e.g. the one joined here)')
     .option('--dry-run', 'print the stages and the exact argv of each agent; start nothing')
     .option('--integrate', 'run pw integrate when every worker is COMPLETE')
@@ -353,17 +358,18 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     .addOption(
       new Option('--deliver-only', 'only resume sessions that have queued messages').hideHelp(),
     )
-    .action((plan: string | undefined, options: { only?: string[]; worker?: string }) =>
-      run(async () =>
-        (await import('../commands/run/index.js')).runRun(
-          {
-            ...options,
-            only: [...(options.only ?? []), ...(options.worker ? [options.worker] : [])],
-            plan,
-          },
-          deps,
+    .action(
+      (plan: string | undefined, options: { only?: string[]; worker?: string; plan?: string }) =>
+        run(async () =>
+          (await import('../commands/run/index.js')).runRun(
+            {
+              ...options,
+              only: [...(options.only ?? []), ...(options.worker ? [options.worker] : [])],
+              plan: planArgument(plan, options.plan),
+            },
+            deps,
+          ),
         ),
-      ),
     );
 
   program
@@ -434,6 +440,23 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
 }
 
 /** `--fetch [remote]`: every read command fetches the worker branches from a hub first. */
+/** `--only a,b c`: worker ids separated by commas or spaces, as one list. */
+function idList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').filter(Boolean)];
+}
+
+/** A command's plan, given as its argument or with --plan (as the other commands take it), not both. */
+function planArgument(
+  argument: string | undefined,
+  option: string | undefined,
+): string | undefined {
+  if (argument !== undefined && option !== undefined && argument !== option)
+    throw new UsageError(`the plan is given twice: "${argument}" and --plan "${option}"`, [
+      'Give it once, as the argument or with --plan.',
+    ]);
+  return argument ?? option;
+}
+
 function fetchOption(): Option {
   return new Option(
     '--fetch [remote]',

@@ -548,6 +548,20 @@ describe('pw run', () => {
     expect(r.calls('api')).toHaveLength(1);
   });
 
+  it('takes the plan as --plan too (run, teardown), once; --only splits commas everywhere', () => {
+    const r = (repo = createCompletingSetUpRepo());
+    const dry = r.run(['run', '--plan', 'demo', '--dry-run', '--json']);
+    expect(dry.status).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ plan: 'demo', dryRun: true });
+    const twice = r.run(['run', 'demo', '--plan', 'other']);
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toContain('pw: the plan is given twice: "demo" and --plan "other"');
+    expect(r.pw(['teardown', '--plan', 'demo', '--dry-run']).status).toBe(0);
+    const only = r.pw(['integrate', '--dry-run', '--only', 'api,nope']);
+    expect(only.status).toBe(2);
+    expect(only.stderr).toContain('--only names a worker not in plan "demo": nope\n');
+  });
+
   it('a worker whose worktree was deleted fails with what to do; the others run; prune and setup bring it back', () => {
     const r = (repo = createCompletingSetUpRepo());
     rmSync(r.wt('db'), { recursive: true, force: true });
