@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ID_PATTERN, type CompiledPlan } from '../domain/plan/plan.js';
@@ -57,6 +58,13 @@ export async function loadActivePlan(
     ]);
   }
   const plan = plans.find((p) => p.name === name);
+  if (!plan && planArg && !ID_PATTERN.test(planArg) && !existsSync(resolve(cwd, planArg))) {
+    throw new UsageError(`there is no plan file ${resolve(cwd, planArg)}`, [
+      plans.length
+        ? `Give a plan file that exists, or a plan set up here by name: ${plans.map((p) => p.name).join(', ')}`
+        : 'Give a plan file that exists (pw init writes an example plan).',
+    ]);
+  }
   if (!plan) {
     throw new UsageError(`plan "${planArg}" is not set up in this repository`, [
       plans.length

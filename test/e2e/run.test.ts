@@ -548,7 +548,7 @@ describe('pw run', () => {
     expect(r.calls('api')).toHaveLength(1);
   });
 
-  it('takes the plan as --plan too (run, teardown), once; --only splits commas everywhere', () => {
+  it('takes the plan as --plan too (run, teardown), once; says when a plan file is not there; --only splits commas everywhere', () => {
     const r = (repo = createCompletingSetUpRepo());
     const dry = r.run(['run', '--plan', 'demo', '--dry-run', '--json']);
     expect(dry.status).toBe(0);
@@ -557,6 +557,10 @@ describe('pw run', () => {
     expect(twice.status).toBe(2);
     expect(twice.stderr).toContain('pw: the plan is given twice: "demo" and --plan "other"');
     expect(r.pw(['teardown', '--plan', 'demo', '--dry-run']).status).toBe(0);
+    // A plan file that is not there is said so, not taken for a plan that is not set up.
+    const typo = r.run(['run', 'plans/typo.yaml']);
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain(`pw: there is no plan file ${join(r.dir, 'plans/typo.yaml')}\n`);
     const only = r.pw(['integrate', '--dry-run', '--only', 'api,nope']);
     expect(only.status).toBe(2);
     expect(only.stderr).toContain('--only names a worker not in plan "demo": nope\n');
