@@ -209,6 +209,22 @@ describe('pw run', () => {
     expect(events.find((e) => e.type === 'worker-skipped')).toMatchObject({ worker: 'web' });
   });
 
+  it('a rerun gives a worker the last run gave up on the whole --retries again', () => {
+    repo = createApiOnlyRepo();
+    repo.script('api', [[{ stderr: 'something broke' }, { exit: 1 }]]);
+    const args = ['run', 'plan.yaml', '--json', '--retries', '1'];
+    const reasons: string[] = [];
+    for (const expected of [2, 4]) {
+      const result = repo.run(args);
+      expect(result.status).toBe(1);
+      expect(repo.calls('api')).toHaveLength(expected);
+      const failed = repo.events(result.stdout).find((e) => e.type === 'worker-failed');
+      reasons.push(String(failed!.reason));
+    }
+    for (const reason of reasons)
+      expect(reason).toMatch(/^transient: gave up after 2 failed attempts \(--retries 1\)/);
+  });
+
   it('stops an idle agent, resumes it once for free, and counts the second idle stop', () => {
     repo = createApiOnlyRepo();
     repo.script('api', [

@@ -157,6 +157,12 @@ export class RunEngine {
         idleStops: 0,
         countedFailures: 0,
       };
+      // A worker an earlier run gave up on, run again: a person wants it tried again, with the
+      // whole --retries. (A run that was stopped, or crashed, goes on with what was left.)
+      if (record.phase === 'failed') {
+        record.countedFailures = 0;
+        record.idleStops = 0;
+      }
       input.record.workers[worker.id] = record;
       return {
         worker,
