@@ -283,13 +283,25 @@ describe('pw run', () => {
   it('--only skips a worker whose dependency is outside the run and not complete; --dry-run starts nothing', () => {
     repo = createRunRepo(plan(), FILES);
     repo.script('web', [[{ commit: '[COMPLETE] x' }]]);
+    // Before setup: the stages and argv of the plan as setup would write it, and nothing written.
+    const before = repo.run(['run', 'plan.yaml', '--dry-run']);
+    expect(before.status).toBe(0);
+    expect(before.stdout).toContain(
+      'plan demo is not set up yet (or changed): pw run sets it up first',
+    );
+    expect(before.stdout).toContain('stage 2: web\n');
+    expect(before.stdout).toContain('  api: ["node"');
+    expect(existsSync(join(repo.commonDir, 'pw'))).toBe(false);
+    expect(repo.git(['worktree', 'list', '--porcelain']).match(/^worktree /gm)).toHaveLength(1);
     expect(repo.run(['setup', 'plan.yaml']).status).toBe(0);
     const dry = repo.run(['run', '--dry-run', '--json']);
     expect(dry.status).toBe(0);
     const doc = JSON.parse(dry.stdout) as {
+      setUp: boolean;
       stages: string[][];
       agents: Record<string, { argv: string[] }>;
     };
+    expect(doc).toMatchObject({ setUp: true });
     expect(doc.stages).toEqual([['api', 'db'], ['web']]);
     expect(doc.agents.api!.argv).toEqual([
       'node',

@@ -83,14 +83,14 @@ async function ensurePlan(
   options: RunOptions,
   deps: CommandDeps,
   emit: (event: Omit<RunEvent, 'time'>) => void,
-): Promise<{ plan: CompiledPlan; repo: RepoInfo }> {
+): Promise<{ plan: CompiledPlan; repo: RepoInfo; setUp: boolean }> {
   const repo = await readRepoInfo(deps.cwd);
-  if (options.dryRun) return { plan: await ensurePlanSetUp(options, deps, emit, repo), repo };
+  if (options.dryRun) return { ...(await ensurePlanSetUp(options, deps, emit, repo)), repo };
   // Whether a plan is set up and setting it up is one step: no other pw command writes in between.
-  const plan = await withRepoLock(repo.commonDir, 'run', deps, () =>
+  const { plan } = await withRepoLock(repo.commonDir, 'run', deps, () =>
     ensurePlanSetUp(options, deps, emit, repo),
   );
-  return { plan, repo };
+  return { plan, repo, setUp: true };
 }
 
 async function ensurePlanSetUp(
@@ -98,7 +98,7 @@ async function ensurePlanSetUp(
   deps: CommandDeps,
   emit: (event: Omit<RunEvent, 'time'>) => void,
   repo: RepoInfo,
-): Promise<CompiledPlan> {
+): Promise<{ plan: CompiledPlan; setUp: boolean }> {
   const named = options.plan !== undefined && (await isFile(resolve(deps.cwd, options.plan)));
   const anySetUp = (await listPlanNames(repo.commonDir)).length > 0;
   if (named || !anySetUp) {
@@ -109,15 +109,18 @@ async function ensurePlanSetUp(
     const parsed = JSON.parse(report) as { plan: string; actions: string[] };
     if (options.dryRun) {
       const existing = await readCompiledPlan(repo.commonDir, parsed.plan);
-      if (!existing || parsed.actions.length)
-        throw new UsageError(`plan "${parsed.plan}" is not set up yet; --dry-run changes nothing`, [
-          `pw setup ${options.plan ?? ''} sets it up (pw setup --dry-run shows how); then pw run --dry-run shows the stages.`,
-        ]);
+      if (!existing || parsed.actions.length) {
+        // Not set up yet (or changed since): the plan as setup would write it, which pw run
+        // sets up first.
+        const { readSetupContext } = await import('../setup/snapshot.js');
+        const context = await readSetupContext({ plan: options.plan, dryRun: true }, deps, repo);
+        return { plan: context.desired, setUp: false };
+      }
     } else if (parsed.actions.length)
       emit({ type: 'setup', plan: parsed.plan, actions: parsed.actions });
-    return (await loadActivePlan(deps.cwd, parsed.plan, { repo })).plan;
+    return { plan: (await loadActivePlan(deps.cwd, parsed.plan, { repo })).plan, setUp: true };
   }
-  return (await loadActivePlan(deps.cwd, options.plan, { repo })).plan;
+  return { plan: (await loadActivePlan(deps.cwd, options.plan, { repo })).plan, setUp: true };
 }
 
 /** Dependency layers among the selected workers, for --dry-run. */
@@ -188,7 +191,7 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
     }
   };
 
-  const { plan, repo } = await ensurePlan(options, deps, emit);
+  const { plan, repo, setUp } = await ensurePlan(options, deps, emit);
   planName = plan.name;
   const config = await loadConfig(repo.mainWorktree);
   const { settings, warnings } = await readRunSettings(config, plan);
@@ -257,10 +260,14 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
     );
     if (json)
       deps.stdout(
-        `${JSON.stringify({ plan: plan.name, dryRun: true, settings, stages, agents: argv }, null, 2)}\n`,
+        `${JSON.stringify({ plan: plan.name, dryRun: true, setUp, settings, stages, agents: argv }, null, 2)}\n`,
       );
     else {
       deps.stdout(`pw run ${plan.name} --dry-run: nothing is started\n`);
+      if (!setUp)
+        deps.stdout(
+          `plan ${plan.name} is not set up yet (or changed): pw run sets it up first (pw setup --dry-run says how)\n`,
+        );
       stages.forEach((stage, i) => {
         deps.stdout(`stage ${i + 1}: ${stage.join(', ')}\n`);
         for (const id of stage)
