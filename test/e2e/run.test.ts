@@ -276,8 +276,26 @@ describe('pw run', () => {
     repo.script('api', [[{ commit: '[COMPLETE] x' }]]);
     const result = repo.run(['run', 'plan.yaml']);
     expect(result.status).toBe(3);
-    expect(result.stderr).toContain('worker web: "no-such-agent-program"');
+    expect(result.stderr).toContain('agent program not found; nothing was set up or started');
+    expect(result.stderr).toContain(
+      'worker web: "no-such-agent-program" (command profile) is not on PATH',
+    );
     expect(repo.calls('api')).toEqual([]);
+    // Before setup: no worktree, no plan recorded.
+    expect(existsSync(join(repo.commonDir, 'pw'))).toBe(false);
+    expect(repo.git(['worktree', 'list', '--porcelain']).match(/^worktree /gm)).toHaveLength(1);
+    // A path says whether it is missing or cannot be run.
+    const script = join(repo.root, 'agent.sh');
+    writeFileSync(script, '#!/bin/sh\n', { mode: 0o644 });
+    for (const [program, why] of [
+      [join(repo.root, 'nope.sh'), 'does not exist'],
+      [script, 'is not executable'],
+    ]) {
+      repo.write('plan.yaml', plan().replace(`agent: ${agentStdin}\n`, `agent: ${program}\n`));
+      const refused = repo.run(['run', 'plan.yaml']);
+      expect(refused.status).toBe(3);
+      expect(refused.stderr).toContain(`worker web: "${program}" (command profile) ${why}`);
+    }
   });
 
   it('--only skips a worker whose dependency is outside the run and not complete; --dry-run starts nothing', () => {

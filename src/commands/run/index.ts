@@ -1,7 +1,7 @@
 import { readHubRecord } from '../../store/hub-record.js';
 import { randomUUID } from 'node:crypto';
-import { lstat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { lstat, stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import type { CommandDeps, CommandResult } from '../../cli/deps.js';
 import { buildInvocation, resolveAgentSpec, type AgentSpec } from '../../agents/profiles.js';
 import { findProgram, isProcessAlive, readProcessStartTime } from '../../agents/spawn-agent.js';
@@ -29,6 +29,7 @@ import { startDeliveryRun } from './start-delivery-run.js';
 import { hasWakingMessage } from '../../domain/run/message-queue.js';
 import { readQueuedMessages } from '../../store/run/message-queue.js';
 import type { RunEvent } from '../../domain/run/run-events.js';
+import type { RunSettings } from '../../domain/run/run-settings.js';
 import { readRunSettings } from './read-run-settings.js';
 
 export interface RunOptions {
@@ -102,6 +103,17 @@ async function ensurePlanSetUp(
   const named = options.plan !== undefined && (await isFile(resolve(deps.cwd, options.plan)));
   const anySetUp = (await listPlanNames(repo.commonDir)).length > 0;
   if (named || !anySetUp) {
+    if (!options.dryRun) {
+      // An agent that cannot start is said before setup writes anything.
+      const { readSetupContext } = await import('../setup/snapshot.js');
+      const desired = (await readSetupContext({ plan: options.plan, dryRun: true }, deps, repo))
+        .desired;
+      const { settings } = await readRunSettings(await loadConfig(repo.mainWorktree), desired);
+      const only = (options.only ?? []).flatMap((o) => o.split(',')).filter(Boolean);
+      const ids = desired.workers.map((w) => w.id);
+      const selected = new Set(only.length ? only.filter((id) => ids.includes(id)) : ids);
+      await resolveAgents(desired, settings, selected, deps, 'setup');
+    }
     const { runSetup } = await import('../setup/index.js');
     let report = '';
     const quiet: CommandDeps = { ...deps, stdout: (text) => void (report += text) };
@@ -121,6 +133,54 @@ async function ensurePlanSetUp(
     return { plan: (await loadActivePlan(deps.cwd, parsed.plan, { repo })).plan, setUp: true };
   }
   return { plan: (await loadActivePlan(deps.cwd, options.plan, { repo })).plan, setUp: true };
+}
+
+/**
+ * Each worker's agent profile; refuses (exit 3) when the program of a
+ * selected worker cannot be started, saying why for each: not on PATH, no
+ * such file, not executable.
+ */
+async function resolveAgents(
+  plan: CompiledPlan,
+  settings: Pick<RunSettings, 'agentArgs'>,
+  selected: ReadonlySet<string>,
+  deps: CommandDeps,
+  before: 'setup' | 'start' = 'start',
+): Promise<Map<string, AgentSpec>> {
+  const specs = new Map<string, AgentSpec>();
+  const problems: string[] = [];
+  for (const w of plan.workers) {
+    try {
+      specs.set(w.id, resolveAgentSpec(w.agentCommand, settings));
+    } catch (error) {
+      problems.push(`worker ${w.id}: agent "${w.agentCommand}": ${(error as Error).message}`);
+    }
+  }
+  if (problems.length) throw new UsageError('cannot read the agent commands', problems);
+  const missing: string[] = [];
+  for (const id of selected) {
+    const spec = specs.get(id)!;
+    const worker = plan.workers.find((w) => w.id === id)!;
+    // A path relative to a worktree that setup has not made yet is looked at once it has.
+    if (before === 'setup' && spec.program.includes('/') && !isAbsolute(spec.program)) continue;
+    if (await findProgram(spec.program, deps.env, worker.worktree)) continue;
+    const why = !spec.program.includes('/')
+      ? 'is not on PATH'
+      : await stat(resolve(worker.worktree, spec.program)).then(
+          (info) => (info.isFile() ? 'is not executable' : 'is not a file'),
+          () => 'does not exist',
+        );
+    missing.push(`worker ${id}: "${spec.program}" (${spec.kind} profile) ${why}`);
+  }
+  if (missing.length)
+    throw new EnvironmentError(
+      `agent program${missing.length === 1 ? '' : 's'} not found; nothing was ${before === 'setup' ? 'set up or started' : 'started'}`,
+      [
+        ...missing,
+        'Install the agent, put it on PATH, or set the worker\'s agent (plan key "agent") to a program that exists.',
+      ],
+    );
+  return specs;
 }
 
 /** Dependency layers among the selected workers, for --dry-run. */
@@ -214,31 +274,7 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
     );
   const selected = new Set(only.length ? only : ids);
 
-  const specs = new Map<string, AgentSpec>();
-  const problems: string[] = [];
-  for (const w of plan.workers) {
-    try {
-      specs.set(w.id, resolveAgentSpec(w.agentCommand, settings));
-    } catch (error) {
-      problems.push(`worker ${w.id}: agent "${w.agentCommand}": ${(error as Error).message}`);
-    }
-  }
-  if (problems.length) throw new UsageError('cannot read the agent commands', problems);
-  const missing: string[] = [];
-  for (const id of selected) {
-    const spec = specs.get(id)!;
-    const worker = plan.workers.find((w) => w.id === id)!;
-    if (!(await findProgram(spec.program, deps.env, worker.worktree)))
-      missing.push(`worker ${id}: "${spec.program}" (${spec.kind} profile) is not on PATH`);
-  }
-  if (missing.length)
-    throw new EnvironmentError(
-      `agent program${missing.length === 1 ? '' : 's'} not found; nothing was started`,
-      [
-        ...missing,
-        'Install the agent, put it on PATH, or set the worker\'s agent (plan key "agent") to a program that exists.',
-      ],
-    );
+  const specs = await resolveAgents(plan, settings, selected, deps);
 
   if (options.dryRun) {
     const stages = stagesOf(plan, selected);
