@@ -209,6 +209,20 @@ describe('pw run', () => {
     expect(events.find((e) => e.type === 'worker-skipped')).toMatchObject({ worker: 'web' });
   });
 
+  it('a failed run ends by saying, per worker, what went wrong, where to look, and how to go on', () => {
+    repo = createApiOnlyRepo();
+    repo.script('api', [[{ stderr: 'something broke' }, { exit: 1 }]]);
+    const result = repo.run(['run', 'plan.yaml', '--retries', '0']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      [
+        'pw: api: failed: transient: gave up after 1 failed attempt (--retries 0) (last output: something broke)',
+        'pw: not every worker is complete; fix what is said above (what an agent did: pw logs api), then: pw run demo',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('a rerun gives a worker the last run gave up on the whole --retries again', () => {
     repo = createApiOnlyRepo();
     repo.script('api', [[{ stderr: 'something broke' }, { exit: 1 }]]);

@@ -448,18 +448,23 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
       await writeFileAtomic(resolve(deps.cwd, options.report), text);
     }
     if (!json && result.outcome !== 'complete' && !options.deliverOnly) {
-      for (const w of result.workers)
-        if (w.selected && w.phase.kind !== 'complete')
-          deps.stderr(
-            `pw: ${w.worker.id}: ${w.phase.kind}${'reason' in w.phase ? `: ${w.phase.reason}` : ''}\n`,
-          );
+      const stopped = new Set(result.stopped);
+      const ran: string[] = [];
+      for (const w of result.workers) {
+        if (!w.selected || w.phase.kind === 'complete') continue;
+        if (w.record.attempts.length) ran.push(w.worker.id);
+        const state = stopped.has(w.worker.id) ? 'stopped by the interrupt' : w.phase.kind;
+        deps.stderr(
+          `pw: ${w.worker.id}: ${state}${'reason' in w.phase ? `: ${w.phase.reason}` : ''}\n`,
+        );
+      }
       if (result.outcome === 'interrupted') {
         deps.stderr(
           `pw: interrupted; worktrees and uncommitted changes are kept. Resume with: ${resumeCommand}\n`,
         );
       } else
         deps.stderr(
-          `pw: not every worker is complete; fix what is said above, then: ${resumeCommand}\n`,
+          `pw: not every worker is complete; fix what is said above${ran.length ? ` (what an agent did: pw logs ${ran[0]}${ran.length > 1 ? `, and so on for ${ran.slice(1).join(', ')}` : ''})` : ''}, then: ${resumeCommand}\n`,
         );
     }
     return { exitCode };
