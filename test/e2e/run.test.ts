@@ -209,6 +209,25 @@ describe('pw run', () => {
     expect(events.find((e) => e.type === 'worker-skipped')).toMatchObject({ worker: 'web' });
   });
 
+  it('says when an agent left changes uncommitted after its COMPLETE: its branch does not have them', () => {
+    repo = createApiOnlyRepo();
+    repo.script('api', [
+      [{ commit: '[COMPLETE] the API' }, { write: 'src/api/left.ts', content: 'not committed\n' }],
+    ]);
+    const result = repo.run(['run', 'plan.yaml']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe(
+      `pw: warning: api is COMPLETE, but its worktree ${repo.wt('api')} holds 1 uncommitted change, which its branch (and so integrate) does not have; commit them there, or remove them\n`,
+    );
+    expect(readFileSync(join(repo.wt('api'), 'src/api/left.ts'), 'utf8')).toBe('not committed\n');
+    const again = repo.run(['run', '--json']);
+    expect(repo.events(again.stdout).find((e) => e.type === 'worker-uncommitted')).toMatchObject({
+      worker: 'api',
+      worktree: repo.wt('api'),
+      count: 1,
+    });
+  });
+
   it('a failed run ends by saying, per worker, what went wrong, where to look, and how to go on', () => {
     repo = createApiOnlyRepo();
     repo.script('api', [[{ stderr: 'something broke' }, { exit: 1 }]]);

@@ -396,6 +396,16 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
     ended = result.outcome !== 'interrupted';
     for (const w of result.workers) if (w.git?.state === 'complete') completeAtEnd.add(w.worker.id);
     const complete = result.workers.filter((w) => w.selected && w.phase.kind === 'complete').length;
+    // Work an agent left uncommitted after its COMPLETE is in no branch: said, never dropped.
+    const leftBehind =
+      result.outcome === 'interrupted' ? [] : await engine.uncommittedAfterComplete();
+    for (const left of leftBehind) {
+      emit({ type: 'worker-uncommitted', plan: plan.name, ...left });
+      if (!json)
+        deps.stderr(
+          `pw: warning: ${left.worker} is COMPLETE, but its worktree ${left.worktree} holds ${left.count} uncommitted change${left.count === 1 ? '' : 's'}, which its branch (and so integrate) does not have; commit them there, or remove them\n`,
+        );
+    }
     const resumeCommand = `pw run ${plan.name}${only.length ? ` --only ${only.join(',')}` : ''}`;
     if (result.outcome === 'interrupted')
       emit({

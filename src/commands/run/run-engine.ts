@@ -277,6 +277,31 @@ export class RunEngine {
     return status;
   }
 
+  /**
+   * The selected COMPLETE workers whose worktrees hold changes their branches
+   * do not (an agent that committed COMPLETE and left files behind): one
+   * worktree read each, once the run is over.
+   */
+  async uncommittedAfterComplete(): Promise<{ worker: string; worktree: string; count: number }[]> {
+    const complete = this.workers.filter((w) => w.selected && w.phase.kind === 'complete');
+    if (!complete.length) return [];
+    const snapshot = await readPlanSnapshot(
+      this.input.mainWorktree,
+      this.input.plan,
+      this.input.clock.wall(),
+      {
+        repo: { commonDir: this.input.commonDir },
+        fetch: false,
+        previous: this.snapshot,
+        judge: false,
+        worktreesOf: new Set(complete.map((w) => w.worker.id)),
+      },
+    );
+    return snapshot.status.workers
+      .filter((s) => complete.some((w) => w.worker.id === s.id) && (s.uncommitted?.count ?? 0) > 0)
+      .map((s) => ({ worker: s.id, worktree: s.worktree, count: s.uncommitted!.count }));
+  }
+
   /** Adopts an agent a previous `pw run` started and that still runs: waited for, never started twice. */
   async adoptLiveAgents(): Promise<string[]> {
     const adopted: string[] = [];

@@ -23,6 +23,7 @@ export interface RunEvent {
     | 'worker-attached'
     | 'worker-detached'
     | 'worker-attach-stale'
+    | 'worker-uncommitted'
     | 'message-queued'
     | 'message-delivered'
     | 'notify-failed'

@@ -32,6 +32,9 @@ export function formatRunEventLine(event: RunEvent): string | null {
         return `${who}agent from the previous run still runs (pid ${String(event.pid)}); adopted, not started again`;
       case 'agent-tool':
         return null;
+      case 'worker-uncommitted':
+        // Said as a warning on stderr at the end of the run.
+        return null;
       case 'worker-exited':
         return `${who}agent exited (${event.signal ? `signal ${String(event.signal)}` : `exit ${String(event.exitCode)}`}); branch says ${String(event.state)}`;
       case 'worker-retry':
