@@ -240,6 +240,10 @@ describe('pw run', () => {
         '',
       ].join('\n'),
     );
+    // The retrospective says it too.
+    expect(repo.pw(['retro']).stdout).toContain(
+      '- api (failed): transient: gave up after 1 failed attempt (--retries 0) (last output: something broke); `pw logs api` shows its last attempt.\n',
+    );
   });
 
   it('a rerun gives a worker the last run gave up on the whole --retries again', () => {

@@ -113,5 +113,12 @@ export function renderRunRetroSection(report: RunReport): string {
         `| ${w.id} | ${w.status} | ${w.attempts} | ${Math.max(0, w.attempts - 1)} | ${w.failures.join(', ') || '-'} | ${w.inputTokens + w.outputTokens} | $${w.costUsd.toFixed(4)} |`,
     ),
     '',
+    // Why a worker did not finish (failed, skipped, blocked): what to look at first.
+    ...report.workers
+      .filter((w) => w.reason)
+      .map(
+        (w) => `- ${w.id} (${w.status}): ${w.reason}; \`pw logs ${w.id}\` shows its last attempt.`,
+      ),
+    ...(report.workers.some((w) => w.reason) ? [''] : []),
   ].join('\n');
 }
