@@ -7,7 +7,7 @@ import { maskSecrets } from '../../src/domain/run/mask-secrets.js';
 import { planRetry, seededRandom } from '../../src/domain/run/plan-retry.js';
 import { planRunStep, type StepWorker } from '../../src/domain/run/plan-run-step.js';
 import { DEFAULT_RUN_SETTINGS, parseRunSettings } from '../../src/domain/run/run-settings.js';
-import { neutralize, renderRunFrame } from '../../src/render/run/run-view.js';
+import { formatRunEventLine, neutralize, renderRunFrame } from '../../src/render/run/run-view.js';
 
 const worker = (id: string, extra: Partial<StepWorker> = {}): StepWorker => ({
   id,
@@ -287,6 +287,26 @@ describe('parseAgentLine', () => {
 });
 
 describe('secrets, settings and the view', () => {
+  it('one plain line per event: an exit by code, by signal, or unknown (an adopted agent)', () => {
+    const exited = (exitCode: number | null, signal: string | null): string | null =>
+      formatRunEventLine({
+        time: '2030-01-01T10:00:00.000Z',
+        type: 'worker-exited',
+        plan: 'demo',
+        worker: 'api',
+        exitCode,
+        signal,
+        state: 'working',
+      });
+    expect(exited(1, null)).toBe('10:00:00 api: agent exited (exit 1); branch says working');
+    expect(exited(null, 'SIGKILL')).toBe(
+      '10:00:00 api: agent exited (signal SIGKILL); branch says working',
+    );
+    expect(exited(null, null)).toBe(
+      "10:00:00 api: agent exited (exit code unknown: an adopted agent is not pw's child); branch says working",
+    );
+  });
+
   it('masks keys and tokens', () => {
     const text = maskSecrets(
       'key MYSECRETVALUE sk-ant-0123456789abc Bearer abcdefghijkl api_key=zzzzzzzzzz',

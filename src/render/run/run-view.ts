@@ -36,7 +36,7 @@ export function formatRunEventLine(event: RunEvent): string | null {
         // Said as a warning on stderr at the end of the run.
         return null;
       case 'worker-exited':
-        return `${who}agent exited (${event.signal ? `signal ${String(event.signal)}` : `exit ${String(event.exitCode)}`}); branch says ${String(event.state)}`;
+        return `${who}agent exited (${event.signal ? `signal ${String(event.signal)}` : event.exitCode === null ? "exit code unknown: an adopted agent is not pw's child" : `exit ${String(event.exitCode)}`}); branch says ${String(event.state)}`;
       case 'worker-retry':
         return `${who}${String(event.category)}; attempt ${String(event.nextAttempt)} in ${formatDuration(Number(event.delayMs))}`;
       case 'worker-complete':
