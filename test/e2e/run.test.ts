@@ -151,7 +151,12 @@ describe('pw run', () => {
     const retro = repo.pw(['retro']).stdout;
     expect(retro).toContain('## Agent runs');
     expect(retro).toContain('| api | complete | 2 | 1 | incomplete | 0 | $0.0000 |');
-    // A second run finds everything COMPLETE and starts nothing.
+    // --dry-run leaves COMPLETE workers out of the stages; a second run starts nothing.
+    const dry = JSON.parse(repo.run(['run', '--dry-run', '--json']).stdout) as {
+      complete: string[];
+      stages: string[][];
+    };
+    expect(dry).toMatchObject({ complete: ['api', 'web', 'db'], stages: [] });
     const again = repo.run(['run', '--json']);
     expect(again.status).toBe(0);
     expect(types(repo.events(again.stdout)).filter((t) => t === 'worker-started')).toEqual([]);

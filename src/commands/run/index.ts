@@ -277,9 +277,23 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
   const specs = await resolveAgents(plan, settings, selected, deps);
 
   if (options.dryRun) {
-    const stages = stagesOf(plan, selected);
+    // A worker whose branch says COMPLETE already is not started: left out of the stages.
+    const complete: string[] = [];
+    if (setUp) {
+      const { readPlanSnapshot } = await import('../status/read-plan-status.js');
+      const snapshot = await readPlanSnapshot(repo.mainWorktree, plan, deps.now(), {
+        repo: { commonDir: repo.commonDir },
+        fetch: false,
+        judge: false,
+        worktreesOf: new Set(),
+      });
+      for (const w of snapshot.status.workers)
+        if (w.state === 'complete' && selected.has(w.id)) complete.push(w.id);
+    }
+    const toStart = new Set([...selected].filter((id) => !complete.includes(id)));
+    const stages = stagesOf(plan, toStart);
     const argv = Object.fromEntries(
-      [...selected].map((id) => {
+      [...toStart].map((id) => {
         const worker = plan.workers.find((w) => w.id === id)!;
         const inv = buildInvocation(specs.get(id)!, {
           prompt: '<brief>',
@@ -296,7 +310,7 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
     );
     if (json)
       deps.stdout(
-        `${JSON.stringify({ plan: plan.name, dryRun: true, setUp, settings, stages, agents: argv }, null, 2)}\n`,
+        `${JSON.stringify({ plan: plan.name, dryRun: true, setUp, settings, complete, stages, agents: argv }, null, 2)}\n`,
       );
     else {
       deps.stdout(`pw run ${plan.name} --dry-run: nothing is started\n`);
@@ -304,6 +318,7 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
         deps.stdout(
           `plan ${plan.name} is not set up yet (or changed): pw run sets it up first (pw setup --dry-run says how)\n`,
         );
+      if (complete.length) deps.stdout(`already COMPLETE, not started: ${complete.join(', ')}\n`);
       stages.forEach((stage, i) => {
         deps.stdout(`stage ${i + 1}: ${stage.join(', ')}\n`);
         for (const id of stage)
