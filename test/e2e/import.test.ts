@@ -67,6 +67,18 @@ describe('pw import', () => {
     const review = join(r.root, 'repo.pw', 'auth-in-parallel', 'review');
     expect(readFileSync(join(review, 'WORKER.md'), 'utf8')).toContain('Review the auth module.');
 
+    // pw run starts each task's Claude Code agent, in dependency order.
+    const bin = join(r.root, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'claude'), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(bin, 'claude'), 0o755);
+    const dry = r.pw(['run', '--dry-run'], { env: { PATH: `${bin}:${r.env.PATH ?? ''}` } });
+    expect(dry.stderr).toBe('');
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toMatch(/stage 1: login\n {2}login: \["claude",.*"--agent","tdd-develop"/);
+    expect(dry.stdout).toMatch(/stage 2: review\n {2}review: \[.*"--agent","code-reviewer"/);
+    expect(dry.stdout).toMatch(/retries: 1/);
+
     // The reviewer owns nothing: a file is refused, a status commit goes in.
     r.write('src/auth/login.py', 'def login(): return 1\n', review);
     r.git(['add', 'src/auth/login.py'], { cwd: review });
@@ -83,17 +95,11 @@ describe('pw import', () => {
       .workers;
     expect(workers.find((w) => w.id === 'review')?.state).toBe('complete');
 
-    // pw run starts each task's Claude Code agent, in dependency order.
-    const bin = join(r.root, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'claude'), '#!/bin/sh\nexit 0\n');
-    chmodSync(join(bin, 'claude'), 0o755);
-    const dry = r.pw(['run', '--dry-run'], { env: { PATH: `${bin}:${r.env.PATH ?? ''}` } });
-    expect(dry.stderr).toBe('');
-    expect(dry.status).toBe(0);
-    expect(dry.stdout).toMatch(/stage 1: login\n {2}login: \["claude",.*"--agent","tdd-develop"/);
-    expect(dry.stdout).toMatch(/stage 2: review\n {2}review: \[.*"--agent","code-reviewer"/);
-    expect(dry.stdout).toMatch(/retries: 1/);
+    // Once review is COMPLETE, pw run leaves it out.
+    const after = r.pw(['run', '--dry-run'], { env: { PATH: `${bin}:${r.env.PATH ?? ''}` } });
+    expect(after.status).toBe(0);
+    expect(after.stdout).toContain('already COMPLETE, not started: review\nstage 1: login\n');
+    expect(after.stdout).not.toContain('stage 2');
   });
 
   it('prints the plan when no --output is given, and never overwrites a file', () => {
