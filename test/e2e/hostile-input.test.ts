@@ -1,8 +1,8 @@
-import { chmodSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writePlan } from '../helpers/repo-state.js';
+import { writeAgentScript, writePlan } from '../helpers/repo-state.js';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 
 // Every string a plan carries into a file or a script, at its most hostile.
@@ -24,13 +24,11 @@ describe('hostile input', () => {
 
   it('writes tasks verbatim, runs nothing, and hands the brief to the agent unchanged', () => {
     // A fake agent that records the arguments it was given.
-    const agent = join(repo.root, 'fake agent.sh');
-    repo.write(
+    const agent = writeAgentScript(
+      repo,
       'fake agent.sh',
-      '#!/bin/sh\nprintf "%s" "$@" > "$PW_WORKTREE/../agent-args-$PW_WORKER"\n',
-      repo.root,
+      'printf "%s" "$@" > "$PW_WORKTREE/../agent-args-$PW_WORKER"\n',
     );
-    chmodSync(agent, 0o755);
     const root = join(repo.root, `wt $(touch PWNED_ROOT) 'q' "d" 日本`);
     const plan = writePlan(
       repo,
@@ -71,14 +69,12 @@ describe('hostile input', () => {
   });
 
   it("fills a launch script's {worktree} and {brief} where the agent command puts them, running no shell", () => {
-    // A fake agent that records each argument on a line of its own, and stdin.
-    const agent = join(repo.root, 'fake agent.sh');
-    repo.write(
+    // A fake agent that records each argument on a line of its own.
+    const agent = writeAgentScript(
+      repo,
       'fake agent.sh',
-      '#!/bin/sh\nprintf "%s\\n" "$@" > "$PW_WORKTREE/../agent-args-$PW_WORKER"\n',
-      repo.root,
+      'printf "%s\\n" "$@" > "$PW_WORKTREE/../agent-args-$PW_WORKER"\n',
     );
-    chmodSync(agent, 0o755);
     const root = join(repo.root, `wt $(touch PWNED_ROOT) 'q' "d"`);
     const command = `'${agent}' --dir={worktree} 'it''s; $(touch PWNED_ARG)' {brief} {session}`;
     const plan = writePlan(

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writePlan } from '../helpers/repo-state.js';
+import { writeAgentScript, writePlan } from '../helpers/repo-state.js';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -29,13 +29,11 @@ describe.skipIf(!hasTmux)('pw setup --tmux', () => {
   });
 
   it('opens one tmux window per worker, each running its launch script in its worktree', async () => {
-    const agent = join(repo.root, 'agent.sh');
-    repo.write(
+    const agent = writeAgentScript(
+      repo,
       'agent.sh',
-      '#!/bin/sh\npwd > "$PW_WORKTREE/../started-$PW_WORKER"\nsleep 30\n',
-      repo.root,
+      'pwd > "$PW_WORKTREE/../started-$PW_WORKER"\nsleep 30\n',
     );
-    chmodSync(agent, 0o755);
     const plan = writePlan(
       repo,
       'plan.yaml',

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TempRepo } from './temp-repo.js';
 
@@ -34,6 +34,14 @@ export function repoState(repo: TempRepo): Record<string, unknown> {
 export function writePlan(repo: TempRepo, name: string, yaml: string): string {
   const path = join(repo.root, name);
   repo.write(name, yaml, repo.root);
+  return path;
+}
+
+/** An executable sh script `name` beside the repository (a stand-in agent); its path. */
+export function writeAgentScript(repo: TempRepo, name: string, body: string): string {
+  repo.write(name, `#!/bin/sh\n${body}`, repo.root);
+  const path = join(repo.root, name);
+  chmodSync(path, 0o755);
   return path;
 }
 

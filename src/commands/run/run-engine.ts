@@ -243,25 +243,23 @@ export class RunEngine {
     return this.saving;
   }
 
+  /** The workers' states from git, reading the worktrees of `worktreesOf` only. */
+  private readSnapshot(worktreesOf: readonly WorkerRuntime[]): Promise<PlanSnapshot> {
+    return readPlanSnapshot(this.input.mainWorktree, this.input.plan, this.input.clock.wall(), {
+      repo: { commonDir: this.input.commonDir },
+      // The agents run here: their branches are local. A hub's copies fetched last are still read.
+      fetch: false,
+      previous: this.snapshot,
+      // States are what the engine decides on; pw status and integrate judge the scope.
+      judge: false,
+      worktreesOf: new Set(worktreesOf.map((w) => w.worker.id)),
+    });
+  }
+
   private async readStatus(now: number = this.input.clock.now()): Promise<PlanStatus> {
-    this.snapshot = await readPlanSnapshot(
-      this.input.mainWorktree,
-      this.input.plan,
-      this.input.clock.wall(),
-      {
-        repo: { commonDir: this.input.commonDir },
-        // The agents run here: their branches are local. A hub's copies fetched last are still read.
-        fetch: false,
-        previous: this.snapshot,
-        // States are what the engine decides on; pw status and integrate judge the scope.
-        judge: false,
-        // A running agent's file changes count against its idle timeout: its worktree is read
-        // once nothing else it did keeps it within the timeout; no other worktree is read.
-        worktreesOf: new Set(
-          this.workers.filter((w) => this.mayBeIdle(w, now)).map((w) => w.worker.id),
-        ),
-      },
-    );
+    // A running agent's file changes count against its idle timeout: its worktree is read
+    // once nothing else it did keeps it within the timeout; no other worktree is read.
+    this.snapshot = await this.readSnapshot(this.workers.filter((w) => this.mayBeIdle(w, now)));
     const status = this.snapshot.status;
     for (const w of this.workers) {
       w.git = status.workers.find((s) => s.id === w.worker.id) ?? null;
@@ -285,18 +283,7 @@ export class RunEngine {
   async uncommittedAfterComplete(): Promise<{ worker: string; worktree: string; count: number }[]> {
     const complete = this.workers.filter((w) => w.selected && w.phase.kind === 'complete');
     if (!complete.length) return [];
-    const snapshot = await readPlanSnapshot(
-      this.input.mainWorktree,
-      this.input.plan,
-      this.input.clock.wall(),
-      {
-        repo: { commonDir: this.input.commonDir },
-        fetch: false,
-        previous: this.snapshot,
-        judge: false,
-        worktreesOf: new Set(complete.map((w) => w.worker.id)),
-      },
-    );
+    const snapshot = await this.readSnapshot(complete);
     return snapshot.status.workers
       .filter((s) => complete.some((w) => w.worker.id === s.id) && (s.uncommitted?.count ?? 0) > 0)
       .map((s) => ({ worker: s.id, worktree: s.worktree, count: s.uncommitted!.count }));
