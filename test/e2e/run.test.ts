@@ -545,6 +545,23 @@ describe('pw run', () => {
     expect(repo.pw(['check']).status).toBe(0);
   });
 
+  it('a worker that gives up after the hooks refused its commit is said to have been refused which paths', () => {
+    repo = createApiOnlyRepo();
+    repo.script('api', [
+      [
+        { write: 'src/db/d.ts', content: 'not mine\n' },
+        { commit: '[CHECKPOINT] touch the database' },
+        { exit: 1 },
+      ],
+    ]);
+    const result = repo.run(['run', 'plan.yaml', '--json', '--retries', '0']);
+    expect(result.status).toBe(1);
+    const failed = repo.events(result.stdout).find((e) => e.type === 'worker-failed');
+    expect(String(failed!.reason)).toMatch(
+      /^transient: gave up after 1 failed attempt \(--retries 0\); the hooks refused src\/db\/d\.ts \(nobody owns it\) \(last output: /,
+    );
+  });
+
   it('Ctrl-C stops every agent (SIGINT to its group), keeps uncommitted work, exits 130; a rerun resumes', async () => {
     repo = createRunRepo(plan(), FILES);
     repo.script('api', [

@@ -1055,6 +1055,22 @@ export class RunEngine {
     return tips;
   }
 
+  /**
+   * The paths the hooks refused to a worker since `since` (its attempt's
+   * start), with their owners, from the events log: what the end of the
+   * agent's output often leaves out. Null when there are none.
+   */
+  private async refusedPaths(worker: string, since: string | null): Promise<string | null> {
+    const events = await readEvents(this.input.commonDir, this.input.plan.name).catch(() => []);
+    const recent = events.filter((e) => since === null || (e.time ?? '') >= since);
+    const paths = parseScopeRefusals(recent).filter((r) => r.worker === worker);
+    if (!paths.length) return null;
+    const named = paths
+      .slice(0, 5)
+      .map((r) => `${r.path} (${r.owner ? `${r.owner}'s` : 'nobody owns it'})`);
+    return `${named.join(', ')}${paths.length > 5 ? ` and ${paths.length - 5} more` : ''}`;
+  }
+
   /** Ctrl-C, or a start that failed: nothing more is started. */
   private stopping(): boolean {
     return this.interrupted || this.startFailure !== null;
@@ -1150,7 +1166,8 @@ export class RunEngine {
         .split('\n')
         .slice(-3)
         .join(' | ');
-      const reason = `${category}: ${decision.reason}${tail ? ` (last output: ${tail.slice(0, 300)})` : ''}`;
+      const refused = await this.refusedPaths(id, attempt?.startedAt ?? null);
+      const reason = `${category}: ${decision.reason}${refused ? `; the hooks refused ${refused}` : ''}${tail ? ` (last output: ${tail.slice(0, 300)})` : ''}`;
       this.setPhase(w, { kind: 'failed', category, reason });
       this.event('worker-failed', id, { category, reason });
     }
