@@ -1,5 +1,5 @@
 import type { RunSettings } from '../domain/run/run-settings.js';
-import { splitCommandLine } from '../domain/text/command-line.js';
+import { AGENT_PLACEHOLDER, splitCommandLine } from '../domain/text/command-line.js';
 
 export type AgentKind = 'claude' | 'codex' | 'aider' | 'command';
 
@@ -105,7 +105,7 @@ export function buildInvocation(spec: AgentSpec, input: InvocationInput): AgentI
     case 'command': {
       let usedPrompt = false;
       const argv = [spec.program, ...spec.args].map((word) =>
-        word.replace(/\{(brief|prompt|worktree|session)\}/g, (_m, key: string) => {
+        word.replace(AGENT_PLACEHOLDER, (_m, key: string) => {
           if (key === 'brief' || key === 'prompt') {
             usedPrompt = true;
             return input.prompt;

@@ -439,7 +439,6 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
   return program;
 }
 
-/** `--fetch [remote]`: every read command fetches the worker branches from a hub first. */
 /** `--only a,b c`: worker ids separated by commas or spaces, as one list. */
 function idList(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').filter(Boolean)];
@@ -457,6 +456,7 @@ function planArgument(
   return argument ?? option;
 }
 
+/** `--fetch [remote]`: every read command fetches the worker branches from a hub first. */
 function fetchOption(): Option {
   return new Option(
     '--fetch [remote]',

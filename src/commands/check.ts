@@ -1,5 +1,5 @@
-import { lstat } from 'node:fs/promises';
 import { relative } from 'node:path';
+import { isFile } from '../store/fs.js';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import { loadConfig } from '../config/load-config.js';
 import { readPlanFile, resolvePlan } from '../config/read-plan.js';
@@ -31,13 +31,6 @@ interface CheckPlan {
   trust: TrustProblem[];
   /** The trusted copy (set up here), for the events log. */
   trusted: CompiledPlan | null;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return lstat(path).then(
-    (s) => s.isFile(),
-    () => false,
-  );
 }
 
 /** The plan file a trusted plan was set up from, compiled now; null when it cannot be read. */

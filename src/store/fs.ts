@@ -12,6 +12,22 @@ import {
 } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 
+/** Whether a regular file (not a symlink to one) is at `path`. */
+export async function isFile(path: string): Promise<boolean> {
+  return lstat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/** Whether a folder (or a symlink to one) is at `path`. */
+export async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
 /** Whether anything (a file, a folder, a dangling symlink) is at `path`. */
 export async function exists(path: string): Promise<boolean> {
   return lstat(path).then(

@@ -1,6 +1,7 @@
 import { readHubRecord } from '../../store/hub-record.js';
+import { isFile } from '../../store/fs.js';
 import { randomUUID } from 'node:crypto';
-import { lstat, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { CommandDeps, CommandResult } from '../../cli/deps.js';
 import { buildInvocation, resolveAgentSpec, type AgentSpec } from '../../agents/profiles.js';
@@ -68,13 +69,6 @@ function duration(text: string | undefined, flag: string): number | null | undef
   return ms;
 }
 
-async function isFile(path: string): Promise<boolean> {
-  return lstat(path).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-}
-
 /**
  * Sets the plan up when a plan file is named or none is set up yet (idempotent, as pw setup).
  * The repository read here serves the whole run: setup changes neither its common dir nor its
@@ -105,11 +99,9 @@ async function ensurePlanSetUp(
   if (named || !anySetUp) {
     if (!options.dryRun) {
       // An agent that cannot start is said before setup writes anything.
-      const { readSetupContext } = await import('../setup/snapshot.js');
-      const desired = (await readSetupContext({ plan: options.plan, dryRun: true }, deps, repo))
-        .desired;
+      const desired = await readDesiredPlan(options, deps, repo);
       const { settings } = await readRunSettings(await loadConfig(repo.mainWorktree), desired);
-      const only = (options.only ?? []).flatMap((o) => o.split(',')).filter(Boolean);
+      const only = onlyIds(options);
       const ids = desired.workers.map((w) => w.id);
       const selected = new Set(only.length ? only.filter((id) => ids.includes(id)) : ids);
       await resolveAgents(desired, settings, selected, deps, 'setup');
@@ -124,15 +116,28 @@ async function ensurePlanSetUp(
       if (!existing || parsed.actions.length) {
         // Not set up yet (or changed since): the plan as setup would write it, which pw run
         // sets up first.
-        const { readSetupContext } = await import('../setup/snapshot.js');
-        const context = await readSetupContext({ plan: options.plan, dryRun: true }, deps, repo);
-        return { plan: context.desired, setUp: false };
+        return { plan: await readDesiredPlan(options, deps, repo), setUp: false };
       }
     } else if (parsed.actions.length)
       emit({ type: 'setup', plan: parsed.plan, actions: parsed.actions });
     return { plan: (await loadActivePlan(deps.cwd, parsed.plan, { repo })).plan, setUp: true };
   }
   return { plan: (await loadActivePlan(deps.cwd, options.plan, { repo })).plan, setUp: true };
+}
+
+/** The plan as setup would write it, from the plan file or config: nothing is written. */
+async function readDesiredPlan(
+  options: RunOptions,
+  deps: CommandDeps,
+  repo: RepoInfo,
+): Promise<CompiledPlan> {
+  const { readSetupContext } = await import('../setup/snapshot.js');
+  return (await readSetupContext({ plan: options.plan, dryRun: true }, deps, repo)).desired;
+}
+
+/** The workers `--only` names, comma- or space-separated. */
+function onlyIds(options: RunOptions): string[] {
+  return (options.only ?? []).flatMap((o) => o.split(',')).filter(Boolean);
 }
 
 /**
@@ -262,7 +267,7 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
   if (idleTimeoutMs !== undefined) settings.idleTimeoutMs = idleTimeoutMs;
 
   const ids = plan.workers.map((w) => w.id);
-  const only = (options.only ?? []).flatMap((o) => o.split(',')).filter(Boolean);
+  const only = onlyIds(options);
   // A machine that joined the plan (pw join) runs its own worker; the others run elsewhere.
   const joined = only.length ? null : await readHubRecord(repo.commonDir, plan.name);
   if (joined?.role === 'joined' && joined.worker) only.push(joined.worker);

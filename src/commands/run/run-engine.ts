@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   spawnAgent,
@@ -51,6 +51,7 @@ import {
   recoverDeliveringMessages,
   type QueuedMessage,
 } from '../../store/run/message-queue.js';
+import { isDirectory } from '../../store/fs.js';
 import { appendEvent, readEvents } from '../../store/trusted-store.js';
 
 /** The engine's clock and timers: real ones in use, the same interface in tests. */
@@ -482,7 +483,6 @@ export class RunEngine {
   /** When to try run.autoNotify again after it failed (null: it did not). */
   private notifyRetryAt: number | null = null;
 
-  /** What planRunStep decides now, from every worker as the engine knows it. */
   /**
    * Starts (or resumes with its messages) a worker without waiting: the
    * loop wakes when the start is done. A start that throws ends the run, as
@@ -516,6 +516,7 @@ export class RunEngine {
     }
   }
 
+  /** What planRunStep decides now, from every worker as the engine knows it. */
   private planStep(now: number): StepDecision {
     const { settings } = this.input;
     return planRunStep({
@@ -994,14 +995,15 @@ export class RunEngine {
         w.worker.branch,
         this.input.env,
       );
-      if (merged.kind === 'failed')
-        return `merging ${providerId}'s COMPLETE tip failed in ${w.worker.worktree}: ${merged.message
+      if (merged.kind === 'failed') {
+        // Git's lines, on one: the reason is one line of the run's output.
+        const said = merged.message
           .split('\n')
           .map((line) => line.trim())
           .filter(Boolean)
-          .join(
-            ' ',
-          )}. Move or commit what is in the way there, then run pw run ${this.input.plan.name} again`;
+          .join(' ');
+        return `merging ${providerId}'s COMPLETE tip failed in ${w.worker.worktree}: ${said}. Move or commit what is in the way there, then run pw run ${this.input.plan.name} again`;
+      }
       if (merged.kind === 'merged')
         this.event('worker-merged', w.worker.id, {
           provider: providerId,
@@ -1197,11 +1199,4 @@ export class RunEngine {
     for (const w of exited) await this.settleExit(w);
     return names;
   }
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
 }

@@ -1,6 +1,6 @@
 import type { CompiledPlan, CompiledWorker } from '../plan/plan.js';
 import { renderTemplate } from './render-template.js';
-import { splitCommandLine } from '../text/command-line.js';
+import { AGENT_PLACEHOLDER, splitCommandLine } from '../text/command-line.js';
 import { shQuote } from './shell-quote.js';
 
 export const BRIEF_FILE = 'WORKER.md';
@@ -59,7 +59,6 @@ export function renderBrief(template: string, plan: CompiledPlan, worker: Compil
   });
 }
 
-const PLACEHOLDER = /\{(brief|prompt|worktree|session)\}/g;
 const BRIEF_TEXT = '"$(cat "$PW_BRIEF")"';
 
 /**
@@ -71,8 +70,7 @@ const BRIEF_TEXT = '"$(cat "$PW_BRIEF")"';
  * its last argument.
  */
 function launchLine(agentCommand: string): string {
-  if (PLACEHOLDER.test(agentCommand)) {
-    PLACEHOLDER.lastIndex = 0;
+  if (agentCommand.search(AGENT_PLACEHOLDER) >= 0) {
     let words: string[] | null;
     try {
       words = splitCommandLine(agentCommand);
@@ -84,7 +82,7 @@ function launchLine(agentCommand: string): string {
       const sh = words.map((word) => {
         const parts: string[] = [];
         let at = 0;
-        for (const match of word.matchAll(PLACEHOLDER)) {
+        for (const match of word.matchAll(AGENT_PLACEHOLDER)) {
           if (match.index > at) parts.push(shQuote(word.slice(at, match.index)));
           const key = match[1]!;
           if (key === 'brief' || key === 'prompt') usesBrief = true;

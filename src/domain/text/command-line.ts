@@ -37,3 +37,10 @@ export function splitCommandLine(text: string): string[] {
   if (inWord) words.push(word);
   return words;
 }
+
+/**
+ * The placeholders an agent command may hold (`pw run` and the launch
+ * scripts fill them): `{brief}` (or `{prompt}`), `{worktree}`, `{session}`.
+ * Global: use with `replace` or `matchAll`.
+ */
+export const AGENT_PLACEHOLDER = /\{(brief|prompt|worktree|session)\}/g;

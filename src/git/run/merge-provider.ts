@@ -50,16 +50,7 @@ export async function mergeProviderTip(
   }
   // Only a conflict (exit 1) leaves this merge half done. Git refuses (128) to start a merge
   // where one is in progress already: that one is someone's, and is left alone.
-  const inMerge =
-    result.exitCode === 1 &&
-    (
-      await runGit(['rev-parse', '-q', '--verify', 'MERGE_HEAD'], {
-        cwd: worktree,
-        env,
-        okExitCodes: [1],
-      })
-    ).exitCode === 0;
-  if (inMerge)
+  if (result.exitCode === 1 && (await readRefCommit(worktree, 'MERGE_HEAD')) !== null)
     await runGit(['merge', '--abort'], { cwd: worktree, env, okExitCodes: [128], detached: true });
   return {
     kind: 'failed',
