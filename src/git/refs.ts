@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { resolveCommit } from './repo.js';
 import { gitOutput, runGit } from './run-git.js';
 
 export const ZERO_SHA = '0000000000000000000000000000000000000000';
@@ -17,6 +20,27 @@ export async function updateRef(
   const args = ['update-ref', '-m', options.message ?? 'pw', ref, commit];
   if (options.expected !== undefined) args.push(options.expected);
   await runGit(args, { cwd });
+}
+
+const FULL_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/**
+ * The commit a branch points at: from its loose ref file when git keeps one
+ * (git reads that first; packed-refs only holds the others), with no process
+ * started; else asked of git (a packed ref, a reftable repository). Null
+ * when there is no such branch.
+ */
+export async function readBranchTip(
+  commonDir: string,
+  cwd: string,
+  branch: string,
+): Promise<string | null> {
+  const loose = await readFile(join(commonDir, 'refs', 'heads', ...branch.split('/')), 'utf8').then(
+    (text) => text.trim(),
+    () => null,
+  );
+  if (loose !== null && FULL_ID.test(loose)) return loose;
+  return resolveCommit(cwd, `refs/heads/${branch}`);
 }
 
 /** True when `ancestor` is reachable from `descendant`. */

@@ -34,10 +34,14 @@ export function repoConfigSnapshotPath(commonDir: string): string {
   return join(pwRoot(commonDir), 'repo-config.json');
 }
 
+let atomicWrites = 0;
+
 /** Writes via a temporary file and a rename, so readers never see half a file. */
 export async function writeFileAtomic(path: string, content: string, mode?: number): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}`;
+  // One temporary file per write: two writes of the same file in one process (a run's loop
+  // and a read beside it, each saving the status cache) never share one.
+  const temp = `${path}.tmp-${process.pid}-${++atomicWrites}`;
   await writeFile(temp, content, mode === undefined ? {} : { mode });
   await rename(temp, path);
 }

@@ -23,7 +23,7 @@ import { planRetry, type Random } from '../../domain/run/plan-retry.js';
 import { planRunStep, type RunPhase, type StepDecision } from '../../domain/run/plan-run-step.js';
 import type { RunSettings } from '../../domain/run/run-settings.js';
 import { mergeProviderTip } from '../../git/run/merge-provider.js';
-import { resolveCommit } from '../../git/repo.js';
+import { readBranchTip } from '../../git/refs.js';
 import { watchRefs } from '../../git/ref-watcher.js';
 import {
   openLog,
@@ -113,6 +113,11 @@ export interface WorkerRuntime {
   premerge: Promise<void> | null;
   /** The provider tips a premerge was last tried with. */
   premergedTips: string | null;
+  /**
+   * Its attempt count when its worktree was last read after it became
+   * COMPLETE with no agent running, and whether that read found it clean.
+   */
+  leftBehindRead: { attempts: number; clean: boolean } | null;
 }
 
 export interface EngineResult {
@@ -189,6 +194,7 @@ export class RunEngine {
         starting: null,
         premerge: null,
         premergedTips: null,
+        leftBehindRead: null,
       };
     });
   }
@@ -282,12 +288,56 @@ export class RunEngine {
    * worktree read each, once the run is over.
    */
   async uncommittedAfterComplete(): Promise<{ worker: string; worktree: string; count: number }[]> {
-    const complete = this.workers.filter((w) => w.selected && w.phase.kind === 'complete');
+    await this.leftBehindCheck;
+    // Read clean once its agent was gone (checkLeftBehindNext, while others ran): no agent
+    // has worked there since. The others, and any found holding changes, are read now.
+    const complete = this.workers.filter(
+      (w) =>
+        w.selected &&
+        w.phase.kind === 'complete' &&
+        !(w.leftBehindRead?.clean && w.leftBehindRead.attempts === w.record.attempts.length),
+    );
     if (!complete.length) return [];
     const snapshot = await this.readSnapshot(complete);
     return snapshot.status.workers
       .filter((s) => complete.some((w) => w.worker.id === s.id) && (s.uncommitted?.count ?? 0) > 0)
       .map((s) => ({ worker: s.id, worktree: s.worktree, count: s.uncommitted!.count }));
+  }
+
+  /** The read of one COMPLETE worker's worktree checkLeftBehindNext runs, if any. */
+  private leftBehindCheck: Promise<void> | null = null;
+
+  /**
+   * Reads the worktree of one COMPLETE worker whose agent is gone, while no
+   * start or premerge is in progress, one at a time: what its agent left
+   * uncommitted is then known before the run ends, which reads only the
+   * workers not found clean here (a run's last step stays short).
+   */
+  private checkLeftBehindNext(): void {
+    if (this.leftBehindCheck || this.stopping() || this.input.deliverOnly) return;
+    if (this.workers.some((w) => w.starting !== null || w.premerge !== null)) return;
+    const w = this.workers.find(
+      (x) =>
+        x.selected &&
+        x.phase.kind === 'complete' &&
+        x.proc === null &&
+        x.leftBehindRead?.attempts !== x.record.attempts.length,
+    );
+    if (!w) return;
+    const attempts = w.record.attempts.length;
+    this.leftBehindCheck = this.readSnapshot([w])
+      .then((snapshot) => {
+        const status = snapshot.status.workers.find((s) => s.id === w.worker.id);
+        w.leftBehindRead = { attempts, clean: (status?.uncommitted?.count ?? 0) === 0 };
+      })
+      .catch(() => {
+        // Not known: the run's end reads it again.
+        w.leftBehindRead = { attempts, clean: false };
+      })
+      .finally(() => {
+        this.leftBehindCheck = null;
+        this.checkLeftBehindNext();
+      });
   }
 
   /** Adopts an agent a previous `pw run` started and that still runs: waited for, never started twice. */
@@ -404,6 +454,7 @@ export class RunEngine {
         for (const { id } of decision.start) this.launch(this.byId(id), (w) => this.start(w));
         this.queued = decision.queued;
         this.premergeNext();
+        this.checkLeftBehindNext();
         await this.save();
         const running = this.workers.filter((w) => w.proc !== null || w.starting !== null);
         if (
@@ -451,6 +502,7 @@ export class RunEngine {
     } finally {
       // A start still in progress is finished before the run returns: its agent is recorded.
       await this.startsSettled();
+      await this.leftBehindCheck;
       closed = true;
       watcher.close();
       if (this.attachWatch) clearInterval(this.attachWatch);
@@ -498,6 +550,7 @@ export class RunEngine {
         w.starting = null;
         this.wake();
         this.premergeNext();
+        this.checkLeftBehindNext();
       });
   }
 
@@ -865,7 +918,7 @@ export class RunEngine {
       costUsd: null,
       log: logPath,
       // Where this attempt's commits begin, for pw logs.
-      tipAtStart: await resolveCommit(w.worker.worktree, `refs/heads/${w.worker.branch}`),
+      tipAtStart: await readBranchTip(this.input.commonDir, w.worker.worktree, w.worker.branch),
       ...(messages.length ? { messages: messages.map((m) => m.id) } : {}),
     };
     w.attempt = attempt;
@@ -1041,6 +1094,7 @@ export class RunEngine {
         .finally(() => {
           w.premerge = null;
           this.premergeNext();
+          this.checkLeftBehindNext();
         });
       return;
     }
