@@ -39,6 +39,18 @@ function commitOnTop(parent: string, path: string, content: string, message: str
   return repo.git(['commit-tree', tree, '-p', parent, '-m', message]);
 }
 
+/** Runs `fn` with pw itself unreachable from web's hooks: only their sh part can let a change through. */
+function withoutPw(fn: () => void): void {
+  const hook = join(repo.commonDir, 'pw', 'demo', 'hooks', 'web', 'reference-transaction');
+  const original = readFileSync(hook, 'utf8');
+  writeFileSync(hook, original.replace(/^PW_BIN=.*$/m, "PW_BIN='/nonexistent/pw.js'"));
+  try {
+    fn();
+  } finally {
+    writeFileSync(hook, original);
+  }
+}
+
 function expectRefByRefTransaction(
   result: { status: number; stderr: string },
   path: string,
@@ -155,18 +167,7 @@ describe('reference-transaction catches what skips pre-commit', () => {
     repo.write('src/api/server.ts', 'export const api = "delivered";\n', api);
     expect(repo.commit(api, '[CHECKPOINT] delivered\n\nProvides: server').status).toBe(0);
     repo.git(['reset', '-q', '--hard', 'pw/demo/web'], { cwd: web });
-    const hook = join(repo.commonDir, 'pw', 'demo', 'hooks', 'web', 'reference-transaction');
-    const original = readFileSync(hook, 'utf8');
     const webTip = tip('pw/demo/web');
-    // With pw itself unreachable, only the sh part can let a merge through.
-    const withoutPw = (fn: () => void): void => {
-      writeFileSync(hook, original.replace(/^PW_BIN=.*$/m, "PW_BIN='/nonexistent/pw.js'"));
-      try {
-        fn();
-      } finally {
-        writeFileSync(hook, original);
-      }
-    };
     withoutPw(() => {
       const merge = repo.gitResult(
         ['merge', '-q', '--no-ff', '--no-edit', '--no-verify', 'pw/demo/api'],
@@ -196,6 +197,30 @@ describe('reference-transaction catches what skips pre-commit', () => {
     expect(refused.stderr).toContain('src/api/server.ts  owned by api');
     expect(tip('pw/demo/web')).toBe(webTip);
     repo.gitResult(['merge', '--abort'], { cwd: web });
+  });
+
+  it('a merge of the base, at its tip or at an older commit of it, is judged in sh (no pw process)', () => {
+    const base = repo.git(['rev-parse', 'refs/heads/main']);
+    const older = commitOnTop(base, 'README.md', '# older\n', 'docs: older');
+    const newer = commitOnTop(older, 'README.md', '# newer\n', 'docs: newer');
+    const webTip = tip('pw/demo/web');
+    repo.git(['update-ref', 'refs/heads/main', newer, base]);
+    try {
+      withoutPw(() => {
+        for (const commit of [older, newer]) {
+          const merge = repo.gitResult(
+            ['merge', '-q', '--no-ff', '--no-edit', '--no-verify', commit],
+            { cwd: web },
+          );
+          expect(merge.stderr).toBe('');
+          expect(merge.status).toBe(0);
+          expect(repo.git(['rev-parse', 'HEAD^2'], { cwd: web })).toBe(commit);
+        }
+      });
+    } finally {
+      repo.git(['reset', '-q', '--hard', webTip], { cwd: web });
+      repo.git(['update-ref', 'refs/heads/main', base]);
+    }
   });
 
   it('lets compliant updates through: amend, reset back, fast-forward to a provider, merges, no-ops, deletion', () => {

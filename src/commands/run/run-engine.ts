@@ -36,6 +36,7 @@ import {
 } from '../../store/run/run-record.js';
 import {
   readPlanSnapshot,
+  readUncommittedCounts,
   statusWatchTargets,
   type PlanSnapshot,
 } from '../status/read-plan-status.js';
@@ -203,7 +204,18 @@ export class RunEngine {
     return this.workers;
   }
 
-  private wake(): void {
+  /**
+   * Whether the next step reads the status from git: after anything that can
+   * change a decision (an exit, a ref moving while waitsOnOthers, a deadline,
+   * a message, an attach ending). A start that ends wakes the loop without
+   * it: its merge changes no worker's state, and the step only plans what
+   * the start leaves (on a busy run, a read per start took CPU from the
+   * merges of the starts that came next).
+   */
+  private statusStale = true;
+
+  private wake(options: { statusStale: boolean } = { statusStale: true }): void {
+    if (options.statusStale) this.statusStale = true;
     this.woken = true;
     this.wakeUp?.();
   }
@@ -214,7 +226,14 @@ export class RunEngine {
       return;
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+      const timer = setTimeout(
+        () => {
+          // A deadline: an idle agent, a retry, a timeout.
+          this.statusStale = true;
+          done();
+        },
+        Math.max(0, Math.min(ms, 2 ** 31 - 1)),
+      );
       function done(): void {
         clearTimeout(timer);
         resolve();
@@ -298,10 +317,23 @@ export class RunEngine {
         !(w.leftBehindRead?.clean && w.leftBehindRead.attempts === w.record.attempts.length),
     );
     if (!complete.length) return [];
-    const snapshot = await this.readSnapshot(complete);
-    return snapshot.status.workers
-      .filter((s) => complete.some((w) => w.worker.id === s.id) && (s.uncommitted?.count ?? 0) > 0)
-      .map((s) => ({ worker: s.id, worktree: s.worktree, count: s.uncommitted!.count }));
+    const counts = await this.readUncommitted(complete);
+    return complete
+      .filter((w) => (counts.get(w.worker.id) ?? 0) > 0)
+      .map((w) => ({
+        worker: w.worker.id,
+        worktree: w.worker.worktree,
+        count: counts.get(w.worker.id)!,
+      }));
+  }
+
+  /** Uncommitted changes in these workers' worktrees (the worktree read alone: no history, no hooks). */
+  private readUncommitted(workers: readonly WorkerRuntime[]): Promise<Map<string, number>> {
+    return readUncommittedCounts(
+      this.input.commonDir,
+      this.input.plan,
+      new Set(workers.map((w) => w.worker.id)),
+    );
   }
 
   /** The read of one COMPLETE worker's worktree checkLeftBehindNext runs, if any. */
@@ -325,10 +357,9 @@ export class RunEngine {
     );
     if (!w) return;
     const attempts = w.record.attempts.length;
-    this.leftBehindCheck = this.readSnapshot([w])
-      .then((snapshot) => {
-        const status = snapshot.status.workers.find((s) => s.id === w.worker.id);
-        w.leftBehindRead = { attempts, clean: (status?.uncommitted?.count ?? 0) === 0 };
+    this.leftBehindCheck = this.readUncommitted([w])
+      .then((counts) => {
+        w.leftBehindRead = { attempts, clean: (counts.get(w.worker.id) ?? 0) === 0 };
       })
       .catch(() => {
         // Not known: the run's end reads it again.
@@ -409,7 +440,11 @@ export class RunEngine {
         // One instant for both: a worktree is read when its agent may be idle at `now`,
         // and only an agent idle at `now` after that read is stopped.
         const now = clock.now();
-        await this.readStatus(now);
+        // An agent that may be idle at `now` is judged on a fresh read (its commits and edits).
+        if (this.statusStale || exited.length || this.workers.some((w) => this.mayBeIdle(w, now))) {
+          this.statusStale = false;
+          await this.readStatus(now);
+        }
         await this.readAttached();
         for (const w of exited) await this.settleExit(w);
         if (settings.autoNotify && !this.input.deliverOnly && !this.interrupted)
@@ -548,7 +583,7 @@ export class RunEngine {
       })
       .finally(() => {
         w.starting = null;
-        this.wake();
+        this.wake({ statusStale: false });
         this.premergeNext();
         this.checkLeftBehindNext();
       });
@@ -1045,7 +1080,7 @@ export class RunEngine {
       const merged = await mergeProviderTip(
         w.worker.worktree,
         { id: providerId, branch: provider.worker.branch, sha },
-        w.worker.branch,
+        { branch: w.worker.branch, commonDir: this.input.commonDir },
         this.input.env,
       );
       if (merged.kind === 'failed') {

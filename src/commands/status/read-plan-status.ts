@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { dirname as posixDirname } from 'node:path/posix';
 import { countAheadBehind, reachableFrom } from '../../domain/history/commit-graph.js';
-import type { CompiledPlan } from '../../domain/plan/plan.js';
+import type { CompiledPlan, CompiledWorker } from '../../domain/plan/plan.js';
 import {
   computePlanStatusFromSummaries,
   markIntegrated,
@@ -417,13 +417,7 @@ async function readWorktreeInfos(
   env: NodeJS.ProcessEnv,
   only?: ReadonlySet<string>,
 ): Promise<Map<string, WorktreeInfo>> {
-  const present = (
-    await Promise.all(
-      plan.workers
-        .filter((w) => !only || only.has(w.id))
-        .map(async (w) => ((await exists(resolve(w.worktree, '.git'))) ? w : null)),
-    )
-  ).filter((w) => w !== null);
+  const present = await presentWorktrees(plan, only);
   const [edits, hooksOff] = await Promise.all([
     readWorktreesEdits(
       plan.repoRoot,
@@ -443,6 +437,45 @@ async function readWorktreeInfos(
       newestEditAt: edit.newestEditAt,
       hooksOff: hooksOff.get(w.id) ?? null,
     });
+  });
+  return out;
+}
+
+/** The workers (of `only`, when given) whose worktree is on this machine. */
+async function presentWorktrees(
+  plan: CompiledPlan,
+  only?: ReadonlySet<string>,
+): Promise<CompiledWorker[]> {
+  const present = await Promise.all(
+    plan.workers
+      .filter((w) => !only || only.has(w.id))
+      .map(async (w) => ((await exists(resolve(w.worktree, '.git'))) ? w : null)),
+  );
+  return present.filter((w) => w !== null);
+}
+
+/**
+ * How many uncommitted changes the worktrees of the workers `ids` hold (a
+ * worker with no worktree here is not in the map): the worktree read of
+ * `pw status` alone, without history or hooks, for pw run's look at what a
+ * COMPLETE agent left behind.
+ */
+export async function readUncommittedCounts(
+  commonDir: string,
+  plan: CompiledPlan,
+  ids: ReadonlySet<string>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Map<string, number>> {
+  const present = await presentWorktrees(plan, ids);
+  const edits = await readWorktreesEdits(
+    plan.repoRoot,
+    present.map((w) => w.worktree),
+    { commonDir, plan: plan.name, env, keepOthers: true },
+  );
+  const out = new Map<string, number>();
+  present.forEach((w, i) => {
+    const edit = edits[i];
+    if (edit) out.set(w.id, edit.count);
   });
   return out;
 }

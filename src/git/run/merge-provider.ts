@@ -1,4 +1,4 @@
-import { isAncestor } from '../refs.js';
+import { isAncestor, readBranchTip } from '../refs.js';
 import { runGit } from '../run-git.js';
 
 export type ProviderMerge =
@@ -20,7 +20,7 @@ export type ProviderMerge =
 export async function mergeProviderTip(
   worktree: string,
   provider: { id: string; branch: string; sha: string },
-  into: string,
+  into: { branch: string; commonDir: string },
   env: NodeJS.ProcessEnv,
 ): Promise<ProviderMerge> {
   if (await isAncestor(worktree, provider.sha, 'HEAD')) return { kind: 'up-to-date' };
@@ -34,7 +34,7 @@ export async function mergeProviderTip(
       '--no-edit',
       '--no-verify',
       '-m',
-      `Merge branch '${provider.branch}' into ${into}`,
+      `Merge branch '${provider.branch}' into ${into.branch}`,
       '-m',
       `pw run: ${provider.id} is COMPLETE at ${provider.sha}; its work is merged before this worker starts.`,
       provider.sha,
@@ -45,8 +45,11 @@ export async function mergeProviderTip(
     { cwd: worktree, env, okExitCodes: [1, 2, 128], detached: true },
   );
   if (result.exitCode === 0) {
-    const head = await runGit(['rev-parse', 'HEAD'], { cwd: worktree, env });
-    return { kind: 'merged', commit: head.stdout.trim() };
+    // The worktree's branch, read from its ref file (no git process) where git keeps one.
+    const commit = await readBranchTip(into.commonDir, worktree, into.branch);
+    return commit !== null
+      ? { kind: 'merged', commit }
+      : { kind: 'failed', message: `git merged, but branch ${into.branch} is gone since` };
   }
   // Only a conflict (exit 1) leaves this merge half done. Git refuses (128) to start a merge
   // where one is in progress already: that one is someone's, and is left alone.
