@@ -2,7 +2,7 @@ import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
 import { EnvironmentError, FailedError, UsageError } from '../errors.js';
 import { readConfig, writeConfig } from '../git/config.js';
-import { installHubHooks } from '../git/hooks/index.js';
+import { installHubHooks, installWorkerHooks } from '../git/hooks/index.js';
 import {
   assertHubName,
   locateHub,
@@ -127,6 +127,8 @@ export async function publishPlan(
       branch: worker.branch,
       from: cwd,
     });
+    // Its post-commit and post-merge hooks push: a worker that pushes has them.
+    await installWorkerHooks({ commonDir: repo.commonDir, plan, worker, withMain: false });
     pushing.push(worker.id);
   }
   return { plan: plan.name, hub: name, ref, commit, hubHooks, pushing };

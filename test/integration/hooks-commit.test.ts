@@ -88,6 +88,23 @@ describe('pre-commit', () => {
     expect(top).toHaveLength(1);
   });
 
+  it('starts no hook that has nothing to do: a worker that pushes to no hub has no post-commit', () => {
+    // Every hook git starts is a process forked from one that holds the index.
+    const trace = join(repo.root, 'trace-hooks.json');
+    repo.write('src/api/server.ts', 'export const api = "hooks";\n', api);
+    const result = repo.commit(api, '[CHECKPOINT] hooks', { env: { GIT_TRACE2_EVENT: trace } });
+    expect(result.status, result.stderr).toBe(0);
+    const hooks = readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (line) => JSON.parse(line) as { event: string; child_class?: string; hook_name?: string },
+      )
+      .filter((e) => e.event === 'child_start' && e.child_class === 'hook')
+      .map((e) => e.hook_name);
+    expect(hooks).toEqual(['commit-msg', 'reference-transaction', 'reference-transaction']);
+  });
+
   it('counts a rename as both paths: into the scope and out of it', () => {
     repo.git(['mv', 'src/web/app.ts', 'src/api/app.ts'], { cwd: api });
     let result = repo.commit(api, '[CHECKPOINT] take the app');

@@ -104,9 +104,17 @@ describe('renderHookScript', () => {
   });
 
   it('checks in the hooks each role needs and only hands over in the rest', () => {
-    expect(ownHooks('worker')).toEqual([
+    // A worker's post-commit and post-merge push to a hub: only a worker that pushes has them.
+    expect(ownHooks('worker')).toEqual(['commit-msg', 'pre-push', 'reference-transaction']);
+    expect(ownHooks('worker', true)).toEqual([
       'commit-msg',
       'post-commit',
+      'post-merge',
+      'pre-push',
+      'reference-transaction',
+    ]);
+    expect(hooksToInstall('worker', ['post-merge'])).toEqual([
+      'commit-msg',
       'post-merge',
       'pre-push',
       'reference-transaction',

@@ -309,7 +309,9 @@ async function trackHub(
   ] as const;
   const hubBefore = await readConfig(cwd, 'pw.hub', 'local');
   const before = await Promise.all(keys.map(([key]) => readConfig(cwd, key, 'local')));
+  let hooksUndo: Undo | null = null;
   const undo: Undo = async () => {
+    await hooksUndo?.().catch(() => undefined);
     for (const [i, [key]] of keys.entries()) {
       const value = before[i] ?? null;
       if (value === null) await unsetConfig(cwd, key, 'local').catch(() => undefined);
@@ -333,6 +335,15 @@ async function trackHub(
       branch: action.branch,
       from: cwd,
     });
+    // Its post-commit and post-merge hooks push: a worker that pushes has them.
+    const worker = desired.workers.find((w) => w.id === action.worker);
+    if (worker)
+      hooksUndo = await installWorkerHooks({
+        commonDir: repo.commonDir,
+        plan: desired,
+        worker,
+        withMain: false,
+      });
   } catch (error) {
     await undo();
     throw error;

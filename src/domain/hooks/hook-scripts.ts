@@ -176,17 +176,27 @@ export function renderHookScript(
 }
 
 /**
+ * A worker's hooks that only push its branch to a hub: installed where the
+ * worker pushes (pw join, pw publish) or the project has that hook too. Every
+ * hook git starts costs a commit a process (5-7 ms on a small repository,
+ * more where the index is large).
+ */
+const PUSHED_ONLY: readonly HookName[] = ['post-commit', 'post-merge'];
+
+/**
  * The hooks a role always has, to check something in (the rest only hand
  * over; a worker's pre-commit checks too, but is there only to go before the
- * project's own).
+ * project's own; its post-commit and post-merge push, where it pushes).
  */
-export function ownHooks(role: HooksRole): HookName[] {
+export function ownHooks(role: HooksRole, pushes = false): HookName[] {
   return HOOK_NAMES.filter(
     (hook) =>
       templateFor(role, hook) !== 'chain' &&
-      !(role === 'worker' && CHECKED_WHEN_CHAINED.includes(hook)),
+      !(role === 'worker' && CHECKED_WHEN_CHAINED.includes(hook)) &&
+      !(role === 'worker' && !pushes && PUSHED_ONLY.includes(hook)),
   );
 }
+
 
 /**
  * The hooks a folder needs: pw's own, plus one that only hands over for each
@@ -194,8 +204,13 @@ export function ownHooks(role: HooksRole): HookName[] {
  * husky's folder before `npm install` ran in that worktree: then every name).
  * A hook process costs about a millisecond, so none is started for nothing.
  */
-export function hooksToInstall(role: HooksRole, chained: readonly string[] | null): HookName[] {
-  const own = new Set<string>(ownHooks(role));
+export function hooksToInstall(
+  role: HooksRole,
+  chained: readonly string[] | null,
+  /** A worker whose commits are pushed to a hub (its push.conf exists). */
+  pushes = false,
+): HookName[] {
+  const own = new Set<string>(ownHooks(role, pushes));
   return HOOK_NAMES.filter((hook) => own.has(hook) || chained === null || chained.includes(hook));
 }
 

@@ -6,7 +6,13 @@ import { exists } from '../../store/fs.js';
 import { readTextIfExists } from '../../store/trusted-store.js';
 import { readConfigLayers, type ConfigLayers } from '../config.js';
 import { readMainWorktree } from '../worktree.js';
-import { expectedFiles, listChainedHooks, readChain, type HookInstallContext } from './install.js';
+import {
+  expectedFiles,
+  listChainedHooks,
+  pushesToHub,
+  readChain,
+  type HookInstallContext,
+} from './install.js';
 import {
   INSTALL_RECORD,
   currentHookRuntime,
@@ -116,7 +122,11 @@ async function inspectFolder(spec: FolderSpec, label: string, fix: string): Prom
     );
   }
   const chain = await readChain(spec, record.previous, layers ?? undefined);
-  const wanted = hooksToInstall(spec.role, await listChainedHooks(spec, chain));
+  const wanted = hooksToInstall(
+    spec.role,
+    await listChainedHooks(spec, chain),
+    await pushesToHub(spec),
+  );
   const notPassed = wanted.filter((hook) => !(record.hooks ?? []).includes(hook));
   if (chain === record.chain && notPassed.length) {
     if (health.state === 'active') health.state = 'outdated';

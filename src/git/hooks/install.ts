@@ -69,6 +69,11 @@ export async function listChainedHooks(spec: FolderSpec, chain: string): Promise
   return found === null ? null : [...found];
 }
 
+/** Whether the folder's worker pushes its commits to a hub (its post-commit hook then pushes). */
+export function pushesToHub(spec: FolderSpec): Promise<boolean> {
+  return spec.pushConf === null ? Promise.resolve(false) : exists(spec.pushConf);
+}
+
 /**
  * The record an install writes: what pw replaces (kept from the first install
  * while pw's value is in place) and, read afresh each time, what to chain to.
@@ -89,7 +94,7 @@ async function planRecord(spec: FolderSpec, layers: ConfigLayers): Promise<Insta
     scope: spec.scope,
     previous,
     chain,
-    hooks: hooksToInstall(spec.role, await listChainedHooks(spec, chain)),
+    hooks: hooksToInstall(spec.role, await listChainedHooks(spec, chain), await pushesToHub(spec)),
     configFileExisted: ours
       ? existing.configFileExisted
       : spec.configFile === null

@@ -2,6 +2,7 @@ import { isAbsolute, join } from 'node:path';
 import type { HookScriptValues, HooksRole } from '../../domain/hooks/hook-scripts.js';
 import type { CompiledPlan, CompiledWorker } from '../../domain/plan/plan.js';
 import { scopeExcludePathspecs } from '../../domain/scope/excludes.js';
+import { pushPaths } from '../../store/hub-record.js';
 import { hubHooksDir, mainHooksDir, workerHooksDir, type HookRuntime } from './layout.js';
 
 /** One hooks folder pw installs: where, for which role, and what its scripts say. */
@@ -21,6 +22,8 @@ export interface FolderSpec {
   configFile: string | null;
   /** Other worktrees a relative chain folder is looked up in (the main one, for a worker). */
   alsoIn: readonly string[];
+  /** A worker's push.conf: while it exists, the worker's commits are pushed to a hub. */
+  pushConf: string | null;
 }
 
 function workerValues(
@@ -63,6 +66,7 @@ export function workerSpec(
     runtime,
     configFile: null,
     alsoIn: [plan.repoRoot],
+    pushConf: pushPaths(commonDir, plan.name, worker.id).conf,
   };
 }
 
@@ -89,6 +93,7 @@ export function mainSpec(commonDir: string, mainWorktree: string, runtime: HookR
     runtime,
     configFile: join(commonDir, 'config.worktree'),
     alsoIn: [],
+    pushConf: null,
   };
 }
 
@@ -115,5 +120,6 @@ export function hubSpec(hub: string, runtime: HookRuntime): FolderSpec {
     runtime,
     configFile: null,
     alsoIn: [],
+    pushConf: null,
   };
 }
