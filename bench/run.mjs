@@ -147,6 +147,12 @@ if (phases.seen.length)
   console.log(
     `  medians: commit -> seen COMPLETE ${median(phases.seen)} ms; -> provider merged ${median(phases.merged)} ms; -> agent spawned ${median(phases.started)} ms; -> agent running ${median(phases.running)} ms (slot waits included)`,
   );
+const runStarted = events.find((e) => e.type === 'run-started');
+const firstAgent = Math.min(...[...times.values()].map((t) => t.started));
+const lastCommit = Math.max(...[...times.values()].map((t) => t.committed));
+console.log(
+  `  start: run-started ${runStarted ? Date.parse(runStarted.time) - started : '?'} ms after pw was started, first agent running at ${firstAgent - started} ms; end: pw exited ${started + wall - lastCommit} ms after the last COMPLETE commit`,
+);
 console.log(
   `  pw CPU: ${((cpuTicks * 10) / workers.length).toFixed(0)} ms per worker (at 100 ticks/s)`,
 );
