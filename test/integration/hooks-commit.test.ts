@@ -22,6 +22,27 @@ afterEach(() => {
 
 const head = (cwd: string): string => repo.git(['rev-parse', 'HEAD'], { cwd });
 
+interface TraceEvent {
+  event: string;
+  sid: string;
+  label?: string;
+  msg?: string;
+  child_class?: string;
+  hook_name?: string;
+}
+
+/** Commits a change of api's file with git's event trace on (GIT_TRACE2_EVENT): its events. */
+function tracedCommit(name: string): TraceEvent[] {
+  const trace = join(repo.root, `trace-${name}.json`);
+  repo.write('src/api/server.ts', `export const api = "${name}";\n`, api);
+  const result = repo.commit(api, `[CHECKPOINT] ${name}`, { env: { GIT_TRACE2_EVENT: trace } });
+  expect(result.status, result.stderr).toBe(0);
+  return readFileSync(trace, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as TraceEvent);
+}
+
 describe('pre-commit', () => {
   it('lets a commit inside the scope through', () => {
     const before = head(api);
@@ -70,16 +91,7 @@ describe('pre-commit', () => {
     // second time, and git diff-index / diff-tree read it too: each is work
     // that grows with the repository. git's trace names every index read of
     // the commit and of each process its hooks start (sid "parent/child").
-    const trace = join(repo.root, 'trace-index.json');
-    repo.write('src/api/server.ts', 'export const api = "traced";\n', api);
-    const result = repo.commit(api, '[CHECKPOINT] traced', { env: { GIT_TRACE2_EVENT: trace } });
-    expect(result.status, result.stderr).toBe(0);
-    const reads = readFileSync(trace, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map(
-        (line) => JSON.parse(line) as { event: string; sid: string; label?: string; msg?: string },
-      )
+    const reads = tracedCommit('traced')
       // An index file that does not exist is no read (the hooks name one for git diff-tree).
       .filter((e) => e.event === 'region_enter' && e.label?.startsWith('do_read_index'))
       .filter((e) => e.msg === undefined || existsSync(e.msg));
@@ -90,16 +102,7 @@ describe('pre-commit', () => {
 
   it('starts no hook that has nothing to do: a worker that pushes to no hub has no post-commit', () => {
     // Every hook git starts is a process forked from one that holds the index.
-    const trace = join(repo.root, 'trace-hooks.json');
-    repo.write('src/api/server.ts', 'export const api = "hooks";\n', api);
-    const result = repo.commit(api, '[CHECKPOINT] hooks', { env: { GIT_TRACE2_EVENT: trace } });
-    expect(result.status, result.stderr).toBe(0);
-    const hooks = readFileSync(trace, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map(
-        (line) => JSON.parse(line) as { event: string; child_class?: string; hook_name?: string },
-      )
+    const hooks = tracedCommit('hooks')
       .filter((e) => e.event === 'child_start' && e.child_class === 'hook')
       .map((e) => e.hook_name);
     expect(hooks).toEqual(['commit-msg', 'reference-transaction', 'reference-transaction']);
