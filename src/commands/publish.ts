@@ -2,7 +2,7 @@ import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
 import { EnvironmentError, FailedError, UsageError } from '../errors.js';
 import { readConfig, writeConfig } from '../git/config.js';
-import { installHubHooks, installWorkerHooks } from '../git/hooks/index.js';
+import { installHubHooks, installPushHooks } from '../git/hooks/index.js';
 import {
   assertHubName,
   locateHub,
@@ -12,9 +12,9 @@ import {
 } from '../git/hub-remote.js';
 import { readRepoInfo, type RepoInfo } from '../git/repo.js';
 import { readTrustedPlanText } from '../git/trust-refs.js';
-import { readHubRecord, writeHubRecord, writePushConf } from '../store/hub-record.js';
+import { pushPaths, readHubRecord, writeHubRecord, writePushConf } from '../store/hub-record.js';
 import { withRepoLock } from '../store/repo-lock.js';
-import { planPaths, readTextIfExists } from '../store/trusted-store.js';
+import { planPaths, readTextIfExists, removePath } from '../store/trusted-store.js';
 import { listWorktrees } from '../git/repo.js';
 import { loadActivePlan } from './active-plan.js';
 
@@ -127,8 +127,12 @@ export async function publishPlan(
       branch: worker.branch,
       from: cwd,
     });
-    // Its post-commit and post-merge hooks push: a worker that pushes has them.
-    await installWorkerHooks({ commonDir: repo.commonDir, plan, worker, withMain: false });
+    // Its post-commit and post-merge hooks push: a worker that pushes has them. Without
+    // them, no push.conf either: it would say the worker pushes while nothing does.
+    await installPushHooks({ commonDir: repo.commonDir, plan, worker }).catch(async (error) => {
+      await removePath(pushPaths(repo.commonDir, plan.name, worker.id).conf);
+      throw error;
+    });
     pushing.push(worker.id);
   }
   return { plan: plan.name, hub: name, ref, commit, hubHooks, pushing };

@@ -70,7 +70,7 @@ function readOrNull(path: string): string | null {
 }
 
 /** The worktree's own git dir, from its `.git` file (`gitdir: <path>`) or folder. */
-function readGitDir(worktree: string): string | null {
+export function readGitDir(worktree: string): string | null {
   const dotGit = join(worktree, '.git');
   const info = lstatOrNull(dotGit);
   if (info === null) return null;

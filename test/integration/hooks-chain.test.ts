@@ -1,5 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPlanRepo } from '../helpers/plan-repo.js';
@@ -99,6 +106,32 @@ describe('chaining to .git/hooks', () => {
       expect(status.status).toBe(1);
       expect(status.stdout).toContain('has post-merge since pw installed its hooks');
       expect(repo.pw(['hooks', 'install']).status).toBe(0);
+      expect(repo.pw(['hooks', 'status']).status).toBe(0);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+describe('the hooks that push to a hub', () => {
+  it('a worker installed before it pushed is said to lack them, and pw hooks install adds them', () => {
+    const repo = createPlanRepo();
+    try {
+      const dir = join(repo.commonDir, 'pw', 'demo', 'hooks', 'api');
+      expect(readdirSync(dir)).not.toContain('post-commit');
+      // What pw join and pw publish write to switch a worker's pushes on.
+      mkdirSync(join(repo.commonDir, 'pw', 'demo', 'push'));
+      writeFileSync(
+        join(repo.commonDir, 'pw', 'demo', 'push', 'api.conf'),
+        `${join(repo.root, 'hub.git')}\npw/demo/api\n${repo.dir}\n`,
+      );
+      const status = repo.pw(['hooks', 'status']);
+      expect(status.status).toBe(1);
+      expect(status.stdout).toContain(
+        'api: its commits go to a hub, but the hooks that push them (post-commit, post-merge) are not installed; run pw hooks install',
+      );
+      expect(repo.pw(['hooks', 'install']).status).toBe(0);
+      expect(readdirSync(dir)).toEqual(expect.arrayContaining(['post-commit', 'post-merge']));
       expect(repo.pw(['hooks', 'status']).status).toBe(0);
     } finally {
       repo.cleanup();

@@ -207,10 +207,11 @@ export class RunEngine {
   /**
    * Whether the next step reads the status from git: after anything that can
    * change a decision (an exit, a ref moving while waitsOnOthers, a deadline,
-   * a message, an attach ending). A start that ends wakes the loop without
-   * it: its merge changes no worker's state, and the step only plans what
-   * the start leaves (on a busy run, a read per start took CPU from the
-   * merges of the starts that came next).
+   * a message, an attach ending, a start that spawned no agent). A start
+   * that spawned its agent wakes the loop without it: its merge changes no
+   * worker's state, and the step only plans what the start leaves (on a busy
+   * run, a read per start took CPU from the merges of the starts that came
+   * next).
    */
   private statusStale = true;
 
@@ -338,6 +339,8 @@ export class RunEngine {
 
   /** The read of one COMPLETE worker's worktree checkLeftBehindNext runs, if any. */
   private leftBehindCheck: Promise<void> | null = null;
+  /** Set as run() returns: no left-behind check starts after it (the run's end reads the rest). */
+  private runEnded = false;
 
   /**
    * Reads the worktree of one COMPLETE worker whose agent is gone, while no
@@ -346,13 +349,14 @@ export class RunEngine {
    * workers not found clean here (a run's last step stays short).
    */
   private checkLeftBehindNext(): void {
-    if (this.leftBehindCheck || this.stopping() || this.input.deliverOnly) return;
+    if (this.leftBehindCheck || this.runEnded || this.stopping() || this.input.deliverOnly) return;
     if (this.workers.some((w) => w.starting !== null || w.premerge !== null)) return;
     const w = this.workers.find(
       (x) =>
         x.selected &&
         x.phase.kind === 'complete' &&
         x.proc === null &&
+        !this.attached.has(x.worker.id) &&
         x.leftBehindRead?.attempts !== x.record.attempts.length,
     );
     if (!w) return;
@@ -537,6 +541,7 @@ export class RunEngine {
     } finally {
       // A start still in progress is finished before the run returns: its agent is recorded.
       await this.startsSettled();
+      this.runEnded = true;
       await this.leftBehindCheck;
       closed = true;
       watcher.close();
@@ -583,7 +588,9 @@ export class RunEngine {
       })
       .finally(() => {
         w.starting = null;
-        this.wake({ statusStale: false });
+        // A start that spawned no agent (worktree missing, merge failed, attached) may end
+        // the run: decided on a fresh read.
+        this.wake({ statusStale: w.proc === null });
         this.premergeNext();
         this.checkLeftBehindNext();
       });
@@ -766,6 +773,8 @@ export class RunEngine {
   private async readAttached(): Promise<void> {
     const { live, stale } = await readAttachMarkers(this.input.commonDir, this.input.plan.name);
     this.attached = new Map([...live].map(([id, marker]) => [id, marker.pid]));
+    // A person in the worktree may leave changes there: read again once they are gone.
+    for (const w of this.workers) if (this.attached.has(w.worker.id)) w.leftBehindRead = null;
     for (const marker of stale) {
       const key = `${marker.worker}:${marker.pid}:${marker.startedAt}`;
       if (this.staleAttachSeen.has(key)) continue;
@@ -825,8 +834,9 @@ export class RunEngine {
   /** The earliest moment this running attempt must be looked at again: its total or idle timeout. */
   private deadlineOf(w: WorkerRuntime): number | null {
     const { timeoutMs, idleTimeoutMs } = this.input.settings;
-    // A start in progress has no agent to time yet (its times are the last attempt's).
-    if (w.proc === null) return null;
+    // A start in progress has no agent to time yet (its times are the last attempt's); an
+    // agent being stopped has its kill timer, and its exit wakes the loop.
+    if (w.proc === null || w.stoppedFor) return null;
     const times: number[] = [];
     if (timeoutMs !== null) times.push(w.attemptStartedAt + timeoutMs);
     if (idleTimeoutMs !== null) times.push(this.lastActivity(w) + idleTimeoutMs);
@@ -840,7 +850,7 @@ export class RunEngine {
    */
   private mayBeIdle(w: WorkerRuntime, now: number): boolean {
     const { idleTimeoutMs } = this.input.settings;
-    if (w.proc === null || idleTimeoutMs === null) return false;
+    if (w.proc === null || w.stoppedFor || idleTimeoutMs === null) return false;
     return now >= this.lastActivity(w) + idleTimeoutMs;
   }
 

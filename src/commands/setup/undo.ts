@@ -10,7 +10,7 @@ import {
   writeConfig,
   type ConfigLayers,
 } from '../../git/config.js';
-import { installWorkerHooks } from '../../git/hooks/index.js';
+import { installPushHooks, installWorkerHooks } from '../../git/hooks/index.js';
 import { createBranches, deleteBranchesAt } from '../../git/ref-transaction.js';
 import { listWorktrees } from '../../git/repo.js';
 import { addWorktree, pruneWorktrees, removeWorktree } from '../../git/worktree.js';
@@ -338,12 +338,7 @@ async function trackHub(
     // Its post-commit and post-merge hooks push: a worker that pushes has them.
     const worker = desired.workers.find((w) => w.id === action.worker);
     if (worker)
-      hooksUndo = await installWorkerHooks({
-        commonDir: repo.commonDir,
-        plan: desired,
-        worker,
-        withMain: false,
-      });
+      hooksUndo = await installPushHooks({ commonDir: repo.commonDir, plan: desired, worker });
   } catch (error) {
     await undo();
     throw error;

@@ -6,7 +6,7 @@
 export { currentHookRuntime, guardTablePath, workerHooksDir, mainHooksDir, hubHooksDir, INSTALL_RECORD } from './layout.js';
 export type { HookRuntime, InstallRecord, Undo } from './layout.js';
 export { expectedGuardTable, readHookTemplates } from './templates.js';
-export { installMainHooks, installWorkerHooks, uninstallPlanHooks } from './install.js';
+export { installMainHooks, installPushHooks, installWorkerHooks, uninstallPlanHooks } from './install.js';
 export type { HookInstallContext, UninstallReport } from './install.js';
 export { installHubHooks, uninstallHubHooks, readHubPlans } from './hub.js';
 export { areWorkerHooksInstalled, inspectHubHooks, inspectPlanHooks, readEditedHookFiles } from './inspect.js';

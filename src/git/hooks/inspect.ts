@@ -122,12 +122,21 @@ async function inspectFolder(spec: FolderSpec, label: string, fix: string): Prom
     );
   }
   const chain = await readChain(spec, record.previous, layers ?? undefined);
-  const wanted = hooksToInstall(
-    spec.role,
-    await listChainedHooks(spec, chain),
-    await pushesToHub(spec),
-  );
-  const notPassed = wanted.filter((hook) => !(record.hooks ?? []).includes(hook));
+  const chained = await listChainedHooks(spec, chain);
+  const installed = (hook: string): boolean => (record.hooks ?? []).includes(hook);
+  const wanted = hooksToInstall(spec.role, chained);
+  const notPassed = wanted.filter((hook) => !installed(hook));
+  // A worker that pushes to a hub (push.conf) has the hooks that push; one installed before
+  // it pushed lacks them.
+  const pushMissing = (await pushesToHub(spec))
+    ? hooksToInstall(spec.role, chained, true).filter((h) => !wanted.includes(h) && !installed(h))
+    : [];
+  if (pushMissing.length) {
+    if (health.state === 'active') health.state = 'outdated';
+    health.problems.push(
+      `${label}: its commits go to a hub, but the hooks that push them (${pushMissing.join(', ')}) are not installed; run ${fix}.`,
+    );
+  }
   if (chain === record.chain && notPassed.length) {
     if (health.state === 'active') health.state = 'outdated';
     health.problems.push(

@@ -262,6 +262,20 @@ export async function installWorkerHooks(context: HookInstallContext): Promise<U
 }
 
 /**
+ * Adds the hooks that push a worker's commits to a hub (post-commit,
+ * post-merge) once its push.conf is written (pw join, pw publish), where the
+ * worker's hooks are installed: a folder `pw hooks uninstall` removed stays
+ * removed. Returns what undoes it.
+ */
+export async function installPushHooks(
+  context: Omit<HookInstallContext, 'withMain' | 'layers'>,
+): Promise<Undo> {
+  const dir = workerHooksDir(context.commonDir, context.plan.name, context.worker.id);
+  if ((await readRecord(dir)) === null) return async () => {};
+  return installWorkerHooks({ ...context, withMain: false });
+}
+
+/**
  * Removes one hooks folder and puts the config back; returns whether it was
  * installed. `commonDir` (worktree folders): where to find the worktrees that
  * copied the folder's path.

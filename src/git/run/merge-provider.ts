@@ -1,5 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isAncestor, readBranchTip } from '../refs.js';
 import { runGit } from '../run-git.js';
+import { readGitDir } from '../worktree-signature.js';
 
 export type ProviderMerge =
   { kind: 'up-to-date' } | { kind: 'merged'; commit: string } | { kind: 'failed'; message: string };
@@ -44,13 +47,8 @@ export async function mergeProviderTip(
     // waits for it, then stops).
     { cwd: worktree, env, okExitCodes: [1, 2, 128], detached: true },
   );
-  if (result.exitCode === 0) {
-    // The worktree's branch, read from its ref file (no git process) where git keeps one.
-    const commit = await readBranchTip(into.commonDir, worktree, into.branch);
-    return commit !== null
-      ? { kind: 'merged', commit }
-      : { kind: 'failed', message: `git merged, but branch ${into.branch} is gone since` };
-  }
+  if (result.exitCode === 0)
+    return { kind: 'merged', commit: await mergedCommit(worktree, into, env) };
   // Only a conflict (exit 1) leaves this merge half done. Git refuses (128) to start a merge
   // where one is in progress already: that one is someone's, and is left alone.
   if (result.exitCode === 1 && (await readRefCommit(worktree, 'MERGE_HEAD')) !== null)
@@ -59,6 +57,26 @@ export async function mergeProviderTip(
     kind: 'failed',
     message: `${result.stdout}${result.stderr}`.trim().split('\n').slice(-6).join('\n'),
   };
+}
+
+/**
+ * The commit a merge in `worktree` made: its branch's tip, read from the ref
+ * file with no git process, while the worktree is on that branch (as pw
+ * leaves it); else (HEAD detached, or on another branch) HEAD, asked of git.
+ */
+async function mergedCommit(
+  worktree: string,
+  into: { branch: string; commonDir: string },
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  const gitDir = readGitDir(worktree);
+  const head =
+    gitDir === null ? null : await readFile(join(gitDir, 'HEAD'), 'utf8').catch(() => null);
+  if (head?.trim() === `ref: refs/heads/${into.branch}`) {
+    const tip = await readBranchTip(into.commonDir, worktree, into.branch);
+    if (tip !== null) return tip;
+  }
+  return (await runGit(['rev-parse', 'HEAD'], { cwd: worktree, env })).stdout.trim();
 }
 
 /** The commit a ref points at, or null. */
