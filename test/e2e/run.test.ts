@@ -233,6 +233,36 @@ describe('pw run', () => {
     });
   });
 
+  it("says so too when a person changes a COMPLETE worker's worktree while the run goes on", async () => {
+    // api is COMPLETE and read clean while db still works; then a person edits api's worktree.
+    repo = createRunRepo(
+      plan('', fakeWorker('api', 'Build the API.') + fakeWorker('db', 'Build the database.')),
+      FILES,
+    );
+    const r = repo;
+    r.script('api', [[{ commit: '[COMPLETE] the API' }]]);
+    r.script('db', [[{ waitFile: 'release' }, { commit: '[COMPLETE] the database' }]]);
+    const child = spawn(process.execPath, [builtBin, 'run', 'plan.yaml', '--json'], {
+      cwd: r.dir,
+      env: { ...r.env, FAKE_AGENT_DIR: r.agents, PW_RUN_SEED: '7' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
+    const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The run's read of api's worktree once its agent is gone leaves it in the status cache.
+    const cache = join(r.commonDir, 'pw', 'demo', 'cache', 'worktrees.json');
+    for (let i = 0; !readFileSafe(cache).includes(JSON.stringify(r.wt('api'))); i++) {
+      if (i > 1200) throw new Error("the run never read api's worktree");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    writeFileSync(join(r.wt('api'), 'src/api/by-hand.ts'), 'a person was here\n');
+    writeFileSync(join(r.agents, 'release'), '');
+    expect(await code).toBe(0);
+    expect(r.events(stdout).filter((e) => e.type === 'worker-uncommitted')).toMatchObject([
+      { worker: 'api', worktree: r.wt('api'), count: 1 },
+    ]);
+  });
+
   it('a failed run ends by saying, per worker, what went wrong, where to look, and how to go on', () => {
     repo = createApiOnlyRepo();
     repo.script('api', [[{ stderr: 'something broke' }, { exit: 1 }]]);

@@ -116,9 +116,9 @@ export interface WorkerRuntime {
   premergedTips: string | null;
   /**
    * Its attempt count when its worktree was last read after it became
-   * COMPLETE with no agent running, and whether that read found it clean.
+   * COMPLETE with no agent running (checkLeftBehindNext).
    */
-  leftBehindRead: { attempts: number; clean: boolean } | null;
+  leftBehindReadAt: number | null;
 }
 
 export interface EngineResult {
@@ -195,7 +195,7 @@ export class RunEngine {
         starting: null,
         premerge: null,
         premergedTips: null,
-        leftBehindRead: null,
+        leftBehindReadAt: null,
       };
     });
   }
@@ -309,14 +309,10 @@ export class RunEngine {
    */
   async uncommittedAfterComplete(): Promise<{ worker: string; worktree: string; count: number }[]> {
     await this.leftBehindCheck;
-    // Read clean once its agent was gone (checkLeftBehindNext, while others ran): no agent
-    // has worked there since. The others, and any found holding changes, are read now.
-    const complete = this.workers.filter(
-      (w) =>
-        w.selected &&
-        w.phase.kind === 'complete' &&
-        !(w.leftBehindRead?.clean && w.leftBehindRead.attempts === w.record.attempts.length),
-    );
+    // Every one is read: a person may have worked in a worktree since it was read (pw attach,
+    // or a shell there). One read while the run went on (checkLeftBehindNext) left its
+    // signature in the worktree status cache: unchanged since, it costs stat calls, no git.
+    const complete = this.workers.filter((w) => w.selected && w.phase.kind === 'complete');
     if (!complete.length) return [];
     const counts = await this.readUncommitted(complete);
     return complete
@@ -344,9 +340,9 @@ export class RunEngine {
 
   /**
    * Reads the worktree of one COMPLETE worker whose agent is gone, while no
-   * start or premerge is in progress, one at a time: what its agent left
-   * uncommitted is then known before the run ends, which reads only the
-   * workers not found clean here (a run's last step stays short).
+   * start or premerge is in progress, one at a time, so that the read at the
+   * run's end (uncommittedAfterComplete) finds its status in the worktree
+   * status cache and the run's last step stays short.
    */
   private checkLeftBehindNext(): void {
     if (this.leftBehindCheck || this.runEnded || this.stopping() || this.input.deliverOnly) return;
@@ -357,18 +353,14 @@ export class RunEngine {
         x.phase.kind === 'complete' &&
         x.proc === null &&
         !this.attached.has(x.worker.id) &&
-        x.leftBehindRead?.attempts !== x.record.attempts.length,
+        x.leftBehindReadAt !== x.record.attempts.length,
     );
     if (!w) return;
-    const attempts = w.record.attempts.length;
+    w.leftBehindReadAt = w.record.attempts.length;
     this.leftBehindCheck = this.readUncommitted([w])
-      .then((counts) => {
-        w.leftBehindRead = { attempts, clean: (counts.get(w.worker.id) ?? 0) === 0 };
-      })
-      .catch(() => {
-        // Not known: the run's end reads it again.
-        w.leftBehindRead = { attempts, clean: false };
-      })
+      .then(() => undefined)
+      // Not read: the run's end reads it anyway.
+      .catch(() => undefined)
       .finally(() => {
         this.leftBehindCheck = null;
         this.checkLeftBehindNext();
@@ -774,7 +766,7 @@ export class RunEngine {
     const { live, stale } = await readAttachMarkers(this.input.commonDir, this.input.plan.name);
     this.attached = new Map([...live].map(([id, marker]) => [id, marker.pid]));
     // A person in the worktree may leave changes there: read again once they are gone.
-    for (const w of this.workers) if (this.attached.has(w.worker.id)) w.leftBehindRead = null;
+    for (const w of this.workers) if (this.attached.has(w.worker.id)) w.leftBehindReadAt = null;
     for (const marker of stale) {
       const key = `${marker.worker}:${marker.pid}:${marker.startedAt}`;
       if (this.staleAttachSeen.has(key)) continue;
