@@ -353,6 +353,20 @@ describe('pw run', () => {
       'worker web: "no-such-agent-program" (command profile) is not on PATH',
     );
     expect(repo.calls('api')).toEqual([]);
+    // With --json, the events say it too: one line, the error and the exit code.
+    const json = repo.run(['run', 'plan.yaml', '--json']);
+    expect(json.status).toBe(3);
+    expect(repo.events(json.stdout)).toMatchObject([
+      {
+        type: 'run-error',
+        plan: 'plan.yaml',
+        message: 'agent program not found; nothing was set up or started',
+        exitCode: 3,
+        details: expect.arrayContaining([
+          'worker web: "no-such-agent-program" (command profile) is not on PATH',
+        ]),
+      },
+    ]);
     // Before setup: no worktree, no plan recorded.
     expect(existsSync(join(repo.commonDir, 'pw'))).toBe(false);
     expect(repo.git(['worktree', 'list', '--porcelain']).match(/^worktree /gm)).toHaveLength(1);

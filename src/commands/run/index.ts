@@ -10,7 +10,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { parseDuration } from '../../domain/plan/duration.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import { seededRandom } from '../../domain/run/plan-retry.js';
-import { EnvironmentError, ExitCode, FailedError, UsageError } from '../../errors.js';
+import { EnvironmentError, ExitCode, FailedError, PwError, UsageError } from '../../errors.js';
 import { readRepoInfo, type RepoInfo } from '../../git/repo.js';
 import { withRepoLock } from '../../store/repo-lock.js';
 import { createLiveView } from '../../render/status/live-view.js';
@@ -221,6 +221,33 @@ function stagesOf(plan: CompiledPlan, selected: ReadonlySet<string>): string[][]
 }
 
 export async function runRun(options: RunOptions, deps: CommandDeps): Promise<CommandResult> {
+  // The plan's name once it is known; until then, what the command line named.
+  const named = { plan: options.plan ?? '' };
+  try {
+    return await runRunSteps(options, deps, named);
+  } catch (error) {
+    // With --json, what reads the events learns why the run did not start (or stopped) from
+    // them too, as the last line: the error as stderr says it, and the exit code.
+    if (options.json && !options.dryRun && error instanceof PwError) {
+      const event: RunEvent = {
+        time: deps.now().toISOString(),
+        type: 'run-error',
+        plan: named.plan,
+        message: error.message,
+        details: error.details,
+        exitCode: error.exitCode,
+      };
+      deps.stdout(`${JSON.stringify(event)}\n`);
+    }
+    throw error;
+  }
+}
+
+async function runRunSteps(
+  options: RunOptions,
+  deps: CommandDeps,
+  named: { plan: string },
+): Promise<CommandResult> {
   const json = Boolean(options.json);
   const maxWorkers = count(options.maxWorkers, '--max-workers', 1);
   const retries = count(options.retries, '--retries', 0);
@@ -275,6 +302,7 @@ export async function runRun(options: RunOptions, deps: CommandDeps): Promise<Co
 
   const { plan, repo, setUp } = await ensurePlan(options, deps, emit);
   planName = plan.name;
+  named.plan = plan.name;
   const config = await loadConfig(repo.mainWorktree);
   const { settings, warnings } = await readRunSettings(config, plan);
   for (const warning of warnings) deps.stderr(`pw: warning: ${warning}\n`);

@@ -29,6 +29,8 @@ export interface RunEvent {
     | 'notify-failed'
     | 'run-interrupted'
     | 'run-finished'
+    /** With --json, the error that ended the run or kept it from starting (last line). */
+    | 'run-error'
     | 'integrate';
   plan: string;
   worker?: string;

@@ -65,6 +65,9 @@ export function formatRunEventLine(event: RunEvent): string | null {
         return `finished: ${String(event.complete)}/${String(event.total)} complete${event.outcome === 'complete' ? '' : `; ${String(event.outcome)}`}`;
       case 'integrate':
         return `integrate: exit ${String(event.exitCode)}`;
+      case 'run-error':
+        // Printed on stderr as pw's error; the event is for --json.
+        return null;
     }
   })();
   if (text === null) return null;
