@@ -447,6 +447,23 @@ describe('several plans', () => {
           ': worker "docs" and worker "web" of plan "feat", also set up here, could both own a path such as "src/web/a"',
       );
       expect(result.stdout).toContain('Then follow them with: pw status --plan other');
+
+      // Once feat is integrated and its branches hold nothing main lacks, it owns nothing any
+      // more: a third plan on its paths is not warned about it (other is still at work).
+      for (const id of ['api', 'web'])
+        repo.git(['commit', '-q', '--allow-empty', '-m', `[COMPLETE] ${id} done`], {
+          cwd: join(repo.root, 'repo.pw', 'feat', id),
+        });
+      expect(repo.pw(['integrate', '--plan', 'feat']).status).toBe(0);
+      const third = writePlan(
+        repo,
+        'three.yaml',
+        'name: third\nworkers:\n  - id: pages\n    owns: [/src/web/, /docs/]\n    task: t\n',
+      );
+      const after = repo.pw(['setup', third]);
+      expect(after.status).toBe(0);
+      expect(after.stderr).not.toContain('of plan "feat"');
+      expect(after.stderr).toContain('worker "pages" and worker "docs" of plan "other"');
     } finally {
       repo.cleanup();
     }

@@ -25,6 +25,7 @@ import { readConfig } from '../../git/config.js';
 import { areWorkerHooksInstalled } from '../../git/hooks/index.js';
 import {
   listRefs,
+  listRefsNotMergedInto,
   listTreeFilesByPathspecs,
   listWorktreeIncludeFiles,
   listWorktrees,
@@ -39,6 +40,7 @@ import {
   readCompiledPlan,
   readTextIfExists,
   readActivePlans,
+  readEvents,
 } from '../../store/trusted-store.js';
 import { isBriefExcluded } from './repo-setup-state.js';
 import { readTemplate } from '../templates.js';
@@ -196,7 +198,7 @@ export async function readSetupContext(
     unowned: findUnownedFiles(allFiles, trackedByWorker),
     warnings: [
       ...warnings.map(formatProblem),
-      ...findCrossPlanOverlaps(plan, await readOtherActivePlans(repo.commonDir, plan.name)),
+      ...findCrossPlanOverlaps(plan, await readUnfinishedOtherPlans(repo, plan.name)),
     ],
     includeFile,
     snapshot,
@@ -305,4 +307,27 @@ export async function readOtherActivePlans(
   name: string,
 ): Promise<CompiledPlan[]> {
   return (await readActivePlans(commonDir)).filter((plan) => plan.name !== name);
+}
+
+/**
+ * The other plans set up here whose workers may still edit what they own. A
+ * plan integrate published, whose worker branches its target holds every
+ * commit of since, is done with its paths, though its worktrees stay until
+ * teardown: no warning about it.
+ */
+async function readUnfinishedOtherPlans(repo: RepoInfo, name: string): Promise<CompiledPlan[]> {
+  const unfinished: CompiledPlan[] = [];
+  for (const other of await readOtherActivePlans(repo.commonDir, name)) {
+    const events = await readEvents(repo.commonDir, other.name).catch(() => []);
+    if (events.some((e) => e.type === 'integrate' && e.phase === 'published')) {
+      const notMerged = await listRefsNotMergedInto(
+        repo.mainWorktree,
+        `refs/heads/${other.integrate.target}`,
+        other.workers.map((w) => `refs/heads/${w.branch}`),
+      ).catch(() => null);
+      if (notMerged?.size === 0) continue;
+    }
+    unfinished.push(other);
+  }
+  return unfinished;
 }
