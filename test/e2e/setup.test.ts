@@ -429,6 +429,30 @@ describe('environment', () => {
   });
 });
 
+describe('a worktree folder deleted by hand', () => {
+  it('setup says git listed it and has it forgotten (branch and commits kept); setup again makes it again', () => {
+    const repo = createTempRepo({ files: FILES });
+    try {
+      const plan = writePlan(repo, 'plan.yaml', PLAN);
+      expect(repo.pw(['setup', plan]).status).toBe(0);
+      const api = join(repo.root, 'repo.pw', 'feat', 'api');
+      const tip = repo.git(['rev-parse', 'refs/heads/pw/feat/api']);
+      rmSync(api, { recursive: true, force: true });
+      const refused = repo.pw(['setup', plan]);
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain(
+        `A worktree folder was deleted, and git still listed it (${api}): git forgets it now (its branch and commits stay).`,
+      );
+      expect(repo.git(['rev-parse', 'refs/heads/pw/feat/api'])).toBe(tip);
+      expect(repo.pw(['setup', plan]).status).toBe(0);
+      expect(existsSync(join(api, 'src/api/server.ts'))).toBe(true);
+      expect(repo.git(['rev-parse', 'HEAD'], { cwd: api })).toBe(tip);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
 describe('several plans', () => {
   it('warns when another plan set up here could own the same paths, and points status at --plan', () => {
     const repo = createTempRepo({ files: FILES });

@@ -262,12 +262,22 @@ export async function executeActions(
     // so an interrupted setup ends as one (exit 1), not as a git that failed.
     await new Promise((resolve) => setImmediate(resolve));
     const stopped = interrupted();
+    // A worktree git lists whose folder is gone makes git refuse to add one there: read from
+    // git's list (whatever language git's own message is in) before the rollback, which has
+    // git forget such a registration of a failed add.
+    const workerPaths = new Set(desired.workers.map((w) => w.worktree));
+    const listStaleWorktrees = async (): Promise<string[]> =>
+      (await listWorktrees(repo.mainWorktree).catch(() => []))
+        .filter((w) => w.prunable && workerPaths.has(w.path))
+        .map((w) => w.path);
+    const staleWorktrees = stopped ? [] : await listStaleWorktrees();
     const failures: string[] = [];
     for (const step of undo.reverse()) {
       await step().catch((undoError: unknown) => failures.push((undoError as Error).message));
     }
     await removeEmptyPwRoot(repo.commonDir);
     const where = current ? describeAction(current) : stopped ? 'its last step' : 'preparing';
+    const stale = staleWorktrees.length > 0 ? await listStaleWorktrees() : [];
     const reason = error instanceof PwError ? error.message : (error as Error).message;
     throw new PwError(
       stopped
@@ -278,9 +288,11 @@ export async function executeActions(
         failures.length
           ? `Rolling back left ${failures.length} problem${failures.length === 1 ? '' : 's'}: ${failures.join('; ')}`
           : `Everything this run had done was undone (${undo.length} step${undo.length === 1 ? '' : 's'}); the repository is as it was.`,
-        ...(reason.includes('missing but already registered worktree')
+        ...(staleWorktrees.length
           ? [
-              'A worktree folder was deleted, and git still lists it: git worktree prune forgets it (its branch and commits stay).',
+              stale.length
+                ? `A worktree folder was deleted, and git still lists it (${stale.join(', ')}): git worktree prune forgets it (its branch and commits stay).`
+                : `A worktree folder was deleted, and git still listed it (${staleWorktrees.join(', ')}): git forgets it now (its branch and commits stay).`,
             ]
           : []),
         stopped
