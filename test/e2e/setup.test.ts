@@ -458,11 +458,14 @@ describe('several plans', () => {
     const repo = createTempRepo({ files: FILES });
     try {
       expect(repo.pw(['setup', writePlan(repo, 'one.yaml', PLAN)]).status).toBe(0);
-      const other = writePlan(
-        repo,
-        'two.yaml',
-        'name: other\nworkers:\n  - id: docs\n    owns: [/src/web/, /docs/]\n    task: t\n',
-      );
+      /** A plan of one worker owning web's and the docs' paths. */
+      const webAndDocsPlan = (file: string, name: string, id: string): string =>
+        writePlan(
+          repo,
+          file,
+          `name: ${name}\nworkers:\n  - id: ${id}\n    owns: [/src/web/, /docs/]\n    task: t\n`,
+        );
+      const other = webAndDocsPlan('two.yaml', 'other', 'docs');
       const result = repo.pw(['setup', other]);
       expect(result.status).toBe(0);
       expect(result.stderr).toContain(
@@ -479,11 +482,7 @@ describe('several plans', () => {
           cwd: join(repo.root, 'repo.pw', 'feat', id),
         });
       expect(repo.pw(['integrate', '--plan', 'feat']).status).toBe(0);
-      const third = writePlan(
-        repo,
-        'three.yaml',
-        'name: third\nworkers:\n  - id: pages\n    owns: [/src/web/, /docs/]\n    task: t\n',
-      );
+      const third = webAndDocsPlan('three.yaml', 'third', 'pages');
       const after = repo.pw(['setup', third]);
       expect(after.status).toBe(0);
       expect(after.stderr).not.toContain('of plan "feat"');

@@ -308,7 +308,6 @@ export class RunEngine {
    * worktree read each, once the run is over.
    */
   async uncommittedAfterComplete(): Promise<{ worker: string; worktree: string; count: number }[]> {
-    await this.leftBehindCheck;
     // Every one is read: a person may have worked in a worktree since it was read (pw attach,
     // or a shell there). One read while the run went on (checkLeftBehindNext) left its
     // signature in the worktree status cache: unchanged since, it costs stat calls, no git.

@@ -197,7 +197,6 @@ export function ownHooks(role: HooksRole, pushes = false): HookName[] {
   );
 }
 
-
 /**
  * The hooks a folder needs: pw's own, plus one that only hands over for each
  * hook the previous folder has (`chained`; null when it cannot be listed, e.g.

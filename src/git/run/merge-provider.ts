@@ -47,8 +47,7 @@ export async function mergeProviderTip(
     // waits for it, then stops).
     { cwd: worktree, env, okExitCodes: [1, 2, 128], detached: true },
   );
-  if (result.exitCode === 0)
-    return { kind: 'merged', commit: await mergedCommit(worktree, into, env) };
+  if (result.exitCode === 0) return { kind: 'merged', commit: await mergedCommit(worktree, into) };
   // Only a conflict (exit 1) leaves this merge half done. Git refuses (128) to start a merge
   // where one is in progress already: that one is someone's, and is left alone.
   if (result.exitCode === 1 && (await readRefCommit(worktree, 'MERGE_HEAD')) !== null)
@@ -67,16 +66,17 @@ export async function mergeProviderTip(
 async function mergedCommit(
   worktree: string,
   into: { branch: string; commonDir: string },
-  env: NodeJS.ProcessEnv,
 ): Promise<string> {
   const gitDir = readGitDir(worktree);
-  const head =
+  const symbolic =
     gitDir === null ? null : await readFile(join(gitDir, 'HEAD'), 'utf8').catch(() => null);
-  if (head?.trim() === `ref: refs/heads/${into.branch}`) {
+  if (symbolic?.trim() === `ref: refs/heads/${into.branch}`) {
     const tip = await readBranchTip(into.commonDir, worktree, into.branch);
     if (tip !== null) return tip;
   }
-  return (await runGit(['rev-parse', 'HEAD'], { cwd: worktree, env })).stdout.trim();
+  const head = await readRefCommit(worktree, 'HEAD');
+  if (head === null) throw new Error(`git merged in ${worktree}, but its HEAD names no commit`);
+  return head;
 }
 
 /** The commit a ref points at, or null. */
