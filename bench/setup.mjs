@@ -12,6 +12,9 @@
 // first on PATH logs every git that pw (and pw's own hooks, which run
 // while it moves refs) starts; git's own children run through git's exec
 // path, not PATH, and are not counted, as in the baseline.
+//
+// The repository's objects are packed, as a clone's are (BENCH_LOOSE=1 leaves
+// them loose, as `git add` wrote them).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,6 +27,7 @@ const FOLDERS = Number(process.env.BENCH_FOLDERS ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // BENCH_COUNT=0: timings only, no untimed run that counts git processes.
 const COUNT = process.env.BENCH_COUNT !== '0';
+const LOOSE = process.env.BENCH_LOOSE === '1';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'dist', 'cli', 'bin.js');
 
@@ -41,6 +45,11 @@ function generate() {
   }
   git(['add', '-A']);
   git(['commit', '-q', '-m', 'initial commit']);
+  // A cloned repository keeps its objects in a pack; `git add` left 2,000
+  // loose ones, and checking out from loose objects costs an open and an mmap
+  // per file (twice the time of a worktree add here). BENCH_LOOSE=1 keeps them.
+  if (!LOOSE) git(['repack', '-a', '-d', '-q']);
+  if (!LOOSE) git(['prune-packed', '-q']);
 }
 
 function writePlan(workers) {
@@ -105,7 +114,7 @@ function countGitCalls(plan, workers) {
 
 generate();
 console.log(
-  `Repository: ${git(['ls-files']).split('\n').length} files in ${FOLDERS} folders; ${ROUNDS} rounds per size, pw and the baseline alternating.`,
+  `Repository: ${git(['ls-files']).split('\n').length} files in ${FOLDERS} folders (objects ${LOOSE ? 'loose' : 'packed'}); ${ROUNDS} rounds per size, pw and the baseline alternating.`,
 );
 for (const workers of SIZES) {
   const plan = writePlan(workers);

@@ -11,10 +11,9 @@ import {
   INSTALL_RECORD,
 } from '../git/hooks/index.js';
 import {
-  listTrustedPlanNames,
+  readAllTrustRecords,
   readEventsLog,
   readTrustRecord,
-  readTrustRecords,
   type TrustRecord,
   readTrustedPlanText,
   recordEventsMark,
@@ -68,10 +67,9 @@ export async function readSetUpPlanRecords(
   commonDir: string,
   options: { includeTornDown?: boolean } = {},
 ): Promise<{ plans: CompiledPlan[]; records: Map<string, TrustRecord> }> {
-  const names = [
-    ...new Set([...(await listPlanNames(commonDir)), ...(await listTrustedPlanNames(cwd))]),
-  ].sort();
-  const recorded = await readTrustRecords(cwd, names);
+  const [files, trusted] = await Promise.all([listPlanNames(commonDir), readAllTrustRecords(cwd)]);
+  const names = [...new Set([...files, ...trusted.planNames])].sort();
+  const recorded = names.map((name) => trusted.records.get(name) ?? { planText: null, mark: null });
   const plans: CompiledPlan[] = [];
   const records = new Map<string, TrustRecord>();
   for (const [i, name] of names.entries()) {

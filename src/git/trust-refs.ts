@@ -140,15 +140,59 @@ export function readEventsLog(commonDir: string, plan: string): Promise<Buffer |
   return readEventsBytes(commonDir, plan);
 }
 
-/** Names of the plans with a recorded trusted plan. */
-export async function listTrustedPlanNames(cwd: string): Promise<string[]> {
-  const { stdout } = await runGit(['for-each-ref', '--format=%(refname)', 'refs/pw/'], { cwd });
-  const names: string[] = [];
-  for (const ref of stdout.split('\n')) {
-    const match = /^refs\/pw\/(.+)\/trust\/plan$/.exec(ref);
-    if (match) names.push(match[1]!);
+/**
+ * Every trust record under refs/pw/, by plan name (a plan with either ref),
+ * and the names of the plans with a recorded trusted plan, in one git call:
+ * for-each-ref prints each record's blob itself (`%(raw)`, git 2.36 and
+ * later), so no `cat-file` follows.
+ */
+export async function readAllTrustRecords(
+  cwd: string,
+): Promise<{ records: Map<string, TrustRecord>; planNames: string[] }> {
+  const { stdout } = await runGit(
+    [
+      'for-each-ref',
+      '--format=%(refname)%00%(objecttype)%00%(raw:size)%00%(raw)',
+      `${trustRefPrefix('*')}plan`,
+      `${trustRefPrefix('*')}events`,
+    ],
+    { cwd },
+  );
+  // Sizes are in bytes: walk the output as bytes. Each entry ends with a newline.
+  const out = Buffer.from(stdout, 'utf8');
+  const plans = new Map<string, string | null>();
+  const marks = new Map<string, string | null>();
+  let at = 0;
+  while (at < out.length) {
+    const fields: string[] = [];
+    for (let f = 0; f < 3; f += 1) {
+      const end = out.indexOf(0, at);
+      if (end < 0) return recordsOf(plans, marks);
+      fields.push(out.subarray(at, end).toString('utf8'));
+      at = end + 1;
+    }
+    const [ref = '', type, size] = fields;
+    const length = Number(size);
+    const text = out.subarray(at, at + length).toString('utf8');
+    at += length + 1;
+    const match = /^refs\/pw\/(.+)\/trust\/(plan|events)$/.exec(ref);
+    if (!match) continue;
+    (match[2] === 'plan' ? plans : marks).set(match[1]!, type === 'blob' ? text : null);
   }
-  return names.sort();
+  return recordsOf(plans, marks);
+}
+
+function recordsOf(
+  plans: Map<string, string | null>,
+  marks: Map<string, string | null>,
+): { records: Map<string, TrustRecord>; planNames: string[] } {
+  const records = new Map<string, TrustRecord>();
+  for (const name of new Set([...plans.keys(), ...marks.keys()]))
+    records.set(name, {
+      planText: plans.get(name) ?? null,
+      mark: parseMark(marks.get(name) ?? null),
+    });
+  return { records, planNames: [...plans.keys()] };
 }
 
 /** Drops a plan's trust refs (teardown --purge). */

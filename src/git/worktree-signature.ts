@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { lstatSync, readFileSync, readdirSync, type BigIntStats } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, type BigIntStats, type Dirent } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
@@ -9,10 +9,11 @@ import { isAbsolute, join, resolve } from 'node:path';
  * alone, with no git process:
  *   - the worktree's HEAD, the ref it names, packed-refs and the index file
  *     (any `git add`, commit, reset or checkout rewrites one of them);
- *   - every file and folder of the worktree, by lstat (size, mode, inode,
- *     mtime and ctime in nanoseconds): an edit in place changes the file's
- *     ctime even when its size and mtime are put back, and a new, removed or
- *     renamed entry changes its folder's;
+ *   - every file of the worktree, by lstat (size, mode, inode, mtime and
+ *     ctime in nanoseconds): an edit in place changes the file's ctime even
+ *     when its size and mtime are put back; every folder by its name (a new,
+ *     removed or renamed entry shows as a name, so a folder's own stamps add
+ *     nothing and cost an lstat each);
  *   - what decides what is ignored: each .gitignore is a file of the
  *     worktree; info/exclude, the config files and the global excludes file
  *     are stat'ed too.
@@ -152,27 +153,35 @@ export function readWorktreeSignature(
   const pending = [''];
   while (pending.length) {
     const dir = pending.pop()!;
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = readdirSync(dir === '' ? worktree : join(worktree, dir)).sort();
+      entries = readdirSync(dir === '' ? worktree : join(worktree, dir), { withFileTypes: true });
     } catch {
       return null;
     }
-    for (const name of names) {
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const name = entry.name;
       if (name === '.git') {
         if (dir === '') continue;
         // A nested repository or a submodule: its status lives outside this walk.
         return null;
       }
       const path = dir === '' ? name : `${dir}/${name}`;
-      const info = lstatOrNull(join(worktree, path));
-      if (info?.isDirectory() && skip.has(path)) {
-        // Ignored as a whole: only that it is still a folder counts, not what happens inside.
-        hash.update(`${path}\0ignored folder\n`);
+      if (entry.isDirectory()) {
+        // A folder counts by its name and what it holds: git status never reads
+        // a folder's own stamps, and an entry added, removed or renamed in it
+        // shows by its name. No lstat, so a folder costs one readdir.
+        if (skip.has(path)) {
+          // Ignored as a whole: only that it is still a folder counts, not what happens inside.
+          hash.update(`${path}\0ignored folder\n`);
+          continue;
+        }
+        hash.update(`${path}\0folder\n`);
+        pending.push(path);
         continue;
       }
-      note(path, info);
-      if (info?.isDirectory()) pending.push(path);
+      note(path, lstatOrNull(join(worktree, path)));
     }
   }
   return { key: hash.digest('hex'), racy: newest >= started - RACY_NS };

@@ -324,6 +324,71 @@ describe('pw setup', () => {
       expect(repoState(repo)).toEqual(before);
     });
 
+    it('tries an add that failed beside another once more, alone, when it left nothing behind', () => {
+      // A git add reads every worktree's admin folder and can catch one an add
+      // beside it is writing: git dies before making anything. The wrapper
+      // fails web's first add that way; its next add runs the real git.
+      const realGit = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+      const wrapperDir = join(repo.root, 'git-wrapper');
+      const marker = join(repo.root, 'web-add-failed');
+      repo.write(
+        '../git-wrapper/git',
+        [
+          '#!/bin/sh',
+          `if [ "$1" = worktree ] && [ "$2" = add ] && [ ! -e '${marker}' ]; then`,
+          '  for arg; do case "$arg" in */web)',
+          `    : > '${marker}'`,
+          "    echo 'fatal: failed to read .git/worktrees/api/commondir: Success' >&2; exit 128 ;;",
+          '  esac; done',
+          'fi',
+          `exec '${realGit}' "$@"`,
+          '',
+        ].join('\n'),
+      );
+      chmodSync(join(wrapperDir, 'git'), 0o755);
+      const plan = writePlan(repo, 'plan.yaml', PLAN);
+      const result = repo.pw(['setup', plan], {
+        env: { PATH: `${wrapperDir}:${process.env.PATH ?? ''}` },
+      });
+      expect(existsSync(marker)).toBe(true);
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const listed = repo.git(['worktree', 'list', '--porcelain']);
+      expect(listed).toContain('branch refs/heads/pw/feat/api');
+      expect(listed).toContain('branch refs/heads/pw/feat/web');
+    });
+
+    it('does not try again an add that fails alone too: the rollback is whole', () => {
+      const realGit = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+      const wrapperDir = join(repo.root, 'git-wrapper');
+      const calls = join(wrapperDir, 'web-adds');
+      repo.write(
+        '../git-wrapper/git',
+        [
+          '#!/bin/sh',
+          'if [ "$1" = worktree ] && [ "$2" = add ]; then',
+          '  for arg; do case "$arg" in */web)',
+          `    echo web >> '${calls}'`,
+          "    echo 'fatal: web cannot be added' >&2; exit 128 ;;",
+          '  esac; done',
+          'fi',
+          `exec '${realGit}' "$@"`,
+          '',
+        ].join('\n'),
+      );
+      chmodSync(join(wrapperDir, 'git'), 0o755);
+      const plan = writePlan(repo, 'plan.yaml', PLAN);
+      const before = repoState(repo);
+      const result = repo.pw(['setup', plan], {
+        env: { PATH: `${wrapperDir}:${process.env.PATH ?? ''}` },
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('fatal: web cannot be added');
+      expect(result.stderr).toContain('the repository is as it was');
+      expect(readFileSync(calls, 'utf8')).toBe('web\nweb\n');
+      expect(repoState(repo)).toEqual(before);
+    });
+
     it('rolls back only what it created: a branch that moved meanwhile keeps its commit', () => {
       // A user hook commits on the web branch while setup checks it out.
       repo.write(

@@ -4,6 +4,7 @@ import {
   mkdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   utimesSync,
   writeFileSync,
@@ -130,5 +131,28 @@ describe('the worktree status cache', () => {
     // An ignore rule that changes changes what shows.
     writeFileSync(join(web, '.gitignore'), '*.log\n');
     expect(await read()).toEqual([3, 4]);
+  });
+
+  it('sees a folder renamed, and a file replaced by a folder of the same name (folders count by name, not stamps)', async () => {
+    const gitCount = (cwd: string): number =>
+      repo
+        .git(['status', '--porcelain', '--untracked-files=all'], { cwd })
+        .split('\n')
+        .filter(Boolean).length;
+    await settle();
+    const before = await read();
+    renameSync(join(api, 'src', 'api'), join(api, 'src', 'service'));
+    const renamed = await read();
+    expect(renamed[0]).toBe(gitCount(api));
+    expect(renamed[0]).toBeGreaterThan(before[0]!);
+    await settle();
+    const file = join(web, 'src', 'web', 'app.ts');
+    const text = readFileSync(file, 'utf8');
+    rmSync(file);
+    mkdirSync(file);
+    writeFileSync(join(file, 'index.ts'), text);
+    const replaced = await read();
+    expect(replaced[1]).toBe(gitCount(web));
+    expect(replaced[1]).toBeGreaterThan(before[1]!);
   });
 });

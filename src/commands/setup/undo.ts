@@ -30,7 +30,7 @@ import {
 } from './repo-setup-state.js';
 
 import { GIT_LANES } from '../../limit.js';
-import { copyIncludedFile, makeDirectory, removeEmptyTree } from '../../store/fs.js';
+import { copyIncludedFile, exists, makeDirectory, removeEmptyTree } from '../../store/fs.js';
 import type { BeforeAction } from './fault-injection.js';
 import type { SetupContext } from './snapshot.js';
 import { hubRecordPath, pushPaths, writeHubRecord, writePushConf } from '../../store/hub-record.js';
@@ -63,6 +63,28 @@ export async function executeActions(
     if (created) undo.push(() => removeEmptyTree(created));
   };
   /**
+   * `git worktree add` reads the admin folder of every worktree there is, and
+   * one that an add beside it is writing can be caught half-written (git
+   * 2.39: "failed to read .git/worktrees/<id>/commondir"). An add that failed
+   * beside others and left nothing behind (no folder, nothing registered) is
+   * tried once more, alone; what it says then is what counts.
+   */
+  const retryAlone = async (
+    started: readonly { action: AddWorktree }[],
+    outcomes: ({ ok: true } | { ok: false; error: unknown })[],
+  ): Promise<void> => {
+    if (outcomes.every((outcome) => outcome.ok) || interrupted()) return;
+    const registered = new Set((await listWorktrees(repo.mainWorktree)).map((w) => w.path));
+    for (const [i, outcome] of outcomes.entries()) {
+      const { action } = started[i]!;
+      if (outcome.ok || registered.has(action.path) || (await exists(action.path))) continue;
+      outcomes[i] = await addWorktree(repo.mainWorktree, action.path, action.branch).then(
+        () => ({ ok: true }) as const,
+        (error: unknown) => ({ ok: false, error }) as const,
+      );
+    }
+  };
+  /**
    * Adds a batch of worktrees side by side. Each one started is awaited and,
    * once added, undone by a rollback; the first failure (or a stop before an
    * add starts) is thrown once every started add has ended.
@@ -88,6 +110,7 @@ export async function executeActions(
       started.push({ action, added });
     }
     const outcomes = await Promise.all(started.map((s) => s.added));
+    if (started.length > 1) await retryAlone(started, outcomes);
     for (const [i, outcome] of outcomes.entries()) {
       const { action } = started[i]!;
       if (outcome.ok) {

@@ -7,7 +7,7 @@ import {
   mergeEventsByTime,
   takeNewEvents,
 } from '../../domain/status/events.js';
-import type { FetchRequest } from '../../git/fetch-workers.js';
+import { resolveHubRead, type FetchRequest } from '../../git/fetch-workers.js';
 import { readEvents } from '../../store/trusted-store.js';
 import { UsageError } from '../../errors.js';
 import { createLiveView } from '../../render/status/live-view.js';
@@ -86,6 +86,11 @@ export async function runMonitor(
   const intervalMs = parseInterval(options.interval);
   const since =
     options.since === undefined ? null : parseSince(options.since, deps.now().getTime());
+  // Which hub to read (pw.hub) is asked while the plan loads: one git process
+  // less on the way to a one-shot status. Awaited after the plan, so a plan
+  // error still comes first.
+  const hubRead = options.events || options.watch ? null : resolveHubRead(deps.cwd, options.fetch);
+  hubRead?.catch(() => undefined);
   const { repo, plan, trust } = await loadActivePlan(deps.cwd, options.plan);
   await assertPlanTrusted(deps.cwd, repo.commonDir, plan.name, 'pw status', trust);
   const cwd = repo.topLevel;
@@ -143,6 +148,7 @@ export async function runMonitor(
   const snapshot = await readPlanSnapshot(cwd, plan, deps.now(), {
     repo,
     fetch: options.fetch,
+    hubRead: (await hubRead) ?? undefined,
   });
   for (const note of snapshot.notes) deps.stderr(`${note}\n`);
   // What `pw run` knows beyond git (attempts, retries, live agents), when it has run.

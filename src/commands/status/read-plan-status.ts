@@ -146,6 +146,15 @@ export async function readPlanSnapshot(
   // Recorded once; a live view's later reads do not record it again.
   hubRead.record = null;
   const hub = hubRead.hub;
+  // The worktrees are read (file system walks, on this thread) while git lists
+  // the refs: what they show does not depend on the refs.
+  const worktreesRead = readWorktreeInfos(
+    commonDir,
+    plan,
+    options.env ?? process.env,
+    options.worktreesOf,
+  );
+  worktreesRead.catch(() => undefined);
   const refs = await listRefs(cwd, refPatterns(plan, hub));
   const baseTip = refs.get(`refs/heads/${plan.base}`) ?? null;
   const candidates = new Map(plan.workers.map((w) => [w.id, workerTipRefs(plan, w, hub)]));
@@ -208,7 +217,7 @@ export async function readPlanSnapshot(
       }
       return part;
     })(),
-    readWorktreeInfos(commonDir, plan, options.env ?? process.env, options.worktreesOf),
+    worktreesRead,
     readSetupTimes(commonDir, plan.name),
   ]);
 
