@@ -324,21 +324,22 @@ describe('pw setup', () => {
       expect(repoState(repo)).toEqual(before);
     });
 
-    it('tries an add that failed beside another once more, alone, when it left nothing behind', () => {
-      // A git add reads every worktree's admin folder and can catch one an add
-      // beside it is writing: git dies before making anything. The wrapper
-      // fails web's first add that way; its next add runs the real git.
+    /**
+     * A `git` first on PATH that runs `failWeb` (sh) for a `worktree add` of
+     * web, when `when` (an sh test) holds, and the real git for everything
+     * else; returns the environment that puts it there.
+     */
+    const wrapWebAdd = (when: string, failWeb: string[]): { PATH: string } => {
       const realGit = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
       const wrapperDir = join(repo.root, 'git-wrapper');
-      const marker = join(repo.root, 'web-add-failed');
       repo.write(
         '../git-wrapper/git',
         [
           '#!/bin/sh',
-          `if [ "$1" = worktree ] && [ "$2" = add ] && [ ! -e '${marker}' ]; then`,
+          `if [ "$1" = worktree ] && [ "$2" = add ] && ${when}; then`,
           '  for arg; do case "$arg" in */web)',
-          `    : > '${marker}'`,
-          "    echo 'fatal: failed to read .git/worktrees/api/commondir: Success' >&2; exit 128 ;;",
+          ...failWeb.map((line) => `    ${line}`),
+          '    exit 128 ;;',
           '  esac; done',
           'fi',
           `exec '${realGit}' "$@"`,
@@ -346,10 +347,20 @@ describe('pw setup', () => {
         ].join('\n'),
       );
       chmodSync(join(wrapperDir, 'git'), 0o755);
+      return { PATH: `${wrapperDir}:${process.env.PATH ?? ''}` };
+    };
+
+    it('tries an add that failed beside another once more, alone, when it left nothing behind', () => {
+      // A git add reads every worktree's admin folder and can catch one an add
+      // beside it is writing: git dies before making anything. The wrapper
+      // fails web's first add that way; its next add runs the real git.
+      const marker = join(repo.root, 'web-add-failed');
+      const env = wrapWebAdd(`[ ! -e '${marker}' ]`, [
+        `: > '${marker}'`,
+        "echo 'fatal: failed to read .git/worktrees/api/commondir: Success' >&2",
+      ]);
       const plan = writePlan(repo, 'plan.yaml', PLAN);
-      const result = repo.pw(['setup', plan], {
-        env: { PATH: `${wrapperDir}:${process.env.PATH ?? ''}` },
-      });
+      const result = repo.pw(['setup', plan], { env });
       expect(existsSync(marker)).toBe(true);
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
@@ -359,29 +370,14 @@ describe('pw setup', () => {
     });
 
     it('does not try again an add that fails alone too: the rollback is whole', () => {
-      const realGit = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
-      const wrapperDir = join(repo.root, 'git-wrapper');
-      const calls = join(wrapperDir, 'web-adds');
-      repo.write(
-        '../git-wrapper/git',
-        [
-          '#!/bin/sh',
-          'if [ "$1" = worktree ] && [ "$2" = add ]; then',
-          '  for arg; do case "$arg" in */web)',
-          `    echo web >> '${calls}'`,
-          "    echo 'fatal: web cannot be added' >&2; exit 128 ;;",
-          '  esac; done',
-          'fi',
-          `exec '${realGit}' "$@"`,
-          '',
-        ].join('\n'),
-      );
-      chmodSync(join(wrapperDir, 'git'), 0o755);
+      const calls = join(repo.root, 'git-wrapper', 'web-adds');
+      const env = wrapWebAdd('true', [
+        `echo web >> '${calls}'`,
+        "echo 'fatal: web cannot be added' >&2",
+      ]);
       const plan = writePlan(repo, 'plan.yaml', PLAN);
       const before = repoState(repo);
-      const result = repo.pw(['setup', plan], {
-        env: { PATH: `${wrapperDir}:${process.env.PATH ?? ''}` },
-      });
+      const result = repo.pw(['setup', plan], { env });
       expect(result.status).toBe(1);
       expect(result.stderr).toContain('fatal: web cannot be added');
       expect(result.stderr).toContain('the repository is as it was');
