@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CompiledPlan, CompiledWorker } from '../../domain/plan/plan.js';
 import {
   currentHookRuntime,
@@ -11,6 +11,7 @@ import {
 import { listConfigFiles } from '../../git/config.js';
 import { planDir, readTextIfExists, writeFileAtomic } from '../../store/trusted-store.js';
 import { statusCacheKey } from '../../store/status-cache.js';
+import { readGitDir } from '../../git/worktree-signature.js';
 
 interface HooksCache {
   key: string;
@@ -151,17 +152,8 @@ async function workerSignature(
   home: string,
 ): Promise<string> {
   const gitFile = join(worker.worktree, '.git');
-  let gitDir = gitFile;
-  let text: string | null = null;
-  try {
-    text = readFileSync(gitFile, 'utf8');
-  } catch {
-    // Not a linked worktree's gitfile: its own stat line says so.
-  }
-  // A linked worktree's .git is a file "gitdir: <path>" (gitrepository-layout(5)).
-  const match = text === null ? null : /^gitdir: (.+)$/m.exec(text);
-  if (match) gitDir = isAbsolute(match[1]!) ? match[1]! : resolve(worker.worktree, match[1]!);
-  const worktreeConfig = join(gitDir, 'config.worktree');
+  // Where .git names no git dir, its own stat line says so.
+  const worktreeConfig = join(readGitDir(worker.worktree) ?? gitFile, 'config.worktree');
   return statusCacheKey([
     statLine(gitFile),
     statLine(worktreeConfig),
