@@ -25,6 +25,8 @@ export interface GitOptions {
 
 export interface GitResult {
   stdout: string;
+  /** stdout as git wrote it, for output whose sizes count bytes (a blob may not be UTF-8). */
+  stdoutBytes: Buffer;
   stderr: string;
   exitCode: number;
 }
@@ -34,7 +36,7 @@ const MAX_OUTPUT = 1024 * 1024 * 1024;
 interface Spawned {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
-  stdout: string;
+  stdout: Buffer;
   stderr: string;
   error: Error | null;
 }
@@ -47,7 +49,14 @@ interface Spawned {
 function spawnGit(args: readonly string[], options: GitOptions): Promise<Spawned> {
   return new Promise((resolve) => {
     const done = (result: Partial<Spawned>): void =>
-      resolve({ exitCode: null, signal: null, stdout: '', stderr: '', error: null, ...result });
+      resolve({
+        exitCode: null,
+        signal: null,
+        stdout: Buffer.alloc(0),
+        stderr: '',
+        error: null,
+        ...result,
+      });
     let child;
     try {
       child = spawn('git', args, {
@@ -82,7 +91,7 @@ function spawnGit(args: readonly string[], options: GitOptions): Promise<Spawned
       done({
         exitCode: code,
         signal,
-        stdout: Buffer.concat(out).toString('utf8'),
+        stdout: Buffer.concat(out),
         stderr: Buffer.concat(err).toString('utf8'),
         error: tooBig ? new Error(`output larger than ${MAX_OUTPUT} bytes`) : null,
       });
@@ -121,7 +130,12 @@ export async function runGit(args: readonly string[], options: GitOptions): Prom
   const exitCode = result.exitCode;
   const ok = exitCode === 0 || (options.okExitCodes ?? []).includes(exitCode);
   if (!ok) throw new GitError(args, exitCode, result.stderr);
-  return { stdout: result.stdout, stderr: result.stderr, exitCode };
+  return {
+    stdout: result.stdout.toString('utf8'),
+    stdoutBytes: result.stdout,
+    stderr: result.stderr,
+    exitCode,
+  };
 }
 
 /** Runs git and returns stdout without the final newline. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { planPaths } from '../store/trusted-store.js';
+import { EnvironmentError } from '../errors.js';
 import { runGit } from './run-git.js';
 
 /**
@@ -41,12 +42,11 @@ async function writeBlobRef(cwd: string, ref: string, content: string): Promise<
 /** The text of each ref's blob (null: no such ref), in one `git cat-file --batch`. */
 async function readBlobRefs(cwd: string, refs: readonly string[]): Promise<(string | null)[]> {
   if (refs.length === 0) return [];
-  const { stdout } = await runGit(['cat-file', '--batch'], {
+  const { stdoutBytes: out } = await runGit(['cat-file', '--batch'], {
     cwd,
     input: refs.map((ref) => `${ref}^{blob}\n`).join(''),
   });
-  // Sizes are in bytes (git-cat-file(1), BATCH OUTPUT): walk the output as bytes.
-  const out = Buffer.from(stdout, 'utf8');
+  // Sizes are in bytes (git-cat-file(1), BATCH OUTPUT): walk the output as git wrote it.
   const texts: (string | null)[] = [];
   let at = 0;
   for (let i = 0; i < refs.length; i += 1) {
@@ -59,11 +59,19 @@ async function readBlobRefs(cwd: string, refs: readonly string[]): Promise<(stri
       continue;
     }
     const size = Number(header[2]);
+    if (!Number.isSafeInteger(size) || out[at + size] !== 0x0a) throw unreadable('cat-file');
     texts.push(out.subarray(at, at + size).toString('utf8'));
     at += size + 1;
   }
   while (texts.length < refs.length) texts.push(null);
   return texts;
+}
+
+/** git printed what it documents it never prints: read nothing rather than misread a record. */
+function unreadable(command: string): EnvironmentError {
+  return new EnvironmentError(`git ${command} printed the trust records in a form pw cannot read`, [
+    'Check the repository with git fsck, and the git on PATH with git version (pw needs 2.38 or newer).',
+  ]);
 }
 
 async function readBlobRef(cwd: string, ref: string): Promise<string | null> {
@@ -149,7 +157,7 @@ export function readEventsLog(commonDir: string, plan: string): Promise<Buffer |
 export async function readAllTrustRecords(
   cwd: string,
 ): Promise<{ records: Map<string, TrustRecord>; planNames: string[] }> {
-  const { stdout } = await runGit(
+  const { stdoutBytes } = await runGit(
     [
       'for-each-ref',
       '--format=%(refname)%00%(objecttype)%00%(raw:size)%00%(raw)',
@@ -158,8 +166,9 @@ export async function readAllTrustRecords(
     ],
     { cwd },
   );
-  // Sizes are in bytes: walk the output as bytes. Each entry ends with a newline.
-  const out = Buffer.from(stdout, 'utf8');
+  // Sizes are in bytes: walk the output as git wrote it (a blob need not be
+  // UTF-8). Each entry is three NUL-ended fields, the blob, and a newline.
+  const out = stdoutBytes;
   const plans = new Map<string, string | null>();
   const marks = new Map<string, string | null>();
   let at = 0;
@@ -167,16 +176,17 @@ export async function readAllTrustRecords(
     const fields: string[] = [];
     for (let f = 0; f < 3; f += 1) {
       const end = out.indexOf(0, at);
-      if (end < 0) return recordsOf(plans, marks);
+      if (end < 0) throw unreadable('for-each-ref');
       fields.push(out.subarray(at, end).toString('utf8'));
       at = end + 1;
     }
     const [ref = '', type, size] = fields;
     const length = Number(size);
+    if (!/^\d+$/.test(size ?? '') || out[at + length] !== 0x0a) throw unreadable('for-each-ref');
     const text = out.subarray(at, at + length).toString('utf8');
     at += length + 1;
-    const match = /^refs\/pw\/(.+)\/trust\/(plan|events)$/.exec(ref);
-    if (!match) continue;
+    const match = /^refs\/pw\/([^/]+)\/trust\/(plan|events)$/.exec(ref);
+    if (!match) throw unreadable('for-each-ref');
     (match[2] === 'plan' ? plans : marks).set(match[1]!, type === 'blob' ? text : null);
   }
   return recordsOf(plans, marks);

@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPlanRepo } from '../helpers/plan-repo.js';
@@ -120,6 +128,35 @@ describe('pw setup', () => {
       'Nothing to do: plan "feat" is already set up; nothing was changed.',
     );
     expect(repoState(repo)).toEqual(before);
+  });
+
+  it('run again after an integrate (the base moved on), keeps the base its branches started from', () => {
+    const plan = writePlan(repo, 'plan.yaml', PLAN);
+    expect(repo.pw(['setup', plan]).status).toBe(0);
+    const planJson = join(repo.dir, '.git', 'pw', 'feat', 'plan.json');
+    const baseCommit = (JSON.parse(readFileSync(planJson, 'utf8')) as { baseCommit: string })
+      .baseCommit;
+    for (const id of ['api', 'web']) {
+      const cwd = join(repo.root, 'repo.pw', 'feat', id);
+      repo.write(`src/${id}/done.ts`, `export const ${id}Done = true;\n`, cwd);
+      repo.git(['add', '-A'], { cwd });
+      repo.git(['commit', '-q', '-m', `[COMPLETE] ${id} done`], { cwd });
+    }
+    expect(repo.pw(['integrate', '--no-verify']).status).toBe(0);
+    expect(repo.git(['rev-parse', 'main'])).not.toBe(baseCommit);
+
+    const again = repo.pw(['setup', plan, '--json']);
+    expect(again.status).toBe(0);
+    expect((JSON.parse(readFileSync(planJson, 'utf8')) as { baseCommit: string }).baseCommit).toBe(
+      baseCommit,
+    );
+    const status = JSON.parse(repo.pw(['status', '--json']).stdout) as {
+      workers: { id: string; state: string; counts: { commits: number } }[];
+    };
+    expect(status.workers.map((w) => [w.id, w.state, w.counts.commits])).toEqual([
+      ['api', 'complete', 1],
+      ['web', 'complete', 1],
+    ]);
   });
 
   it('sets up a worker added to the plan alone', () => {
@@ -324,31 +361,28 @@ describe('pw setup', () => {
       expect(repoState(repo)).toEqual(before);
     });
 
-    /**
-     * A `git` first on PATH that runs `failWeb` (sh) for a `worktree add` of
-     * web, when `when` (an sh test) holds, and the real git for everything
-     * else; returns the environment that puts it there.
-     */
-    const wrapWebAdd = (when: string, failWeb: string[]): { PATH: string } => {
+    /** A `git` first on PATH that runs the sh `lines` first, then the real git; returns the environment that puts it there. */
+    const wrapGit = (lines: string[]): { PATH: string } => {
       const realGit = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
       const wrapperDir = join(repo.root, 'git-wrapper');
       repo.write(
         '../git-wrapper/git',
-        [
-          '#!/bin/sh',
-          `if [ "$1" = worktree ] && [ "$2" = add ] && ${when}; then`,
-          '  for arg; do case "$arg" in */web)',
-          ...failWeb.map((line) => `    ${line}`),
-          '    exit 128 ;;',
-          '  esac; done',
-          'fi',
-          `exec '${realGit}' "$@"`,
-          '',
-        ].join('\n'),
+        ['#!/bin/sh', ...lines, `exec '${realGit}' "$@"`, ''].join('\n'),
       );
       chmodSync(join(wrapperDir, 'git'), 0o755);
       return { PATH: `${wrapperDir}:${process.env.PATH ?? ''}` };
     };
+    /** `failWeb` (sh, then exit 128) for a `worktree add` of web, when `when` (an sh test) holds. */
+    const wrapWebAdd = (when: string, failWeb: string[], more: string[] = []): { PATH: string } =>
+      wrapGit([
+        `if [ "$1" = worktree ] && [ "$2" = add ] && ${when}; then`,
+        '  for arg; do case "$arg" in */web)',
+        ...failWeb.map((line) => `    ${line}`),
+        '    exit 128 ;;',
+        '  esac; done',
+        'fi',
+        ...more,
+      ]);
 
     it('tries an add that failed beside another once more, alone, when it left nothing behind', () => {
       // A git add reads every worktree's admin folder and can catch one an add
@@ -382,6 +416,48 @@ describe('pw setup', () => {
       expect(result.stderr).toContain('fatal: web cannot be added');
       expect(result.stderr).toContain('the repository is as it was');
       expect(readFileSync(calls, 'utf8')).toBe('web\nweb\n');
+      expect(repoState(repo)).toEqual(before);
+    });
+
+    it('rolls back whole when the worktree list before a retry fails', () => {
+      const failed = join(repo.root, 'git-wrapper', 'web-add-failed');
+      const listFailed = join(repo.root, 'git-wrapper', 'list-failed');
+      const env = wrapWebAdd(
+        `[ ! -e '${failed}' ]`,
+        [`: > '${failed}'`, "echo 'fatal: failed to read .git/worktrees/api/commondir' >&2"],
+        [
+          `if [ "$1" = worktree ] && [ "$2" = list ] && [ -e '${failed}' ] && [ ! -e '${listFailed}' ]; then`,
+          `  : > '${listFailed}'; echo 'fatal: cannot list' >&2; exit 128`,
+          'fi',
+        ],
+      );
+      const plan = writePlan(repo, 'plan.yaml', PLAN);
+      const before = repoState(repo);
+      const result = repo.pw(['setup', plan], { env });
+      expect(existsSync(listFailed)).toBe(true);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('setup failed at "web: ');
+      expect(result.stderr).toContain('the repository is as it was');
+      expect(repo.git(['worktree', 'list', '--porcelain'])).not.toContain('pw/feat/');
+      expect(repoState(repo)).toEqual(before);
+    });
+
+    it('rolls back a failed add under a worktree root reached through a symlink', () => {
+      mkdirSync(join(repo.root, 'real'));
+      symlinkSync(join(repo.root, 'real'), join(repo.root, 'link'));
+      repo.write('.git/hooks/post-checkout', '#!/bin/sh\ncase "$PWD" in */web) exit 1 ;; esac\n');
+      chmodSync(join(repo.dir, '.git/hooks/post-checkout'), 0o755);
+      const plan = writePlan(
+        repo,
+        'plan.yaml',
+        `${apiWebPlan(`worktreeRoot: ${join(repo.root, 'link', 'wt')}\n`)}    dependsOn: [api]\n`,
+      );
+      const before = repoState(repo);
+      const result = repo.pw(['setup', plan]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('the repository is as it was');
+      expect(repo.git(['worktree', 'list', '--porcelain'])).not.toContain('pw/feat/');
+      expect(existsSync(join(repo.root, 'real', 'wt', 'feat', 'web'))).toBe(false);
       expect(repoState(repo)).toEqual(before);
     });
 

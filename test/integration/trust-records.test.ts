@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAllTrustRecords, readTrustRecord } from '../../src/git/trust-refs.js';
 import { createTempRepo, type TempRepo } from '../helpers/temp-repo.js';
@@ -39,6 +40,31 @@ describe('readAllTrustRecords', () => {
     });
     expect(records.get('other')?.planText).toBe('with\0nul\nand no newline at the end');
     expect(records.get('odd')).toEqual({ planText: null, mark: null });
+  });
+
+  it('walks the bytes git wrote: a blob that is not UTF-8 cannot pass for another plan', async () => {
+    repo = createTempRepo();
+    const demoPlan = '{"name":"demo","pathspecs":[":(top,glob)src/api/**"]}\n';
+    blobRef('refs/pw/demo/trust/plan', demoPlan);
+    // Invalid bytes, then what another entry of the output would look like:
+    // read as text, each 0xff would grow to three bytes and shift the walk into it.
+    const forged = `refs/pw/demo/trust/plan\0blob\0${'{"name":"demo","pathspecs":["**"]}'.length}\0{"name":"demo","pathspecs":["**"]}\n`;
+    const bytes = Buffer.concat([Buffer.alloc(40, 0xff), Buffer.from(forged)]);
+    const id = execFileSync('git', ['hash-object', '-w', '--stdin'], {
+      cwd: repo.dir,
+      input: bytes,
+    })
+      .toString()
+      .trim();
+    repo.git(['update-ref', 'refs/pw/zzz/trust/plan', id]);
+
+    const { records, planNames } = await readAllTrustRecords(repo.dir);
+    expect(planNames.sort()).toEqual(['demo', 'zzz']);
+    expect(records.get('demo')?.planText).toBe(demoPlan);
+    expect(records.get('demo')).toEqual(await readTrustRecord(repo.dir, 'demo'));
+    expect(Buffer.from(records.get('zzz')!.planText!, 'utf8').includes(Buffer.from(forged))).toBe(
+      true,
+    );
   });
 
   it('is empty where nothing is recorded', async () => {

@@ -42,6 +42,7 @@ import {
   readActivePlans,
   readEvents,
 } from '../../store/trusted-store.js';
+import { readTrustedPlanText } from '../../git/trust-refs.js';
 import { isBriefExcluded } from './repo-setup-state.js';
 import { readTemplate } from '../templates.js';
 
@@ -140,7 +141,12 @@ export async function readSetupContext(
       ],
     );
   }
-  const baseCommit = await resolveCommit(repo.mainWorktree, `refs/heads/${base}`);
+  // A plan set up before keeps the commit its branches started from: the base
+  // branch moving on (an integrate, other work) must not move it, or every
+  // worker's own commits would be read as the base's.
+  const baseCommit =
+    (await readRecordedBaseCommit(repo, plan.name, base)) ??
+    (await resolveCommit(repo.mainWorktree, `refs/heads/${base}`));
   if (!baseCommit) throw await unknownBaseError(repo.mainWorktree, base, plan.source);
   const desired = compilePlan(plan, { mainWorktree: repo.mainWorktree, base, baseCommit });
   // Checked before anything is created: a root that takes no folders fails here, with its reason.
@@ -307,6 +313,29 @@ export async function readOtherActivePlans(
   name: string,
 ): Promise<CompiledPlan[]> {
   return (await readActivePlans(commonDir)).filter((plan) => plan.name !== name);
+}
+
+/**
+ * The base commit plan `name`, set up here before, started its worker
+ * branches from, as setup recorded it (refs/pw/<plan>/trust/plan, which no
+ * worker can move): null for a plan not set up, torn down, now naming another
+ * base branch, or whose recorded commit no longer exists.
+ */
+async function readRecordedBaseCommit(
+  repo: RepoInfo,
+  name: string,
+  base: string,
+): Promise<string | null> {
+  const text = await readTrustedPlanText(repo.mainWorktree, name).catch(() => null);
+  let recorded: Partial<CompiledPlan> | null = null;
+  try {
+    recorded = text === null ? null : (JSON.parse(text) as Partial<CompiledPlan>);
+  } catch {
+    return null;
+  }
+  if (!recorded || recorded.tornDownAt || recorded.base !== base) return null;
+  if (typeof recorded.baseCommit !== 'string') return null;
+  return resolveCommit(repo.mainWorktree, recorded.baseCommit);
 }
 
 /**

@@ -1,7 +1,8 @@
+import { realpathSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { describeAction, type SetupAction } from '../../domain/setup/plan-setup.js';
-import { EnvironmentError, ExitCode, PwError } from '../../errors.js';
+import { EnvironmentError, ExitCode, GitError, PwError } from '../../errors.js';
 import {
   appendWorktreeConfig,
   readConfig,
@@ -38,6 +39,20 @@ import { hubRecordPath, pushPaths, writeHubRecord, writePushConf } from '../../s
 type Undo = () => Promise<void>;
 
 const WORKTREE_KEYS = ['pw.plan', 'pw.worker', 'core.hooksPath'];
+
+/**
+ * Whether git lists `planned` at `listed`: git prints a worktree's real path,
+ * so a planned path under a symlinked folder is compared through its parent's
+ * real path (the parent exists: setup made it before the add).
+ */
+function isAt(listed: string, planned: string): boolean {
+  if (listed === planned) return true;
+  try {
+    return listed === join(realpathSync(dirname(planned)), basename(planned));
+  } catch {
+    return false;
+  }
+}
 type AddWorktree = Extract<SetupAction, { kind: 'add-worktree' }>;
 
 /** Act: runs each action, remembering how to undo it, so a failure leaves nothing behind. */
@@ -73,11 +88,15 @@ export async function executeActions(
     started: readonly { action: AddWorktree }[],
     outcomes: ({ ok: true } | { ok: false; error: unknown })[],
   ): Promise<void> => {
-    if (outcomes.every((outcome) => outcome.ok) || interrupted()) return;
-    const registered = new Set((await listWorktrees(repo.mainWorktree)).map((w) => w.path));
+    if (outcomes.every((outcome) => outcome.ok)) return;
+    // Never throws: the adds that worked get their undo steps after this.
+    const listed = await listWorktrees(repo.mainWorktree).catch(() => null);
+    if (listed === null) return;
     for (const [i, outcome] of outcomes.entries()) {
       const { action } = started[i]!;
-      if (outcome.ok || registered.has(action.path) || (await exists(action.path))) continue;
+      // Only an add git itself refused (an exit code): not one a signal ended, nor after a stop.
+      if (outcome.ok || !(outcome.error instanceof GitError) || interrupted()) continue;
+      if (listed.some((w) => isAt(w.path, action.path)) || (await exists(action.path))) continue;
       outcomes[i] = await addWorktree(repo.mainWorktree, action.path, action.branch).then(
         () => ({ ok: true }) as const,
         (error: unknown) => ({ ok: false, error }) as const,
@@ -127,7 +146,7 @@ export async function executeActions(
       // hook that failed, say): removed if git lists it there, on this run's branch.
       undo.push(async () => {
         const registered = (await listWorktrees(repo.mainWorktree)).some(
-          (w) => w.branch === `refs/heads/${action.branch}` && w.path === action.path,
+          (w) => w.branch === `refs/heads/${action.branch}` && isAt(w.path, action.path),
         );
         if (!registered) return;
         await removeWorktree(repo.mainWorktree, action.path, true);
