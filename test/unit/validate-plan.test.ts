@@ -69,6 +69,28 @@ describe('validatePlan', () => {
     ]);
   });
 
+  it('takes one string as one entry, and refuses one holding a comma: a list written as a string', () => {
+    expect(
+      validate({ name: 'p', workers: [{ id: 'a', owns: '/zz/', task: 't' }] }).value?.workers[0]
+        ?.owns,
+    ).toEqual(['/zz/']);
+    expect(
+      messages({
+        name: 'p',
+        workers: [
+          { id: 'a', owns: '/yy/, /ww/', task: 't' },
+          { id: 'b', owns: ['/b/'], task: 't', dependsOn: 'a,c' },
+        ],
+      }),
+    ).toEqual([
+      'plan.yaml: workers[0].owns: is one string holding a comma ("/yy/, /ww/"); write a list: [/yy/, /ww/] (a name with a comma in it: ["/yy/, /ww/"])',
+      'plan.yaml: workers[1].dependsOn: is one string holding a comma ("a,c"); write a list: [a, c] (a name with a comma in it: ["a,c"])',
+    ]);
+    expect(
+      validate({ name: 'p', workers: [{ id: 'a', owns: ['/x,y/'], task: 't' }] }).problems,
+    ).toEqual([]);
+  });
+
   it('names a dependsOn cycle', () => {
     const problems = messages({
       name: 'p',

@@ -237,7 +237,20 @@ function readStringList(
 ): string[] {
   const value = object[key];
   if (value === undefined || value === null) return [];
-  if (typeof value === 'string') return [value];
+  if (typeof value === 'string') {
+    // One string is one entry; "a, b" is a list written as a string, which
+    // would become one entry that matches nothing the writer meant.
+    if (value.includes(',')) {
+      const shown = escapeTerminal(value);
+      const items = shown.split(',').map((item) => item.trim());
+      c.problem(
+        join(path, key),
+        `is one string holding a comma ("${shown}"); write a list: [${items.join(', ')}] (a name with a comma in it: ["${shown}"])`,
+      );
+      return [];
+    }
+    return [value];
+  }
   if (!Array.isArray(value)) {
     c.problem(join(path, key), `must be a list of strings, found ${describe(value)}`);
     return [];
