@@ -549,6 +549,34 @@ describe('run.autoNotify', () => {
     expect(prompt).toContain('[NEEDS:web/<item>]');
   });
 
+  it("does not restart a worker the run gave up on with pw's own message: it stays queued for the next run", () => {
+    repo = createRunRepo(PLAN, FILES);
+    repo.script('api', [
+      [
+        { write: 'src/web/w.ts', content: 'not mine\n' },
+        { commit: '[CHECKPOINT] touch the web app', unstageOnRefusal: true },
+        { commit: '[CHECKPOINT] touch it again', unstageOnRefusal: true },
+        { exit: 0 },
+      ],
+      [{ commit: '[COMPLETE] the API' }],
+    ]);
+    repo.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
+    repo.script('db', [[{ commit: '[COMPLETE] the database' }]]);
+    const result = repo.run(['run', 'plan.yaml', '--json', '--retries', '0']);
+    expect(result.status).toBe(1);
+    expect(repo.calls('api')).toHaveLength(1);
+    const failed = result.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((e) => e.type === 'worker-failed' && e.worker === 'api');
+    expect(failed).toMatchObject({ reason: expect.stringContaining('gave up') });
+    // Queued all the same, for the next run to deliver.
+    expect(events(repo).some((e) => e.type === 'message-queued' && e.worker === 'api')).toBe(true);
+    const queued = join(repo.commonDir, 'pw', 'demo', 'messages', 'api', 'queued');
+    expect(readdirSync(queued)).toHaveLength(1);
+  });
+
   it('is off with run.autoNotify: false', () => {
     repo = createRunRepo(PLAN.replace('run:\n', 'run:\n  autoNotify: false\n'), FILES);
     blockedApi(repo);

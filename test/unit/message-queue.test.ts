@@ -55,16 +55,18 @@ describe('message queue names and prompts', () => {
     expect(prompt).toContain('2 messages were sent to you');
     expect(prompt).toContain('from pw (automatic)');
     expect(prompt).toContain('commit a new [COMPLETE]');
-    expect(hasWakingMessage([{ wakes: false, reopen: false }])).toBe(false);
-    expect(
-      hasWakingMessage([
-        { wakes: false, reopen: false },
-        { wakes: true, reopen: false },
-      ]),
-    ).toBe(true);
+    const send = { source: 'send', wakes: true, reopen: false } as const;
+    const auto = { source: 'auto', wakes: true, reopen: false } as const;
+    expect(hasWakingMessage([{ ...send, wakes: false }])).toBe(false);
+    expect(hasWakingMessage([{ ...send, wakes: false }, send])).toBe(true);
     // A COMPLETE worker is woken only by a message sent with --reopen.
-    expect(hasWakingMessage([{ wakes: true, reopen: false }], true)).toBe(false);
-    expect(hasWakingMessage([{ wakes: true, reopen: true }], true)).toBe(true);
+    expect(hasWakingMessage([send], true)).toBe(false);
+    expect(hasWakingMessage([{ ...send, reopen: true }], true)).toBe(true);
+    // A worker the run gave up on: a person's message restarts it, pw's own does not.
+    expect(hasWakingMessage([auto], false, true)).toBe(false);
+    expect(hasWakingMessage([auto, send], false, true)).toBe(true);
+    expect(hasWakingMessage([{ ...send, source: 'broadcast' }], false, true)).toBe(true);
+    expect(hasWakingMessage([auto])).toBe(true);
   });
 });
 

@@ -705,7 +705,8 @@ export class RunEngine {
         this.input.plan.name,
         w.worker.id,
       );
-      w.messages = hasWakingMessage(queued, w.git?.state === 'complete');
+      // pw's own news (a path refused twice, say) does not take a worker past --retries.
+      w.messages = hasWakingMessage(queued, w.git?.state === 'complete', w.phase.kind === 'failed');
     }
   }
 

@@ -115,10 +115,12 @@ export function messagePrompt(input: {
  * own news for a worker that completed meanwhile never reopens it).
  */
 export function hasWakingMessage(
-  messages: readonly Pick<QueuedMessage, 'wakes' | 'reopen'>[],
+  messages: readonly Pick<QueuedMessage, 'wakes' | 'reopen' | 'source'>[],
   complete = false,
+  /** The run gave up on the worker: only a person's message (pw send, broadcast) restarts it. */
+  gaveUp = false,
 ): boolean {
-  return messages.some((m) => m.wakes && !isHeld(m, complete));
+  return messages.some((m) => m.wakes && !isHeld(m, complete) && !(gaveUp && m.source === 'auto'));
 }
 
 /** A message that waits for a COMPLETE worker to reopen: anything not sent with `--reopen`. */
