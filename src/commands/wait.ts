@@ -23,8 +23,8 @@ const INTERRUPTED = 130;
 
 /**
  * `pw wait`: blocks until every worker is complete (exit 0), one needs
- * attention (blocked, stalled, deadlocked, a violation: exit 1, saying who
- * and why), or the timeout passes (exit 124). Wakes on every worker ref
+ * attention (blocked, stalled, deadlocked, a violation, given up on or
+ * skipped by the last pw run: exit 1, saying who and why), or the timeout passes (exit 124). Wakes on every worker ref
  * change, and polls every --interval for edits and the clock.
  */
 export async function runWait(options: WaitOptions, deps: CommandDeps): Promise<CommandResult> {
@@ -40,6 +40,8 @@ export async function runWait(options: WaitOptions, deps: CommandDeps): Promise<
   }
   const { repo, plan, trust } = await loadActivePlan(deps.cwd, options.plan);
   await assertPlanTrusted(deps.cwd, repo.commonDir, plan.name, 'pw wait', trust);
+  // What the last pw run gave up on (its record, beside git's history).
+  const { readRunFailures } = await import('./run/read-run-state.js');
   const started = deps.now().getTime();
   const deadline = timeoutMs === null ? Infinity : started + timeoutMs;
   // Set by the callback below; a holder, so the type survives the closure.
@@ -55,9 +57,13 @@ export async function runWait(options: WaitOptions, deps: CommandDeps): Promise<
       nextWaitMs: () => deadline - deps.now().getTime(),
     },
     deps,
-    (snapshot) => {
+    async (snapshot) => {
       const first = seen.last === null;
-      seen.last = { status: snapshot.status, outcome: planWaitOutcome(snapshot.status) };
+      const runFailures = await readRunFailures(repo.commonDir, plan, snapshot.status);
+      seen.last = {
+        status: snapshot.status,
+        outcome: planWaitOutcome(snapshot.status, runFailures),
+      };
       const done = seen.last.outcome.outcome !== 'waiting' || deps.now().getTime() >= deadline;
       if (first && !done) {
         deps.stderr(

@@ -279,6 +279,16 @@ describe('pw run', () => {
     expect(repo.pw(['retro']).stdout).toContain(
       '- api (failed): transient: gave up after 1 failed attempt (--retries 0) (last output: something broke); `pw logs api` shows its last attempt.\n',
     );
+    // And pw wait stops at once (a script's `pw run; pw wait` does not sit until the stall limit).
+    const wait = repo.pw(['wait']);
+    expect(wait.status).toBe(1);
+    expect(wait.stdout).toContain(
+      '  api failed in pw run: transient: gave up after 1 failed attempt (--retries 0) (last output: something broke) (pw logs api; pw run starts it again)\n',
+    );
+    const json = JSON.parse(repo.pw(['wait', '--json']).stdout) as {
+      reasons: { worker: string; kind: string }[];
+    };
+    expect(json.reasons).toEqual([expect.objectContaining({ worker: 'api', kind: 'run-failed' })]);
   });
 
   it('a rerun gives a worker the last run gave up on the whole --retries again', () => {

@@ -189,6 +189,32 @@ describe('planWaitOutcome', () => {
     ]);
   });
 
+  it('names the workers the last pw run gave up on or skipped, unless they completed since', () => {
+    const status = snapshot(
+      { api: [c(1, '[CHECKPOINT] x')], db: [c(2, '[COMPLETE] d')] },
+      5,
+    ).status;
+    const outcome = planWaitOutcome(status, [
+      { worker: 'api', state: 'failed', detail: 'permanent: exit 127' },
+      { worker: 'web', state: 'skipped', detail: 'dependency api failed' },
+      { worker: 'db', state: 'failed', detail: 'an earlier attempt' },
+    ]);
+    expect(outcome.outcome === 'attention' && outcome.reasons).toEqual([
+      {
+        worker: 'api',
+        kind: 'run-failed',
+        message: 'api failed in pw run: permanent: exit 127 (pw logs api; pw run starts it again)',
+      },
+      {
+        worker: 'web',
+        kind: 'run-failed',
+        message:
+          'web was skipped in pw run: dependency api failed (pw logs web; pw run starts it again)',
+      },
+    ]);
+    expect(planWaitOutcome(status, [])).toEqual({ outcome: 'waiting' });
+  });
+
   it('all complete with an integrate order cycle: attention (exit 1), naming the cycle, not complete', () => {
     const outcome = planWaitOutcome(
       snapshot(

@@ -1,6 +1,7 @@
 import { isProcessAlive } from '../../agents/spawn-agent.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import type { PlanStatus } from '../../domain/status/plan-status.js';
+import type { RunFailure } from '../../domain/status/plan-wait.js';
 import {
   describeRunState,
   renderRunState,
@@ -25,4 +26,20 @@ export async function readRunState(
   for (const w of workers)
     w.messages = await readMessageSummary(commonDir, plan.name, w.worker, complete.has(w.worker));
   return { runId: record.runId, workers, text: renderRunState(record.runId, workers) };
+}
+
+/** The workers the last `pw run` gave up on or skipped and that are not complete (for pw wait). */
+export async function readRunFailures(
+  commonDir: string,
+  plan: CompiledPlan,
+  status: PlanStatus,
+): Promise<RunFailure[]> {
+  const record = await readRunRecord(commonDir, plan.name);
+  if (!record) return [];
+  const complete = new Set(status.workers.filter((w) => w.state === 'complete').map((w) => w.id));
+  return describeRunState(plan, record, complete, isProcessAlive).flatMap((w): RunFailure[] =>
+    w.state === 'failed' || w.state === 'skipped'
+      ? [{ worker: w.worker, state: w.state, detail: w.detail }]
+      : [],
+  );
 }

@@ -3,8 +3,15 @@ import type { PlanStatus } from './plan-status.js';
 
 export interface AttentionReason {
   worker: string | null;
-  kind: 'blocked' | 'stalled' | 'deadlock' | 'violation' | 'order-cycle';
+  kind: 'blocked' | 'stalled' | 'deadlock' | 'violation' | 'order-cycle' | 'run-failed';
   message: string;
+}
+
+/** A worker the last `pw run` gave up on or skipped, as its run record says. */
+export interface RunFailure {
+  worker: string;
+  state: 'failed' | 'skipped';
+  detail: string | null;
 }
 
 export type WaitOutcome =
@@ -15,13 +22,26 @@ export type WaitOutcome =
 /**
  * What `pw wait` makes of a status: done when every worker is complete and
  * integrate can order them; stop for attention when one is blocked or
- * stalled, NEEDS form a cycle, a history holds a violation (attention wins
+ * stalled, the last `pw run` gave up on it or skipped it, NEEDS form a cycle, a history holds a violation (attention wins
  * over complete: violations stop integrate), or all are complete but the
  * integrate order has a cycle (integrate would refuse it). Otherwise keep
  * waiting. Pure.
  */
-export function planWaitOutcome(status: PlanStatus): WaitOutcome {
+export function planWaitOutcome(
+  status: PlanStatus,
+  /** Workers the last `pw run` gave up on (failed) or skipped, not complete since. */
+  runFailures: readonly RunFailure[] = [],
+): WaitOutcome {
   const reasons: AttentionReason[] = [];
+  const complete = new Set(status.workers.filter((w) => w.state === 'complete').map((w) => w.id));
+  for (const f of runFailures) {
+    if (complete.has(f.worker)) continue;
+    reasons.push({
+      worker: f.worker,
+      kind: 'run-failed',
+      message: `${f.worker} ${f.state === 'skipped' ? 'was skipped' : 'failed'} in pw run${f.detail ? `: ${f.detail}` : ''} (pw logs ${f.worker}; pw run starts it again)`,
+    });
+  }
   const age = (ms: number): string => formatDuration(Math.max(0, ms));
   for (const w of status.workers) {
     if (w.state === 'blocked' && w.blocked) {
