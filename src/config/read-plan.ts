@@ -29,6 +29,14 @@ export function splitFrontMatter(
   const normalized = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
   if (!isMarkdown) return { yaml: normalized, context: '', lineOffset: 0 };
   const match = /^---[ \t]*\n([\s\S]*?)\n?^---[ \t]*$\n?([\s\S]*)$/m.exec(normalized);
+  if ((!match || match.index !== 0) && /^---[ \t]*\n/.test(normalized)) {
+    throw new UsageError(
+      `${file}: the YAML front matter opened by "---" on line 1 has no closing "---" line`,
+      [
+        'End the plan keys (name, workers) with a line holding only "---"; prose for the workers goes below it.',
+      ],
+    );
+  }
   if (!match || match.index !== 0) {
     throw new UsageError(
       `${file}: a Markdown plan must start with YAML front matter between "---" lines`,
@@ -54,7 +62,8 @@ export function parsePlanYaml(
   const problems: Problem[] = document.errors.map((error) => ({
     file,
     path: error.linePos ? `line ${error.linePos[0].line + planText.lineOffset}` : '',
-    message: `YAML: ${error.message.split('\n')[0]}`,
+    // yaml's first line ends "at line L, column C:" before a code frame: the line is in `path`.
+    message: `YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column (\d+):?$/, ' (column $1)')}`,
   }));
   if (problems.length) return { data: null, problems };
   try {

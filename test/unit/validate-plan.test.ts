@@ -201,9 +201,12 @@ describe('plan files', () => {
     });
   });
 
-  it('refuses Markdown without front matter', () => {
+  it('refuses Markdown without front matter, and says when only its closing line is missing', () => {
     expect(() => splitFrontMatter('# just prose\n', 'plan.md')).toThrow(
       /must start with YAML front matter/,
+    );
+    expect(() => splitFrontMatter('---\nname: p\nworkers: []\n', 'plan.md')).toThrow(
+      'plan.md: the YAML front matter opened by "---" on line 1 has no closing "---" line',
     );
   });
 
@@ -216,6 +219,16 @@ describe('plan files', () => {
       file: 'plan.md',
       path: expect.stringMatching(/^line \d+$/),
     });
+    // The message ends with the column, not with a colon before a code frame it no longer shows.
+    const indented = parsePlanYaml(
+      {
+        yaml: 'name: p\nworkers:\n  - id: a\n    owns: [/a/\n    task: x\n',
+        context: '',
+        lineOffset: 0,
+      },
+      'plan.yaml',
+    );
+    expect(indented.problems[0]?.message).toMatch(/^YAML: .* \(column \d+\)$/);
   });
 });
 

@@ -83,12 +83,21 @@ export function describeRunState(
   });
 }
 
+/** The most of a run detail shown on one line; the whole reason is in --json and the run report. */
+const DETAIL_MAX = 160;
+
+/** `text` cut to `max` characters (code points, never half of one), with "…" where it was cut. */
+function shorten(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
 export function renderRunState(runId: string, states: readonly WorkerRunState[]): string {
   if (!states.length) return '';
   const width = Math.max(...states.map((s) => s.worker.length));
   const lines = states.map(
     (s) =>
-      `  ${s.worker.padEnd(width)}  ${s.state}${s.attempt ? `, attempt ${s.attempt}` : ''}${s.detail ? ` (${neutralize(s.detail).slice(0, 100)})` : ''}${describeMessages(s.messages)}`,
+      `  ${s.worker.padEnd(width)}  ${s.state}${s.attempt ? `, attempt ${s.attempt}` : ''}${s.detail ? ` (${shorten(neutralize(s.detail), DETAIL_MAX)})` : ''}${describeMessages(s.messages)}`,
   );
   return `\npw run ${runId.slice(0, 8)}:\n${lines.join('\n')}\n`;
 }
