@@ -670,6 +670,12 @@ describe('pw run', () => {
     expect(record.workers.api!.pid).toBeNull();
     expect(record.workers.api!.attempts.map((a) => a.category)).toEqual(['interrupted']);
     expect(existsSync(join(r.commonDir, 'pw', 'demo', 'run.lock'))).toBe(false);
+    // With no run going, pw status says the workers are stopped, not waiting.
+    const status = r.pw(['status']).stdout;
+    expect(status).toMatch(
+      /api\s+stopped, attempt 1 \(pw run is not running; pw run continues it\)/,
+    );
+    expect(status).toMatch(/web\s+stopped \(pw run is not running; pw run starts it\)/);
     // The rerun resumes (a continuation prompt) and finishes.
     const again = r.run(['run', '--json']);
     expect(again.status).toBe(0);

@@ -1,4 +1,4 @@
-import { isProcessAlive } from '../../agents/spawn-agent.js';
+import { isProcessAlive, readProcessStartTime } from '../../agents/spawn-agent.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import type { PlanStatus } from '../../domain/status/plan-status.js';
 import type { RunFailure } from '../../domain/status/plan-wait.js';
@@ -8,7 +8,7 @@ import {
   type WorkerRunState,
 } from '../../render/run/run-state.js';
 import { readAttachMarkers } from '../../store/run/attach-marker.js';
-import { readRunRecord } from '../../store/run/run-record.js';
+import { readRunLockHolder, readRunRecord } from '../../store/run/run-record.js';
 import { readMessageSummary } from '../../store/run/message-queue.js';
 
 /** The run state `pw status` shows beside the table (and in --json), or null without a run record. */
@@ -22,7 +22,14 @@ export async function readRunState(
   const complete = new Set(status.workers.filter((w) => w.state === 'complete').map((w) => w.id));
   const { live } = await readAttachMarkers(commonDir, plan.name);
   const attached = new Map([...live].map(([id, marker]) => [id, marker.pid]));
-  const workers = describeRunState(plan, record, complete, isProcessAlive, attached);
+  const runLive =
+    (await readRunLockHolder(
+      commonDir,
+      plan.name,
+      async (pid, start) =>
+        isProcessAlive(pid) && (start === null || (await readProcessStartTime(pid)) === start),
+    )) !== null;
+  const workers = describeRunState(plan, record, complete, isProcessAlive, attached, runLive);
   for (const w of workers)
     w.messages = await readMessageSummary(commonDir, plan.name, w.worker, complete.has(w.worker));
   return { runId: record.runId, workers, text: renderRunState(record.runId, workers) };

@@ -36,6 +36,8 @@ export function describeRunState(
   live: (pid: number) => boolean,
   /** Workers a live `pw attach` holds: worker -> the pid of that pw attach. */
   attached: ReadonlyMap<string, number> = new Map(),
+  /** A `pw run` of this plan runs now: without one, nothing waits or retries by itself. */
+  runLive = true,
 ): WorkerRunState[] {
   return plan.workers.flatMap((worker): WorkerRunState[] => {
     const w = record.workers[worker.id];
@@ -62,6 +64,15 @@ export function describeRunState(
           state: 'stopped',
           attempt,
           detail: 'pw run is not running; pw run continues it',
+        },
+      ];
+    if (!runLive && (w.phase === 'waiting' || w.phase === 'retry'))
+      return [
+        {
+          worker: worker.id,
+          state: 'stopped',
+          attempt,
+          detail: `pw run is not running; pw run ${attempt ? 'continues' : 'starts'} it`,
         },
       ];
     if (w.phase === 'retry' && w.retryAt)
