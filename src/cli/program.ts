@@ -436,6 +436,16 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
       run(async () => (await import('../commands/explain.js')).runExplain({ hook, args }, deps)),
     );
 
+  // A mistake in a command's options points at that command's help.
+  const pointAtHelp = (commands: readonly Command[], prefix: string): void => {
+    for (const command of commands) {
+      const name = `${prefix} ${command.name()}`;
+      command.showHelpAfterError(`(run ${name} --help for its options)`);
+      pointAtHelp(command.commands, name);
+    }
+  };
+  pointAtHelp(program.commands, 'pw');
+
   return program;
 }
 

@@ -120,7 +120,9 @@ export async function readPlanFile(
     throw new UsageError(
       code === 'ENOENT'
         ? `plan file not found: ${file}`
-        : `cannot read plan file ${file}: ${(error as Error).message}`,
+        : code === 'EISDIR'
+          ? `${file} is a folder, not a plan file`
+          : `cannot read plan file ${file}: ${(error as Error).message}`,
       [
         'Pass the path of a plan file (YAML or Markdown with front matter); pw init writes an example.',
       ],

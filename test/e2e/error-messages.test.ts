@@ -34,6 +34,21 @@ describe('every error says what is wrong, where, and what to do next', () => {
     expectThreeParts(result.stderr, join(repo.dir, 'missing.yaml'));
   });
 
+  it('usage (exit 2): a folder given as the plan, and an option a command does not have', () => {
+    mkdirSync(join(repo.dir, 'plans'), { recursive: true });
+    const folder = repo.pw(['setup', 'plans']);
+    expect(folder.status).toBe(2);
+    expect(folder.stderr.split('\n')[0]).toBe(
+      `pw: ${join(repo.dir, 'plans')} is a folder, not a plan file`,
+    );
+    expectThreeParts(folder.stderr, join(repo.dir, 'plans'));
+    const option = repo.pw(['status', '--jsn']);
+    expect(option.status).toBe(2);
+    expect(option.stderr).toContain("unknown option '--jsn'");
+    expect(option.stderr).toContain('(Did you mean --json?)');
+    expect(option.stderr).toContain('(run pw status --help for its options)');
+  });
+
   it('usage (exit 2): an invalid plan names the file and each field', () => {
     repo.write(
       'bad.yaml',
