@@ -116,4 +116,5 @@ console.log('\n  $ pw integrate');
 const integrated = run(process.execPath, [bin, 'integrate']);
 console.log('\n  run.md:');
 run('cat', ['run.md']);
+console.log(`\n  Clean up: rm -rf ${work}`);
 process.exitCode = result.status === 1 && sent.status === 0 && integrated.status === 0 ? 0 : 1;

@@ -150,7 +150,8 @@ describe('pw run', () => {
     // The retrospective counts the attempts.
     const retro = repo.pw(['retro']).stdout;
     expect(retro).toContain('## Agent runs');
-    expect(retro).toContain('| api | complete | 2 | 1 | incomplete | 0 | $0.0000 |');
+    // A command agent reports no tokens or cost: unknown, not 0.
+    expect(retro).toContain('| api | complete | 2 | 1 | incomplete | - | - |');
     // --dry-run leaves COMPLETE workers out of the stages; a second run starts nothing.
     const dry = JSON.parse(repo.run(['run', '--dry-run', '--json']).stdout) as {
       complete: string[];

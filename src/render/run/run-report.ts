@@ -12,6 +12,8 @@ export interface RunReportWorker {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
+  /** Whether any attempt reported tokens or cost (a `command` agent reports none: the figures are unknown, not 0). */
+  usageKnown: boolean;
 }
 
 export interface RunReport {
@@ -26,6 +28,7 @@ export interface RunReport {
     inputTokens: number;
     outputTokens: number;
     costUsd: number;
+    usageKnown: boolean;
   };
 }
 
@@ -56,6 +59,9 @@ export function buildRunReport(
         inputTokens: sum((a) => a.inputTokens),
         outputTokens: sum((a) => a.outputTokens),
         costUsd: Math.round(sum((a) => a.costUsd) * 1e6) / 1e6,
+        usageKnown: w.attempts.some(
+          (a) => a.inputTokens !== null || a.outputTokens !== null || a.costUsd !== null,
+        ),
       };
     });
   const total = (pick: (w: RunReportWorker) => number): number =>
@@ -72,14 +78,25 @@ export function buildRunReport(
       inputTokens: total((w) => w.inputTokens),
       outputTokens: total((w) => w.outputTokens),
       costUsd: Math.round(total((w) => w.costUsd) * 1e6) / 1e6,
+      usageKnown: workers.some((w) => w.usageKnown),
     },
   };
+}
+
+/** Tokens and cost as table cells: "-" where no attempt reported them. */
+function usageCells(u: {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  usageKnown: boolean;
+}): string {
+  return u.usageKnown ? `${u.inputTokens + u.outputTokens} | $${u.costUsd.toFixed(4)}` : '- | -';
 }
 
 export function renderRunReportMarkdown(report: RunReport): string {
   const rows = report.workers.map(
     (w) =>
-      `| ${w.id} | ${w.status} | ${w.attempts} | ${w.failures.join(', ') || '-'} | ${formatDuration(w.durationMs)} | ${w.commits} | ${w.inputTokens + w.outputTokens} | $${w.costUsd.toFixed(4)} |`,
+      `| ${w.id} | ${w.status} | ${w.attempts} | ${w.failures.join(', ') || '-'} | ${formatDuration(w.durationMs)} | ${w.commits} | ${usageCells(w)} |`,
   );
   const t = report.totals;
   return [
@@ -90,7 +107,7 @@ export function renderRunReportMarkdown(report: RunReport): string {
     '| worker | status | attempts | failures | agent time | commits | tokens | cost |',
     '|---|---|---|---|---|---|---|---|',
     ...rows,
-    `| **total** | | ${t.attempts} | ${t.retries} retries | ${formatDuration(t.durationMs)} | | ${t.inputTokens + t.outputTokens} | $${t.costUsd.toFixed(4)} |`,
+    `| **total** | | ${t.attempts} | ${t.retries} retries | ${formatDuration(t.durationMs)} | | ${usageCells(t)} |`,
     '',
     ...report.workers.filter((w) => w.reason).map((w) => `- ${w.id}: ${w.reason}`),
     '',
@@ -104,13 +121,13 @@ export function renderRunRetroSection(report: RunReport): string {
     '',
     '## Agent runs',
     '',
-    `pw run ${report.runId.slice(0, 8)}: ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}, ${t.retries} retr${t.retries === 1 ? 'y' : 'ies'}, ${t.inputTokens + t.outputTokens} tokens, $${t.costUsd.toFixed(4)}.`,
+    `pw run ${report.runId.slice(0, 8)}: ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}, ${t.retries} retr${t.retries === 1 ? 'y' : 'ies'}${t.usageKnown ? `, ${t.inputTokens + t.outputTokens} tokens, $${t.costUsd.toFixed(4)}` : ''}.`,
     '',
     '| worker | run state | attempts | retries | failures | tokens | cost |',
     '|---|---|---|---|---|---|---|',
     ...report.workers.map(
       (w) =>
-        `| ${w.id} | ${w.status} | ${w.attempts} | ${Math.max(0, w.attempts - 1)} | ${w.failures.join(', ') || '-'} | ${w.inputTokens + w.outputTokens} | $${w.costUsd.toFixed(4)} |`,
+        `| ${w.id} | ${w.status} | ${w.attempts} | ${Math.max(0, w.attempts - 1)} | ${w.failures.join(', ') || '-'} | ${usageCells(w)} |`,
     ),
     '',
     // Why a worker did not finish (failed, skipped, blocked): what to look at first.
