@@ -76,6 +76,9 @@ describe('pw setup', () => {
     expect(brief).toContain('- `/src/web/`');
     expect(brief).toContain('- `api`: `/src/api/`');
     expect(brief).toContain('You depend on: `api`');
+    expect(brief).toContain(
+      'merge their branch once it says [COMPLETE]: `git merge pw/feat/api` (`pw run` does this before it starts you)',
+    );
     expect(brief).toContain('[NEEDS:api/');
     // The main worktree is not a worker and has no worker id.
     expect(repo.gitResult(['config', '--worktree', 'pw.worker']).status).toBe(1);

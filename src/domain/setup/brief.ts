@@ -25,7 +25,7 @@ export function renderBrief(template: string, plan: CompiledPlan, worker: Compil
   const dependents = plan.workers.filter((w) => w.dependsOn.includes(worker.id)).map((w) => w.id);
   const dependencies = [
     worker.dependsOn.length
-      ? `You depend on: ${worker.dependsOn.map((id) => `\`${id}\``).join(', ')}. Their work is merged before yours at integration; if you need something from them now, say so with \`[NEEDS:<worker>/<item>]\`.`
+      ? `You depend on: ${worker.dependsOn.map((id) => `\`${id}\``).join(', ')}. Their work is merged before yours at integration; if you need something from them now, say so with \`[NEEDS:<worker>/<item>]\`. To build on their work, merge their branch once it says [COMPLETE]: ${worker.dependsOn.map((id) => `\`git merge ${plan.workers.find((w) => w.id === id)?.branch ?? id}\``).join(', ')} (\`pw run\` does this before it starts you).`
       : 'You depend on no other worker.',
     dependents.length
       ? `Waiting on you: ${dependents.map((id) => `\`${id}\``).join(', ')}. Deliver what they need early and mark it with a \`Provides: <item>\` trailer.`
