@@ -162,6 +162,19 @@ describe('pw setup', () => {
     ]);
   });
 
+  it('warns about a pattern that owns no file and is one typo from a path that exists', () => {
+    const plan = writePlan(
+      repo,
+      'plan.yaml',
+      `name: feat\nworkers:\n  - id: api\n    owns: [/src/api/, /scr/web/]\n    task: Build the API.\n  - id: docs\n    owns: [/docs/, /docs/new-page.md]\n    task: Write.\n`,
+    );
+    const result = repo.pw(['setup', plan, '--dry-run']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe(
+      `pw: warning: ${plan}: workers[0].owns[1]: "/scr/web/" (api) owns no file of main; did you mean "/src/web/"? (a path the worker will create is fine)\n`,
+    );
+  });
+
   it('sets up a worker added to the plan alone', () => {
     const plan = writePlan(repo, 'plan.yaml', PLAN);
     expect(repo.pw(['setup', plan]).status).toBe(0);

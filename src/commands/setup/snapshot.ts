@@ -10,7 +10,7 @@ import {
   renderBrief,
   renderLaunchScript,
 } from '../../domain/setup/brief.js';
-import { matchOwnedFiles } from '../../domain/scope/scope-match.js';
+import { findLikelyTypos, matchOwnedFiles } from '../../domain/scope/scope-match.js';
 import { compilePlan } from '../../domain/plan/compile-plan.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import {
@@ -20,6 +20,7 @@ import {
 } from '../../domain/plan/overlaps.js';
 import { type SetupSnapshot, type WorkerSnapshot } from '../../domain/setup/plan-setup.js';
 import { formatProblem } from '../../domain/plan/validate-plan.js';
+import { escapeTerminal } from '../../domain/text/terminal-text.js';
 import { EnvironmentError, UsageError } from '../../errors.js';
 import { readConfig } from '../../git/config.js';
 import { areWorkerHooksInstalled } from '../../git/hooks/index.js';
@@ -204,6 +205,10 @@ export async function readSetupContext(
     unowned: findUnownedFiles(allFiles, trackedByWorker),
     warnings: [
       ...warnings.map(formatProblem),
+      ...findLikelyTypos(allFiles, desired.workers).map(
+        ({ worker, index, source, near }) =>
+          `${plan.source}: workers[${worker}].owns[${index}]: "${escapeTerminal(source)}" (${desired.workers[worker]!.id}) owns no file of ${base}; did you mean "${escapeTerminal(near)}"? (a path the worker will create is fine)`,
+      ),
       ...findCrossPlanOverlaps(plan, await readUnfinishedOtherPlans(repo, plan.name)),
     ],
     includeFile,
