@@ -393,6 +393,16 @@ describe('pw run', () => {
       expect(refused.status).toBe(3);
       expect(refused.stderr).toContain(`worker web: "${program}" (command profile) ${why}`);
     }
+    // A shell command line as the agent: said to be one, with what to do instead.
+    repo.write(
+      'plan.yaml',
+      plan().replace(`agent: ${agentStdin}\n`, `agent: "MODEL=x ${script} && echo done"\n`),
+    );
+    const shell = repo.run(['run', 'plan.yaml']);
+    expect(shell.status).toBe(3);
+    expect(shell.stderr).toContain(
+      'worker web: "MODEL=x" (command profile) is not on PATH; pw run starts an agent without a shell (variables, && and pipes are not read): put the command line in a script and name the script as the agent',
+    );
   });
 
   it('--only skips a worker whose dependency is outside the run and not complete; --dry-run starts nothing', () => {

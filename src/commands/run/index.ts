@@ -1,3 +1,4 @@
+import { escapeTerminal } from '../../domain/text/terminal-text.js';
 import { readHubRecord } from '../../store/hub-record.js';
 import { isFile } from '../../store/fs.js';
 import { randomUUID } from 'node:crypto';
@@ -192,7 +193,13 @@ async function resolveAgents(
           (info) => (info.isFile() ? 'is not executable' : 'is not a file'),
           () => 'does not exist',
         );
-    missing.push(`worker ${id}: "${spec.program}" (${spec.kind} profile) ${why}`);
+    // "FOO=1 agent && more": shell syntax, which pw run does not read (no shell starts the agent).
+    const shell =
+      /^[A-Za-z_][A-Za-z0-9_]*=/.test(spec.program) ||
+      spec.args.some((arg) => /^(&&|\|\||\||;|>|>>|<)$/.test(arg) || arg.includes('$('));
+    missing.push(
+      `worker ${id}: "${escapeTerminal(spec.program)}" (${spec.kind} profile) ${why}${shell ? '; pw run starts an agent without a shell (variables, && and pipes are not read): put the command line in a script and name the script as the agent' : ''}`,
+    );
   }
   if (missing.length)
     throw new EnvironmentError(
