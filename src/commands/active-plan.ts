@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ID_PATTERN, type CompiledPlan } from '../domain/plan/plan.js';
 import { UsageError } from '../errors.js';
+import { didYouMean } from '../domain/plan/did-you-mean.js';
+import { escapeTerminal } from '../domain/text/terminal-text.js';
 import { readRepoInfo, type RepoInfo } from '../git/repo.js';
 import type { TrustRecord } from '../git/trust-refs.js';
 import { readSetUpPlanRecords } from './trust.js';
@@ -73,4 +75,31 @@ export async function loadActivePlan(
     ]);
   }
   return { repo, plan, trust: records.get(plan.name) };
+}
+
+/**
+ * The error for worker ids a command was given that the plan does not have:
+ * each escaped for the terminal, with a "did you mean" where one is close, and
+ * the plan's workers. `given` names where the ids came from ("--only", or null
+ * for a command's worker argument).
+ */
+export function unknownWorkersError(
+  plan: CompiledPlan,
+  unknown: readonly string[],
+  given: string | null = null,
+): UsageError {
+  const ids = plan.workers.map((w) => w.id);
+  const shown = unknown.map((id) => `"${escapeTerminal(id)}"`).join(', ');
+  return new UsageError(
+    given
+      ? `${given} names ${unknown.length === 1 ? 'a worker' : 'workers'} not in plan ${plan.name}: ${shown}`
+      : `${shown} ${unknown.length === 1 ? 'is not a worker' : 'are not workers'} of plan ${plan.name}`,
+    [
+      ...unknown.flatMap((id) => {
+        const hint = didYouMean(id, ids);
+        return hint ? [`${escapeTerminal(id)}: did you mean "${hint}"?`] : [];
+      }),
+      `Workers: ${ids.join(', ')}.`,
+    ],
+  );
 }

@@ -17,7 +17,7 @@ import {
 import { isSameProcessAlive, readProcessIdentity } from '../store/process-identity.js';
 import { readRunRecord, runPaths, type WorkerRunRecord } from '../store/run/run-record.js';
 import { readTextIfExists } from '../store/trusted-store.js';
-import { loadActivePlan } from './active-plan.js';
+import { loadActivePlan, unknownWorkersError } from './active-plan.js';
 import { readRunSettings } from './run/read-run-settings.js';
 
 export interface AttachOptions {
@@ -37,9 +37,7 @@ export async function runAttach(options: AttachOptions, deps: CommandDeps): Prom
   const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
   const worker = plan.workers.find((w) => w.id === options.worker);
   if (!worker) {
-    throw new UsageError(`"${options.worker}" is not a worker of plan ${plan.name}`, [
-      `Workers: ${plan.workers.map((w) => w.id).join(', ')}.`,
-    ]);
+    throw unknownWorkersError(plan, [options.worker]);
   }
   const config = await loadConfig(repo.mainWorktree);
   const { settings, warnings } = await readRunSettings(config, plan);

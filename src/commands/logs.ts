@@ -7,7 +7,7 @@ import { FailedError, UsageError } from '../errors.js';
 import { readNewCommits } from '../git/worker-history.js';
 import { renderCommits, renderEntries, renderTranscript } from '../render/run/transcript.js';
 import { readRunRecord, type AttemptRecord } from '../store/run/run-record.js';
-import { loadActivePlan } from './active-plan.js';
+import { loadActivePlan, unknownWorkersError } from './active-plan.js';
 
 export interface LogsOptions {
   worker: string;
@@ -22,9 +22,7 @@ export async function runLogs(options: LogsOptions, deps: CommandDeps): Promise<
   const { repo, plan } = await loadActivePlan(deps.cwd, options.plan, { includeTornDown: true });
   const worker = plan.workers.find((w) => w.id === options.worker);
   if (!worker) {
-    throw new UsageError(`"${options.worker}" is not a worker of plan ${plan.name}`, [
-      `Workers: ${plan.workers.map((w) => w.id).join(', ')}.`,
-    ]);
+    throw unknownWorkersError(plan, [options.worker]);
   }
   const record = await readRunRecord(repo.commonDir, plan.name);
   const attempts = record?.workers[worker.id]?.attempts ?? [];

@@ -13,7 +13,7 @@ import {
 } from '../store/run/message-queue.js';
 import { readRunLockHolder, readRunRecord, type RunRecord } from '../store/run/run-record.js';
 import { appendEvent } from '../store/trusted-store.js';
-import { loadActivePlan } from './active-plan.js';
+import { loadActivePlan, unknownWorkersError } from './active-plan.js';
 import { startDeliveryRun } from './run/start-delivery-run.js';
 import { readPlanSnapshot } from './status/read-plan-status.js';
 
@@ -216,10 +216,7 @@ function report(
 export async function runSend(options: SendOptions, deps: CommandDeps): Promise<CommandResult> {
   const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
   const worker = plan.workers.find((w) => w.id === options.worker);
-  if (!worker)
-    throw new UsageError(`"${options.worker}" is not a worker of plan ${plan.name}`, [
-      `Workers: ${plan.workers.map((w) => w.id).join(', ')}.`,
-    ]);
+  if (!worker) throw unknownWorkersError(plan, [options.worker]);
   const text = await readMessageText(options, deps, `pw send ${worker.id}`);
   const record = await readRunRecord(repo.commonDir, plan.name);
   if (!hasSession(record, worker.id))

@@ -739,7 +739,13 @@ describe('pw run', () => {
     expect(typo.stderr).toContain(`pw: there is no plan file ${join(r.dir, 'plans/typo.yaml')}\n`);
     const only = r.pw(['integrate', '--dry-run', '--only', 'api,nope']);
     expect(only.status).toBe(2);
-    expect(only.stderr).toContain('--only names a worker not in plan "demo": nope\n');
+    expect(only.stderr).toContain('--only names a worker not in plan demo: "nope"\n');
+    // pw run's --only says it the same way, with a "did you mean" where one is close.
+    const runOnly = r.run(['run', '--only', 'wbe', '--dry-run']);
+    expect(runOnly.status).toBe(2);
+    expect(runOnly.stderr).toBe(
+      'pw: --only names a worker not in plan demo: "wbe"\n  wbe: did you mean "web"?\n  Workers: api, web, db.\n',
+    );
   });
 
   it('a worker whose worktree was deleted fails with what to do; the others run; prune and setup bring it back', () => {

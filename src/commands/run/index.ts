@@ -25,7 +25,7 @@ import {
   type RunRecord,
 } from '../../store/run/run-record.js';
 import { listPlanNames, readCompiledPlan, writeFileAtomic } from '../../store/trusted-store.js';
-import { loadActivePlan } from '../active-plan.js';
+import { loadActivePlan, unknownWorkersError } from '../active-plan.js';
 import { RunEngine } from './run-engine.js';
 import { startDeliveryRun } from './start-delivery-run.js';
 import { hasWakingMessage } from '../../domain/run/message-queue.js';
@@ -324,11 +324,7 @@ async function runRunSteps(
   const joined = only.length ? null : await readHubRecord(repo.commonDir, plan.name);
   if (joined?.role === 'joined' && joined.worker) only.push(joined.worker);
   const unknown = only.filter((id) => !ids.includes(id));
-  if (unknown.length)
-    throw new UsageError(
-      `--only names ${unknown.length === 1 ? 'a worker' : 'workers'} not in plan ${plan.name}: ${unknown.join(', ')}`,
-      [`Workers: ${ids.join(', ')}`],
-    );
+  if (unknown.length) throw unknownWorkersError(plan, unknown, '--only');
   const selected = new Set(only.length ? only : ids);
 
   const specs = await resolveAgents(plan, settings, selected, deps);

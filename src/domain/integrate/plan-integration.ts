@@ -1,3 +1,4 @@
+import { escapeTerminal } from '../text/terminal-text.js';
 import { didYouMean } from '../plan/did-you-mean.js';
 import {
   collectOrderEdges,
@@ -217,13 +218,13 @@ export function planIntegration(
     if (unknown.length) {
       return refuse(
         'usage',
-        `--only names ${unknown.length === 1 ? 'a worker' : 'workers'} not in plan "${snapshot.plan}": ${unknown.join(', ')}`,
+        `--only names ${unknown.length === 1 ? 'a worker' : 'workers'} not in plan ${snapshot.plan}: ${unknown.map((id) => `"${escapeTerminal(id)}"`).join(', ')}`,
         [
           ...unknown.flatMap((id) => {
             const hint = didYouMean(id, ids);
-            return hint ? [`${id}: did you mean "${hint}"?`] : [];
+            return hint ? [`${escapeTerminal(id)}: did you mean "${hint}"?`] : [];
           }),
-          `Workers: ${ids.join(', ')}`,
+          `Workers: ${ids.join(', ')}.`,
         ],
       );
     }
