@@ -523,15 +523,18 @@ describe('run.autoNotify', () => {
     expect(prompt.indexOf('[NEEDS:<worker>/<item>]')).toBeLessThan(prompt.indexOf('Use postgres'));
   });
 
+  /** An attempt of api that commits web's file twice (the hooks refuse both) and exits. */
+  const TOUCH_WEB_TWICE = [
+    { write: 'src/web/w.ts', content: 'not mine\n' },
+    { commit: '[CHECKPOINT] touch the web app', unstageOnRefusal: true },
+    { commit: '[CHECKPOINT] touch it again', unstageOnRefusal: true },
+    { exit: 0 },
+  ];
+
   it('names the owner and the NEEDS to commit after the hooks refused the same path twice', () => {
     repo = createRunRepo(PLAN, FILES);
     repo.script('api', [
-      [
-        { write: 'src/web/w.ts', content: 'not mine\n' },
-        { commit: '[CHECKPOINT] touch the web app', unstageOnRefusal: true },
-        { commit: '[CHECKPOINT] touch it again', unstageOnRefusal: true },
-        { exit: 0 },
-      ],
+      TOUCH_WEB_TWICE,
       [
         { write: 'src/web/w.ts', content: 'w\n' },
         { commit: '[NEEDS:web/colours] the colours in src/web/w.ts' },
@@ -551,15 +554,7 @@ describe('run.autoNotify', () => {
 
   it("does not restart a worker the run gave up on with pw's own message: it stays queued for the next run", () => {
     repo = createRunRepo(PLAN, FILES);
-    repo.script('api', [
-      [
-        { write: 'src/web/w.ts', content: 'not mine\n' },
-        { commit: '[CHECKPOINT] touch the web app', unstageOnRefusal: true },
-        { commit: '[CHECKPOINT] touch it again', unstageOnRefusal: true },
-        { exit: 0 },
-      ],
-      [{ commit: '[COMPLETE] the API' }],
-    ]);
+    repo.script('api', [TOUCH_WEB_TWICE, [{ commit: '[COMPLETE] the API' }]]);
     repo.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
     repo.script('db', [[{ commit: '[COMPLETE] the database' }]]);
     const result = repo.run(['run', 'plan.yaml', '--json', '--retries', '0']);
