@@ -48,7 +48,8 @@ export interface TrustState {
   problems: TrustProblem[];
 }
 
-function parsePlan(text: string | null): CompiledPlan | null {
+/** A recorded plan's text as the plan (null: no text, or not JSON). */
+export function parseRecordedPlan(text: string | null): CompiledPlan | null {
   if (text === null) return null;
   try {
     return JSON.parse(text) as CompiledPlan;
@@ -69,15 +70,14 @@ export async function readSetUpPlanRecords(
 ): Promise<{ plans: CompiledPlan[]; records: Map<string, TrustRecord> }> {
   const [files, trusted] = await Promise.all([listPlanNames(commonDir), readAllTrustRecords(cwd)]);
   const names = [...new Set([...files, ...trusted.planNames])].sort();
-  const recorded = names.map((name) => trusted.records.get(name) ?? { planText: null, mark: null });
   const plans: CompiledPlan[] = [];
   const records = new Map<string, TrustRecord>();
-  for (const [i, name] of names.entries()) {
-    const record = recorded[i]!;
+  for (const name of names) {
+    const record = trusted.records.get(name) ?? { planText: null, mark: null };
     records.set(name, record);
     const plan =
-      parsePlan(record.planText) ??
-      parsePlan(await readTextIfExists(planPaths(commonDir, name).plan));
+      parseRecordedPlan(record.planText) ??
+      parseRecordedPlan(await readTextIfExists(planPaths(commonDir, name).plan));
     if (plan && (options.includeTornDown || !plan.tornDownAt)) plans.push(plan);
   }
   return { plans, records };
@@ -97,7 +97,7 @@ export async function readTrustState(
     readTextIfExists(paths.plan),
     record ?? readTrustRecord(cwd, name),
   ]);
-  const recorded = parsePlan(recordedText);
+  const recorded = parseRecordedPlan(recordedText);
   if (recordedText !== null && fileText !== recordedText) {
     problems.push({
       file: shown(paths.plan),
@@ -106,7 +106,8 @@ export async function readTrustState(
     });
   }
   // No record (a hub's copy, or a plan set up by an older pw): nothing to compare with.
-  if (recordedText === null) return { plan: parsePlan(fileText), recorded: false, problems };
+  if (recordedText === null)
+    return { plan: parseRecordedPlan(fileText), recorded: false, problems };
   const plan = recorded;
   if (!plan) return { plan: null, recorded: true, problems };
   if (!plan.tornDownAt) {

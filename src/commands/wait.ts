@@ -24,8 +24,9 @@ const INTERRUPTED = 130;
 /**
  * `pw wait`: blocks until every worker is complete (exit 0), one needs
  * attention (blocked, stalled, deadlocked, a violation, given up on or
- * skipped by the last pw run: exit 1, saying who and why), or the timeout passes (exit 124). Wakes on every worker ref
- * change, and polls every --interval for edits and the clock.
+ * skipped by the last pw run: exit 1, saying who and why), or the timeout
+ * passes (exit 124). Wakes on every worker ref change, and polls every
+ * --interval for edits and the clock.
  */
 export async function runWait(options: WaitOptions, deps: CommandDeps): Promise<CommandResult> {
   const intervalMs = parseInterval(options.interval);

@@ -103,7 +103,9 @@ describe('pw logs', () => {
     expect(missing.stderr).toMatch(/--attempt 5: worker api has no such attempt\n.*1 to 2/);
     const unknown = r.pw(['logs', 'nobody']);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/"nobody" is not a worker of plan logs\n {2}Workers: api, web\./);
+    expect(unknown.stderr).toMatch(
+      /"nobody" is not a worker of plan logs\n {2}Workers: api, web\./,
+    );
   });
 
   it('says when a worker has not run yet (exit 1)', () => {

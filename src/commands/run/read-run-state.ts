@@ -1,4 +1,4 @@
-import { isProcessAlive, readProcessStartTime } from '../../agents/spawn-agent.js';
+import { isProcessAlive } from '../../agents/spawn-agent.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import type { PlanStatus } from '../../domain/status/plan-status.js';
 import type { RunFailure } from '../../domain/status/plan-wait.js';
@@ -10,6 +10,12 @@ import {
 import { readAttachMarkers } from '../../store/run/attach-marker.js';
 import { readRunLockHolder, readRunRecord } from '../../store/run/run-record.js';
 import { readMessageSummary } from '../../store/run/message-queue.js';
+import { isSameProcessAlive } from '../../store/process-identity.js';
+
+/** The workers git says are COMPLETE: the run record's phases yield to them. */
+function completeIds(status: PlanStatus): Set<string> {
+  return new Set(status.workers.filter((w) => w.state === 'complete').map((w) => w.id));
+}
 
 /** The run state `pw status` shows beside the table (and in --json), or null without a run record. */
 export async function readRunState(
@@ -19,15 +25,12 @@ export async function readRunState(
 ): Promise<{ runId: string; workers: WorkerRunState[]; text: string } | null> {
   const record = await readRunRecord(commonDir, plan.name);
   if (!record) return null;
-  const complete = new Set(status.workers.filter((w) => w.state === 'complete').map((w) => w.id));
+  const complete = completeIds(status);
   const { live } = await readAttachMarkers(commonDir, plan.name);
   const attached = new Map([...live].map(([id, marker]) => [id, marker.pid]));
   const runLive =
-    (await readRunLockHolder(
-      commonDir,
-      plan.name,
-      async (pid, start) =>
-        isProcessAlive(pid) && (start === null || (await readProcessStartTime(pid)) === start),
+    (await readRunLockHolder(commonDir, plan.name, (pid, startTime) =>
+      isSameProcessAlive({ pid, startTime }),
     )) !== null;
   const workers = describeRunState(plan, record, complete, isProcessAlive, attached, runLive);
   for (const w of workers)
@@ -43,7 +46,7 @@ export async function readRunFailures(
 ): Promise<RunFailure[]> {
   const record = await readRunRecord(commonDir, plan.name);
   if (!record) return [];
-  const complete = new Set(status.workers.filter((w) => w.state === 'complete').map((w) => w.id));
+  const complete = completeIds(status);
   return describeRunState(plan, record, complete, isProcessAlive).flatMap((w): RunFailure[] =>
     w.state === 'failed' || w.state === 'skipped'
       ? [{ worker: w.worker, state: w.state, detail: w.detail }]

@@ -44,6 +44,7 @@ import {
   readEvents,
 } from '../../store/trusted-store.js';
 import { readTrustedPlanText } from '../../git/trust-refs.js';
+import { parseRecordedPlan } from '../trust.js';
 import { isBriefExcluded } from './repo-setup-state.js';
 import { readTemplate } from '../templates.js';
 
@@ -331,13 +332,9 @@ async function readRecordedBaseCommit(
   name: string,
   base: string,
 ): Promise<string | null> {
-  const text = await readTrustedPlanText(repo.mainWorktree, name).catch(() => null);
-  let recorded: Partial<CompiledPlan> | null = null;
-  try {
-    recorded = text === null ? null : (JSON.parse(text) as Partial<CompiledPlan>);
-  } catch {
-    return null;
-  }
+  const recorded = parseRecordedPlan(
+    await readTrustedPlanText(repo.mainWorktree, name).catch(() => null),
+  );
   if (!recorded || recorded.tornDownAt || recorded.base !== base) return null;
   if (typeof recorded.baseCommit !== 'string') return null;
   return resolveCommit(repo.mainWorktree, recorded.baseCommit);

@@ -53,6 +53,7 @@ function isAt(listed: string, planned: string): boolean {
     return false;
   }
 }
+
 type AddWorktree = Extract<SetupAction, { kind: 'add-worktree' }>;
 
 /** Act: runs each action, remembering how to undo it, so a failure leaves nothing behind. */

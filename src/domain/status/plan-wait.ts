@@ -22,8 +22,9 @@ export type WaitOutcome =
 /**
  * What `pw wait` makes of a status: done when every worker is complete and
  * integrate can order them; stop for attention when one is blocked or
- * stalled, the last `pw run` gave up on it or skipped it, NEEDS form a cycle, a history holds a violation (attention wins
- * over complete: violations stop integrate), or all are complete but the
+ * stalled, the last `pw run` gave up on it or skipped it, NEEDS form a
+ * cycle, a history holds a violation (attention wins over complete:
+ * violations stop integrate), or all are complete but the
  * integrate order has a cycle (integrate would refuse it). Otherwise keep
  * waiting. Pure.
  */
