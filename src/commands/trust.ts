@@ -125,8 +125,10 @@ export async function readTrustState(
     const guard = await readTextIfExists(guardPath);
     let hooksInstalled = false;
     for (const worker of plan.workers) {
-      if (await exists(join(workerHooksDir(commonDir, name, worker.id), INSTALL_RECORD)))
+      if (await exists(join(workerHooksDir(commonDir, name, worker.id), INSTALL_RECORD))) {
         hooksInstalled = true;
+        break;
+      }
     }
     if (guard === null ? hooksInstalled : guard !== expectedGuardTable(plan)) {
       problems.push({

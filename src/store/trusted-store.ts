@@ -1,5 +1,6 @@
 import { removeEmptyTree } from './fs.js';
-import { appendFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CompiledPlan } from '../domain/plan/plan.js';
 
@@ -46,9 +47,15 @@ export async function writeFileAtomic(path: string, content: string, mode?: numb
   await rename(temp, path);
 }
 
+/**
+ * The text of a file, or null when there is none. Read synchronously: pw's
+ * files are small, and a read through fs/promises costs several round trips
+ * to the thread pool (open, stat, read, close), which dominated commands that
+ * check a few hundred of them (the trust check reads every hook script).
+ */
 export async function readTextIfExists(path: string): Promise<string | null> {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
