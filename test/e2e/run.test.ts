@@ -618,12 +618,37 @@ describe('pw run', () => {
         { commit: '[CHECKPOINT] touch the database' },
         { exit: 1 },
       ],
+      [{ exit: 1 }],
+    ]);
+    const result = repo.run(['run', 'plan.yaml', '--json', '--retries', '1']);
+    expect(result.status).toBe(1);
+    // The refused file is still staged: the next attempt is told, and how to unstage it.
+    const [, second] = repo.calls('api');
+    const prompt = `${second!.argv.join(' ')}\n${second!.stdin}`;
+    expect(prompt).toContain(
+      "Staged in your worktree but not yours, so pw's hooks refuse every commit while they stay staged: src/db/d.ts (owned by no worker).",
+    );
+    expect(prompt).toContain('git restore --staged -- <path>');
+    const failed = repo.events(result.stdout).find((e) => e.type === 'worker-failed');
+    expect(String(failed!.reason)).toMatch(
+      /^transient: gave up after 2 failed attempts \(--retries 1\); still staged in its worktree, not its own: src\/db\/d\.ts \(nobody owns it\)$/,
+    );
+  });
+
+  it('names the hooks refusal and what is left staged when the worker gives up at once', () => {
+    repo = createApiOnlyRepo();
+    repo.script('api', [
+      [
+        { write: 'src/db/d.ts', content: 'not mine\n' },
+        { commit: '[CHECKPOINT] touch the database' },
+        { exit: 1 },
+      ],
     ]);
     const result = repo.run(['run', 'plan.yaml', '--json', '--retries', '0']);
     expect(result.status).toBe(1);
     const failed = repo.events(result.stdout).find((e) => e.type === 'worker-failed');
     expect(String(failed!.reason)).toMatch(
-      /^transient: gave up after 1 failed attempt \(--retries 0\); the hooks refused src\/db\/d\.ts \(nobody owns it\) \(last output: /,
+      /^transient: gave up after 1 failed attempt \(--retries 0\); the hooks refused src\/db\/d\.ts \(nobody owns it\); still staged in its worktree, not its own: src\/db\/d\.ts \(nobody owns it\) \(last output: /,
     );
   });
 

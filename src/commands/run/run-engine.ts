@@ -24,6 +24,9 @@ import { planRunStep, type RunPhase, type StepDecision } from '../../domain/run/
 import type { RunSettings } from '../../domain/run/run-settings.js';
 import { mergeProviderTip } from '../../git/run/merge-provider.js';
 import { readBranchTip } from '../../git/refs.js';
+import { readStagedPathsOutside } from '../../git/staged-changes.js';
+import { scopeExcludePathspecs } from '../../domain/scope/excludes.js';
+import { findOwners } from '../../domain/scope/ownership.js';
 import { watchRefs } from '../../git/ref-watcher.js';
 import {
   openLog,
@@ -928,6 +931,7 @@ export class RunEngine {
               ? { sha: w.git.lastCommit.sha, header: w.git.lastCommit.header }
               : null,
             reason: w.record.attempts.at(-1)?.category ?? 'it stopped',
+            strayStaged: await this.strayStaged(w),
           })
         : await readFile(join(w.worker.worktree, BRIEF_FILE), 'utf8').catch(() => w.worker.task);
     const paths = runPaths(this.input.commonDir, plan.name);
@@ -1156,12 +1160,29 @@ export class RunEngine {
   private async refusedPaths(worker: string, since: string | null): Promise<string | null> {
     const events = await readEvents(this.input.commonDir, this.input.plan.name).catch(() => []);
     const recent = events.filter((e) => since === null || (e.time ?? '') >= since);
-    const paths = parseScopeRefusals(recent).filter((r) => r.worker === worker);
-    if (!paths.length) return null;
-    const named = paths
-      .slice(0, 5)
-      .map((r) => `${r.path} (${r.owner ? `${r.owner}'s` : 'nobody owns it'})`);
-    return `${named.join(', ')}${paths.length > 5 ? ` and ${paths.length - 5} more` : ''}`;
+    return describeOwned(parseScopeRefusals(recent).filter((r) => r.worker === worker));
+  }
+
+  /**
+   * Staged paths in the worker's worktree that it does not own, with their
+   * owners: left from a commit the hooks refused, they make every later
+   * commit fail too, until the agent unstages them.
+   */
+  private async strayStaged(w: WorkerRuntime): Promise<OwnedPath[]> {
+    let paths: string[];
+    try {
+      paths = await readStagedPathsOutside(
+        w.worker.worktree,
+        scopeExcludePathspecs(w.worker.owns),
+        'HEAD',
+      );
+    } catch {
+      // No worktree, or no HEAD to compare with: nothing to name.
+      return [];
+    }
+    return findOwners(paths, this.input.plan.workers, { cwd: '/', repoRoot: '/' }).map(
+      (answer, i) => ({ path: paths[i]!, owner: answer.owner }),
+    );
   }
 
   /** Ctrl-C, or a start that failed: nothing more is started. */
@@ -1260,7 +1281,8 @@ export class RunEngine {
         .slice(-3)
         .join(' | ');
       const refused = await this.refusedPaths(id, attempt?.startedAt ?? null);
-      const reason = `${category}: ${decision.reason}${refused ? `; the hooks refused ${refused}` : ''}${tail ? ` (last output: ${tail.slice(0, 300)})` : ''}`;
+      const stray = describeOwned(await this.strayStaged(w));
+      const reason = `${category}: ${decision.reason}${refused ? `; the hooks refused ${refused}` : ''}${stray ? `; still staged in its worktree, not its own: ${stray}` : ''}${tail ? ` (last output: ${tail.slice(0, 300)})` : ''}`;
       this.setPhase(w, { kind: 'failed', category, reason });
       this.event('worker-failed', id, { category, reason });
     }
@@ -1290,4 +1312,18 @@ export class RunEngine {
     for (const w of exited) await this.settleExit(w);
     return names;
   }
+}
+
+interface OwnedPath {
+  path: string;
+  owner: string | null;
+}
+
+/** `a.ts (api's), b.ts (nobody owns it)`, five at most; null for none. */
+function describeOwned(paths: readonly OwnedPath[]): string | null {
+  if (!paths.length) return null;
+  const named = paths
+    .slice(0, 5)
+    .map((r) => `${r.path} (${r.owner ? `${r.owner}'s` : 'nobody owns it'})`);
+  return `${named.join(', ')}${paths.length > 5 ? ` and ${paths.length - 5} more` : ''}`;
 }
