@@ -733,6 +733,11 @@ describe('pw run', () => {
     const log = join(r.commonDir, 'pw', 'demo', 'logs', 'api', 'attempt-1.log');
     for (let i = 0; i < 600 && !/^ready$/m.test(readFileSafe(log)); i++)
       await new Promise((ok) => setTimeout(ok, 100));
+    // Git shows no commit yet; the table says the agent runs.
+    const table = r.pw(['status']);
+    expect(table.stdout).toMatch(
+      /^ +api +pending .* agent running \(attempt 1\), no commits yet$/m,
+    );
     // A crash of pw: SIGKILL, no chance to stop its agent (which runs in its own process group).
     first.kill('SIGKILL');
     await new Promise((ok) => first.on('close', ok));

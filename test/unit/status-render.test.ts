@@ -41,6 +41,25 @@ const busy = {
 };
 
 describe('renderStatusTable', () => {
+  it('says an agent runs for a pending worker pw run has started, where git shows no commit yet', () => {
+    const status = computePlanStatus({
+      plan,
+      now: T0 + 3 * MIN,
+      histories: new Map(Object.entries({ api: [c(1, '[COMPLETE] the api')] })),
+      worktrees: new Map(),
+    });
+    const text = renderStatusTable(status, {
+      color: false,
+      width: 120,
+      agentsRunning: new Map([['web', 2]]),
+    });
+    const line = (id: string) => text.split('\n').find((l) => l.trimStart().startsWith(`${id} `));
+    expect(line('web')).toMatch(/pending .* agent running \(attempt 2\), no commits yet$/);
+    // Without a running agent: git's view alone.
+    expect(line('db')).toMatch(/pending .* no commits yet$/);
+    expect(line('db')).not.toContain('agent running');
+  });
+
   it('fits 80 columns, whatever the ids, reasons and subjects', () => {
     const { text } = render(busy);
     for (const line of text.split('\n')) expect(visibleLength(line)).toBeLessThanOrEqual(80);

@@ -162,7 +162,14 @@ export async function runMonitor(
             run: { runId: run.runId, workers: run.workers },
           } as PlanStatus)
         : statusJson(snapshot.status)
-      : renderStatusTable(snapshot.status, { color: useColor(deps) }) + (run?.text ?? ''),
+      : renderStatusTable(snapshot.status, {
+          color: useColor(deps),
+          agentsRunning: new Map(
+            (run?.workers ?? []).flatMap((w) =>
+              w.state === 'running' ? [[w.worker, w.attempt] as const] : [],
+            ),
+          ),
+        }) + (run?.text ?? ''),
   );
   return { exitCode: 0 };
 

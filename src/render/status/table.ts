@@ -7,6 +7,8 @@ export interface StatusTableOptions {
   color: boolean;
   /** Every line fits this many columns (default 80). */
   width?: number;
+  /** Workers whose agent `pw run` runs now, with the attempt: git alone cannot tell. */
+  agentsRunning?: ReadonlyMap<string, number>;
 }
 
 const STATE_COLOR: Record<WorkerState, string> = {
@@ -45,7 +47,9 @@ export function renderStatusTable(status: PlanStatus, options: StatusTableOption
     ];
     const prefix = `  ${cells.join('  ')}  `;
     const room = width - visibleLength(prefix);
-    lines.push(`${prefix}${truncate(workerNote(w, status), room)}`.trimEnd());
+    lines.push(
+      `${prefix}${truncate(workerNote(w, status, options.agentsRunning), room)}`.trimEnd(),
+    );
   }
 
   const notes: string[] = [];
@@ -100,11 +104,19 @@ export function renderStatusTable(status: PlanStatus, options: StatusTableOption
 }
 
 /** The one thing to know about a worker, most urgent first; commit text escaped for the terminal. */
-export function workerNote(w: WorkerStatus, status: PlanStatus): string {
-  return escapeTerminal(rawWorkerNote(w, status));
+export function workerNote(
+  w: WorkerStatus,
+  status: PlanStatus,
+  agentsRunning?: ReadonlyMap<string, number>,
+): string {
+  return escapeTerminal(rawWorkerNote(w, status, agentsRunning));
 }
 
-function rawWorkerNote(w: WorkerStatus, status: PlanStatus): string {
+function rawWorkerNote(
+  w: WorkerStatus,
+  status: PlanStatus,
+  agentsRunning?: ReadonlyMap<string, number>,
+): string {
   const parts: string[] = [];
   const age = (ms: number): string => formatDuration(Math.max(0, ms));
   if (w.state === 'stalled' && w.idleMs !== null)
@@ -119,7 +131,10 @@ function rawWorkerNote(w: WorkerStatus, status: PlanStatus): string {
   if (w.hooksOff) parts.push('hooks off');
   if (w.reopened && w.state !== 'complete') parts.push('reopened');
   if (w.uncommitted && w.uncommitted.count > 0) parts.push(`${w.uncommitted.count} uncommitted`);
-  if (w.counts.commits === w.counts.merges) {
+  const attempt = agentsRunning?.get(w.id);
+  if (w.counts.commits === w.counts.merges && attempt !== undefined) {
+    parts.push(`agent running (attempt ${attempt}), no commits yet`);
+  } else if (w.counts.commits === w.counts.merges) {
     const waiting = w.dependsOn.filter(
       (d) => status.workers.find((o) => o.id === d)?.state !== 'complete',
     );
