@@ -160,6 +160,14 @@ describe('pw setup', () => {
       ['api', 'complete', 1],
       ['web', 'complete', 1],
     ]);
+    // Nothing is left to open: setup says so instead of the launch lines.
+    const table = repo.pw(['setup', plan]);
+    expect(table.status).toBe(0);
+    expect(table.stdout).toContain(
+      'Plan "feat" is integrated into main already: no worker is left to open.\npw teardown removes its worktrees and branches; pw retro looks back on it.\n',
+    );
+    expect(table.stdout).not.toContain('Open each worker');
+    expect(JSON.parse(again.stdout)).toMatchObject({ integratedInto: 'main' });
   });
 
   it('warns about a pattern that owns no file and is one typo from a path that exists', () => {

@@ -113,6 +113,19 @@ async function setUp(
     ),
     agentsMissing: await findMissingAgents(context.desired.workers, deps.env),
   };
+  if (!dryRun && decision.actions.length === 0) {
+    // Set up already, and nothing changed: perhaps integrated already, with nothing left to open.
+    const { readPlanStatus } = await import('../status/read-plan-status.js');
+    // States only, from git: no worktree read, nothing cached, nothing written.
+    const status = await readPlanStatus(deps.cwd, context.desired, deps.now(), {
+      repo: context.repo,
+      fetch: false,
+      cache: false,
+      judge: false,
+      worktreesOf: new Set(),
+    }).catch(() => null);
+    report.integratedInto = status?.integrated ? status.target : null;
+  }
   if (options.hub !== undefined && !dryRun) {
     // Set up first, then published: a hub out of reach leaves a set-up plan and says pw publish.
     const { publishPlan } = await import('../publish.js');

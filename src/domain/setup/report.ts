@@ -24,6 +24,11 @@ export interface SetupReport {
   otherPlans: string[];
   /** Agent programs the launch scripts start that are not on PATH, with the workers that use them. */
   agentsMissing: { program: string; workers: string[] }[];
+  /**
+   * The target branch already holds every worker's COMPLETE work (a setup run
+   * again after pw integrate): no worker is left to open. Null otherwise.
+   */
+  integratedInto?: string | null;
   /** With --hub: where the plan was published for pw join (null: not published). */
   hub?: { hub: string; ref: string; commit: string; pushing: string[] } | null;
 }

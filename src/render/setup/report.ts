@@ -38,7 +38,13 @@ export function renderSetupReport(report: SetupReport, _options: { cwd: string }
       `Agent program "${missing.program}" is not on PATH (${missing.workers.join(', ')}): the launch scripts and pw run fail until it is installed, or until the plan's "agent" (per worker) or agent.command in .parallelrc names a program that exists.`,
     );
   }
-  if (!report.dryRun) {
+  if (!report.dryRun && report.integratedInto) {
+    lines.push('');
+    lines.push(
+      `Plan "${report.plan}" is integrated into ${report.integratedInto} already: no worker is left to open.`,
+      `pw teardown${report.otherPlans.length ? ` --plan ${report.plan}` : ''} removes its worktrees and branches; pw retro${report.otherPlans.length ? ` --plan ${report.plan}` : ''} looks back on it.`,
+    );
+  } else if (!report.dryRun) {
     lines.push('');
     if (report.tmux) {
       const opened = report.workers.length - report.tmux.alreadyOpen.length;
