@@ -721,6 +721,42 @@ describe('pw run', () => {
     expect(r.calls('api')[1]!.argv[0]).toContain('Your previous session ended');
   });
 
+  it('pw teardown, even with --force, refuses while pw run runs the plan or an agent it started still runs', async () => {
+    repo = createApiOnlyRepo();
+    const r = repo;
+    r.script('api', [[{ stdout: 'ready' }, { waitFile: 'go' }, { commit: '[COMPLETE] the API' }]]);
+    const env = { ...r.env, FAKE_AGENT_DIR: r.agents, PW_RUN_SEED: '7' };
+    const run = spawn(process.execPath, [builtBin, 'run', 'plan.yaml', '--json'], {
+      cwd: r.dir,
+      env,
+    });
+    const log = join(r.commonDir, 'pw', 'demo', 'logs', 'api', 'attempt-1.log');
+    for (let i = 0; i < 600 && !/^ready$/m.test(readFileSafe(log)); i++)
+      await new Promise((ok) => setTimeout(ok, 100));
+    const refused = r.pw(['teardown', '--force']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(
+      `pw: refusing to tear down plan "demo": it is still running\n  pw run of plan demo (pid ${run.pid}) is running\n  api: its agent (pid `,
+    );
+    expect(refused.stderr).toContain('--force does not override this.');
+    expect(existsSync(r.wt('api'))).toBe(true);
+    // pw itself killed: the agent it started still runs in the worktree, and still counts.
+    run.kill('SIGKILL');
+    await new Promise((ok) => run.on('close', ok));
+    const agentOnly = r.pw(['teardown', '--force']);
+    expect(agentOnly.status).toBe(1);
+    expect(agentOnly.stderr).toContain(
+      'pw: refusing to tear down plan "demo": agents of it are still running\n  api: its agent (pid ',
+    );
+    expect(existsSync(r.wt('api'))).toBe(true);
+    // Once the agent is done, teardown goes ahead.
+    const rerun = spawn(process.execPath, [builtBin, 'run', '--json'], { cwd: r.dir, env });
+    writeFileSync(join(r.agents, 'go'), '');
+    expect(await new Promise((ok) => rerun.on('close', ok))).toBe(0);
+    expect(r.pw(['teardown', '--force']).status).toBe(0);
+    expect(existsSync(r.wt('api'))).toBe(false);
+  });
+
   it('a rerun after pw itself was killed adopts the agent still running; it is never started twice', async () => {
     repo = createApiOnlyRepo();
     const r = repo;

@@ -53,3 +53,28 @@ export async function readRunFailures(
       : [],
   );
 }
+
+/**
+ * What of plan `plan` runs on this machine now: the `pw run` holding its lock,
+ * the agents whose recorded process still lives (one a killed pw run left
+ * running, too), and `pw attach` sessions. Each by worker and pid.
+ */
+export async function readLiveRunProcesses(
+  commonDir: string,
+  plan: string,
+): Promise<{ run: number | null; agents: { worker: string; pid: number; how: string }[] }> {
+  const alive = (pid: number, startTime: string | null): Promise<boolean> =>
+    isSameProcessAlive({ pid, startTime });
+  const [holder, record, { live }] = await Promise.all([
+    readRunLockHolder(commonDir, plan, alive),
+    readRunRecord(commonDir, plan),
+    readAttachMarkers(commonDir, plan),
+  ]);
+  const agents: { worker: string; pid: number; how: string }[] = [];
+  for (const [worker, w] of Object.entries(record?.workers ?? {})) {
+    if (w.pid && (await alive(w.pid, w.pidStartTime ?? null)))
+      agents.push({ worker, pid: w.pid, how: 'its agent' });
+  }
+  for (const [worker, marker] of live) agents.push({ worker, pid: marker.pid, how: 'pw attach' });
+  return { run: holder?.pid ?? null, agents };
+}
