@@ -721,6 +721,28 @@ describe('pw run', () => {
     expect(r.calls('api')[1]!.argv[0]).toContain('Your previous session ended');
   });
 
+  it('a typo in --only is refused before setup writes anything, on a new plan and on one set up', () => {
+    repo = createRunRepo(plan(), FILES);
+    const fresh = repo.run(['run', 'plan.yaml', '--only', 'apj']);
+    expect(fresh.status).toBe(2);
+    expect(fresh.stderr).toContain(
+      'pw: --only names a worker not in plan demo: "apj"\n  apj: did you mean "api"?',
+    );
+    expect(existsSync(join(repo.commonDir, 'pw'))).toBe(false);
+    expect(repo.git(['worktree', 'list', '--porcelain']).match(/^worktree /gm)).toHaveLength(1);
+    // Set up, with one worker's hooks switched off by hand: a refused run does not switch them back on.
+    expect(repo.pw(['setup', 'plan.yaml']).status).toBe(0);
+    repo.git(['config', '--worktree', 'core.hooksPath', '/dev/null'], { cwd: repo.wt('web') });
+    const events = join(repo.commonDir, 'pw', 'demo', 'events.ndjson');
+    const before = readFileSync(events, 'utf8');
+    const again = repo.run(['run', 'plan.yaml', '--only', 'zz']);
+    expect(again.status).toBe(2);
+    expect(readFileSync(events, 'utf8')).toBe(before);
+    expect(repo.git(['config', '--worktree', 'core.hooksPath'], { cwd: repo.wt('web') })).toBe(
+      '/dev/null',
+    );
+  });
+
   it('pw teardown, even with --force, refuses while pw run runs the plan or an agent it started still runs', async () => {
     repo = createApiOnlyRepo();
     const r = repo;

@@ -99,12 +99,14 @@ async function ensurePlanSetUp(
   const anySetUp = (await listPlanNames(repo.commonDir)).length > 0;
   if (named || !anySetUp) {
     if (!options.dryRun) {
-      // An agent that cannot start is said before setup writes anything.
+      // An agent that cannot start, or a typo in --only, is said before setup writes anything.
       const desired = await readDesiredPlan(options, deps, repo);
       const { settings } = await readRunSettings(await loadConfig(repo.mainWorktree), desired);
       const only = onlyIds(options);
       const ids = desired.workers.map((w) => w.id);
-      const selected = new Set(only.length ? only.filter((id) => ids.includes(id)) : ids);
+      const unknown = only.filter((id) => !ids.includes(id));
+      if (unknown.length) throw unknownWorkersError(desired, unknown, '--only');
+      const selected = new Set(only.length ? only : ids);
       await resolveAgents(desired, settings, selected, deps, 'setup');
     }
     const { runSetup } = await import('../setup/index.js');
