@@ -48,16 +48,12 @@ export async function loadActivePlan(
   if (planArg) {
     if (ID_PATTERN.test(planArg) && plans.some((p) => p.name === planArg)) name = planArg;
     else name = (await readPlanName(resolve(cwd, planArg))) ?? planArg;
-  } else if (plans.length === 1) {
-    name = plans[0]!.name;
   } else if (plans.length === 0) {
     throw new UsageError('no plan is set up in this repository', [
       'Run pw setup <plan-file> first (pw init writes an example plan).',
     ]);
   } else {
-    throw new UsageError(`${plans.length} plans are set up here; say which one with --plan`, [
-      `Plans: ${plans.map((p) => p.name).join(', ')}`,
-    ]);
+    name = chooseDefaultPlan(plans, repo).name;
   }
   const plan = plans.find((p) => p.name === name);
   if (!plan && planArg && !ID_PATTERN.test(planArg) && !existsSync(resolve(cwd, planArg))) {
@@ -75,6 +71,41 @@ export async function loadActivePlan(
     ]);
   }
   return { repo, plan, trust: records.get(plan.name) };
+}
+
+/**
+ * The plan a command given none works on, the same for every command: the
+ * plan whose worker's worktree (or branch) this is, else the only plan set up
+ * (not torn down), else the only plan at all (a torn-down plan's record, for
+ * retro and logs). Several left to choose from: a usage error naming them.
+ * `plans` is not empty.
+ */
+export function chooseDefaultPlan<P extends Pick<CompiledPlan, 'name' | 'tornDownAt' | 'workers'>>(
+  plans: readonly P[],
+  repo: Pick<RepoInfo, 'topLevel' | 'currentBranch'>,
+): P {
+  const here = plans.filter(
+    (p) =>
+      !p.tornDownAt &&
+      p.workers.some(
+        (w) =>
+          resolve(w.worktree) === resolve(repo.topLevel) ||
+          (repo.currentBranch !== null && w.branch === repo.currentBranch),
+      ),
+  );
+  const live = plans.filter((p) => !p.tornDownAt);
+  const chosen = [here, live, plans].find((list) => list.length === 1);
+  if (chosen) return chosen[0]!;
+  const tornDown = plans.filter((p) => p.tornDownAt).map((p) => p.name);
+  throw new UsageError(
+    live.length
+      ? `${live.length} plans are set up here; say which one with --plan`
+      : `no plan is set up here, and ${tornDown.length} torn-down plans have records; say which one with --plan`,
+    [
+      ...(live.length ? [`Plans: ${live.map((p) => p.name).join(', ')}`] : []),
+      ...(tornDown.length ? [`Torn down, records kept: ${tornDown.join(', ')}`] : []),
+    ],
+  );
 }
 
 /**

@@ -15,6 +15,7 @@ import type { TrustRecord } from '../git/trust-refs.js';
 import { renderCheckReport, type CheckReport } from '../render/check/report.js';
 import { appendEvent, planPaths } from '../store/trusted-store.js';
 import { readSetUpPlanRecords, readTrustState } from './trust.js';
+import { chooseDefaultPlan } from './active-plan.js';
 
 export interface CheckOptions {
   plan?: string;
@@ -101,12 +102,7 @@ async function readCheckPlan(options: CheckOptions, deps: CommandDeps): Promise<
   const named = options.plan ? plans.find((p) => p.name === options.plan) : undefined;
   const fileGiven = options.plan !== undefined && !named && (await isFile(options.plan));
   let trusted: CompiledPlan | null = named ?? null;
-  if (!trusted && !options.plan && plans.length === 1) trusted = plans[0]!;
-  if (!trusted && !options.plan && plans.length > 1) {
-    throw new UsageError(`${plans.length} plans are set up here; say which one with --plan`, [
-      `Plans: ${plans.map((p) => p.name).join(', ')}`,
-    ]);
-  }
+  if (!trusted && !options.plan && plans.length) trusted = chooseDefaultPlan(plans, repo);
   if (!trusted && fileGiven) {
     // A plan file given: the trusted copy of the same plan when it is set up here.
     const config = await loadConfig(repo.mainWorktree);

@@ -10,8 +10,8 @@ import {
   type OwnerWorker,
 } from '../domain/scope/ownership.js';
 import { escapeTerminal } from '../domain/text/terminal-text.js';
-import { UsageError } from '../errors.js';
-import { listTrackedFiles, readRepoInfo } from '../git/repo.js';
+import { listTrackedFiles, readRepoInfo, type RepoInfo } from '../git/repo.js';
+import { chooseDefaultPlan } from './active-plan.js';
 import { readActivePlans } from '../store/trusted-store.js';
 import { renderColumns } from '../render/table.js';
 
@@ -25,28 +25,22 @@ export interface OwnerOptions {
 async function readOwnerPlan(
   options: OwnerOptions,
   deps: CommandDeps,
-  repoRoot: string,
-  commonDir: string,
+  repo: RepoInfo,
 ): Promise<{ name: string; workers: OwnerWorker[] }> {
-  const config = await loadConfig(repoRoot);
-  const setUp = await readActivePlans(commonDir);
+  const config = await loadConfig(repo.mainWorktree);
+  const setUp = await readActivePlans(repo.commonDir);
   if (options.plan) {
     const byName = setUp.find((p) => p.name === options.plan);
     if (byName) return byName;
     return (await resolvePlan(options.plan, deps.cwd, config)).plan;
   }
-  if (setUp.length === 1) return setUp[0]!;
-  if (setUp.length > 1) {
-    throw new UsageError(`${setUp.length} plans are set up here; say which one with --plan`, [
-      `Plans: ${setUp.map((p) => p.name).join(', ')}`,
-    ]);
-  }
+  if (setUp.length) return chooseDefaultPlan(setUp, repo);
   return (await resolvePlan(undefined, deps.cwd, config)).plan;
 }
 
 export async function runOwner(options: OwnerOptions, deps: CommandDeps): Promise<CommandResult> {
   const repo = await readRepoInfo(deps.cwd);
-  const plan = await readOwnerPlan(options, deps, repo.mainWorktree, repo.commonDir);
+  const plan = await readOwnerPlan(options, deps, repo);
   // Paths typed inside a worker worktree are relative to that worktree's top.
   const place = { cwd: deps.cwd, repoRoot: repo.topLevel };
   const found = findOwners(options.paths, plan.workers, {
