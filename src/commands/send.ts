@@ -205,7 +205,7 @@ function report(
   const servedBy = (worker: string): string =>
     result.started?.workers.includes(worker)
       ? `pw started a run in the background (pid ${result.started.pid}) that resumes ${worker}'s session with it`
-      : `pw run (pid ${result.runPid}) delivers it when ${worker}'s agent ends its turn, or now if it is not running`;
+      : `pw run (pid ${result.runPid}) delivers it when ${worker}'s agent ends its turn, or now if it is not running (held if that turn ends in [COMPLETE]: pw send --reopen delivers it)`;
   for (const d of result.deliveries)
     deps.stdout(`queued ${d.message.id} for ${d.worker}: ${servedBy(d.worker)}\n`);
   for (const s of skipped) deps.stdout(`skipped ${s.worker}: ${s.reason}\n`);

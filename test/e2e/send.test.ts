@@ -54,17 +54,24 @@ async function until(condition: () => boolean): Promise<void> {
 function pwAsync(
   r: RunRepo,
   args: string[],
-): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; stdout: string }> } {
+): {
+  child: ReturnType<typeof spawn>;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+} {
   const child = spawn(process.execPath, [builtBin, ...args], {
     cwd: r.dir,
     env: { ...r.env, FAKE_AGENT_DIR: r.agents, PW_RUN_SEED: '7' },
   });
   let stdout = '';
+  let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
   });
-  const done = new Promise<{ code: number | null; stdout: string }>((ok) =>
-    child.on('close', (code) => ok({ code, stdout })),
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((ok) =>
+    child.on('close', (code) => ok({ code, stdout, stderr })),
   );
   return { child, done };
 }
@@ -222,6 +229,40 @@ describe('pw send', () => {
     const calls = r.calls('api');
     expect(calls).toHaveLength(2);
     expect(calls[1]!.argv[0]).toContain('also add a health endpoint');
+  });
+
+  it('says so when the turn a message waited for ends in COMPLETE: the message is held, and how to deliver it', async () => {
+    repo = createRunRepo(PLAN, FILES);
+    const r = repo;
+    r.script('api', [
+      [{ stdout: 'ready' }, { waitFile: 'go' }, { commit: '[COMPLETE] the API' }],
+      [{ commit: '[COMPLETE] the API, with the health endpoint' }],
+    ]);
+    r.script('web', [[{ commit: '[COMPLETE] the web app' }]]);
+    r.script('db', [[{ commit: '[COMPLETE] the database' }]]);
+    const run = pwAsync(r, ['run', 'plan.yaml']);
+    const log = join(r.commonDir, 'pw', 'demo', 'logs', 'api', 'attempt-1.log');
+    await until(() => /^ready$/m.test(readFileSafe(log)));
+    const sent = r.run(['send', 'api', 'also add a health endpoint']);
+    expect(sent.status).toBe(0);
+    expect(sent.stdout).toContain(
+      "api's agent ends its turn, or now if it is not running (held if that turn ends in [COMPLETE]: pw send --reopen delivers it)",
+    );
+    writeFileSync(join(r.agents, 'go'), '');
+    const { code, stderr } = await run.done;
+    expect(code).toBe(0);
+    expect(stderr).toContain(
+      'pw: warning: api is COMPLETE with 1 message it never got (a message does not reopen a COMPLETE worker); pw send --reopen api <message> reopens it and delivers it with the new one\n',
+    );
+    expect(r.calls('api')).toHaveLength(1);
+    // --reopen delivers the held message with the new one, in one prompt.
+    const reopened = r.run(['send', 'api', '--reopen', '--wait', 'and document it']);
+    expect(reopened.status).toBe(0);
+    const calls = r.calls('api');
+    expect(calls).toHaveLength(2);
+    const prompt = `${calls[1]!.argv.join(' ')}\n${calls[1]!.stdin}`;
+    expect(prompt).toContain('also add a health endpoint');
+    expect(prompt).toContain('and document it');
   });
 
   it('answers a BLOCKED worker while the run still runs: it resumes, completes, and its skipped dependent runs', async () => {

@@ -29,7 +29,7 @@ import { loadActivePlan, unknownWorkersError } from '../active-plan.js';
 import { RunEngine } from './run-engine.js';
 import { startDeliveryRun } from './start-delivery-run.js';
 import { hasWakingMessage } from '../../domain/run/message-queue.js';
-import { readQueuedMessages } from '../../store/run/message-queue.js';
+import { readMessageSummary, readQueuedMessages } from '../../store/run/message-queue.js';
 import type { RunEvent } from '../../domain/run/run-events.js';
 import type { RunSettings } from '../../domain/run/run-settings.js';
 import { readRunSettings } from './read-run-settings.js';
@@ -475,6 +475,18 @@ async function runRunSteps(
         deps.stderr(
           `pw: warning: ${left.worker} is COMPLETE, but its worktree ${left.worktree} holds ${left.count} uncommitted change${left.count === 1 ? '' : 's'}, which its branch (and so integrate) does not have; commit them there, or remove them\n`,
         );
+    }
+    // Messages sent while an agent ran whose turn then ended in COMPLETE: held, and said.
+    if (result.outcome !== 'interrupted') {
+      for (const id of [...selected].filter((w) => completeAtEnd.has(w))) {
+        const { held } = await readMessageSummary(repo.commonDir, plan.name, id, true);
+        if (!held) continue;
+        emit({ type: 'messages-held', plan: plan.name, worker: id, count: held });
+        if (!json)
+          deps.stderr(
+            `pw: warning: ${id} is COMPLETE with ${held} message${held === 1 ? '' : 's'} it never got (a message does not reopen a COMPLETE worker); pw send --reopen ${id} <message> reopens it and delivers ${held === 1 ? 'it' : 'them'} with the new one\n`,
+          );
+      }
     }
     const resumeCommand = `pw run ${plan.name}${only.length ? ` --only ${only.join(',')}` : ''}`;
     if (result.outcome === 'interrupted')

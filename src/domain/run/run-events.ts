@@ -24,6 +24,8 @@ export interface RunEvent {
     | 'worker-detached'
     | 'worker-attach-stale'
     | 'worker-uncommitted'
+    /** A worker ended COMPLETE with messages it never got (a message never reopens it). */
+    | 'messages-held'
     | 'message-queued'
     | 'message-delivered'
     | 'notify-failed'

@@ -33,6 +33,7 @@ export function formatRunEventLine(event: RunEvent): string | null {
       case 'agent-tool':
         return null;
       case 'worker-uncommitted':
+      case 'messages-held':
         // Said as a warning on stderr at the end of the run.
         return null;
       case 'worker-exited':
