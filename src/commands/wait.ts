@@ -113,7 +113,11 @@ export async function runWait(options: WaitOptions, deps: CommandDeps): Promise<
   }
   if (outcome.outcome === 'complete') {
     deps.stdout(
-      `all ${status.workers.length} workers are complete · ready to integrate: pw integrate\n`,
+      `all ${status.workers.length} workers are complete · ${
+        status.integrated
+          ? `integrated into ${status.target}: pw teardown removes the worktrees and branches`
+          : 'ready to integrate: pw integrate'
+      }\n`,
     );
   } else if (outcome.outcome === 'attention') {
     deps.stdout(`needs attention (${status.summary}):\n`);

@@ -147,6 +147,12 @@ describe('pw setup', () => {
     }
     expect(repo.pw(['integrate', '--no-verify']).status).toBe(0);
     expect(repo.git(['rev-parse', 'main'])).not.toBe(baseCommit);
+    // pw wait says integrated, not "ready to integrate".
+    const wait = repo.pw(['wait', '--timeout', '0s']);
+    expect(wait.status).toBe(0);
+    expect(wait.stdout).toBe(
+      'all 2 workers are complete · integrated into main: pw teardown removes the worktrees and branches\n',
+    );
 
     const again = repo.pw(['setup', plan, '--json']);
     expect(again.status).toBe(0);
