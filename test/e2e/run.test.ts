@@ -635,12 +635,13 @@ describe('pw run', () => {
     );
   });
 
-  it('names the hooks refusal and what is left staged when the worker gives up at once', () => {
+  it('names the hooks refusal (once, though refused twice) and what is left staged when the worker gives up at once', () => {
     repo = createApiOnlyRepo();
     repo.script('api', [
       [
         { write: 'src/db/d.ts', content: 'not mine\n' },
         { commit: '[CHECKPOINT] touch the database' },
+        { commit: '[CHECKPOINT] touch the database again' },
         { exit: 1 },
       ],
     ]);

@@ -1160,7 +1160,11 @@ export class RunEngine {
   private async refusedPaths(worker: string, since: string | null): Promise<string | null> {
     const events = await readEvents(this.input.commonDir, this.input.plan.name).catch(() => []);
     const recent = events.filter((e) => since === null || (e.time ?? '') >= since);
-    return describeOwned(parseScopeRefusals(recent).filter((r) => r.worker === worker));
+    const refused = parseScopeRefusals(recent).filter((r) => r.worker === worker);
+    // A path refused twice (two tries of one commit) is named once.
+    return describeOwned(
+      refused.filter((r, i) => refused.findIndex((o) => o.path === r.path) === i),
+    );
   }
 
   /**
