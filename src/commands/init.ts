@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../store/trusted-store.js';
 import { readTemplate } from './templates.js';
 import { exists } from '../store/fs.js';
 import { packageFile } from '../cli/package-files.js';
+import { shWord } from '../domain/setup/shell-quote.js';
 
 export interface InitOptions {
   json?: boolean;
@@ -41,8 +42,10 @@ export async function runInit(options: InitOptions, deps: CommandDeps): Promise<
     for (const path of skipped)
       deps.stdout(`kept ${show(path)} (already exists; pw init never overwrites)\n`);
     if (written.length) {
+      // The plan named, not left to the config: a config kept from before may name none.
+      const plan = shWord(show(files[1]!.path));
       deps.stdout(
-        '\nNext: edit the plan (who owns which files, and their tasks), then\n  pw setup --dry-run   to check it\n  pw setup             to create the worktrees\n',
+        `\nNext: edit the plan (who owns which files, and their tasks), then\n  pw setup ${plan} --dry-run   to check it\n  pw setup ${plan}             to create the worktrees\n`,
       );
     }
   }

@@ -101,6 +101,17 @@ describe('pw init', () => {
     expect(readFileSync(join(repo.dir, '.parallelrc.yaml'), 'utf8')).toBe('mine: true\n');
     expect(existsSync(join(repo.dir, 'plans', 'example.md'))).toBe(true);
   });
+
+  it("names the plan in its next steps, which work where a config of the project's own names none", () => {
+    repo.write('.parallelrc.yaml', 'agent:\n  command: claude\n');
+    const init = repo.pw(['init']);
+    expect(init.status).toBe(0);
+    expect(init.stdout).toContain('kept .parallelrc.yaml');
+    expect(init.stdout).toContain(
+      '\nNext: edit the plan (who owns which files, and their tasks), then\n  pw setup plans/example.md --dry-run   to check it\n',
+    );
+    expect(repo.pw(['setup', 'plans/example.md', '--dry-run']).status).toBe(0);
+  });
 });
 
 describe('pw --help and --version', () => {
