@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import { findOwners } from '../domain/scope/ownership.js';
 import type { CompiledPlan, CompiledWorker } from '../domain/plan/plan.js';
 import { parseCommitMessage, stripMessage } from '../domain/protocol/protocol.js';
 import { scopeExcludePathspecs } from '../domain/scope/excludes.js';
 import type { Violation } from '../domain/scope/violations.js';
+import { isFile } from '../store/fs.js';
 import { UsageError } from '../errors.js';
 import { findViolations } from '../git/find-violations.js';
 import { ZERO_SHA } from '../git/refs.js';
@@ -172,9 +173,10 @@ async function refuseStaged(
   worker: CompiledWorker,
   paths: readonly string[],
   ref?: string,
+  options: { commitAll?: boolean } = {},
 ): Promise<CommandResult> {
   const owned = ownersOf(plan, paths);
-  context.deps.stderr(renderStagedRefusal(scopeOf(plan, worker), owned, ref));
+  context.deps.stderr(renderStagedRefusal(scopeOf(plan, worker), owned, ref, options));
   await logRefusal(context, plan, {
     worker: worker.id,
     kind: 'scope',
@@ -266,6 +268,13 @@ async function explainRefUpdate(
     );
     return staged.length ? refuseStaged(context, plan, worker, staged, ref) : PASSED;
   }
+  // `git commit -a`: git commits the index it is writing (index.lock) and drops it when the
+  // update is refused, so the paths are not staged afterwards: said so, not "still staged".
+  const lock = join(context.repo.gitDir, 'index.lock');
+  const commitAll =
+    actingWorker === worker.id &&
+    (await isFile(lock)) &&
+    (await isCommitOfIndex(context.deps.cwd, next, parent, lock));
   const range = await updateRange(context.deps.cwd, ref, old, next);
   const violations = await findViolations(context.deps.cwd, plan, {
     worker: worker.id,
@@ -273,6 +282,10 @@ async function explainRefUpdate(
     kinds: ['scope'],
   });
   if (violations.length === 0) return PASSED;
+  if (commitAll)
+    return refuseStaged(context, plan, worker, [...new Set(violations.map((v) => v.path!))], ref, {
+      commitAll: true,
+    });
   context.deps.stderr(renderRefUpdateRefusal(scopeOf(plan, worker), ref, violations));
   await logRefusal(context, plan, {
     worker: worker.id,

@@ -76,13 +76,19 @@ export async function isCommitOfIndex(
   cwd: string,
   commit: string,
   parent: string | null,
+  /**
+   * The index file to compare with, when not the worktree's own: `git commit
+   * -a` commits the index it is writing (index.lock), and names it to no hook.
+   */
+  indexFile?: string,
 ): Promise<boolean> {
   const parents = await runGit(['rev-parse', `${commit}^@`], { cwd, okExitCodes: [128] });
   if (parents.exitCode !== 0 || parents.stdout.trim() !== (parent ?? '')) return false;
   const same = await runGit(['diff-index', '--cached', '--quiet', '--no-renames', commit, '--'], {
     cwd,
-    env: GATE_ENV,
-    okExitCodes: [1],
+    env: indexFile ? { ...GATE_ENV, GIT_INDEX_FILE: indexFile } : GATE_ENV,
+    // 128: that index is gone already (git finished or gave up meanwhile).
+    okExitCodes: [1, 128],
   });
   if (same.exitCode !== 0) return false;
   const unreferenced = await runGit(['rev-list', '-n', '1', commit, '--not', '--all'], { cwd });

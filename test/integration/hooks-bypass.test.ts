@@ -75,6 +75,34 @@ describe('reference-transaction catches what skips pre-commit', () => {
     expect(tip()).toBe(before);
   });
 
+  it('commit -a of a file another worker owns: said as what -a took, not as still staged', () => {
+    const before = tip();
+    repo.write('src/api/server.ts', 'export const api = "mine";\n', api);
+    repo.write('src/web/app.ts', 'export const app = "commit -a";\n', api);
+    repo.git(['add', 'src/api/server.ts'], { cwd: api });
+    const result = repo.gitResult(['commit', '-q', '-a', '-m', '[CHECKPOINT] everything'], {
+      cwd: api,
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(
+      'pw: commit refused: git commit -a took 1 path outside the files of worker api (plan demo).',
+    );
+    expect(result.stderr).toContain('src/web/app.ts  owned by web');
+    expect(result.stderr).toContain(
+      'The update of pw/demo/api refused: nothing was committed. git commit -a staged those paths for this commit alone: your files and what you had staged are as they were.',
+    );
+    expect(result.stderr).not.toContain('still staged');
+    expect(tip()).toBe(before);
+    // As said: what was staged still is, the other edit is in the file, unstaged.
+    expect(repo.git(['diff', '--cached', '--name-only'], { cwd: api })).toBe('src/api/server.ts');
+    expect(repo.git(['diff', '--name-only'], { cwd: api })).toBe('src/web/app.ts');
+    expect(lastRefusal()).toMatchObject({
+      hook: 'reference-transaction',
+      worker: 'api',
+      staged: true,
+    });
+  });
+
   it('commit with HUSKY=0 is still refused (pw ignores it)', () => {
     repo.write('src/web/app.ts', 'export const app = "husky0";\n', api);
     const result = repo.commit(api, '[CHECKPOINT] husky off', { env: { HUSKY: '0' } });

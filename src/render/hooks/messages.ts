@@ -73,8 +73,23 @@ export function renderStagedRefusal(
   scope: WorkerScope,
   paths: readonly PathOwner[],
   ref?: string,
+  /** `git commit -a` staged the paths for the refused commit alone: they are not staged now. */
+  options: { commitAll?: boolean } = {},
 ): string {
   const words = escapeTerminal(paths.map((p) => shellPath(p.path)).join(' '));
+  const branch = ref ? escapeTerminal(ref.replace(/^refs\/heads\//, '')) : null;
+  if (options.commitAll)
+    return [
+      `pw: commit refused: git commit -a took ${plural(paths.length, 'path', 'paths')} outside the files of worker ${scope.worker} (plan ${scope.plan}).`,
+      ...pathRows(paths),
+      ownsLine(scope),
+      'What to do:',
+      '  - commit without -a: git add only your own files, then git commit',
+      `    (git restore -- ${words} drops ${paths.length === 1 ? 'that edit' : 'those edits'} from your files)`,
+      ...askOwners(scope, paths),
+      `The update of ${branch ?? 'the branch'} refused: nothing was committed. git commit -a staged those paths for this commit alone: your files and what you had staged are as they were.`,
+      '',
+    ].join('\n');
   return [
     `pw: commit refused: ${plural(paths.length, 'staged path is', 'staged paths are')} outside the files of worker ${scope.worker} (plan ${scope.plan}).`,
     ...pathRows(paths),
@@ -83,8 +98,8 @@ export function renderStagedRefusal(
     `  - take ${paths.length === 1 ? 'it' : 'them'} out of this commit: git restore --staged -- ${words}`,
     `    (git restore -- <path> also drops the edit from your files; a renamed file counts as both names)`,
     ...askOwners(scope, paths),
-    ref
-      ? `The update of ${escapeTerminal(ref.replace(/^refs\/heads\//, ''))} refused: nothing was committed; everything you staged is still staged.`
+    branch
+      ? `The update of ${branch} refused: nothing was committed; everything you staged is still staged.`
       : 'Nothing was committed; everything you staged is still staged.',
     '',
   ].join('\n');
@@ -146,7 +161,7 @@ export function renderRefUpdateRefusal(
     '  - move the branch only to commits that change nothing outside the scope; if this was a commit,',
     `    unstage those paths (git restore --staged -- <path>) and commit again`,
     ...askOwners(scope, paths),
-    `The branch was not moved. pw check --plan ${scope.plan} --worker ${scope.worker} lists every such change.`,
+    'The branch was not moved.',
     '',
   ].join('\n');
 }
