@@ -41,6 +41,13 @@ const busy = {
 };
 
 describe('renderStatusTable', () => {
+  it('past two violations of a worker, says how many more and where they are listed', () => {
+    const { text } = render({
+      db: [c(0, 'no prefix one'), c(1, 'no prefix two'), c(2, 'no prefix three'), c(3, 'four')],
+    });
+    expect(text).toContain('violation: db has 2 more (pw check --worker db lists them)\n');
+  });
+
   it('says an agent runs for a pending worker pw run has started, where git shows no commit yet', () => {
     const status = computePlanStatus({
       plan,

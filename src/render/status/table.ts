@@ -70,7 +70,7 @@ export function renderStatusTable(status: PlanStatus, options: StatusTableOption
     }
     if (w.violations.length > 2)
       notes.push(
-        `violation: ${w.id} and ${w.violations.length - 2} more (pw check --worker ${w.id})`,
+        `violation: ${w.id} has ${w.violations.length - 2} more (pw check --worker ${w.id} lists them)`,
       );
   }
   const hooksOff = status.workers.filter((w) => w.hooksOff).map((w) => w.id);
