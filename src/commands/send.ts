@@ -145,6 +145,8 @@ async function waitForAnswers(
   plan: CompiledPlan,
   deliveries: readonly Delivery[],
   deps: CommandDeps,
+  /** --json: the document was printed before the wait; nothing more is. */
+  json = false,
 ): Promise<number> {
   let interrupted = false;
   void deps.interrupted.then(() => {
@@ -154,6 +156,7 @@ async function waitForAnswers(
     const record = await readRunRecord(repo.commonDir, plan.name);
     let ended = 0;
     let failed = 0;
+    const outcomes: string[] = [];
     for (const d of deliveries) {
       const delivered: DeliveredMessage | undefined = (
         await readDeliveredMessages(repo.commonDir, plan.name, d.worker)
@@ -163,9 +166,16 @@ async function waitForAnswers(
       // Settled: the run has classified the attempt (its end time is written before its exit code).
       if (!attempt || attempt.endedAt === null || attempt.category === null) continue;
       ended++;
-      if (attempt.category !== 'complete' && attempt.exitCode !== 0) failed++;
+      const bad = attempt.category !== 'complete' && attempt.exitCode !== 0;
+      if (bad) failed++;
+      outcomes.push(
+        `${d.worker}: attempt ${attempt.n} carried ${d.message.id} and ended${attempt.exitCode === null ? '' : ` (exit ${attempt.exitCode})`}; ${attempt.category === 'complete' ? 'its branch says COMPLETE' : `${attempt.category}${bad ? ' (pw logs ' + d.worker + ' shows its output)' : ''}`}`,
+      );
     }
-    if (ended === deliveries.length) return failed ? ExitCode.failed : ExitCode.ok;
+    if (ended === deliveries.length) {
+      if (!json) for (const line of outcomes) deps.stdout(`${line}\n`);
+      return failed ? ExitCode.failed : ExitCode.ok;
+    }
     if (interrupted) return ExitCode.failed;
     await new Promise<void>((done) => {
       const timer = setTimeout(done, 250);
@@ -245,7 +255,9 @@ export async function runSend(options: SendOptions, deps: CommandDeps): Promise<
   );
   report(deps, Boolean(options.json), result, []);
   if (!options.wait) return { exitCode: ExitCode.ok };
-  return { exitCode: await waitForAnswers(repo, plan, result.deliveries, deps) };
+  return {
+    exitCode: await waitForAnswers(repo, plan, result.deliveries, deps, Boolean(options.json)),
+  };
 }
 
 function idList(text: string | undefined): string[] {
@@ -294,5 +306,7 @@ export async function runBroadcast(
   const result = await queueAndDeliver(repo, plan, targets, text, 'broadcast', deps);
   report(deps, Boolean(options.json), result, skipped);
   if (!options.wait) return { exitCode: ExitCode.ok };
-  return { exitCode: await waitForAnswers(repo, plan, result.deliveries, deps) };
+  return {
+    exitCode: await waitForAnswers(repo, plan, result.deliveries, deps, Boolean(options.json)),
+  };
 }

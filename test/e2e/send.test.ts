@@ -125,6 +125,10 @@ describe('pw send', () => {
     expect(sent.status).toBe(0);
     // api-1 is pw's own hint to the BLOCKED worker (run.autoNotify): it goes along.
     expect(sent.stdout).toContain('queued api-2 for api: pw started a run in the background');
+    // --wait says how the answer ended.
+    expect(sent.stdout).toMatch(
+      /\napi: attempt 2 carried api-2 and ended \(exit 0\); its branch says COMPLETE\n$/,
+    );
     const calls = repo.calls('api');
     expect(calls).toHaveLength(2);
     expect(calls[1]!.argv[0]).toContain('Use postgres; the schema is in docs/db.md');
