@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { isProcessAlive, readProcessStartTime } from '../agents/spawn-agent.js';
+import { isSameProcessAlive } from '../store/process-identity.js';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
 import type { MessageSource, QueuedMessage } from '../domain/run/message-queue.js';
@@ -63,8 +63,8 @@ async function readMessageText(
   return text;
 }
 
-const isLive = async (pid: number, start: string | null): Promise<boolean> =>
-  isProcessAlive(pid) && (start === null || (await readProcessStartTime(pid)) === start);
+const isLive = (pid: number, startTime: string | null): Promise<boolean> =>
+  isSameProcessAlive({ pid, startTime });
 
 interface Delivery {
   worker: string;

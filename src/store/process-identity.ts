@@ -61,12 +61,12 @@ export async function readProcessIdentity(pid: number = process.pid): Promise<Pr
 
 /**
  * Whether the process a record names is still running: its pid is alive and,
- * where start times can be read, it started when the record says (a reused
- * pid started later).
+ * where the record has a start time, it started then (a reused pid started
+ * later). A start time that cannot be read any more means the process ended
+ * between the two looks.
  */
 export async function isSameProcessAlive(identity: ProcessIdentity): Promise<boolean> {
   if (!isAlive(identity.pid)) return false;
   if (identity.startTime === null) return true;
-  const now = await readProcessStartTime(identity.pid);
-  return now === null || now === identity.startTime;
+  return (await readProcessStartTime(identity.pid)) === identity.startTime;
 }

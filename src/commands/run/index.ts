@@ -6,7 +6,8 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { CommandDeps, CommandResult } from '../../cli/deps.js';
 import { buildInvocation, resolveAgentSpec, type AgentSpec } from '../../agents/profiles.js';
-import { findProgram, isProcessAlive, readProcessStartTime } from '../../agents/spawn-agent.js';
+import { findProgram, readProcessStartTime } from '../../agents/spawn-agent.js';
+import { isSameProcessAlive } from '../../store/process-identity.js';
 import { loadConfig } from '../../config/load-config.js';
 import { parseDuration } from '../../domain/plan/duration.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
@@ -394,8 +395,8 @@ async function runRunSteps(
     workers: [...selected],
     deliverOnly: Boolean(options.deliverOnly),
   };
-  const isOwnerAlive = async (pid: number, start: string | null): Promise<boolean> =>
-    isProcessAlive(pid) && (start === null || (await readProcessStartTime(pid)) === start);
+  const isOwnerAlive = (pid: number, startTime: string | null): Promise<boolean> =>
+    isSameProcessAlive({ pid, startTime });
   let lock = await acquireRunLock(repo.commonDir, plan.name, self, isOwnerAlive);
   // Delivering only: a run that serves these workers delivers the messages itself; another
   // delivering run may be about to end without them, so wait for its lock instead.
