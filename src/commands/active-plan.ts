@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ID_PATTERN, type CompiledPlan } from '../domain/plan/plan.js';
 import { UsageError } from '../errors.js';
-import { didYouMean } from '../domain/plan/did-you-mean.js';
-import { escapeTerminal } from '../domain/text/terminal-text.js';
+import { describeUnknownWorkers } from '../domain/plan/unknown-workers.js';
 import { readRepoInfo, type RepoInfo } from '../git/repo.js';
 import type { TrustRecord } from '../git/trust-refs.js';
 import { readSetUpPlanRecords } from './trust.js';
@@ -119,18 +118,11 @@ export function unknownWorkersError(
   unknown: readonly string[],
   given: string | null = null,
 ): UsageError {
-  const ids = plan.workers.map((w) => w.id);
-  const shown = unknown.map((id) => `"${escapeTerminal(id)}"`).join(', ');
-  return new UsageError(
-    given
-      ? `${given} names ${unknown.length === 1 ? 'a worker' : 'workers'} not in plan ${plan.name}: ${shown}`
-      : `${shown} ${unknown.length === 1 ? 'is not a worker' : 'are not workers'} of plan ${plan.name}`,
-    [
-      ...unknown.flatMap((id) => {
-        const hint = didYouMean(id, ids);
-        return hint ? [`${escapeTerminal(id)}: did you mean "${hint}"?`] : [];
-      }),
-      `Workers: ${ids.join(', ')}.`,
-    ],
+  const { message, details } = describeUnknownWorkers(
+    plan.name,
+    plan.workers.map((w) => w.id),
+    unknown,
+    given,
   );
+  return new UsageError(message, details);
 }

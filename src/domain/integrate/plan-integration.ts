@@ -1,5 +1,4 @@
-import { escapeTerminal } from '../text/terminal-text.js';
-import { didYouMean } from '../plan/did-you-mean.js';
+import { describeUnknownWorkers } from '../plan/unknown-workers.js';
 import {
   collectOrderEdges,
   describeOverridden,
@@ -216,17 +215,8 @@ export function planIntegration(
   if (request.only) {
     const unknown = request.only.filter((id) => !ids.includes(id));
     if (unknown.length) {
-      return refuse(
-        'usage',
-        `--only names ${unknown.length === 1 ? 'a worker' : 'workers'} not in plan ${snapshot.plan}: ${unknown.map((id) => `"${escapeTerminal(id)}"`).join(', ')}`,
-        [
-          ...unknown.flatMap((id) => {
-            const hint = didYouMean(id, ids);
-            return hint ? [`${escapeTerminal(id)}: did you mean "${hint}"?`] : [];
-          }),
-          `Workers: ${ids.join(', ')}.`,
-        ],
-      );
+      const { message, details } = describeUnknownWorkers(snapshot.plan, ids, unknown, '--only');
+      return refuse('usage', message, details);
     }
   }
   const selected = snapshot.workers.filter((w) => !request.only || request.only.includes(w.id));
