@@ -5,6 +5,24 @@ import { parseNumstatLog } from '../../src/git/commit-file-stats.js';
 const t = (minute: number): string => new Date(Date.UTC(2026, 0, 5, 9, minute)).toISOString();
 
 describe('classifyRetroEvents', () => {
+  it('counts the current lifetime only, once a torn-down plan is set up again under its name', () => {
+    const log = [
+      { time: t(0), type: 'setup', plan: 'p' },
+      { time: t(2), type: 'hook-rejected', plan: 'p', worker: 'a', kind: 'scope' },
+      { time: t(3), type: 'teardown', plan: 'p' },
+      { time: t(3), type: 'setup', plan: 'p' },
+      { time: t(4), type: 'hook-rejected', plan: 'p', worker: 'b', kind: 'protocol' },
+    ];
+    const events = classifyRetroEvents(log, 'p');
+    expect(events.setupAt).toBe(Date.parse(t(3)));
+    expect(events.tornDownAt).toBeNull();
+    expect(events.refusals.map((r) => r.worker)).toEqual(['b']);
+    // Torn down and not set up again: that one lifetime, teardown included.
+    const ended = classifyRetroEvents(log.slice(0, 3), 'p');
+    expect(ended.tornDownAt).toBe(Date.parse(t(3)));
+    expect(ended.refusals.map((r) => r.worker)).toEqual(['a']);
+  });
+
   it('reads setup, teardown, refusals, conflicts, verify failures, publishes and bypasses', () => {
     const events = classifyRetroEvents(
       [

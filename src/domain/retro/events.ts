@@ -137,7 +137,33 @@ function refusalKind(event: RetroEvent): string {
   return event.type;
 }
 
-/** Sorts the plan's events into what the retrospective counts. Pure. */
+/**
+ * Where the plan's current lifetime begins in its log: after the last
+ * teardown that a setup followed (the plan set up again under the same name).
+ * What came before belongs to the earlier lifetime, which the archive refs
+ * keep. 0: one lifetime only.
+ */
+function lifetimeStart(events: readonly RetroEvent[], plan: string): number {
+  let teardown: number | null = null;
+  let start = 0;
+  events.forEach((event, i) => {
+    if (!event || typeof event !== 'object' || typeof event.type !== 'string') return;
+    if (event.plan !== undefined && event.plan !== plan) return;
+    if (Number.isNaN(Date.parse(event.time))) return;
+    const type = event.type.toLowerCase();
+    if (type === 'teardown') teardown = i;
+    else if (type === 'setup' && teardown !== null) {
+      start = teardown + 1;
+      teardown = null;
+    }
+  });
+  return start;
+}
+
+/**
+ * Sorts the plan's events into what the retrospective counts: those of its
+ * current lifetime (see lifetimeStart). Pure.
+ */
 export function classifyRetroEvents(events: readonly RetroEvent[], plan: string): PlanEvents {
   const out: PlanEvents = {
     setupAt: null,
@@ -148,7 +174,7 @@ export function classifyRetroEvents(events: readonly RetroEvent[], plan: string)
     publishes: [],
     bypasses: [],
   };
-  for (const event of events) {
+  for (const event of events.slice(lifetimeStart(events, plan))) {
     if (!event || typeof event !== 'object' || typeof event.type !== 'string') continue;
     if (event.plan !== undefined && event.plan !== plan) continue;
     const at = Date.parse(event.time);
