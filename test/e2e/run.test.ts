@@ -91,6 +91,25 @@ function runWithIdleTimeout(r: RunRepo, idle: string): ReturnType<RunRepo['run']
 const types = (events: Record<string, unknown>[], worker?: string): string[] =>
   events.filter((e) => !worker || e.worker === worker).map((e) => String(e.type));
 
+/**
+ * pw run (plan.yaml, --json) in the background with api's agent started and
+ * waiting for the file `go` before it commits COMPLETE.
+ */
+async function startApiUntilReady(
+  r: RunRepo,
+): Promise<{ env: NodeJS.ProcessEnv; run: ReturnType<typeof spawn> }> {
+  r.script('api', [[{ stdout: 'ready' }, { waitFile: 'go' }, { commit: '[COMPLETE] the API' }]]);
+  const env = { ...r.env, FAKE_AGENT_DIR: r.agents, PW_RUN_SEED: '7' };
+  const run = spawn(process.execPath, [builtBin, 'run', 'plan.yaml', '--json'], {
+    cwd: r.dir,
+    env,
+  });
+  const log = join(r.commonDir, 'pw', 'demo', 'logs', 'api', 'attempt-1.log');
+  for (let i = 0; i < 600 && !/^ready$/m.test(readFileSafe(log)); i++)
+    await new Promise((ok) => setTimeout(ok, 100));
+  return { env, run };
+}
+
 describe('pw run', () => {
   it('runs every agent, merges a provider before its dependent starts, resumes an agent that stopped early', () => {
     repo = createRunRepo(plan(), FILES);
@@ -747,15 +766,7 @@ describe('pw run', () => {
   it('pw teardown, even with --force, refuses while pw run runs the plan or an agent it started still runs', async () => {
     repo = createApiOnlyRepo();
     const r = repo;
-    r.script('api', [[{ stdout: 'ready' }, { waitFile: 'go' }, { commit: '[COMPLETE] the API' }]]);
-    const env = { ...r.env, FAKE_AGENT_DIR: r.agents, PW_RUN_SEED: '7' };
-    const run = spawn(process.execPath, [builtBin, 'run', 'plan.yaml', '--json'], {
-      cwd: r.dir,
-      env,
-    });
-    const log = join(r.commonDir, 'pw', 'demo', 'logs', 'api', 'attempt-1.log');
-    for (let i = 0; i < 600 && !/^ready$/m.test(readFileSafe(log)); i++)
-      await new Promise((ok) => setTimeout(ok, 100));
+    const { env, run } = await startApiUntilReady(r);
     const refused = r.pw(['teardown', '--force']);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain(
@@ -783,15 +794,7 @@ describe('pw run', () => {
   it('a rerun after pw itself was killed adopts the agent still running; it is never started twice', async () => {
     repo = createApiOnlyRepo();
     const r = repo;
-    r.script('api', [[{ stdout: 'ready' }, { waitFile: 'go' }, { commit: '[COMPLETE] the API' }]]);
-    const env = { ...r.env, FAKE_AGENT_DIR: r.agents, PW_RUN_SEED: '7' };
-    const first = spawn(process.execPath, [builtBin, 'run', 'plan.yaml', '--json'], {
-      cwd: r.dir,
-      env,
-    });
-    const log = join(r.commonDir, 'pw', 'demo', 'logs', 'api', 'attempt-1.log');
-    for (let i = 0; i < 600 && !/^ready$/m.test(readFileSafe(log)); i++)
-      await new Promise((ok) => setTimeout(ok, 100));
+    const { env, run: first } = await startApiUntilReady(r);
     // Git shows no commit yet; the table says the agent runs.
     const table = r.pw(['status']);
     expect(table.stdout).toMatch(
