@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTranscript } from '../../src/domain/run/transcript.js';
+import { renderEntries } from '../../src/render/run/transcript.js';
 
 describe('parseTranscript', () => {
   it('reads Codex exec --json: messages, commands with their exit codes, usage, failures', () => {
@@ -69,5 +70,21 @@ describe('parseTranscript', () => {
     expect(parseTranscript(log)).toEqual([
       { type: 'tool-result', id: 't', ok: true, exitCode: null, output: 'ok 1' },
     ]);
+  });
+});
+
+describe('renderEntries', () => {
+  it('cuts a long argument of the argv note (the brief) to its start and length; short ones stay', () => {
+    const brief = `# Worker api\n${'Build the API. '.repeat(200)}`;
+    const [line] = renderEntries([
+      { type: 'note', text: `argv: ${JSON.stringify(['my-agent', '--flag', brief])}` },
+    ]);
+    expect(line).toContain('"my-agent","--flag","# Worker api\\nBuild the API.');
+    expect(line).toContain(
+      `… (${brief.length.toLocaleString('en-US')} characters; pw logs --raw shows it whole)"]`,
+    );
+    expect(line!.length).toBeLessThan(300);
+    // Not a JSON list: shown as it is.
+    expect(renderEntries([{ type: 'note', text: 'argv: [oops' }])).toEqual(['  argv: [oops']);
   });
 });

@@ -20,6 +20,26 @@ function lines(text: string, indent: string, max = Infinity): string[] {
   return shown;
 }
 
+/** Longer arguments (the brief or a prompt, often kilobytes) are cut in the view; --raw has them whole. */
+const ARG_SHOWN = 120;
+
+/** The `argv: [...]` note with each long argument cut to its start and its length. */
+function shortArgv(text: string): string {
+  let argv: unknown;
+  try {
+    argv = JSON.parse(text.slice('argv: '.length));
+  } catch {
+    return text;
+  }
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) return text;
+  const shown = (argv as string[]).map((arg) =>
+    arg.length > ARG_SHOWN + 40
+      ? `${arg.slice(0, ARG_SHOWN)}… (${arg.length.toLocaleString('en-US')} characters; pw logs --raw shows it whole)`
+      : arg,
+  );
+  return `argv: ${JSON.stringify(shown)}`;
+}
+
 function clock(iso: string | null): string {
   return iso ? iso.slice(11, 19) : '…';
 }
@@ -58,7 +78,7 @@ export function renderEntries(entries: readonly TranscriptEntry[]): string[] {
   for (const entry of entries) {
     switch (entry.type) {
       case 'note':
-        if (entry.text.startsWith('argv: ')) out.push(...lines(entry.text, '  '));
+        if (entry.text.startsWith('argv: ')) out.push(...lines(shortArgv(entry.text), '  '));
         break;
       case 'session':
         out.push(
