@@ -120,6 +120,10 @@ export function buildProgram(deps: CommandDeps, setExitCode: (code: number) => v
     )
     .option('--purge', 'also delete the events log and archive refs')
     .option(
+      '--ignore-running',
+      'go ahead though a pw run, agent or pw attach of the plan seems to run here (it refuses otherwise, --force or not)',
+    )
+    .option(
       '--merged',
       'only the workers whose pull request is merged (gh); keeps the others and every unmerged branch',
     )

@@ -39,7 +39,12 @@ async function readPlanName(path: string): Promise<string | null> {
 export async function loadActivePlan(
   cwd: string,
   planArg: string | undefined,
-  options: { includeTornDown?: boolean; repo?: RepoInfo } = {},
+  options: {
+    includeTornDown?: boolean;
+    repo?: RepoInfo;
+    /** A command that removes things (teardown): no guess; several plans, and it asks. */
+    strict?: boolean;
+  } = {},
 ): Promise<ActivePlan> {
   const repo = options.repo ?? (await readRepoInfo(cwd));
   const { plans, records } = await readSetUpPlanRecords(cwd, repo.commonDir, options);
@@ -52,7 +57,7 @@ export async function loadActivePlan(
       'Run pw setup <plan-file> first (pw init writes an example plan).',
     ]);
   } else {
-    name = chooseDefaultPlan(plans, repo).name;
+    name = chooseDefaultPlan(plans, repo, { strict: options.strict }).name;
   }
   const plan = plans.find((p) => p.name === name);
   if (!plan && planArg && !ID_PATTERN.test(planArg) && !existsSync(resolve(cwd, planArg))) {
@@ -77,12 +82,16 @@ export async function loadActivePlan(
  * plan whose worker's worktree (or branch) this is, else the only plan set up
  * (not torn down), else the only plan at all (a torn-down plan's record, for
  * retro and logs). Several left to choose from: a usage error naming them.
+ * `strict` (teardown) takes no such guess: one plan, or the question.
  * `plans` is not empty.
  */
 export function chooseDefaultPlan<P extends Pick<CompiledPlan, 'name' | 'tornDownAt' | 'workers'>>(
   plans: readonly P[],
   repo: Pick<RepoInfo, 'topLevel' | 'currentBranch'>,
+  /** Only the only plan there is: for commands that remove things. */
+  options: { strict?: boolean } = {},
 ): P {
+  if (options.strict && plans.length === 1) return plans[0]!;
   const here = plans.filter(
     (p) =>
       !p.tornDownAt &&
@@ -93,13 +102,18 @@ export function chooseDefaultPlan<P extends Pick<CompiledPlan, 'name' | 'tornDow
       ),
   );
   const live = plans.filter((p) => !p.tornDownAt);
-  const chosen = [here, live, plans].find((list) => list.length === 1);
+  const chosen = options.strict ? null : [here, live, plans].find((list) => list.length === 1);
   if (chosen) return chosen[0]!;
   const tornDown = plans.filter((p) => p.tornDownAt).map((p) => p.name);
+  const records = `${tornDown.length} torn-down plan${tornDown.length === 1 ? ' has a record' : 's have records'}`;
   throw new UsageError(
-    live.length
-      ? `${live.length} plans are set up here; say which one with --plan`
-      : `no plan is set up here, and ${tornDown.length} torn-down plans have records; say which one with --plan`,
+    `${
+      live.length > 1
+        ? `${live.length} plans are set up here`
+        : live.length === 1
+          ? `plan ${live[0]!.name} is set up here and ${records}`
+          : `no plan is set up here, and ${records}`
+    }; say which one with --plan`,
     [
       ...(live.length ? [`Plans: ${live.map((p) => p.name).join(', ')}`] : []),
       ...(tornDown.length ? [`Torn down, records kept: ${tornDown.join(', ')}`] : []),

@@ -22,6 +22,8 @@ export interface TeardownMergedOptions {
   plan?: string;
   dryRun?: boolean;
   json?: boolean;
+  /** Go ahead though a pw run, agent or pw attach of the plan seems to run here. */
+  ignoreRunning?: boolean;
 }
 
 interface MergedEntry {
@@ -39,11 +41,13 @@ export async function runTeardownMerged(
   options: TeardownMergedOptions,
   deps: CommandDeps,
 ): Promise<CommandResult> {
-  const { repo, plan } = await loadActivePlan(deps.cwd, options.plan);
+  const { repo, plan } = await loadActivePlan(deps.cwd, options.plan, { strict: true });
   const cwd = repo.mainWorktree;
   const gh = { cwd, env: deps.env };
   await assertGhAvailable(gh);
   const entries = await withRepoLock(repo.commonDir, 'teardown', deps, async () => {
+    const { refuseWhileRunning } = await import('./run/read-run-state.js');
+    await refuseWhileRunning(repo.commonDir, plan.name, options.ignoreRunning);
     const worktrees = await listWorktrees(cwd);
     const tips = await listRefs(
       cwd,

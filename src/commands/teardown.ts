@@ -58,6 +58,8 @@ export interface TeardownOptions {
   merged?: boolean;
   /** Also remove the plan from the hub (true: the recorded one). */
   hub?: string | true;
+  /** Go ahead though a pw run, agent or pw attach of the plan seems to run here. */
+  ignoreRunning?: boolean;
 }
 
 export interface WorkerState {
@@ -159,27 +161,6 @@ async function runMerged(options: TeardownOptions, deps: CommandDeps): Promise<C
   return runTeardownMerged(options, deps);
 }
 
-/**
- * Refuses (even with --force) while a `pw run` of the plan, an agent it
- * started, or a `pw attach` session still runs here: removing a worktree
- * under a running agent breaks the run, and what the agent writes after the
- * archive is lost.
- */
-async function refuseWhileRunning(commonDir: string, plan: string): Promise<void> {
-  const { readLiveRunProcesses } = await import('./run/read-run-state.js');
-  const { run, agents } = await readLiveRunProcesses(commonDir, plan);
-  if (run === null && agents.length === 0) return;
-  const details = [
-    ...(run === null ? [] : [`pw run of plan ${plan} (pid ${run}) is running`]),
-    ...agents.map((a) => `${a.worker}: ${a.how} (pid ${a.pid}) is running in its worktree`),
-    `Stop ${run === null ? 'them' : `the run first: Ctrl-C in its terminal, or kill -INT ${run}`}${run === null ? ` (kill -INT ${agents.map((a) => a.pid).join(' ')})` : ''}, then tear down; --force does not override this.`,
-  ];
-  throw new FailedError(
-    `refusing to tear down plan "${plan}": ${run === null ? 'agents of it are' : 'it is'} still running`,
-    details,
-  );
-}
-
 async function tearDown(
   options: TeardownOptions,
   deps: CommandDeps,
@@ -188,6 +169,7 @@ async function tearDown(
   const { repo, plan } = await loadActivePlan(deps.cwd, options.plan, {
     includeTornDown: Boolean(options.purge),
     repo: repoInfo,
+    strict: true,
   });
   const cwd = repo.mainWorktree;
   if (!options.dryRun) await removeStaleScratchIndexes(repo.gitDir);
@@ -201,7 +183,10 @@ async function tearDown(
       ? await readJoinedStates(repo, plan, hub.joined, hubTip)
       : await readWorkerStates(plan, cwd);
 
-  if (!plan.tornDownAt) await refuseWhileRunning(repo.commonDir, plan.name);
+  if (!plan.tornDownAt) {
+    const { refuseWhileRunning } = await import('./run/read-run-state.js');
+    await refuseWhileRunning(repo.commonDir, plan.name, options.ignoreRunning);
+  }
   const dirty = states.filter((s) => s.uncommitted.length);
   const unmerged = states.filter((s) => s.unmerged.length);
   if ((dirty.length || unmerged.length) && !options.force) {

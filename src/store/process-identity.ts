@@ -67,6 +67,19 @@ export async function readProcessIdentity(pid: number = process.pid): Promise<Pr
  */
 export async function isSameProcessAlive(identity: ProcessIdentity): Promise<boolean> {
   if (!isAlive(identity.pid)) return false;
-  if (identity.startTime === null) return true;
+  // No start time recorded: trusted only where none can be read (no /proc); where
+  // one can, pw always records it, and a record without one is stale or forged.
+  if (identity.startTime === null) return (await readProcessStartTime(process.pid)) === null;
   return (await readProcessStartTime(identity.pid)) === identity.startTime;
+}
+
+/** A process's command line as /proc shows it (arguments joined by spaces), or null. */
+export async function readProcessCommand(pid: number): Promise<string | null> {
+  try {
+    const text = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    const words = text.split('\0').filter(Boolean);
+    return words.length ? words.join(' ') : null;
+  } catch {
+    return null;
+  }
 }

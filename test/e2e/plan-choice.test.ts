@@ -31,9 +31,10 @@ describe('the plan a command works on when none is named', () => {
   it("in a worker's worktree, that worker's plan; in the main worktree, a question naming both", () => {
     const docs = join(repo.root, 'repo.pw', 'beta', 'docs');
     expect(planOf(repo.pw(['status', '--json'], { cwd: docs }).stdout)).toBe('beta');
-    // Not the question (exit 2): the wait ran, and timed out.
-    expect(repo.pw(['wait', '--json', '--timeout', '0s'], { cwd: docs }).status).toBe(124);
-    expect(repo.pw(['check', '--json'], { cwd: docs }).status).toBe(0);
+    const wait = repo.pw(['wait', '--json', '--timeout', '0s'], { cwd: docs });
+    expect(wait.status).toBe(124);
+    expect((JSON.parse(wait.stdout) as { status: { plan: string } }).status.plan).toBe('beta');
+    expect(planOf(repo.pw(['check', '--json'], { cwd: docs }).stdout)).toBe('beta');
     expect(planOf(repo.pw(['owner', '--json', 'docs/guide.md'], { cwd: docs }).stdout)).toBe(
       'beta',
     );
@@ -58,6 +59,12 @@ describe('the plan a command works on when none is named', () => {
     expect(planOf(repo.pw(['retro', '--json']).stdout)).toBe('beta');
     const logs = repo.pw(['logs', 'docs']);
     expect(logs.stderr).not.toContain('plans are set up here');
+    // Teardown takes no guess: beta is the only plan set up, but --purge may mean alpha's record.
+    const purge = repo.pw(['teardown', '--purge', '--dry-run']);
+    expect(purge.status).toBe(2);
+    expect(purge.stderr).toBe(
+      'pw: plan beta is set up here and 1 torn-down plan has a record; say which one with --plan\n  Plans: beta\n  Torn down, records kept: alpha\n',
+    );
     // The torn-down plan stays readable by name.
     expect(planOf(repo.pw(['retro', '--json', '--plan', 'alpha']).stdout)).toBe('alpha');
     // With both torn down, the question names the records.

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { agentArg, agentStdin, createRunRepo, type RunRepo } from '../helpers/run-fixture.js';
 import { builtBin } from '../helpers/temp-repo.js';
 import { shQuote } from '../../src/domain/setup/shell-quote.js';
+import { readProcessStartTime } from '../../src/store/process-identity.js';
 
 const FILES = {
   'src/api/a.ts': 'a\n',
@@ -769,8 +770,9 @@ describe('pw run', () => {
     const { env, run } = await startApiUntilReady(r);
     const refused = r.pw(['teardown', '--force']);
     expect(refused.status).toBe(1);
+    // Each process named with its command line.
     expect(refused.stderr).toContain(
-      `pw: refusing to tear down plan "demo": it is still running\n  pw run of plan demo (pid ${run.pid}) is running\n  api: its agent (pid `,
+      `pw: refusing to tear down plan "demo": it is still running\n  pw run of plan demo (pid ${run.pid}: ${process.execPath} ${builtBin} run plan.yaml --json) is running\n  api: its agent (pid `,
     );
     expect(refused.stderr).toContain('--force does not override this.');
     expect(existsSync(r.wt('api'))).toBe(true);
@@ -788,6 +790,26 @@ describe('pw run', () => {
     writeFileSync(join(r.agents, 'go'), '');
     expect(await new Promise((ok) => rerun.on('close', ok))).toBe(0);
     expect(r.pw(['teardown', '--force']).status).toBe(0);
+    expect(existsSync(r.wt('api'))).toBe(false);
+  });
+
+  it("pw teardown ignores a run lock with no start time, names a live record's command, and --ignore-running goes past it", async () => {
+    const r = (repo = createCompletingSetUpRepo());
+    const lock = join(r.commonDir, 'pw', 'demo', 'run.lock');
+    // Forged, or left by something that is not pw: no start time where /proc has them.
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, startTime: null }));
+    expect(r.pw(['teardown', '--dry-run']).status).toBe(0);
+    // A live process's real identity (here, this test's): refused, naming what runs.
+    const startTime = await readProcessStartTime(process.pid);
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, startTime }));
+    const refused = r.pw(['teardown', '--force']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`pw run of plan demo (pid ${process.pid}: `);
+    expect(refused.stderr).toContain(
+      "If these are not pw's processes, --ignore-running goes ahead without them.",
+    );
+    expect(existsSync(r.wt('api'))).toBe(true);
+    expect(r.pw(['teardown', '--force', '--ignore-running']).status).toBe(0);
     expect(existsSync(r.wt('api'))).toBe(false);
   });
 

@@ -10,7 +10,9 @@ import {
 import { readAttachMarkers } from '../../store/run/attach-marker.js';
 import { readRunLockHolder, readRunRecord } from '../../store/run/run-record.js';
 import { readMessageSummary } from '../../store/run/message-queue.js';
-import { isSameProcessAlive } from '../../store/process-identity.js';
+import { isSameProcessAlive, readProcessCommand } from '../../store/process-identity.js';
+import { FailedError } from '../../errors.js';
+import { escapeTerminal } from '../../domain/text/terminal-text.js';
 
 /** The workers git says are COMPLETE: the run record's phases yield to them. */
 function completeIds(status: PlanStatus): Set<string> {
@@ -57,7 +59,8 @@ export async function readRunFailures(
 /**
  * What of plan `plan` runs on this machine now: the `pw run` holding its lock,
  * the agents whose recorded process still lives (one a killed pw run left
- * running, too), and `pw attach` sessions. Each by worker and pid.
+ * running, too), and `pw attach` sessions (or the agent one started, once pw
+ * attach itself is gone). Each by worker and pid.
  */
 export async function readLiveRunProcesses(
   commonDir: string,
@@ -75,6 +78,47 @@ export async function readLiveRunProcesses(
     if (w.pid && (await alive(w.pid, w.pidStartTime ?? null)))
       agents.push({ worker, pid: w.pid, how: 'its agent' });
   }
-  for (const [worker, marker] of live) agents.push({ worker, pid: marker.pid, how: 'pw attach' });
+  for (const [worker, marker] of live) {
+    if (await alive(marker.pid, marker.startTime))
+      agents.push({ worker, pid: marker.pid, how: 'pw attach' });
+    else if (marker.agentPid !== null)
+      agents.push({ worker, pid: marker.agentPid, how: 'the agent pw attach started' });
+  }
   return { run: holder?.pid ?? null, agents };
+}
+
+/**
+ * Refuses (with --force too) while a `pw run` of the plan, an agent it
+ * started, or a `pw attach` session still runs here: removing a worktree
+ * under a running agent breaks it, and what the agent writes after the
+ * archive is lost. Each process is named with its command line, so a record
+ * that names someone else's process shows as such; `ignoreRunning` (the
+ * person's word, after reading them) goes ahead anyway.
+ */
+export async function refuseWhileRunning(
+  commonDir: string,
+  plan: string,
+  ignoreRunning = false,
+): Promise<void> {
+  const { run, agents } = await readLiveRunProcesses(commonDir, plan);
+  if ((run === null && agents.length === 0) || ignoreRunning) return;
+  const what = async (pid: number): Promise<string> => {
+    const command = await readProcessCommand(pid);
+    return command
+      ? `: ${escapeTerminal(command.length > 80 ? `${command.slice(0, 80)}…` : command)}`
+      : '';
+  };
+  const details = [
+    ...(run === null ? [] : [`pw run of plan ${plan} (pid ${run}${await what(run)}) is running`]),
+    ...(await Promise.all(
+      agents.map(
+        async (a) => `${a.worker}: ${a.how} (pid ${a.pid}${await what(a.pid)}) is running`,
+      ),
+    )),
+    `Stop ${run === null ? 'them' : `the run first (Ctrl-C in its terminal, or kill -INT ${run})`}, then tear down; --force does not override this. If these are not pw's processes, --ignore-running goes ahead without them.`,
+  ];
+  throw new FailedError(
+    `refusing to tear down plan "${plan}": ${run === null ? 'agents of it are' : 'it is'} still running`,
+    details,
+  );
 }
