@@ -173,14 +173,17 @@ async function refuseStaged(
   worker: CompiledWorker,
   paths: readonly string[],
   ref?: string,
-  options: { commitAll?: boolean } = {},
+  options: { commitAll?: boolean; stillStaged?: readonly string[] } = {},
 ): Promise<CommandResult> {
   const owned = ownersOf(plan, paths);
   context.deps.stderr(renderStagedRefusal(scopeOf(plan, worker), owned, ref, options));
   await logRefusal(context, plan, {
     worker: worker.id,
     kind: 'scope',
-    ...(ref ? { ref, staged: true } : {}),
+    // After `commit -a`, only what was staged before it stays staged.
+    ...(ref
+      ? { ref, staged: options.commitAll ? (options.stillStaged?.length ?? 0) > 0 : true }
+      : {}),
     paths: owned,
     message: `staged ${owned.map((p) => `${p.path} (${p.owner ?? 'nobody'})`).join(', ')}`,
   });
@@ -282,10 +285,18 @@ async function explainRefUpdate(
     kinds: ['scope'],
   });
   if (violations.length === 0) return PASSED;
-  if (commitAll)
+  if (commitAll) {
+    // What was staged outside the scope before `commit -a` stays staged after it.
+    const stillStaged = await readStagedPathsOutside(
+      context.deps.cwd,
+      scopeExcludePathspecs(worker.owns),
+      parent,
+    );
     return refuseStaged(context, plan, worker, [...new Set(violations.map((v) => v.path!))], ref, {
       commitAll: true,
+      stillStaged,
     });
+  }
   context.deps.stderr(renderRefUpdateRefusal(scopeOf(plan, worker), ref, violations));
   await logRefusal(context, plan, {
     worker: worker.id,

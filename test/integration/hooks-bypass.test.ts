@@ -89,9 +89,9 @@ describe('reference-transaction catches what skips pre-commit', () => {
     );
     expect(result.stderr).toContain('src/web/app.ts  owned by web');
     expect(result.stderr).toContain(
-      'The update of pw/demo/api refused: nothing was committed. git commit -a staged those paths for this commit alone: your files and what you had staged are as they were.',
+      'The update of pw/demo/api refused: nothing was committed, and your files and index are as they were before git commit -a: nothing outside your files is staged.',
     );
-    expect(result.stderr).not.toContain('still staged');
+    expect(result.stderr).not.toContain('git restore --staged');
     expect(tip()).toBe(before);
     // As said: what was staged still is, the other edit is in the file, unstaged.
     expect(repo.git(['diff', '--cached', '--name-only'], { cwd: api })).toBe('src/api/server.ts');
@@ -99,8 +99,25 @@ describe('reference-transaction catches what skips pre-commit', () => {
     expect(lastRefusal()).toMatchObject({
       hook: 'reference-transaction',
       worker: 'api',
-      staged: true,
+      staged: false,
     });
+    // Staged before commit -a: still staged after the refusal, and said so.
+    repo.git(['add', 'src/web/app.ts'], { cwd: api });
+    repo.write('src/api/server.ts', 'export const api = "mine, edited again";\n', api);
+    const again = repo.gitResult(['commit', '-q', '-a', '-m', '[CHECKPOINT] everything'], {
+      cwd: api,
+    });
+    expect(again.status).not.toBe(0);
+    expect(again.stderr).toContain(
+      '  - unstage what you had staged of them: git restore --staged -- src/web/app.ts\n',
+    );
+    expect(again.stderr).toContain(
+      'as they were before git commit -a: 1 path outside your files is still staged (src/web/app.ts).',
+    );
+    expect(repo.git(['diff', '--cached', '--name-only'], { cwd: api })).toBe(
+      'src/api/server.ts\nsrc/web/app.ts',
+    );
+    expect(lastRefusal()).toMatchObject({ staged: true });
   });
 
   it('commit with HUSKY=0 is still refused (pw ignores it)', () => {

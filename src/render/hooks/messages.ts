@@ -73,23 +73,36 @@ export function renderStagedRefusal(
   scope: WorkerScope,
   paths: readonly PathOwner[],
   ref?: string,
-  /** `git commit -a` staged the paths for the refused commit alone: they are not staged now. */
-  options: { commitAll?: boolean } = {},
+  /**
+   * `git commit -a` staged the paths for the refused commit alone: they are not
+   * staged now, except `stillStaged`, the ones staged before it.
+   */
+  options: { commitAll?: boolean; stillStaged?: readonly string[] } = {},
 ): string {
   const words = escapeTerminal(paths.map((p) => shellPath(p.path)).join(' '));
   const branch = ref ? escapeTerminal(ref.replace(/^refs\/heads\//, '')) : null;
-  if (options.commitAll)
+  if (options.commitAll) {
+    const staged = options.stillStaged ?? [];
+    const stagedWords = escapeTerminal(staged.map(shellPath).join(' '));
     return [
       `pw: commit refused: git commit -a took ${plural(paths.length, 'path', 'paths')} outside the files of worker ${scope.worker} (plan ${scope.plan}).`,
       ...pathRows(paths),
       ownsLine(scope),
       'What to do:',
+      ...(staged.length
+        ? [`  - unstage what you had staged of them: git restore --staged -- ${stagedWords}`]
+        : []),
       '  - commit without -a: git add only your own files, then git commit',
       `    (git restore -- ${words} drops ${paths.length === 1 ? 'that edit' : 'those edits'} from your files)`,
       ...askOwners(scope, paths),
-      `The update of ${branch ?? 'the branch'} refused: nothing was committed. git commit -a staged those paths for this commit alone: your files and what you had staged are as they were.`,
+      `The update of ${branch ?? 'the branch'} refused: nothing was committed, and your files and index are as they were before git commit -a: ${
+        staged.length
+          ? `${plural(staged.length, 'path', 'paths')} outside your files ${staged.length === 1 ? 'is' : 'are'} still staged (${stagedWords}).`
+          : 'nothing outside your files is staged.'
+      }`,
       '',
     ].join('\n');
+  }
   return [
     `pw: commit refused: ${plural(paths.length, 'staged path is', 'staged paths are')} outside the files of worker ${scope.worker} (plan ${scope.plan}).`,
     ...pathRows(paths),
