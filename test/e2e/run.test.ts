@@ -882,6 +882,34 @@ describe('pw run', () => {
     expect(r.calls('db')).toHaveLength(1);
   });
 
+  it("does not call a provider's files staged by a merge in progress stray", () => {
+    const r = (repo = createCompletingSetUpRepo());
+    r.script('api', [[{ exit: 1 }]]);
+    const db = r.wt('db');
+    r.write('src/db/d.ts', 'schema\n', db);
+    r.git(['add', '-A'], { cwd: db });
+    r.git(['commit', '-q', '-m', '[CHECKPOINT] schema'], { cwd: db });
+    const api = r.wt('api');
+    expect(
+      r.gitResult(['merge', '--no-commit', '--no-ff', 'pw/demo/db'], { cwd: api }).status,
+    ).toBe(0);
+    expect(r.git(['diff', '--cached', '--name-only'], { cwd: api })).toBe('src/db/d.ts');
+    const result = r.run(['run', '--json', '--only', 'api', '--retries', '0']);
+    expect(result.status).toBe(1);
+    const failed = r.events(result.stdout).find((e) => e.type === 'worker-failed');
+    expect(failed).toMatchObject({ worker: 'api', category: 'transient' });
+    expect(String(failed!.reason)).not.toContain('still staged');
+    // Once the merge is gone and the file still staged, it is named.
+    r.git(['merge', '--abort'], { cwd: api });
+    r.write('src/db/d.ts', 'not mine\n', api);
+    r.git(['add', 'src/db/d.ts'], { cwd: api });
+    const again = r.run(['run', '--json', '--only', 'api', '--retries', '0']);
+    const failedAgain = r.events(again.stdout).find((e) => e.type === 'worker-failed');
+    expect(String(failedAgain!.reason)).toContain(
+      "still staged in its worktree, not its own: src/db/d.ts (db's)",
+    );
+  });
+
   it("leaves a person's unfinished merge in a dependent's worktree alone: the worker fails (category merge)", () => {
     const r = (repo = createCompletingSetUpRepo());
     // A side line that edits web's file one way, web's branch another, and a merge of the two

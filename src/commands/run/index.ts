@@ -30,7 +30,7 @@ import { loadActivePlan, unknownWorkersError } from '../active-plan.js';
 import { RunEngine } from './run-engine.js';
 import { startDeliveryRun } from './start-delivery-run.js';
 import { hasWakingMessage } from '../../domain/run/message-queue.js';
-import { readMessageSummary, readQueuedMessages } from '../../store/run/message-queue.js';
+import { readQueuedMessages } from '../../store/run/message-queue.js';
 import type { RunEvent } from '../../domain/run/run-events.js';
 import type { RunSettings } from '../../domain/run/run-settings.js';
 import { readRunSettings } from './read-run-settings.js';
@@ -422,6 +422,7 @@ async function runRunSteps(
   // Set once the run ends by itself (not Ctrl-C): only then are late messages delivered.
   let ended = false;
   const completeAtEnd = new Set<string>();
+  const runStartedAt = deps.now().toISOString();
   try {
     const previous = await readRunRecord(repo.commonDir, plan.name);
     const record: RunRecord = previous ?? {
@@ -480,7 +481,10 @@ async function runRunSteps(
     // Messages sent while an agent ran whose turn then ended in COMPLETE: held, and said.
     if (result.outcome !== 'interrupted') {
       for (const id of [...selected].filter((w) => completeAtEnd.has(w))) {
-        const { held } = await readMessageSummary(repo.commonDir, plan.name, id, true);
+        // A person's messages sent during this run (pw's own hints never reopen a worker).
+        const held = (await readQueuedMessages(repo.commonDir, plan.name, id)).filter(
+          (m) => m.source !== 'auto' && !m.reopen && m.queuedAt >= runStartedAt,
+        ).length;
         if (!held) continue;
         emit({ type: 'messages-held', plan: plan.name, worker: id, count: held });
         if (!json)

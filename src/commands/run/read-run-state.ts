@@ -1,4 +1,4 @@
-import { isProcessAlive } from '../../agents/spawn-agent.js';
+import type { RunRecord } from '../../domain/run/run-record.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
 import type { PlanStatus } from '../../domain/status/plan-status.js';
 import type { RunFailure } from '../../domain/status/plan-wait.js';
@@ -19,6 +19,20 @@ function completeIds(status: PlanStatus): Set<string> {
   return new Set(status.workers.filter((w) => w.state === 'complete').map((w) => w.id));
 }
 
+/**
+ * Which agents a run record names still run, by pid: each checked with the
+ * start time recorded for it (a pid the kernel gave to another process since
+ * is not the agent).
+ */
+async function liveAgentPids(record: RunRecord): Promise<(pid: number) => boolean> {
+  const live = new Set<number>();
+  for (const w of Object.values(record.workers)) {
+    if (w.pid && (await isSameProcessAlive({ pid: w.pid, startTime: w.pidStartTime ?? null })))
+      live.add(w.pid);
+  }
+  return (pid) => live.has(pid);
+}
+
 /** The run state `pw status` shows beside the table (and in --json), or null without a run record. */
 export async function readRunState(
   commonDir: string,
@@ -34,7 +48,14 @@ export async function readRunState(
     (await readRunLockHolder(commonDir, plan.name, (pid, startTime) =>
       isSameProcessAlive({ pid, startTime }),
     )) !== null;
-  const workers = describeRunState(plan, record, complete, isProcessAlive, attached, runLive);
+  const workers = describeRunState(
+    plan,
+    record,
+    complete,
+    await liveAgentPids(record),
+    attached,
+    runLive,
+  );
   for (const w of workers)
     w.messages = await readMessageSummary(commonDir, plan.name, w.worker, complete.has(w.worker));
   return { runId: record.runId, workers, text: renderRunState(record.runId, workers) };
@@ -49,10 +70,11 @@ export async function readRunFailures(
   const record = await readRunRecord(commonDir, plan.name);
   if (!record) return [];
   const complete = completeIds(status);
-  return describeRunState(plan, record, complete, isProcessAlive).flatMap((w): RunFailure[] =>
-    w.state === 'failed' || w.state === 'skipped'
-      ? [{ worker: w.worker, state: w.state, detail: w.detail }]
-      : [],
+  return describeRunState(plan, record, complete, await liveAgentPids(record)).flatMap(
+    (w): RunFailure[] =>
+      w.state === 'failed' || w.state === 'skipped'
+        ? [{ worker: w.worker, state: w.state, detail: w.detail }]
+        : [],
   );
 }
 

@@ -25,6 +25,7 @@ import type { RunSettings } from '../../domain/run/run-settings.js';
 import { mergeProviderTip } from '../../git/run/merge-provider.js';
 import { readBranchTip } from '../../git/refs.js';
 import { readStagedPathsOutside } from '../../git/staged-changes.js';
+import { readGitDir } from '../../git/worktree-signature.js';
 import { scopeExcludePathspecs } from '../../domain/scope/excludes.js';
 import { findOwners } from '../../domain/scope/ownership.js';
 import { watchRefs } from '../../git/ref-watcher.js';
@@ -55,7 +56,7 @@ import {
   recoverDeliveringMessages,
   type QueuedMessage,
 } from '../../store/run/message-queue.js';
-import { isDirectory } from '../../store/fs.js';
+import { exists, isDirectory } from '../../store/fs.js';
 import { appendEvent, readEvents } from '../../store/trusted-store.js';
 
 /** The engine's clock and timers: real ones in use, the same interface in tests. */
@@ -1173,6 +1174,10 @@ export class RunEngine {
    * commit fail too, until the agent unstages them.
    */
   private async strayStaged(w: WorkerRuntime): Promise<OwnedPath[]> {
+    // A merge in progress (of a provider's branch, as pw's own messages advise) stages the
+    // provider's files, and the hooks accept its commit: nothing stray to name then.
+    const gitDir = readGitDir(w.worker.worktree);
+    if (gitDir === null || (await exists(join(gitDir, 'MERGE_HEAD')))) return [];
     let paths: string[];
     try {
       paths = await readStagedPathsOutside(
