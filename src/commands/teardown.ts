@@ -35,6 +35,8 @@ import {
 } from '../store/trusted-store.js';
 import { GIT_LANES, mapLimit } from '../limit.js';
 import { withRepoLock } from '../store/repo-lock.js';
+import { acquireRunLock } from '../store/run/run-record.js';
+import { isSameProcessAlive, readProcessStartTime } from '../store/process-identity.js';
 import { loadActivePlan } from './active-plan.js';
 import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
 import { deleteTrustRefs } from '../git/trust-refs.js';
@@ -183,10 +185,47 @@ async function tearDown(
       ? await readJoinedStates(repo, plan, hub.joined, hubTip)
       : await readWorkerStates(plan, cwd);
 
+  // While teardown works it holds the plan's run lock: a pw run starting meanwhile starts nothing.
+  let runLock: { release(): Promise<void> } | null = null;
   if (!plan.tornDownAt) {
     const { refuseWhileRunning } = await import('./run/read-run-state.js');
     await refuseWhileRunning(repo.commonDir, plan.name, options.ignoreRunning);
+    if (!options.dryRun) {
+      const lock = await acquireRunLock(
+        repo.commonDir,
+        plan.name,
+        {
+          pid: process.pid,
+          startTime: await readProcessStartTime(process.pid),
+          command: 'teardown',
+        },
+        (pid, startTime) => isSameProcessAlive({ pid, startTime }),
+      );
+      if ('heldBy' in lock && !options.ignoreRunning)
+        throw new FailedError(
+          `refusing to tear down plan "${plan.name}": pw ${lock.command} (pid ${lock.heldBy}) started meanwhile`,
+          ['Stop it first (Ctrl-C in its terminal), then tear down.'],
+        );
+      if (!('heldBy' in lock)) runLock = lock;
+    }
   }
+  try {
+    return await tearDownUnlocked(options, deps, repo, plan, hub, hubTip, states, cwd);
+  } finally {
+    await runLock?.release();
+  }
+}
+
+async function tearDownUnlocked(
+  options: TeardownOptions,
+  deps: CommandDeps,
+  repo: RepoInfo,
+  plan: CompiledPlan,
+  hub: Awaited<ReturnType<typeof readHubSide>>,
+  hubTip: Awaited<ReturnType<typeof readJoinedHubTip>>,
+  states: WorkerState[],
+  cwd: string,
+): Promise<CommandResult> {
   const dirty = states.filter((s) => s.uncommitted.length);
   const unmerged = states.filter((s) => s.unmerged.length);
   if ((dirty.length || unmerged.length) && !options.force) {

@@ -813,6 +813,55 @@ describe('pw run', () => {
     expect(existsSync(r.wt('api'))).toBe(false);
   });
 
+  it('pw teardown holds the run lock while it works, and lets it go', async () => {
+    const r = (repo = createCompletingSetUpRepo());
+    // The project's own reference-transaction hook holds teardown's deletion of the worker
+    // branches open until the test says go (bounded: 60 s).
+    writeFileSync(
+      join(r.dir, '.git', 'hooks', 'reference-transaction'),
+      [
+        '#!/bin/sh',
+        '[ "$1" = prepared ] || exit 0',
+        'case "$(cat)" in *refs/heads/pw/demo/*) ;; *) exit 0 ;; esac',
+        ': >"$FAKE_AGENT_DIR/deleting"',
+        'i=0',
+        'while [ ! -f "$FAKE_AGENT_DIR/go" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const env = { ...r.env, FAKE_AGENT_DIR: r.agents };
+    const teardown = spawn(process.execPath, [builtBin, 'teardown', '--force'], {
+      cwd: r.dir,
+      env,
+    });
+    const code = new Promise<number | null>((resolve) => teardown.on('close', resolve));
+    for (let i = 0; i < 600 && !existsSync(join(r.agents, 'deleting')); i++)
+      await new Promise((ok) => setTimeout(ok, 100));
+    expect(existsSync(join(r.agents, 'deleting'))).toBe(true);
+    // Past the repository lock (which pw run's setup step takes too), teardown holds the run
+    // lock as well: a run that got past its setup step before teardown began starts nothing.
+    const lock = join(r.commonDir, 'pw', 'demo', 'run.lock');
+    expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({
+      pid: teardown.pid,
+      command: 'teardown',
+    });
+    writeFileSync(join(r.agents, 'go'), '');
+    expect(await code).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('pw run refuses to start while pw teardown holds the run lock, and says so', async () => {
+    const r = (repo = createCompletingSetUpRepo());
+    const lock = join(r.commonDir, 'pw', 'demo', 'run.lock');
+    const startTime = await readProcessStartTime(process.pid);
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, startTime, command: 'teardown' }));
+    const run = r.run(['run', '--plan', 'demo']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`pw: pw teardown (pid ${process.pid}) is removing plan demo\n`);
+    expect(r.calls('api')).toEqual([]);
+  });
+
   it('a rerun after pw itself was killed adopts the agent still running; it is never started twice', async () => {
     repo = createApiOnlyRepo();
     const r = repo;

@@ -415,10 +415,23 @@ async function runRunSteps(
     await new Promise((done) => setTimeout(done, 200));
     lock = await acquireRunLock(repo.commonDir, plan.name, self, isOwnerAlive);
   }
-  if ('heldBy' in lock)
+  if ('heldBy' in lock) {
+    if (lock.command === 'teardown')
+      throw new FailedError(`pw teardown (pid ${lock.heldBy}) is removing plan ${plan.name}`, [
+        'Nothing was started. Once it is done, pw setup <plan-file> (or pw run <plan-file>) sets the plan up again.',
+      ]);
     throw new FailedError(`another pw run (pid ${lock.heldBy}) is running plan ${plan.name}`, [
       'Wait for it to finish, or stop it with Ctrl-C in its terminal; a second run would start the agents twice.',
     ]);
+  }
+  // Torn down between the setup step and this lock (teardown holds it while it works): nothing to run.
+  const recorded = await readCompiledPlan(repo.commonDir, plan.name);
+  if (!recorded || recorded.tornDownAt) {
+    await lock.release();
+    throw new FailedError(`plan ${plan.name} was torn down while pw run started`, [
+      'Nothing was started. pw setup <plan-file> (or pw run <plan-file>) sets it up again.',
+    ]);
+  }
   // Set once the run ends by itself (not Ctrl-C): only then are late messages delivered.
   let ended = false;
   const completeAtEnd = new Set<string>();

@@ -44,9 +44,16 @@ export async function writeRunRecord(commonDir: string, record: RunRecord): Prom
 export async function acquireRunLock(
   commonDir: string,
   plan: string,
-  owner: { pid: number; startTime: string | null; workers?: string[]; deliverOnly?: boolean },
+  owner: {
+    pid: number;
+    startTime: string | null;
+    workers?: string[];
+    deliverOnly?: boolean;
+    /** The pw command holding it, when not pw run (teardown). */
+    command?: string;
+  },
   isOwnerAlive: (pid: number, startTime: string | null) => Promise<boolean>,
-): Promise<{ release(): Promise<void> } | { heldBy: number }> {
+): Promise<{ release(): Promise<void> } | { heldBy: number; command: string }> {
   const path = runPaths(commonDir, plan).lock;
   await mkdir(planDir(commonDir, plan), { recursive: true });
   for (let tries = 0; tries < 3; tries++) {
@@ -57,18 +64,18 @@ export async function acquireRunLock(
       return { release: () => unlink(path).catch(() => undefined) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let held: { pid?: number; startTime?: string | null } = {};
+      let held: { pid?: number; startTime?: string | null; command?: unknown } = {};
       try {
         held = JSON.parse(await readFile(path, 'utf8')) as typeof held;
       } catch {
         // Half written by an owner that died at once: stale.
       }
       if (typeof held.pid === 'number' && (await isOwnerAlive(held.pid, held.startTime ?? null)))
-        return { heldBy: held.pid };
+        return { heldBy: held.pid, command: held.command === 'teardown' ? 'teardown' : 'run' };
       await unlink(path).catch(() => undefined);
     }
   }
-  return { heldBy: -1 };
+  return { heldBy: -1, command: 'run' };
 }
 
 /**
