@@ -15,7 +15,12 @@ import {
   type AttachMarker,
 } from '../store/run/attach-marker.js';
 import { isSameProcessAlive, readProcessIdentity } from '../store/process-identity.js';
-import { readRunRecord, runPaths, type WorkerRunRecord } from '../store/run/run-record.js';
+import {
+  readRunLockHolder,
+  readRunRecord,
+  runPaths,
+  type WorkerRunRecord,
+} from '../store/run/run-record.js';
 import { readTextIfExists } from '../store/trusted-store.js';
 import { loadActivePlan, unknownWorkersError } from './active-plan.js';
 import { readRunSettings } from './run/read-run-settings.js';
@@ -117,6 +122,17 @@ export async function runAttach(options: AttachOptions, deps: CommandDeps): Prom
     );
   }
   try {
+    // The marker is ours: a teardown that began before it holds the run lock; one after it sees it.
+    if (
+      (
+        await readRunLockHolder(repo.commonDir, plan.name, (pid, startTime) =>
+          isSameProcessAlive({ pid, startTime }),
+        )
+      )?.command === 'teardown'
+    )
+      throw new FailedError(`pw teardown is removing plan ${plan.name}; nothing was opened`, [
+        'Once it is done, pw setup <plan-file> sets the plan up again.',
+      ]);
     // Read again now that the marker is ours: a pw run that started the agent meanwhile has recorded it.
     const current = (await readRunRecord(repo.commonDir, plan.name))?.workers[worker.id] ?? null;
     const headless = await liveHeadlessAgent(current);

@@ -185,31 +185,23 @@ async function tearDown(
       ? await readJoinedStates(repo, plan, hub.joined, hubTip)
       : await readWorkerStates(plan, cwd);
 
-  // While teardown works it holds the plan's run lock: a pw run starting meanwhile starts nothing.
+  // While teardown works it holds the plan's run lock, taken before it looks for running
+  // processes: a pw run or pw attach starting meanwhile finds it and starts nothing.
   let runLock: { release(): Promise<void> } | null = null;
-  if (!plan.tornDownAt) {
-    const { refuseWhileRunning } = await import('./run/read-run-state.js');
-    await refuseWhileRunning(repo.commonDir, plan.name, options.ignoreRunning);
-    if (!options.dryRun) {
-      const lock = await acquireRunLock(
-        repo.commonDir,
-        plan.name,
-        {
-          pid: process.pid,
-          startTime: await readProcessStartTime(process.pid),
-          command: 'teardown',
-        },
-        (pid, startTime) => isSameProcessAlive({ pid, startTime }),
-      );
-      if ('heldBy' in lock && !options.ignoreRunning)
-        throw new FailedError(
-          `refusing to tear down plan "${plan.name}": pw ${lock.command} (pid ${lock.heldBy}) started meanwhile`,
-          ['Stop it first (Ctrl-C in its terminal), then tear down.'],
-        );
-      if (!('heldBy' in lock)) runLock = lock;
-    }
+  if (!plan.tornDownAt && !options.dryRun) {
+    const lock = await acquireRunLock(
+      repo.commonDir,
+      plan.name,
+      { pid: process.pid, startTime: await readProcessStartTime(process.pid), command: 'teardown' },
+      (pid, startTime) => isSameProcessAlive({ pid, startTime }),
+    );
+    if (!('heldBy' in lock)) runLock = lock;
   }
   try {
+    if (!plan.tornDownAt) {
+      const { refuseWhileRunning } = await import('./run/read-run-state.js');
+      await refuseWhileRunning(repo.commonDir, plan.name, options.ignoreRunning);
+    }
     return await tearDownUnlocked(options, deps, repo, plan, hub, hubTip, states, cwd);
   } finally {
     await runLock?.release();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAKE_AGENT, agentArg, createRunRepo, type RunRepo } from '../helpers/run-fixture.js';
 import { builtBin, projectRoot } from '../helpers/temp-repo.js';
+import { readProcessStartTime } from '../../src/store/process-identity.js';
 
 const FAKE_INTERACTIVE = join(projectRoot, 'test', 'fixtures', 'fake-interactive-agent.mjs');
 const PW_NOW = '2026-03-04T05:06:07.000Z';
@@ -338,7 +339,7 @@ describe('pw attach', () => {
     expect(r.calls('api')).toHaveLength(1);
   });
 
-  it('a stale marker (its process gone) is ignored and said so, by pw run and by pw attach', () => {
+  it('a stale marker (its process gone) is ignored and said so, by pw run and by pw attach; attach refuses during a teardown', async () => {
     repo = createRunRepo(
       plan(`  attach: node ${FAKE_INTERACTIVE} --session {session}\n`, apiWorker()),
       FILES,
@@ -378,6 +379,18 @@ describe('pw attach', () => {
     expect(attached.stderr).toContain(
       `pw: ignored a stale attach marker of api (pw attach pid ${process.pid}, since 2026-01-01T00:00:00.000Z): that process is gone`,
     );
+    expect(existsSync(markerPath(r, 'api'))).toBe(false);
+
+    // While pw teardown holds the plan's run lock: nothing is opened, and no marker is left.
+    const lock = join(r.commonDir, 'pw', 'demo', 'run.lock');
+    const startTime = await readProcessStartTime(process.pid);
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, startTime, command: 'teardown' }));
+    const during = r.pw(['attach', 'api'], {
+      env: { PW_NOW, FAKE_AGENT_DIR: r.agents },
+      input: 'exit 0\n',
+    });
+    expect(during.status).toBe(1);
+    expect(during.stderr).toContain('pw: pw teardown is removing plan demo; nothing was opened\n');
     expect(existsSync(markerPath(r, 'api'))).toBe(false);
   });
 });

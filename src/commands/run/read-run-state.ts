@@ -106,7 +106,8 @@ export async function readLiveRunProcesses(
     else if (marker.agentPid !== null)
       agents.push({ worker, pid: marker.agentPid, how: 'the agent pw attach started' });
   }
-  return { run: holder?.pid ?? null, agents };
+  // Teardown holds the run lock itself while it looks.
+  return { run: holder && holder.pid !== process.pid ? holder.pid : null, agents };
 }
 
 /**

@@ -86,7 +86,13 @@ export async function readRunLockHolder(
   commonDir: string,
   plan: string,
   isOwnerAlive: (pid: number, startTime: string | null) => Promise<boolean>,
-): Promise<{ pid: number; workers: string[] | null; deliverOnly: boolean } | null> {
+): Promise<{
+  pid: number;
+  workers: string[] | null;
+  deliverOnly: boolean;
+  /** `teardown` while pw teardown holds it; `run` otherwise. */
+  command: string;
+} | null> {
   const text = await readTextIfExists(runPaths(commonDir, plan).lock);
   if (text === null) return null;
   try {
@@ -95,6 +101,7 @@ export async function readRunLockHolder(
       startTime?: string | null;
       workers?: string[];
       deliverOnly?: boolean;
+      command?: unknown;
     };
     if (typeof held.pid !== 'number' || !(await isOwnerAlive(held.pid, held.startTime ?? null)))
       return null;
@@ -102,6 +109,7 @@ export async function readRunLockHolder(
       pid: held.pid,
       workers: Array.isArray(held.workers) ? held.workers : null,
       deliverOnly: held.deliverOnly === true,
+      command: held.command === 'teardown' ? 'teardown' : 'run',
     };
   } catch {
     return null;
