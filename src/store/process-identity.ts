@@ -67,10 +67,24 @@ export async function readProcessIdentity(pid: number = process.pid): Promise<Pr
  */
 export async function isSameProcessAlive(identity: ProcessIdentity): Promise<boolean> {
   if (!isAlive(identity.pid)) return false;
+  // A zombie (killed, not yet reaped by its parent) answers signals but runs nothing.
+  if (await isZombie(identity.pid)) return false;
   // No start time recorded: trusted only where none can be read (no /proc); where
   // one can, pw always records it, and a record without one is stale or forged.
   if (identity.startTime === null) return (await readProcessStartTime(process.pid)) === null;
   return (await readProcessStartTime(identity.pid)) === identity.startTime;
+}
+
+/** Whether /proc says the process has ended and waits to be reaped (state Z or X). */
+async function isZombie(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ...": comm may hold spaces and parentheses, so cut at the last ")".
+    const state = stat.slice(stat.lastIndexOf(')') + 2).charAt(0);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
+  }
 }
 
 /** A process's command line as /proc shows it (arguments joined by spaces), or null. */
