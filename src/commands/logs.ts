@@ -24,7 +24,9 @@ export async function runLogs(options: LogsOptions, deps: CommandDeps): Promise<
   if (!worker) {
     throw unknownWorkersError(plan, [options.worker]);
   }
-  const record = await readRunRecord(repo.commonDir, plan.name);
+  const record = await readRunRecord(repo.commonDir, plan.name, {
+    tornDown: Boolean(plan.tornDownAt),
+  });
   const attempts = record?.workers[worker.id]?.attempts ?? [];
   if (attempts.length === 0) {
     throw new FailedError(`no agent of worker ${worker.id} has run yet (plan ${plan.name})`, [
@@ -71,7 +73,7 @@ export async function runLogs(options: LogsOptions, deps: CommandDeps): Promise<
     options.raw === true,
     untilReaderGone(deps),
     () =>
-      readRunRecord(repo.commonDir, plan.name).then(
+      readRunRecord(repo.commonDir, plan.name, { tornDown: Boolean(plan.tornDownAt) }).then(
         (r) => r?.workers[worker.id]?.attempts.find((a) => a.n === n) ?? null,
       ),
   );

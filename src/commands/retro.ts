@@ -121,7 +121,7 @@ export async function runRetro(options: RetroOptions, deps: CommandDeps): Promis
   const messages = await readRetroMessages(deps.cwd, options.plan);
   // Attempts, retries and cost of the agents `pw run` ran, when it ran them.
   const { readRunRetro } = await import('./run/read-run-retro.js');
-  const run = await readRunRetro(deps.cwd, retro.plan);
+  const run = await readRunRetro(deps.cwd, retro.plan, retro.tornDownAt !== null);
   const markdown = (opts?: Parameters<typeof renderRetroMarkdown>[1]): string =>
     renderRetroMarkdown(retro, opts) + renderRetroMessages(messages) + (run?.markdown ?? '');
   const files: RetroFiles = {

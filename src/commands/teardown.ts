@@ -1,4 +1,4 @@
-import { lstat, readdir, rmdir } from 'node:fs/promises';
+import { lstat, readdir, rename, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
@@ -35,7 +35,7 @@ import {
 } from '../store/trusted-store.js';
 import { GIT_LANES, mapLimit } from '../limit.js';
 import { withRepoLock } from '../store/repo-lock.js';
-import { acquireRunLock } from '../store/run/run-record.js';
+import { acquireRunLock, runPaths } from '../store/run/run-record.js';
 import { isSameProcessAlive, readProcessStartTime } from '../store/process-identity.js';
 import { loadActivePlan } from './active-plan.js';
 import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
@@ -323,6 +323,12 @@ async function tearDownUnlocked(
         paths.plan,
         `${JSON.stringify({ ...plan, tornDownAt: time }, null, 2)}\n`,
       );
+      // The agents' sessions went with the worktrees: the run record stays for retro and
+      // logs, aside, so a pw run after a new setup starts afresh instead of resuming them.
+      const run = runPaths(repo.commonDir, plan.name);
+      await rename(run.record, run.tornDownRecord).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
       await appendEvent(repo.commonDir, {
         time,
         type: 'teardown',

@@ -813,6 +813,27 @@ describe('pw run', () => {
     expect(existsSync(r.wt('api'))).toBe(false);
   });
 
+  it('a run after teardown and a new setup starts afresh; the torn-down run stays for logs and retro', () => {
+    const r = (repo = createCompletingSetUpRepo());
+    expect(r.run(['run', '--json']).status).toBe(0);
+    expect(r.pw(['teardown', '--force']).status).toBe(0);
+    // The torn-down plan's run: still read by logs and retro.
+    const logs = r.pw(['logs', 'api', '--plan', 'demo']);
+    expect(logs.status).toBe(0);
+    expect(logs.stdout).toContain('attempt 1');
+    expect(r.pw(['retro', '--plan', 'demo']).stdout).toContain('| api | complete | 1 |');
+    // Set up again and run: first attempts, nothing resumed.
+    const again = r.run(['run', 'plan.yaml', '--json']);
+    expect(again.status).toBe(0);
+    const events = r.events(again.stdout);
+    expect(events.find((e) => e.type === 'run-started')).toMatchObject({ resumed: false });
+    expect(events.find((e) => e.type === 'worker-started' && e.worker === 'api')).toMatchObject({
+      attempt: 1,
+      resume: false,
+    });
+    expect(r.calls('api')).toHaveLength(2);
+  });
+
   it('pw teardown holds the run lock while it works, and lets it go', async () => {
     const r = (repo = createCompletingSetUpRepo());
     // The project's own reference-transaction hook holds teardown's deletion of the worker

@@ -10,9 +10,11 @@ import { readRunRecord } from '../../store/run/run-record.js';
 export async function readRunRetro(
   cwd: string,
   plan: string,
+  /** The plan is torn down: its last run's record was set aside. */
+  tornDown = false,
 ): Promise<{ report: RunReport; markdown: string } | null> {
   const repo = await readRepoInfo(cwd);
-  const record = await readRunRecord(repo.commonDir, plan);
+  const record = await readRunRecord(repo.commonDir, plan, { tornDown });
   if (!record) return null;
   const report = buildRunReport(
     record,

@@ -93,7 +93,7 @@ export function renderStagedRefusal(
         ? [`  - unstage what you had staged of them: git restore --staged -- ${stagedWords}`]
         : []),
       '  - commit without -a: git add only your own files, then git commit',
-      `    (git restore -- ${words} drops ${paths.length === 1 ? 'that edit' : 'those edits'} from your files)`,
+      '    (git restore -- <path> drops an edit from your files; a new file you do not keep is removed with rm)',
       ...askOwners(scope, paths),
       `The update of ${branch ?? 'the branch'} refused: nothing was committed, and your files and index are as they were before git commit -a: ${
         staged.length

@@ -9,6 +9,8 @@ export function runPaths(commonDir: string, plan: string) {
   const dir = planDir(commonDir, plan);
   return {
     record: join(dir, 'run.json'),
+    /** The record of the last run before a teardown (for retro and logs of that plan). */
+    tornDownRecord: join(dir, 'run.torn-down.json'),
     lock: join(dir, 'run.lock'),
     logs: join(dir, 'logs'),
     log: (worker: string, attempt: number) => join(dir, 'logs', worker, `attempt-${attempt}.log`),
@@ -17,8 +19,19 @@ export function runPaths(commonDir: string, plan: string) {
   };
 }
 
-export async function readRunRecord(commonDir: string, plan: string): Promise<RunRecord | null> {
-  const text = await readTextIfExists(runPaths(commonDir, plan).record);
+/**
+ * The plan's run record; `tornDown`: the plan is torn down, and its last run's
+ * record was set aside by teardown (read when there is no newer one).
+ */
+export async function readRunRecord(
+  commonDir: string,
+  plan: string,
+  options: { tornDown?: boolean } = {},
+): Promise<RunRecord | null> {
+  const paths = runPaths(commonDir, plan);
+  const text =
+    (await readTextIfExists(paths.record)) ??
+    (options.tornDown ? await readTextIfExists(paths.tornDownRecord) : null);
   if (text === null) return null;
   try {
     const record = JSON.parse(text) as RunRecord;
