@@ -123,13 +123,7 @@ export async function runAttach(options: AttachOptions, deps: CommandDeps): Prom
   }
   try {
     // The marker is ours: a teardown that began before it holds the run lock; one after it sees it.
-    if (
-      (
-        await readRunLockHolder(repo.commonDir, plan.name, (pid, startTime) =>
-          isSameProcessAlive({ pid, startTime }),
-        )
-      )?.command === 'teardown'
-    )
+    if ((await readRunLockHolder(repo.commonDir, plan.name))?.command === 'teardown')
       throw new FailedError(`pw teardown is removing plan ${plan.name}; nothing was opened`, [
         'Once it is done, pw setup <plan-file> sets the plan up again.',
       ]);

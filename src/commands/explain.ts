@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
-import { findOwners } from '../domain/scope/ownership.js';
+import { ownersOfPaths } from '../domain/scope/ownership.js';
 import type { CompiledPlan, CompiledWorker } from '../domain/plan/plan.js';
 import { parseCommitMessage, stripMessage } from '../domain/protocol/protocol.js';
 import { scopeExcludePathspecs } from '../domain/scope/excludes.js';
@@ -111,10 +111,7 @@ function scopeOf(plan: CompiledPlan, worker: CompiledWorker): WorkerScope {
 }
 
 function ownersOf(plan: CompiledPlan, paths: readonly string[]): PathOwner[] {
-  return findOwners(paths, plan.workers, { cwd: '/', repoRoot: '/' }).map((answer, i) => ({
-    path: paths[i]!,
-    owner: answer.owner,
-  }));
+  return ownersOfPaths(paths, plan.workers);
 }
 
 async function logRefusal(

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { isSameProcessAlive } from '../store/process-identity.js';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
 import type { MessageSource, QueuedMessage } from '../domain/run/message-queue.js';
@@ -63,9 +62,6 @@ async function readMessageText(
   return text;
 }
 
-const isLive = (pid: number, startTime: string | null): Promise<boolean> =>
-  isSameProcessAlive({ pid, startTime });
-
 interface Delivery {
   worker: string;
   message: QueuedMessage;
@@ -116,7 +112,7 @@ async function queueAndDeliver(
     });
     deliveries.push({ worker: target.id, message });
   }
-  const holder = await readRunLockHolder(repo.commonDir, plan.name, isLive);
+  const holder = await readRunLockHolder(repo.commonDir, plan.name);
   // A delivering run may be about to end: the one started here waits for it instead.
   const served = (id: string): boolean =>
     holder !== null &&

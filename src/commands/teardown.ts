@@ -1,4 +1,4 @@
-import { lstat, readdir, rename, rmdir } from 'node:fs/promises';
+import { lstat, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CommandDeps, CommandResult } from '../cli/deps.js';
 import type { CompiledPlan } from '../domain/plan/plan.js';
@@ -35,8 +35,8 @@ import {
 } from '../store/trusted-store.js';
 import { GIT_LANES, mapLimit } from '../limit.js';
 import { withRepoLock } from '../store/repo-lock.js';
-import { acquireRunLock, runPaths } from '../store/run/run-record.js';
-import { isSameProcessAlive, readProcessStartTime } from '../store/process-identity.js';
+import { acquireRunLock, setRunRecordAside } from '../store/run/run-record.js';
+import { readProcessIdentity } from '../store/process-identity.js';
 import { loadActivePlan } from './active-plan.js';
 import { restoreRepoSnapshot } from './setup/repo-setup-state.js';
 import { deleteTrustRefs } from '../git/trust-refs.js';
@@ -189,12 +189,10 @@ async function tearDown(
   // processes: a pw run or pw attach starting meanwhile finds it and starts nothing.
   let runLock: { release(): Promise<void> } | null = null;
   if (!plan.tornDownAt && !options.dryRun) {
-    const lock = await acquireRunLock(
-      repo.commonDir,
-      plan.name,
-      { pid: process.pid, startTime: await readProcessStartTime(process.pid), command: 'teardown' },
-      (pid, startTime) => isSameProcessAlive({ pid, startTime }),
-    );
+    const lock = await acquireRunLock(repo.commonDir, plan.name, {
+      ...(await readProcessIdentity()),
+      command: 'teardown',
+    });
     if (!('heldBy' in lock)) runLock = lock;
   }
   try {
@@ -323,12 +321,8 @@ async function tearDownUnlocked(
         paths.plan,
         `${JSON.stringify({ ...plan, tornDownAt: time }, null, 2)}\n`,
       );
-      // The agents' sessions went with the worktrees: the run record stays for retro and
-      // logs, aside, so a pw run after a new setup starts afresh instead of resuming them.
-      const run = runPaths(repo.commonDir, plan.name);
-      await rename(run.record, run.tornDownRecord).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      });
+      // The agents' sessions went with the worktrees: a pw run after a new setup starts afresh.
+      await setRunRecordAside(repo.commonDir, plan.name);
       await appendEvent(repo.commonDir, {
         time,
         type: 'teardown',

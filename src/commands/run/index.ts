@@ -6,8 +6,8 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { CommandDeps, CommandResult } from '../../cli/deps.js';
 import { buildInvocation, resolveAgentSpec, type AgentSpec } from '../../agents/profiles.js';
-import { findProgram, readProcessStartTime } from '../../agents/spawn-agent.js';
-import { isSameProcessAlive } from '../../store/process-identity.js';
+import { findProgram } from '../../agents/spawn-agent.js';
+import { readProcessIdentity } from '../../store/process-identity.js';
 import { loadConfig } from '../../config/load-config.js';
 import { parseDuration } from '../../domain/plan/duration.js';
 import type { CompiledPlan } from '../../domain/plan/plan.js';
@@ -390,18 +390,15 @@ async function runRunSteps(
   }
 
   const self = {
-    pid: process.pid,
-    startTime: await readProcessStartTime(process.pid),
+    ...(await readProcessIdentity()),
     workers: [...selected],
     deliverOnly: Boolean(options.deliverOnly),
   };
-  const isOwnerAlive = (pid: number, startTime: string | null): Promise<boolean> =>
-    isSameProcessAlive({ pid, startTime });
-  let lock = await acquireRunLock(repo.commonDir, plan.name, self, isOwnerAlive);
+  let lock = await acquireRunLock(repo.commonDir, plan.name, self);
   // Delivering only: a run that serves these workers delivers the messages itself; another
   // delivering run may be about to end without them, so wait for its lock instead.
   while ('heldBy' in lock && options.deliverOnly) {
-    const holder = await readRunLockHolder(repo.commonDir, plan.name, isOwnerAlive);
+    const holder = await readRunLockHolder(repo.commonDir, plan.name);
     if (
       holder &&
       !holder.deliverOnly &&
@@ -413,7 +410,7 @@ async function runRunSteps(
       return { exitCode: ExitCode.ok };
     }
     await new Promise((done) => setTimeout(done, 200));
-    lock = await acquireRunLock(repo.commonDir, plan.name, self, isOwnerAlive);
+    lock = await acquireRunLock(repo.commonDir, plan.name, self);
   }
   if ('heldBy' in lock) {
     if (lock.command === 'teardown')

@@ -44,10 +44,7 @@ export async function readRunState(
   const complete = completeIds(status);
   const { live } = await readAttachMarkers(commonDir, plan.name);
   const attached = new Map([...live].map(([id, marker]) => [id, marker.pid]));
-  const runLive =
-    (await readRunLockHolder(commonDir, plan.name, (pid, startTime) =>
-      isSameProcessAlive({ pid, startTime }),
-    )) !== null;
+  const runLive = (await readRunLockHolder(commonDir, plan.name)) !== null;
   const workers = describeRunState(
     plan,
     record,
@@ -91,7 +88,7 @@ export async function readLiveRunProcesses(
   const alive = (pid: number, startTime: string | null): Promise<boolean> =>
     isSameProcessAlive({ pid, startTime });
   const [holder, record, { live }] = await Promise.all([
-    readRunLockHolder(commonDir, plan, alive),
+    readRunLockHolder(commonDir, plan),
     readRunRecord(commonDir, plan),
     readAttachMarkers(commonDir, plan),
   ]);

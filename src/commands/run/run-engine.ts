@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import {
   spawnAgent,
   isProcessAlive,
-  readProcessStartTime,
   signalProcessGroup,
   type AgentProcess,
 } from '../../agents/spawn-agent.js';
@@ -24,10 +23,10 @@ import { planRunStep, type RunPhase, type StepDecision } from '../../domain/run/
 import type { RunSettings } from '../../domain/run/run-settings.js';
 import { mergeProviderTip } from '../../git/run/merge-provider.js';
 import { readBranchTip } from '../../git/refs.js';
-import { readStagedPathsOutside } from '../../git/staged-changes.js';
+import { readMergeHeads, readStagedPathsOutside } from '../../git/staged-changes.js';
 import { readGitDir } from '../../git/worktree-signature.js';
 import { scopeExcludePathspecs } from '../../domain/scope/excludes.js';
-import { findOwners } from '../../domain/scope/ownership.js';
+import { ownersOfPaths } from '../../domain/scope/ownership.js';
 import { watchRefs } from '../../git/ref-watcher.js';
 import {
   openLog,
@@ -56,7 +55,8 @@ import {
   recoverDeliveringMessages,
   type QueuedMessage,
 } from '../../store/run/message-queue.js';
-import { exists, isDirectory } from '../../store/fs.js';
+import { isDirectory } from '../../store/fs.js';
+import { isSameProcessAlive } from '../../store/process-identity.js';
 import { appendEvent, readEvents } from '../../store/trusted-store.js';
 
 /** The engine's clock and timers: real ones in use, the same interface in tests. */
@@ -375,8 +375,7 @@ export class RunEngine {
     const adopted: string[] = [];
     for (const w of this.workers) {
       const { pid, pidStartTime } = w.record;
-      const alive =
-        !!pid && isProcessAlive(pid) && (await readProcessStartTime(pid)) === pidStartTime;
+      const alive = !!pid && (await isSameProcessAlive({ pid, startTime: pidStartTime }));
       // (No pid: the run that recorded the attempt, which carries messages and is recorded
       // before its agent starts, stopped before the pid was.)
       if (!pid || !alive || w.record.worktree !== w.worker.worktree) {
@@ -1177,7 +1176,7 @@ export class RunEngine {
     // A merge in progress (of a provider's branch, as pw's own messages advise) stages the
     // provider's files, and the hooks accept its commit: nothing stray to name then.
     const gitDir = readGitDir(w.worker.worktree);
-    if (gitDir === null || (await exists(join(gitDir, 'MERGE_HEAD')))) return [];
+    if (gitDir === null || (await readMergeHeads(gitDir, {})).length) return [];
     let paths: string[];
     try {
       paths = await readStagedPathsOutside(
@@ -1189,9 +1188,7 @@ export class RunEngine {
       // No worktree, or no HEAD to compare with: nothing to name.
       return [];
     }
-    return findOwners(paths, this.input.plan.workers, { cwd: '/', repoRoot: '/' }).map(
-      (answer, i) => ({ path: paths[i]!, owner: answer.owner }),
-    );
+    return ownersOfPaths(paths, this.input.plan.workers);
   }
 
   /** Ctrl-C, or a start that failed: nothing more is started. */

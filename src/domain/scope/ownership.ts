@@ -90,3 +90,14 @@ export function findOwners(
     return { input, path, owner: null, pattern: null };
   });
 }
+
+/** Each repository path (as git prints it, from the top) with the worker that owns it, or null. */
+export function ownersOfPaths(
+  paths: readonly string[],
+  workers: readonly OwnerWorker[],
+): { path: string; owner: string | null }[] {
+  return findOwners(paths, workers, { cwd: '/', repoRoot: '/' }).map((answer, i) => ({
+    path: paths[i]!,
+    owner: answer.owner,
+  }));
+}

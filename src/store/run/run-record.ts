@@ -1,6 +1,7 @@
-import { chmod, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { planDir, readTextIfExists, writeFileAtomic } from '../trusted-store.js';
+import { isSameProcessAlive } from '../process-identity.js';
 import type { RunRecord } from '../../domain/run/run-record.js';
 
 export type { AttemptRecord, RunRecord, WorkerRunRecord } from '../../domain/run/run-record.js';
@@ -42,6 +43,17 @@ export async function readRunRecord(
   }
 }
 
+/**
+ * At teardown: the run record moves aside (still read by logs and retro of the
+ * torn-down plan), so the next run of a new setup starts first attempts.
+ */
+export async function setRunRecordAside(commonDir: string, plan: string): Promise<void> {
+  const paths = runPaths(commonDir, plan);
+  await rename(paths.record, paths.tornDownRecord).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
+
 export async function writeRunRecord(commonDir: string, record: RunRecord): Promise<void> {
   await writeFileAtomic(
     runPaths(commonDir, record.plan).record,
@@ -65,7 +77,6 @@ export async function acquireRunLock(
     /** The pw command holding it, when not pw run (teardown). */
     command?: string;
   },
-  isOwnerAlive: (pid: number, startTime: string | null) => Promise<boolean>,
 ): Promise<{ release(): Promise<void> } | { heldBy: number; command: string }> {
   const path = runPaths(commonDir, plan).lock;
   await mkdir(planDir(commonDir, plan), { recursive: true });
@@ -83,7 +94,10 @@ export async function acquireRunLock(
       } catch {
         // Half written by an owner that died at once: stale.
       }
-      if (typeof held.pid === 'number' && (await isOwnerAlive(held.pid, held.startTime ?? null)))
+      if (
+        typeof held.pid === 'number' &&
+        (await isSameProcessAlive({ pid: held.pid, startTime: held.startTime ?? null }))
+      )
         return { heldBy: held.pid, command: held.command === 'teardown' ? 'teardown' : 'run' };
       await unlink(path).catch(() => undefined);
     }
@@ -98,7 +112,6 @@ export async function acquireRunLock(
 export async function readRunLockHolder(
   commonDir: string,
   plan: string,
-  isOwnerAlive: (pid: number, startTime: string | null) => Promise<boolean>,
 ): Promise<{
   pid: number;
   workers: string[] | null;
@@ -116,7 +129,10 @@ export async function readRunLockHolder(
       deliverOnly?: boolean;
       command?: unknown;
     };
-    if (typeof held.pid !== 'number' || !(await isOwnerAlive(held.pid, held.startTime ?? null)))
+    if (
+      typeof held.pid !== 'number' ||
+      !(await isSameProcessAlive({ pid: held.pid, startTime: held.startTime ?? null }))
+    )
       return null;
     return {
       pid: held.pid,
